@@ -1,0 +1,7 @@
+"""`python -m hrnn`: see `hrnn.cli`."""
+
+import sys
+
+from hrnn.cli import main
+
+sys.exit(main())

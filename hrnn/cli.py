@@ -1,0 +1,217 @@
+"""The headless command line: `python -m hrnn train | evaluate | bench`.
+
+Errors a user can fix (bad arguments, bad files) print one line, `hrnn: error: ...`, and exit with status 2.
+"""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+
+PROG = "hrnn"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value != value:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def build_parser():
+    from hrnn.model import OPTIMIZERS
+    from hrnn.training import SCHEDULES, VALIDATIONS, TrainConfig
+
+    d = TrainConfig()
+    parser = _Parser(prog=f"python -m {PROG}", description="Train, evaluate and benchmark the hierarchical RNN on MNIST.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train an HRNN; writes model.keras and record.json")
+    t.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
+    t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"default {d.batch_size}")
+    t.add_argument("--row-units", type=_positive_int, default=d.row_units, help=f"row-encoder LSTM size (default {d.row_units})")
+    t.add_argument("--col-units", type=_positive_int, default=d.col_units, help=f"column-encoder LSTM size (default {d.col_units})")
+    t.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=f"default {d.optimizer}")
+    t.add_argument("--learning-rate", type=_positive_float, default=d.learning_rate, help=f"default {d.learning_rate}")
+    t.add_argument("--schedule", choices=SCHEDULES, default=d.schedule, help="learning-rate schedule (default constant, as the seed)")
+    t.add_argument("--train-size", type=_positive_int, default=None, help="train on this many images (stratified; default all)")
+    t.add_argument("--validation", choices=VALIDATIONS, default=d.validation,
+                   help="split: hold out --val-size training images (default); test: validate on the test set, the seed's protocol; none")
+    t.add_argument("--val-size", type=_positive_int, default=d.val_size, help=f"held-out images for --validation split (default {d.val_size})")
+    t.add_argument("--data", default="auto", help="MNIST .npz, IDX folder, 'keras', 'sample' or 'auto' (default; see README)")
+    t.add_argument("--out", default=None, help="folder for model.keras and record.json (default: a new folder in the runs folder)")
+    t.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
+
+    e = sub.add_parser("evaluate", help="score a saved model on the MNIST test set")
+    e.add_argument("model", help="a .keras file, or 'pretrained' for the shipped model")
+    e.add_argument("--data", default="auto", help="as for train")
+    e.add_argument("--limit", type=_positive_int, default=None, help="score only the first N test images")
+    e.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    b = sub.add_parser("bench", help="benchmark training and probing against plain Keras")
+    b.add_argument("--quick", action="store_true", help="a smoke-test size that finishes in about a minute")
+    b.add_argument("--steps", type=_positive_int, default=None, help="timed training steps per window")
+    b.add_argument("--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)")
+    return parser
+
+
+def _format_seconds(seconds):
+    if seconds is None:
+        return "--:--"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _progress_line(snap, width=30):
+    done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
+    bar = "#" * int(done * width) + "-" * (width - int(done * width))
+    loss = f"loss {snap.batch_loss[-1]:.4f}" if snap.batch_loss else ""
+    return (
+        f"\repoch {snap.epoch}/{snap.epochs} [{bar}] {100 * done:5.1f}% {snap.step}/{snap.steps_per_epoch} "
+        f"{snap.samples_per_second:6.0f} samples/s ETA {_format_seconds(snap.eta_seconds)} {loss}"
+    )
+
+
+def _cmd_train(args):
+    from hrnn import runs
+    from hrnn.data import load_mnist
+    from hrnn.training import Progress, TrainConfig, train
+
+    config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, row_units=args.row_units, col_units=args.col_units,
+        optimizer=args.optimizer, learning_rate=args.learning_rate, schedule=args.schedule,
+        train_size=args.train_size, validation=args.validation, val_size=args.val_size, seed=args.seed,
+    ).check()
+    data = load_mnist(args.data)
+    print(f"data: {data.source}", flush=True)
+    run_dir = args.out or os.path.join(runs.default_runs_dir(), runs.new_run_id())
+    print(f"run folder: {run_dir}", flush=True)
+    progress, stop = Progress(), threading.Event()
+
+    def on_sigint(signum, frame):
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        print("\nstopping after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    done = threading.Event()
+
+    def report():
+        # On a terminal the bar redraws in place; in a log file it prints a line every 30 s.
+        tty = sys.stderr.isatty()
+        printed_epochs, last_line, last_time = 0, "", 0.0
+        while not done.wait(0.5):
+            snap = progress.snapshot()
+            line = _progress_line(snap) if snap.steps_per_epoch else ""
+            if line and line != last_line and (tty or time.monotonic() - last_time > 30):
+                print(line if tty else line.lstrip("\r"), end="" if tty else "\n", file=sys.stderr, flush=True)
+                last_line, last_time = line, time.monotonic()
+            for entry in snap.epoch_history[printed_epochs:]:
+                print(("\n" if tty else "") + _epoch_line(entry), flush=True)
+            printed_epochs = len(snap.epoch_history)
+
+    reporter = threading.Thread(target=report, daemon=True)
+    reporter.start()
+    try:
+        result = train(config, data, run_dir=run_dir, progress=progress, stop_event=stop)
+    finally:
+        done.set()
+        reporter.join()
+        signal.signal(signal.SIGINT, previous)
+    snap = progress.snapshot()
+    record = result.record
+    print(f"\n{snap.message}", flush=True)
+    if "test_accuracy" in record:
+        print(f"test loss {record['test_loss']:.4f}, test accuracy {record['test_accuracy']:.4f} on {record['test_images']:,} images")
+    print(f"saved {os.path.join(run_dir, runs.MODEL_NAME)} and {os.path.join(run_dir, runs.RECORD_NAME)}")
+    return 0 if record["status"] == "finished" else 130
+
+
+def _epoch_line(entry):
+    text = f"epoch {entry['epoch']}: loss {entry['loss']:.4f} acc {entry['accuracy']:.4f}"
+    if "val_loss" in entry:
+        text += f" - val_loss {entry['val_loss']:.4f} val_acc {entry['val_accuracy']:.4f}"
+    return text + f" ({entry['seconds']:.0f} s)"
+
+
+def _cmd_evaluate(args):
+    from hrnn.data import load_mnist
+    from hrnn.evaluation import score
+    from hrnn.model import load_model, load_pretrained
+    from hrnn.probe import predict_batch
+    from hrnn.training import to_model_input
+
+    model = load_pretrained() if args.model == "pretrained" else load_model(args.model)
+    data = load_mnist(args.data)
+    x, y = data.x_test, data.y_test
+    if args.limit:
+        x, y = x[: args.limit], y[: args.limit]
+    result = score(predict_batch(model, to_model_input(x)), y)
+    if args.json:
+        print(json.dumps({"model": args.model, "data": data.source, **result.to_dict()}, indent=2))
+    else:
+        print(f"model: {args.model}\ndata: {data.source}")
+        print(result.format_text())
+    return 0
+
+
+def _cmd_bench(args):
+    from hrnn.bench import run_benchmark
+
+    run_benchmark(quick=args.quick, steps=args.steps, json_out=args.json_out)
+    return 0
+
+
+def main(argv=None):
+    """Entry point; returns the exit status."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported: hide its C++ banners
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from hrnn.data import DataError
+    from hrnn.model import ModelFileError
+
+    started = time.perf_counter()
+    try:
+        status = {"train": _cmd_train, "evaluate": _cmd_evaluate, "bench": _cmd_bench}[args.command](args)
+    except (DataError, ModelFileError, ValueError, OSError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: aborted", file=sys.stderr)
+        return 130
+    logging.getLogger(__name__).debug("%s took %.1f s", args.command, time.perf_counter() - started)
+    return status

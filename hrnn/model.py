@@ -1,0 +1,138 @@
+"""The hierarchical RNN: construction, compile settings, loading saved and shipped models.
+
+The architecture is the Keras example "mnist_hierarchical_rnn":
+
+    image (28, 28, 1)
+      -> row_encoder:    TimeDistributed(LSTM(row_units))  each pixel row, read left to right -> (28, row_units)
+      -> column_encoder: LSTM(col_units)                   the 28 row vectors, top to bottom  -> (col_units,)
+      -> classifier:     Dense(num_classes, softmax)                                          -> (num_classes,)
+"""
+
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from hrnn.layers import FusedLSTM, RowFoldedTimeDistributed
+
+log = logging.getLogger(__name__)
+
+ROWS, COLS = 28, 28
+INPUT_SHAPE = (ROWS, COLS, 1)
+LAYER_NAMES = ("row_encoder", "column_encoder", "classifier")
+OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
+PRETRAINED_PATH = Path(__file__).parent / "assets" / "hrnn_mnist.keras"
+
+
+class ModelFileError(Exception):
+    """A model file is missing, is not a Keras model, or is not an HRNN for 28 x 28 images."""
+
+
+def build_hrnn(row_units=128, col_units=128, num_classes=10, fused=True):
+    """Build the (uncompiled) hierarchical RNN.
+
+    Args:
+        row_units: hidden size of the row encoder (the first LSTM).
+        col_units: hidden size of the column encoder (the second LSTM).
+        num_classes: number of output classes.
+        fused: use `hrnn.layers` (the same functions and weights as Keras's TimeDistributed and LSTM,
+            faster on a CPU); `False` builds the seed's plain Keras layers.
+
+    Returns:
+        A `keras.Model` taking `(batch, 28, 28, 1)` floats in [0, 1] and returning `(batch, num_classes)`
+        probabilities; 199,434 parameters at the defaults.
+
+    Raises:
+        ValueError: if a size is not a positive integer.
+    """
+    for name, value in (("row_units", row_units), ("col_units", col_units), ("num_classes", num_classes)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    lstm = FusedLSTM if fused else keras.layers.LSTM
+    time_distributed = RowFoldedTimeDistributed if fused else keras.layers.TimeDistributed
+    image = keras.Input(shape=INPUT_SHAPE, name="image")  # (batch, 28, 28, 1)
+    rows = time_distributed(lstm(row_units), name="row_encoder")(image)  # (batch, 28, row_units)
+    encoded = lstm(col_units, name="column_encoder")(rows)  # (batch, col_units)
+    probs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(encoded)
+    return keras.Model(image, probs, name="hrnn")
+
+
+@dataclass(frozen=True)
+class CompileSettings:
+    """How a model is compiled; the defaults are the seed's."""
+
+    optimizer: str = "rmsprop"  # one of OPTIMIZERS
+    learning_rate: float = 1e-3  # Keras's default for RMSprop, as the seed used
+    loss: str = "sparse_categorical_crossentropy"  # the seed's categorical cross-entropy, on integer labels
+
+
+def make_optimizer(name="rmsprop", learning_rate=1e-3):
+    """Return a fresh Keras optimizer by name (one of `OPTIMIZERS`).
+
+    Raises:
+        ValueError: for an unknown name or a learning rate that is not a positive number.
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+        raise ValueError(f"learning rate must be a positive number, got {learning_rate!r}")
+    classes = {
+        "rmsprop": keras.optimizers.RMSprop,
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "adamw": keras.optimizers.AdamW,
+        "nadam": keras.optimizers.Nadam,
+    }
+    return classes[name](learning_rate=float(learning_rate))
+
+
+def compile_hrnn(model, settings=CompileSettings()):
+    """Compile `model` in place with `settings` (the seed's by default) and return it.
+
+    Categorical cross-entropy on integer labels is `sparse_categorical_crossentropy`: the same loss as the
+    seed's one-hot `categorical_crossentropy`, without materialising the one-hot matrix.
+    """
+    model.compile(
+        optimizer=make_optimizer(settings.optimizer, settings.learning_rate),
+        loss=settings.loss,
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def load_model(path):
+    """Load a saved HRNN (`.keras`) for inference, with Keras's safe mode on.
+
+    Returns:
+        The `keras.Model`, checked to take `(28, 28, 1)` images.
+
+    Raises:
+        ModelFileError: naming the file, if it is missing, not a Keras model, or has the wrong input shape.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    if path.suffix != ".keras" or not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not a Keras model file (expected a .keras archive saved by Keras 3)")
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # Keras raises many types for damaged archives; all mean the same to a user
+        raise ModelFileError(f"{path}: could not be loaded as a Keras model ({type(exc).__name__}: {exc})") from exc
+    shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
+    if shape not in (INPUT_SHAPE, (ROWS, COLS)):
+        raise ModelFileError(f"{path}: the model takes inputs of shape {model.input_shape}, not (None, 28, 28, 1)")
+    return model
+
+
+def load_pretrained():
+    """Load the pretrained HRNN shipped with the package (`hrnn/assets/hrnn_mnist.keras`).
+
+    Raises:
+        ModelFileError: if the shipped file is missing or damaged (reinstall the package).
+    """
+    if os.environ.get("HRNN_PRETRAINED"):
+        return load_model(os.environ["HRNN_PRETRAINED"])
+    return load_model(PRETRAINED_PATH)

@@ -1,0 +1,121 @@
+"""Looking inside a trained HRNN: what each layer computed for one image.
+
+`probe(model, image28)` runs one compiled forward pass that returns, besides the prediction, the row
+encodings, the column LSTM's hidden state after every row, and the classifier applied to each of those states
+(what the network believes after reading rows 1..t). It reads the model's own variables, so it always agrees
+with the model: `step_probs[-1]` is the model's prediction.
+"""
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from hrnn.layers import lstm_sequence
+from hrnn.model import ModelFileError
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """What the layers saw for one image."""
+
+    probs: np.ndarray  # (classes,) the model's output
+    row_encodings: np.ndarray  # (28, row_units) the row encoder's vector for each pixel row
+    column_states: np.ndarray  # (28, col_units) column-LSTM hidden state after reading rows 1..t
+    step_probs: np.ndarray  # (28, classes) the classifier applied to each column state
+
+    @property
+    def prediction(self):
+        return int(np.argmax(self.probs))
+
+
+def _inner_lstm(layer):
+    """The LSTM inside `layer` (unwrapping TimeDistributed)."""
+    inner = getattr(layer, "layer", layer)
+    if not isinstance(inner, keras.layers.LSTM):
+        raise ModelFileError(f"layer {layer.name!r} is a {type(inner).__name__}, expected an LSTM")
+    return inner
+
+
+class Prober:
+    """A compiled probe for one model (tracing happens once, on the first call)."""
+
+    def __init__(self, model):
+        try:
+            row = _inner_lstm(model.get_layer("row_encoder"))
+            col = _inner_lstm(model.get_layer("column_encoder"))
+            classifier = model.get_layer("classifier")
+        except ValueError as exc:
+            raise ModelFileError(f"not an hrnn model: {exc}") from exc
+        self._row, self._col, self._classifier = row, col, classifier
+        self._fn = tf.function(self._forward, input_signature=[tf.TensorSpec((28, 28), tf.float32)])
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _run_lstm(layer, sequences):
+        """All hidden states of `layer` over `sequences` (batch, steps, features) -> (batch, steps, units)."""
+        cell = layer.cell
+        zeros = tf.zeros((tf.shape(sequences)[0], cell.units))
+        h_seq, _ = lstm_sequence(
+            sequences, zeros, zeros, tf.convert_to_tensor(cell.kernel),
+            tf.convert_to_tensor(cell.recurrent_kernel), tf.convert_to_tensor(cell.bias),
+        )
+        return h_seq
+
+    def _forward(self, image):
+        # The row encoder reads each of the 28 rows as its own sequence of 28 one-pixel steps.
+        rows = self._run_lstm(self._row, image[:, :, None])[:, -1]  # (28, row_units)
+        column_states = self._run_lstm(self._col, rows[None])[0]  # (28, col_units)
+        step_probs = self._classifier(column_states)  # (28, classes), the classifier's own weights
+        return rows, column_states, step_probs
+
+    def __call__(self, image28):
+        image = _as_image(image28)
+        with self._lock:  # one trace, shared by every session using this model
+            rows, column_states, step_probs = self._fn(tf.constant(image))
+        step_probs = step_probs.numpy()
+        return ProbeResult(step_probs[-1].copy(), rows.numpy(), column_states.numpy(), step_probs)
+
+
+def _as_image(image28):
+    image = np.asarray(image28, dtype=np.float32)
+    if image.shape == (28, 28, 1):
+        image = image[..., 0]
+    if image.shape != (28, 28):
+        raise ValueError(f"probe needs a 28 x 28 image, got shape {image.shape}")
+    if not np.isfinite(image).all():
+        raise ValueError("probe needs finite pixel values")
+    return image
+
+
+_PROBERS = weakref.WeakKeyDictionary()
+_PROBERS_LOCK = threading.Lock()
+
+
+def probe(model, image28):
+    """Run `model` on one image and return what its layers saw.
+
+    Args:
+        model: an HRNN from `hrnn.model` (layers named row_encoder, column_encoder, classifier).
+        image28: `(28, 28)` or `(28, 28, 1)` floats in [0, 1] (as `canvas_to_mnist` returns).
+
+    Returns:
+        `ProbeResult` with `probs (10,)`, `row_encodings (28, row_units)`, `column_states (28, col_units)`,
+        `step_probs (28, 10)`.
+
+    Raises:
+        ValueError: for an image of the wrong shape; ModelFileError: for a model that is not an HRNN.
+    """
+    with _PROBERS_LOCK:
+        prober = _PROBERS.get(model)
+        if prober is None:
+            prober = _PROBERS[model] = Prober(model)
+    return prober(image28)
+
+
+def predict_batch(model, images, batch_size=256):
+    """Class probabilities `(N, classes)` for images `(N, 28, 28, 1)` in [0, 1], in compiled batches."""
+    return model.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0)
