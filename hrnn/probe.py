@@ -119,3 +119,12 @@ def probe(model, image28):
 def predict_batch(model, images, batch_size=256):
     """Class probabilities `(N, classes)` for images `(N, 28, 28, 1)` in [0, 1], in compiled batches."""
     return model.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0)
+
+
+def final_column_states(model, images, batch_size=256):
+    """The column encoder's final state (the image vector) for a batch: `(N, 28, 28, 1)` -> `(N, col_units)`.
+
+    A sub-model of `model` that shares its weights.
+    """
+    encoder = keras.Model(model.inputs, model.get_layer("column_encoder").output)
+    return encoder.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0)

@@ -441,6 +441,7 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
         model = pool.acquire(config)
         tracker = _Tracker(config, prepared, progress, stop_event, on_epoch_saved)
         progress.update(steps_per_epoch=tracker.steps_per_epoch)
+        record["steps_per_epoch"] = tracker.steps_per_epoch
         model.fit(
             prepared.x_train,
             prepared.y_train,
@@ -483,6 +484,31 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
     finally:
         if model is not None:
             pool.release(model, config)
+
+
+def snapshot_from_record(record):
+    """A `ProgressSnapshot` rebuilt from a saved run record, to draw a past run's curves."""
+    config = record.get("config", {})
+    history = record.get("history", {})
+    batches = history.get("batches", {})
+    epochs = history.get("epochs", [])
+    steps = batches.get("step", [])
+    steps_per_epoch = record.get("steps_per_epoch") or (
+        math.ceil(len(steps) / max(len(epochs), 1)) if steps else 1
+    )
+    return ProgressSnapshot(
+        status=record.get("status", "unknown"),
+        epoch=len(epochs),
+        epochs=int(config.get("epochs", max(len(epochs), 1))),
+        steps_per_epoch=int(steps_per_epoch),
+        batch_steps=list(steps),
+        batch_loss=list(batches.get("loss", [])),
+        batch_accuracy=list(batches.get("accuracy", [])),
+        epoch_history=list(epochs),
+        elapsed_seconds=float(record.get("wall_seconds", 0.0)),
+        first_batch_seconds=record.get("first_batch_seconds"),
+        message=record.get("error", ""),
+    )
 
 
 class TrainingRun:

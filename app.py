@@ -1,0 +1,17 @@
+"""hrnn lab: `streamlit run app.py`. Page setup and navigation only; the pages live in hrnn.ui."""
+
+import streamlit as st
+
+from hrnn.ui import draw_page, inside_page, train_page
+from hrnn.ui.resources import start_warm_up
+
+st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
+start_warm_up()
+page = st.navigation(
+    [
+        st.Page(train_page.render, title="Train", icon=":material/model_training:", url_path="train", default=True),
+        st.Page(draw_page.render, title="Draw", icon=":material/draw:", url_path="draw"),
+        st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside"),
+    ]
+)
+page.run()

@@ -1,0 +1,1 @@
+"""The Streamlit pages. The only part of hrnn that imports streamlit."""

@@ -1,0 +1,104 @@
+"""Draw page: draw, pick or upload a digit and see it classified."""
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from hrnn.charts import image_figure, probability_bars
+from hrnn.preprocess import canvas_to_mnist, is_blank, load_upload
+from hrnn.probe import probe
+from hrnn.ui.model_picker import pick_model
+from hrnn.ui.resources import mnist_or_error, set_current_input
+
+CANVAS_SIZE = 280
+SOURCES = ("Draw", "Test digit", "Upload")
+BLANK_PROMPT = "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it."
+
+
+def _drawn_image():
+    """The canvas, its controls, and what was drawn as a 28 x 28 image (None while blank)."""
+    st.session_state.setdefault("canvas_nonce", 0)
+    c1, c2 = st.columns([3, 1])
+    width = c1.slider("Pen width", 8, 40, 22, key="pen_width")
+    if c2.button("Clear", key="clear_canvas", width="stretch"):
+        st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
+    result = st_canvas(
+        stroke_width=width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        update_streamlit=True,
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"canvas-{st.session_state['canvas_nonce']}",
+    )
+    rgba = result.image_data if result is not None else None
+    if rgba is None:
+        return None
+    image = canvas_to_mnist(rgba)
+    return None if is_blank(image) else image
+
+
+def _test_digit():
+    data, error = mnist_or_error()
+    if error:
+        st.error(error)
+        return None, ""
+    n = len(data.y_test)
+    c1, c2 = st.columns([3, 1])
+    if c2.button("Random", key="random_digit", width="stretch"):
+        st.session_state["test_index"] = int(np.random.default_rng().integers(n))
+    index = c1.number_input(f"Test image (0 to {n - 1})", 0, n - 1, key="test_index", step=1)
+    label = int(data.y_test[index])
+    return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})"
+
+
+def _uploaded_image():
+    upload = st.file_uploader("An image of one digit (PNG, JPEG, BMP, GIF, WebP)", key="upload",
+                              type=["png", "jpg", "jpeg", "bmp", "gif", "webp"])
+    if upload is None:
+        return None, ""
+    try:
+        image = load_upload(upload.getvalue())
+    except ValueError as exc:
+        st.error(f"{upload.name}: {exc}")
+        return None, ""
+    if is_blank(image):
+        st.warning(f"{upload.name}: no digit found in this image (it looks empty).")
+        return None, ""
+    return image, f"upload {upload.name}"
+
+
+def _show_prediction(model, image):
+    result = probe(model, image)
+    digit, p = result.prediction, float(result.probs[result.prediction])
+    st.metric("Prediction", str(digit), f"{p:.1%} sure", delta_color="off")
+    st.plotly_chart(probability_bars(result.probs), width="stretch", key="prob_bars")
+    st.plotly_chart(image_figure(image), width="stretch", key="model_input")
+
+
+def render():
+    st.title("Draw a digit")
+    model, label = pick_model()
+    source = st.radio("Input", SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+    left, right = st.columns(2, gap="large")
+    with left:
+        if source == "Draw":
+            image = _drawn_image()
+            origin = "your drawing"
+        elif source == "Test digit":
+            image, origin = _test_digit()
+        else:
+            image, origin = _uploaded_image()
+    with right:
+        if image is None:
+            st.info(BLANK_PROMPT if source == "Draw" else "Choose an input on the left.")
+            return
+        set_current_input(image, origin)
+        if model is None:
+            st.warning("Pick a model in the sidebar to classify this digit.")
+            return
+        st.caption(f"{origin} - model: {label}")
+        _show_prediction(model, image)
+    st.caption("Open **Inside the network** in the sidebar to see how the model read this digit, row by row.")

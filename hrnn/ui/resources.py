@@ -1,0 +1,111 @@
+"""Objects shared by every session (loaded once, read-only) and per-session state.
+
+Shared: the data, loaded models (keyed by file and modification time), the set of live training runs, and a
+one-time background warm-up. Per session (`st.session_state`): the session's own run, the current input image.
+"""
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from hrnn import runs
+from hrnn.data import DataError, load_mnist
+from hrnn.model import PRETRAINED_PATH, ModelFileError, load_model
+from hrnn.training import DEFAULT_POOL, TrainConfig, to_model_input
+
+log = logging.getLogger(__name__)
+
+PRETRAINED_CHOICE = "pretrained"
+QUICK_CONFIG = TrainConfig(epochs=3, train_size=3000, val_limit=500, test_limit=1000)
+
+
+@st.cache_resource(show_spinner="Loading MNIST...")
+def mnist():
+    """The MNIST that `load_mnist("auto")` finds (see the README), loaded once per process."""
+    return load_mnist("auto")
+
+
+def mnist_or_error():
+    """`(data, None)` or `(None, message)` when no source could be loaded."""
+    try:
+        return mnist(), None
+    except DataError as exc:
+        return None, str(exc)
+
+
+def runs_dir():
+    return runs.default_runs_dir()
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading the model...")
+def _cached_model(path, mtime):
+    del mtime  # part of the cache key only: a rewritten file is loaded again
+    return load_model(path)
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    key: str  # "pretrained" or a run id
+    label: str
+    path: Path
+
+
+def model_choices():
+    """The shipped model first, then every saved run that has a model, newest first."""
+    choices = [ModelChoice(PRETRAINED_CHOICE, "Shipped pretrained model", Path(os.environ.get("HRNN_PRETRAINED") or PRETRAINED_PATH))]
+    for run in runs.list_runs(runs_dir()):
+        if run.has_model:
+            choices.append(ModelChoice(run.run_id, run.label(), run.model_path))
+    return choices
+
+
+def load_choice(choice):
+    """The model for `choice`; raises ModelFileError with a readable message."""
+    path = choice.path
+    if not path.is_file():
+        raise ModelFileError(f"{path}: model file not found")
+    return _cached_model(str(path), path.stat().st_mtime)
+
+
+@st.cache_resource
+def live_runs():
+    """Training runs alive in this process, by run id (shared so a refreshed page can find its run again)."""
+    return {}
+
+
+@st.cache_resource
+def start_warm_up():
+    """Trace the default training and evaluation graphs once in the background, so the first Start is fast."""
+
+    def warm():
+        try:
+            data = mnist()
+            config = QUICK_CONFIG
+            model = DEFAULT_POOL.acquire(config)
+            x = to_model_input(data.x_train[: config.batch_size * 2])
+            model.fit(x, data.y_train[: config.batch_size * 2], batch_size=config.batch_size, epochs=1, verbose=0)
+            model.evaluate(x, data.y_train[: len(x)], batch_size=256, verbose=0)
+            DEFAULT_POOL.release(model, config)
+        except Exception:  # a failed warm-up only costs speed, never the app
+            log.exception("warm-up failed")
+
+    if os.environ.get("HRNN_NO_WARMUP"):
+        return None
+    thread = threading.Thread(target=warm, name="hrnn-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def current_input():
+    """This session's current input: `(image28, description)` or `(None, "")`."""
+    entry = st.session_state.get("input")
+    return (entry["image"], entry["origin"]) if entry else (None, "")
+
+
+def set_current_input(image28, origin):
+    st.session_state["input"] = {"image": np.asarray(image28, np.float32), "origin": origin}

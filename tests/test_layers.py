@@ -1,0 +1,115 @@
+"""The fast layers compute the same function as Keras's own, with the same weights: outputs and gradients."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from hrnn.layers import FusedLSTM, RowFoldedTimeDistributed, lstm_sequence
+
+
+def _gradients(layer, x, weights_of=None):
+    """Outputs and gradients (w.r.t. the input and the trainable weights) of a weighted sum of the outputs."""
+    x = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)
+        probe_weights = tf.sin(tf.reshape(tf.range(tf.size(y), dtype=tf.float32), tf.shape(y)))
+        loss = tf.reduce_sum(y * probe_weights)
+    variables = (weights_of or layer).trainable_variables
+    grads = tape.gradient(loss, [x] + variables)
+    return y.numpy(), [g.numpy() for g in grads]
+
+
+def _assert_close(a, b, rtol=1e-4, atol=1e-5):
+    scale = max(1.0, float(np.abs(a).max()))
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol * scale)
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("features", [1, 5])
+def test_fused_lstm_matches_keras_lstm_outputs_and_gradients(return_sequences, features):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 9, features)).astype(np.float32)
+    reference = keras.layers.LSTM(7, return_sequences=return_sequences)
+    reference.build(x.shape)
+    fused = FusedLSTM(7, return_sequences=return_sequences)
+    fused.build(x.shape)
+    # Random weights (the default init zeroes nothing important, but bias and kernel scale matter for coverage).
+    weights = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in reference.get_weights()]
+    reference.set_weights(weights)
+    fused.set_weights(weights)
+    y_ref, g_ref = _gradients(reference, x)
+    y_fused, g_fused = _gradients(fused, x)
+    _assert_close(y_fused, y_ref)
+    for a, b in zip(g_fused, g_ref):
+        _assert_close(a, b)
+
+
+def test_lstm_sequence_uses_initial_state_and_returns_last_cell_state():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 5, 2)).astype(np.float32)
+    h0 = rng.normal(size=(3, 4)).astype(np.float32)
+    c0 = rng.normal(size=(3, 4)).astype(np.float32)
+    reference = keras.layers.LSTM(4, return_sequences=True, return_state=True)
+    reference.build(x.shape)
+    kernel, recurrent, bias = reference.get_weights()
+    y_ref, h_ref, c_ref = reference(x, initial_state=[h0, c0])
+    h_seq, c_last = lstm_sequence(tf.constant(x), tf.constant(h0), tf.constant(c0), kernel, recurrent, bias)
+    _assert_close(h_seq.numpy(), y_ref.numpy())
+    _assert_close(h_seq.numpy()[:, -1], h_ref.numpy())
+    _assert_close(c_last.numpy(), c_ref.numpy())
+
+
+def test_lstm_sequence_gradient_matches_numerical_estimate():
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(2, 4, 1)), tf.float64)
+    h0 = tf.zeros((2, 3), tf.float64)
+    kernel = tf.constant(rng.normal(scale=0.5, size=(1, 12)), tf.float64)
+    recurrent = tf.constant(rng.normal(scale=0.5, size=(3, 12)), tf.float64)
+    bias = tf.constant(rng.normal(scale=0.5, size=(12,)), tf.float64)
+
+    def f(k):
+        return tf.reduce_sum(lstm_sequence(x, h0, h0, k, recurrent, bias)[0] ** 2)
+
+    theoretical, numerical = tf.test.compute_gradient(f, [kernel])
+    np.testing.assert_allclose(theoretical[0], numerical[0], rtol=1e-5, atol=1e-7)
+
+
+def test_row_folded_time_distributed_matches_keras_time_distributed():
+    rng = np.random.default_rng(3)
+    x = rng.random(size=(4, 6, 5, 1)).astype(np.float32)
+    reference = keras.layers.TimeDistributed(keras.layers.LSTM(3))
+    reference.build(x.shape)
+    folded = RowFoldedTimeDistributed(FusedLSTM(3))
+    folded.build(x.shape)
+    folded.set_weights(reference.get_weights())
+    y_ref, g_ref = _gradients(reference, x)
+    y_folded, g_folded = _gradients(folded, x)
+    assert y_folded.shape == (4, 6, 3)
+    _assert_close(y_folded, y_ref)
+    for a, b in zip(g_folded, g_ref):
+        _assert_close(a, b)
+
+
+def test_fused_lstm_with_a_mask_falls_back_to_keras():
+    x = np.random.default_rng(4).normal(size=(3, 5, 2)).astype(np.float32)
+    x[0, 3:] = 0.0  # padded steps
+    mask = tf.constant(np.abs(x).sum(-1) > 0)
+    reference = keras.layers.LSTM(4)
+    reference.build(x.shape)
+    fused = FusedLSTM(4)
+    fused.build(x.shape)
+    fused.set_weights(reference.get_weights())
+    _assert_close(fused(x, mask=mask).numpy(), reference(x, mask=mask).numpy())
+
+
+def test_fused_lstm_saves_and_loads_as_itself(tmp_path):
+    inputs = keras.Input((5, 2))
+    model = keras.Model(inputs, FusedLSTM(3, name="lstm")(inputs))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert isinstance(loaded.get_layer("lstm"), FusedLSTM)
+    x = np.ones((2, 5, 2), np.float32)
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())

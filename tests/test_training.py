@@ -1,0 +1,183 @@
+"""A training run: data preparation, the run record, stopping, failures, progress and model reuse."""
+
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from hrnn import runs
+from hrnn.model import load_model
+from hrnn.training import (
+    ModelPool,
+    Progress,
+    TrainConfig,
+    TrainingRun,
+    prepare_data,
+    snapshot_from_record,
+    stratified_indices,
+    train,
+)
+
+TINY = dict(epochs=1, batch_size=32, row_units=8, col_units=8, val_size=50)
+
+
+def test_default_config_is_the_seeds():
+    config = TrainConfig()
+    assert (config.epochs, config.batch_size, config.row_units, config.col_units) == (5, 32, 128, 128)
+    assert (config.optimizer, config.learning_rate, config.schedule) == ("rmsprop", 1e-3, "constant")
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("epochs", 0, "epochs must be a positive integer"),
+        ("epochs", -3, "epochs must be a positive integer"),
+        ("batch_size", 2.5, "batch-size must be a positive integer"),
+        ("optimizer", "adagrad", "unknown optimizer"),
+        ("learning_rate", 0.0, "learning rate"),
+        ("learning_rate", float("nan"), "learning rate"),
+        ("validation", "train", "unknown validation"),
+        ("train_size", 0, "train-size must be a positive integer"),
+    ],
+)
+def test_invalid_config_is_refused_with_a_message(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{field: value}).check()
+
+
+def test_stratified_indices_keep_class_proportions():
+    labels = np.repeat(np.arange(10), [100, 200, 100, 100, 100, 100, 100, 100, 100, 100])
+    idx = stratified_indices(labels, 110, np.random.default_rng(0))
+    assert len(idx) == len(set(idx)) == 110
+    counts = np.bincount(labels[idx], minlength=10)
+    assert counts[1] == 20 and (np.delete(counts, 1) == 10).all()
+
+
+def test_split_validation_is_held_out_of_training(tiny_data):
+    prepared = prepare_data(TrainConfig(**TINY), tiny_data)
+    assert len(prepared.y_val) == 20  # min(val_size, 10% of 200)
+    assert len(prepared.y_train) == 180
+    assert prepared.x_train.shape == (180, 28, 28, 1) and prepared.x_train.dtype == np.float32
+    assert 0.0 <= prepared.x_train.min() and prepared.x_train.max() <= 1.0
+    train_rows = {x.tobytes() for x in prepared.x_train}
+    assert not any(x.tobytes() in train_rows for x in prepared.x_val)
+
+
+def test_test_validation_is_the_seeds_protocol(tiny_data):
+    prepared = prepare_data(TrainConfig(**{**TINY, "validation": "test"}), tiny_data)
+    assert len(prepared.y_train) == 200
+    np.testing.assert_array_equal(prepared.y_val, tiny_data.y_test)
+
+
+def test_train_size_larger_than_available_is_refused(tiny_data):
+    with pytest.raises(ValueError, match="more than the 180 training images"):
+        prepare_data(TrainConfig(**{**TINY, "train_size": 500}), tiny_data)
+
+
+def test_one_epoch_writes_a_loadable_model_and_a_complete_record(tiny_data, tmp_path):
+    run_dir = tmp_path / "run"
+    result = train(TrainConfig(**TINY), tiny_data, run_dir=run_dir)
+    record = json.loads((run_dir / runs.RECORD_NAME).read_text())
+    assert record["status"] == "finished"
+    assert record["config"]["epochs"] == 1 and record["config"]["row_units"] == 8
+    assert "synthetic test data" in record["data"]
+    assert set(record["versions"]) >= {"tensorflow", "keras", "python", "numpy"}
+    assert record["wall_seconds"] > 0 and record["samples_per_second"] > 0
+    (epoch,) = record["history"]["epochs"]
+    assert set(epoch) >= {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+    assert len(record["history"]["batches"]["loss"]) == 6  # ceil(180 / 32)
+    assert 0.0 <= record["test_accuracy"] <= 1.0 and record["test_images"] == 60
+    model = load_model(run_dir / runs.MODEL_NAME)
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(model.predict(x, verbose=0), result.model.predict(x, verbose=0), atol=1e-6)
+    assert not [p for p in run_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_batch_values_are_each_batchs_own_and_average_to_the_epoch(tiny_data):
+    progress = Progress()
+    train(TrainConfig(**TINY), tiny_data, progress=progress)
+    snap = progress.snapshot()
+    sizes = np.array([32] * 5 + [180 - 160])
+    weighted = float(np.dot(snap.batch_loss, sizes) / sizes.sum())
+    assert weighted == pytest.approx(snap.epoch_history[0]["loss"], rel=1e-4)
+    assert len(set(np.round(snap.batch_loss, 6))) > 1  # raw values, not one running mean
+
+
+def test_training_learns_the_synthetic_digits(tiny_data):
+    config = TrainConfig(epochs=4, batch_size=16, row_units=16, col_units=16, optimizer="adam", learning_rate=5e-3,
+                         validation="none")
+    result = train(config, tiny_data)
+    assert result.record["test_accuracy"] > 0.5  # chance is 0.1
+
+
+def test_stop_ends_within_one_batch_and_keeps_the_model(tiny_data, tmp_path):
+    stop = threading.Event()
+    stop.set()  # asked to stop before training starts: exactly one batch runs
+    run_dir = tmp_path / "run"
+    result = train(TrainConfig(**{**TINY, "epochs": 3}), tiny_data, run_dir=run_dir, stop_event=stop)
+    record = json.loads((run_dir / runs.RECORD_NAME).read_text())
+    assert record["status"] == "stopped" and result.record["status"] == "stopped"
+    assert len(record["history"]["batches"]["loss"]) == 1
+    assert record["history"]["epochs"] == []
+    load_model(run_dir / runs.MODEL_NAME)
+
+
+def test_a_failing_run_is_recorded_as_failed(tiny_data, tmp_path, monkeypatch):
+    class Exploding(ModelPool):
+        def acquire(self, config):
+            model = super().acquire(config)
+
+            def fit(*args, **kwargs):
+                raise MemoryError("out of memory (simulated)")
+
+            model.fit = fit
+            return model
+
+    run_dir = tmp_path / "run"
+    with pytest.raises(MemoryError):
+        train(TrainConfig(**TINY), tiny_data, run_dir=run_dir, pool=Exploding())
+    record = json.loads((run_dir / runs.RECORD_NAME).read_text())
+    assert record["status"] == "failed"
+    assert record["error"] == "MemoryError: out of memory (simulated)"
+
+
+def test_background_run_publishes_progress_and_saves(tiny_data, tmp_path):
+    run = TrainingRun(TrainConfig(**TINY), tiny_data, runs_dir=tmp_path).start()
+    assert run.join(timeout=300)
+    snap = run.progress.snapshot()
+    assert snap.status == "finished" and run.error is None
+    assert snap.samples_seen == 180 and snap.first_batch_seconds is not None
+    (saved,) = runs.list_runs(tmp_path)
+    assert saved.run_id == run.run_id and saved.status == "finished" and saved.has_model
+    rebuilt = snapshot_from_record(saved.record)
+    assert rebuilt.batch_loss == snap.batch_loss and rebuilt.epoch_history == snap.epoch_history
+
+
+def test_background_run_failure_is_readable(tiny_data, tmp_path):
+    run = TrainingRun(TrainConfig(**{**TINY, "train_size": 10_000}), tiny_data, runs_dir=tmp_path).start()
+    assert run.join(timeout=60)
+    assert run.progress.snapshot().status == "failed"
+    assert "train-size 10,000 is more than" in run.error
+    assert runs.list_runs(tmp_path)[0].status == "failed"
+
+
+def test_pool_reuses_a_model_reset_to_fresh_weights(tiny_data):
+    pool = ModelPool()
+    config = TrainConfig(**TINY)
+    first = pool.acquire(config)
+    fresh_weights = [w.copy() for w in first.get_weights()]
+    pool.release(first, config)
+    train(config, tiny_data, pool=pool)  # borrows, trains and returns `first`
+    again = pool.acquire(config)
+    assert again is first
+    for a, b in zip(again.get_weights(), fresh_weights):
+        np.testing.assert_array_equal(a, b)
+    assert int(again.optimizer.iterations.numpy()) == 0
+
+
+def test_two_runs_at_once_get_different_models(tiny_data):
+    pool = ModelPool()
+    config = TrainConfig(**TINY)
+    a, b = pool.acquire(config), pool.acquire(config)
+    assert a is not b
