@@ -7,7 +7,7 @@ MNIST expects exactly that, so `canvas_to_mnist` repeats those steps on whatever
 1. take the ink: on a transparent background (streamlit-drawable-canvas's own image data) the alpha channel, whatever
    the stroke colour; on an opaque background the luminance contrast with the background, read from the border;
 2. crop to the ink's bounding box;
-3. scale the longer side to 20 px (area averaging when shrinking), then stretch the result so its strongest ink is 1;
+3. scale the longer side to 20 px (area averaging when shrinking), then stretch the result so its strokes reach 1;
 4. paste it into 28 x 28 with its centre of mass on pixel (14, 14), as MNIST's digits have it.
 
 A drawing with too little ink to be a digit (nothing, a few stray pixels, a dot) comes back all zeros, and `is_blank`
@@ -19,7 +19,7 @@ import struct
 import warnings
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 MNIST_SIZE = 28  # the output field, px
 BOX_SIZE = 20  # MNIST's size normalisation: the digit's longer side, px
@@ -35,6 +35,7 @@ MIN_EXTENT_FRACTION = 0.04  # ink spanning less than this is a speck (11 px on a
 DOT_EXTENT_FRACTION = 0.1  # a compact blob smaller than this (28 px on a 280 px canvas) is a dot, e.g. one pen tap
 DOT_MIN_ASPECT = 0.5  # "compact": the shorter side is at least this share of the longer one ...
 DOT_MIN_FILL = 0.6  # ... and the ink covers at least this share of its box (a disc covers 0.79, a digit much less)
+STROKE_PERCENTILE = 95  # the 20 px digit is stretched so this percentile of its inked pixels is full ink
 MIN_INK = 5.0  # is_blank's default: total ink of a 28 x 28 image, in full-ink pixels (MNIST's least is 22)
 
 # Uploads
@@ -236,7 +237,7 @@ def _too_little_ink(crop, longer_side, area):
 
 
 def _fit_box(crop):
-    """Scale `crop` `(h, w)` so its longer side is BOX_SIZE, keeping the aspect ratio -> `(h', w')`, peak 1."""
+    """Scale `crop` `(h, w)` so its longer side is BOX_SIZE, keeping the aspect ratio -> `(h', w')` in [0, 1]."""
     h, w = crop.shape
     factor = BOX_SIZE / max(h, w)
     size = (max(1, round(w * factor)), max(1, round(h * factor)))  # Pillow's (width, height)
@@ -245,8 +246,10 @@ def _fit_box(crop):
     resample = Image.Resampling.BOX if factor < 1 else Image.Resampling.BILINEAR
     box = np.asarray(Image.fromarray(np.ascontiguousarray(crop, dtype=np.float32)).resize(size, resample))
     box = np.clip(box, 0, None)
-    # A thin pen on a big canvas shrinks to faint strokes; MNIST's strokes reach full white, so stretch to match.
-    return box / box.max()
+    inked = box[box > INK_THRESHOLD * box.max()]
+    # A thin pen on a big canvas shrinks to faint strokes, while MNIST's strokes reach full white. Stretching by a
+    # high percentile rather than the maximum brightens the whole stroke, not just the spots where strokes cross.
+    return np.clip(box / np.percentile(inked, STROKE_PERCENTILE), 0, 1)
 
 
 def _standard_mode(image):

@@ -54,20 +54,27 @@ def _test_digit():
     return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})"
 
 
-def _uploaded_image():
+def _read_upload():
+    """The uploader widget; returns `(file name, bytes)` or None."""
     upload = st.file_uploader("An image of one digit (PNG, JPEG, BMP, GIF, WebP)", key="upload",
                               type=["png", "jpg", "jpeg", "bmp", "gif", "webp"])
+    return None if upload is None else (upload.name, upload.getvalue())
+
+
+def _uploaded_image():
+    upload = _read_upload()
     if upload is None:
         return None, ""
+    name, data = upload
     try:
-        image = load_upload(upload.getvalue())
-    except ValueError as exc:
-        st.error(f"{upload.name}: {exc}")
+        image = load_upload(data)
+    except (ValueError, TypeError) as exc:
+        st.error(f"{name}: {exc}")
         return None, ""
     if is_blank(image):
-        st.warning(f"{upload.name}: no digit found in this image (it looks empty).")
+        st.warning(f"{name}: no digit found in this image (it looks empty).")
         return None, ""
-    return image, f"upload {upload.name}"
+    return image, f"upload {name}"
 
 
 def _show_prediction(model, image):

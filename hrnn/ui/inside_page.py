@@ -54,7 +54,9 @@ def render():
     c1, c2 = st.columns(2)
     ordering = c1.selectbox("Order units by", list(ORDERINGS), format_func=ORDERINGS.get, key="unit_order")
     n_units = result.column_states.shape[1]
-    shown = c2.slider("Units shown", 8, n_units, min(64, n_units), key="units_shown")
+    shown = n_units
+    if n_units > 8:
+        shown = c2.slider("Units shown", 8, n_units, min(64, n_units), key="units_shown")
     separation = None
     if ordering == "separation":
         separation = _separation(label, model)
