@@ -101,17 +101,42 @@ def _lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias):
 @keras.saving.register_keras_serializable(package="hrnn")
 class RowFoldedTimeDistributed(keras.layers.TimeDistributed):
     """`keras.layers.TimeDistributed` applying its layer to all time steps in one call (steps folded into the
-    batch). Same weights, config and outputs; used where the wrapped layer is per-sample (no mask, no state)."""
+    batch). Same weights, config and outputs.
+
+    Steps whose input is all zeros (the blank rows above and below an MNIST digit: about a third of all rows)
+    all give the same output, so that output is computed once and shared: the wrapped layer runs on the
+    non-blank rows plus one blank row. The gradient of the shared output is the sum over the rows that use
+    it, as it would be for separate copies, so the weights' gradients, and training, are unchanged. One
+    difference remains, by design: the gradient with respect to the *input pixels* of a blank row is returned
+    as zero (the shared computation has no per-row input). Training never asks for it; a saliency map would.
+    """
 
     def call(self, inputs, training=None, mask=None):
-        if mask is not None or inputs.shape[1] is None:
+        if mask is not None or inputs.shape[1] is None or self._is_random(training):
             return super().call(inputs, training=training, mask=mask)
         steps = inputs.shape[1]
         inner_shape = tuple(inputs.shape[2:])
-        folded = keras.ops.reshape(inputs, (-1, *inner_shape))  # (batch * steps, ...)
         kwargs = {"training": training} if self.layer._call_has_training_arg else {}
-        outputs = self.layer.call(folded, **kwargs)  # (batch * steps, ...)
-        return keras.ops.reshape(outputs, (-1, steps, *tuple(outputs.shape[1:])))
+        folded = keras.ops.reshape(inputs, (-1, *inner_shape))  # (batch * steps, ...)
+        if keras.backend.backend() != "tensorflow":
+            outputs = self.layer.call(folded, **kwargs)
+            return keras.ops.reshape(outputs, (-1, steps, *tuple(outputs.shape[1:])))
+        n = tf.shape(folded)[0]
+        nonblank = tf.reduce_any(tf.not_equal(tf.reshape(folded, [n, -1]), 0), axis=1)  # (batch * steps,)
+        kept = tf.where(nonblank)[:, 0]
+        unique = tf.concat([tf.gather(folded, kept), tf.zeros_like(folded[:1])], axis=0)  # non-blank rows + 1 blank
+        outputs = self.layer.call(unique, **kwargs)  # (kept + 1, ...)
+        # Row r reads output k if it is the k-th non-blank row, else the shared blank output (the last one).
+        position = tf.where(nonblank, tf.cumsum(tf.cast(nonblank, tf.int32)) - 1, tf.shape(kept, tf.int32)[0])
+        outputs = tf.gather(outputs, position)  # (batch * steps, ...)
+        return tf.reshape(outputs, [-1, steps, *outputs.shape[1:]])
+
+    def _is_random(self, training):
+        """True if the wrapped layer may draw random numbers (dropout while training): then rows differ."""
+        layer = self.layer
+        cell = getattr(layer, "cell", layer)
+        rates = [getattr(cell, "dropout", 0), getattr(cell, "recurrent_dropout", 0), getattr(layer, "rate", 0)]
+        return bool(training) and any(r for r in rates if isinstance(r, (int, float)))
 
 
 @keras.saving.register_keras_serializable(package="hrnn")

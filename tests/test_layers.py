@@ -113,3 +113,36 @@ def test_fused_lstm_saves_and_loads_as_itself(tmp_path):
     assert isinstance(loaded.get_layer("lstm"), FusedLSTM)
     x = np.ones((2, 5, 2), np.float32)
     np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+
+
+def test_blank_rows_share_one_output_with_the_same_weight_gradients():
+    rng = np.random.default_rng(5)
+    x = rng.random(size=(3, 7, 6, 1)).astype(np.float32)
+    x[0, :3] = 0.0  # blank rows at the top of image 0
+    x[1, 5:] = 0.0  # and at the bottom of image 1
+    x[2] = 0.0  # an all-blank image
+    reference = keras.layers.TimeDistributed(keras.layers.LSTM(4))
+    reference.build(x.shape)
+    folded = RowFoldedTimeDistributed(FusedLSTM(4))
+    folded.build(x.shape)
+    weights = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in reference.get_weights()]
+    reference.set_weights(weights)
+    folded.set_weights(weights)
+    y_ref, g_ref = _gradients(reference, x)
+    y_folded, g_folded = _gradients(folded, x)
+    _assert_close(y_folded, y_ref)
+    for a, b in zip(g_folded[1:], g_ref[1:]):  # the weights: what training uses
+        _assert_close(a, b)
+    blank = (x == 0).all(axis=(2, 3))
+    _assert_close(g_folded[0][~blank], g_ref[0][~blank])  # the input gradient of every non-blank row
+    assert not g_folded[0][blank].any()  # blank rows are computed once: no per-row input gradient (documented)
+
+
+def test_all_rows_nonblank_still_matches():
+    x = np.random.default_rng(6).random(size=(2, 5, 4, 1)).astype(np.float32) + 0.1
+    reference = keras.layers.TimeDistributed(keras.layers.LSTM(3))
+    reference.build(x.shape)
+    folded = RowFoldedTimeDistributed(FusedLSTM(3))
+    folded.build(x.shape)
+    folded.set_weights(reference.get_weights())
+    _assert_close(folded(x).numpy(), reference(x).numpy())

@@ -1,0 +1,130 @@
+"""A real `streamlit run app.py` and a real Chromium, shared by the browser tests of this folder.
+
+The server gets its own runs folder, no network, and the full MNIST when one is found (else a small synthetic set).
+Its log is written next to the test's temporary files and its path printed when a test fails, together with a
+screenshot of the page at the moment of failure.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, full_mnist_path, make_mnist, write_npz
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+SERVER_START_SECONDS = 90
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _mnist_for_server(folder):
+    """The full MNIST if there is one, else a synthetic .npz big enough for a 300-image run."""
+    path = full_mnist_path()
+    if path is not None:
+        return path
+    return write_npz(folder / "mnist.npz", make_mnist(n_train=1000, n_test=200))
+
+
+def _wait_until_healthy(url, process, log_path, timeout=SERVER_START_SECONDS):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"streamlit exited with code {process.returncode} before it was ready; log: {log_path}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"streamlit did not answer {url} within {timeout} s; log: {log_path}")
+
+
+@pytest.fixture(scope="module")
+def e2e_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="module")
+def server(e2e_dir):
+    """Base URL of `streamlit run app.py` on a free loopback port; the server is stopped after the module."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
+    port = _free_port()
+    env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
+    env.update(
+        HRNN_RUNS_DIR=str(e2e_dir / "runs"),
+        HRNN_OFFLINE="1",
+        HRNN_MNIST=str(_mnist_for_server(e2e_dir)),
+        TF_CPP_MIN_LOG_LEVEL="2",
+    )
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    log_path = e2e_dir / "streamlit.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(f"{base_url}/_stcore/health", process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page, so a fresh Streamlit session."""
+    context = browser.new_context(viewport=VIEWPORT)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a browser test fails, save a screenshot and name it and the server log in the report."""
+    report = yield
+    page, folder = item.funcargs.get("page"), item.funcargs.get("e2e_dir")
+    if report.when == "call" and report.failed and page is not None and folder is not None:
+        shot = folder / f"{item.name}-failure.png"
+        try:
+            page.screenshot(path=str(shot), full_page=True)
+        except Exception as exc:  # a dead page must not hide the real failure
+            shot = f"(no screenshot: {exc})"
+        report.sections.append(("browser test", f"screenshot: {shot}\nstreamlit log: {folder / 'streamlit.log'}"))
+    return report
