@@ -12,7 +12,6 @@ Measured side by side, on the same images, batch size and number of steps:
 * `canvas_to_mnist` latency for a 280 x 280 drawing.
 """
 
-import json
 import logging
 import os
 import platform
@@ -147,12 +146,22 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json"):
     base_sps, proj_sps = float(np.median(base_windows)), float(np.median(proj_windows))
     results = {
         "machine": {
-            "platform": platform.platform(), "processor": platform.processor(), "cpus": os.cpu_count(),
-            "tensorflow": tf.__version__, "keras": keras.__version__,
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "cpus": os.cpu_count(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
             "gpu": [d.name for d in tf.config.list_logical_devices("GPU")],
         },
-        "settings": {"quick": quick, "steps": steps, "rounds": rounds, "batch_size": BATCH_SIZE, "warmup": warmup,
-                     "window": window, "data": data.source},
+        "settings": {
+            "quick": quick,
+            "steps": steps,
+            "rounds": rounds,
+            "batch_size": BATCH_SIZE,
+            "warmup": warmup,
+            "window": window,
+            "data": data.source,
+        },
         "training": {
             "baseline_samples_per_second": base_sps,
             "project_samples_per_second": proj_sps,
@@ -171,10 +180,18 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json"):
         ("training samples/s (median of windows)", f"{base_sps:.0f}", f"{proj_sps:.0f}", f"{proj_sps / base_sps:.2f}x"),
         ("first batch, first run in process (s)", f"{base_first[0]:.1f}", f"{proj_first[0]:.1f}", ""),
         ("first batch, later run in process (s)", "", f"{proj_first[1]:.1f}", ""),
-        ("one-image forward pass, median / p95 (ms)",
-         f"{predict_stats['median_ms']:.1f} / {predict_stats['p95_ms']:.1f} (predict)",
-         f"{probe_stats['median_ms']:.1f} / {probe_stats['p95_ms']:.1f} (probe)", ""),
-        ("canvas_to_mnist, median / p95 (ms)", "", f"{canvas_stats['median_ms']:.2f} / {canvas_stats['p95_ms']:.2f}", ""),
+        (
+            "one-image forward pass, median / p95 (ms)",
+            f"{predict_stats['median_ms']:.1f} / {predict_stats['p95_ms']:.1f} (predict)",
+            f"{probe_stats['median_ms']:.1f} / {probe_stats['p95_ms']:.1f} (probe)",
+            "",
+        ),
+        (
+            "canvas_to_mnist, median / p95 (ms)",
+            "",
+            f"{canvas_stats['median_ms']:.2f} / {canvas_stats['p95_ms']:.2f}",
+            "",
+        ),
     ]
     widths = [max(len(r[i]) for r in rows + [("", "plain Keras", "hrnn", "ratio")]) for i in range(4)]
     header = ("", "plain Keras", "hrnn", "ratio")

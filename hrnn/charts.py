@@ -40,31 +40,56 @@ def training_figure(snapshot, epochs=None, height=460):
         values = np.asarray(values, dtype=np.float64)
         xs, ys = _thin(x, values)
         fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines", name=f"batch {name}", line=dict(width=1, color="rgba(99,110,250,0.3)"),
-                       legendgroup="raw", showlegend=row == 1),
-            row=row, col=1,
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"batch {name}",
+                line=dict(width=1, color="rgba(99,110,250,0.3)"),
+                legendgroup="raw",
+                showlegend=row == 1,
+            ),
+            row=row,
+            col=1,
         )
         xs, ys = _thin(x, smooth(values) if len(values) else values)
         fig.add_trace(
-            go.Scatter(x=xs, y=ys, mode="lines", name=f"smoothed {name}", line=dict(width=2.5, color="#636efa"),
-                       legendgroup="smooth", showlegend=row == 1),
-            row=row, col=1,
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                name=f"smoothed {name}",
+                line=dict(width=2.5, color="#636efa"),
+                legendgroup="smooth",
+                showlegend=row == 1,
+            ),
+            row=row,
+            col=1,
         )
         key = "val_loss" if name == "loss" else "val_accuracy"
         points = [(e["epoch"], e[key]) for e in snapshot.epoch_history if key in e]
         fig.add_trace(
-            go.Scatter(x=[p[0] for p in points], y=[p[1] for p in points], mode="markers+lines", name=f"validation {name}",
-                       marker=dict(size=10, color="#ef553b"), line=dict(dash="dot", color="#ef553b"),
-                       legendgroup="val", showlegend=row == 1),
-            row=row, col=1,
+            go.Scatter(
+                x=[p[0] for p in points],
+                y=[p[1] for p in points],
+                mode="markers+lines",
+                name=f"validation {name}",
+                marker=dict(size=10, color="#ef553b"),
+                line=dict(dash="dot", color="#ef553b"),
+                legendgroup="val",
+                showlegend=row == 1,
+            ),
+            row=row,
+            col=1,
         )
     loss_top = max(2.5, float(np.nanmax(snapshot.batch_loss)) * 1.05) if snapshot.batch_loss else 2.5
     fig.update_yaxes(range=[0, min(loss_top, 5.0)], row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], row=2, col=1)
     fig.update_xaxes(range=[0, epochs], row=1, col=1)
     fig.update_xaxes(range=[0, epochs], title_text="epoch", row=2, col=1)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="training",
-                      legend=dict(orientation="h", y=-0.15))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="training", legend=dict(orientation="h", y=-0.15)
+    )
     return fig
 
 
@@ -73,17 +98,33 @@ def probability_bars(probs):
     probs = np.asarray(probs, dtype=np.float64)
     colors = ["#636efa"] * len(probs)
     colors[int(np.argmax(probs))] = "#ef553b"
-    fig = go.Figure(go.Bar(x=DIGITS[: len(probs)], y=probs, marker_color=colors,
-                           hovertemplate="digit %{x}: %{y:.3f}<extra></extra>"))
-    fig.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1], title="probability"),
-                      xaxis=dict(title="digit", type="category"))
+    fig = go.Figure(
+        go.Bar(
+            x=DIGITS[: len(probs)], y=probs, marker_color=colors, hovertemplate="digit %{x}: %{y:.3f}<extra></extra>"
+        )
+    )
+    fig.update_layout(
+        height=260,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(range=[0, 1], title="probability"),
+        xaxis=dict(title="digit", type="category"),
+    )
     return fig
 
 
 def image_figure(image28, title="what the model sees (28 x 28)", height=300):
     """A 28 x 28 image as a grey heatmap, row 1 at the top, with pixel values on hover."""
-    fig = go.Figure(go.Heatmap(z=np.asarray(image28), colorscale="gray", zmin=0, zmax=1, showscale=False,
-                               y=np.arange(1, 29), hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.asarray(image28),
+            colorscale="gray",
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            y=np.arange(1, 29),
+            hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", title="row")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), title=dict(text=title, font=dict(size=13)))
     return fig
@@ -98,14 +139,38 @@ def states_figure(image28, states, units, title, height=520):
         units: `(n,)` unit indices, the x labels.
     """
     states = np.asarray(states)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.22, 0.78], horizontal_spacing=0.03,
-                        subplot_titles=("input, row by row", title))
-    fig.add_trace(go.Heatmap(z=np.asarray(image28), colorscale="gray", zmin=0, zmax=1, showscale=False,
-                             y=np.arange(1, 29), hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"), row=1, col=1)
+    fig = make_subplots(
+        rows=1, cols=2, column_widths=[0.22, 0.78], horizontal_spacing=0.03, subplot_titles=("input, row by row", title)
+    )
+    fig.add_trace(
+        go.Heatmap(
+            z=np.asarray(image28),
+            colorscale="gray",
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            y=np.arange(1, 29),
+            hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
     limit = float(np.abs(states).max()) if states.size else 1.0
-    fig.add_trace(go.Heatmap(z=states, x=[f"u{u}" for u in units], y=np.arange(1, 29), colorscale="RdBu", zmid=0,
-                             zmin=-limit, zmax=limit, colorbar=dict(title="h"),
-                             hovertemplate="after row %{y}, unit %{x}: %{z:.3f}<extra></extra>"), row=1, col=2)
+    fig.add_trace(
+        go.Heatmap(
+            z=states,
+            x=[f"u{u}" for u in units],
+            y=np.arange(1, 29),
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-limit,
+            zmax=limit,
+            colorbar=dict(title="h"),
+            hovertemplate="after row %{y}, unit %{x}: %{z:.3f}<extra></extra>",
+        ),
+        row=1,
+        col=2,
+    )
     fig.update_yaxes(autorange="reversed", title_text="image row", row=1, col=1)
     fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=2)
     fig.update_xaxes(showticklabels=len(units) <= 48, type="category", row=1, col=2)
@@ -119,9 +184,21 @@ def step_probs_figure(step_probs, height=420):
     fig = go.Figure()
     final = int(np.argmax(step_probs[-1]))
     for d in range(step_probs.shape[1]):
-        fig.add_trace(go.Scatter(x=np.arange(1, len(step_probs) + 1), y=step_probs[:, d], mode="lines", name=str(d),
-                                 line=dict(width=4 if d == final else 1.5),
-                                 hovertemplate=f"digit {d} after row %{{x}}: %{{y:.3f}}<extra></extra>"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[0, 1.02], title="probability"),
-                      xaxis=dict(range=[1, len(step_probs)], title="rows read (top to bottom)"), legend=dict(title="digit"))
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(1, len(step_probs) + 1),
+                y=step_probs[:, d],
+                mode="lines",
+                name=str(d),
+                line=dict(width=4 if d == final else 1.5),
+                hovertemplate=f"digit {d} after row %{{x}}: %{{y:.3f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(range=[0, 1.02], title="probability"),
+        xaxis=dict(range=[1, len(step_probs)], title="rows read (top to bottom)"),
+        legend=dict(title="digit"),
+    )
     return fig

@@ -55,23 +55,50 @@ def build_parser():
     from hrnn.training import SCHEDULES, VALIDATIONS, TrainConfig
 
     d = TrainConfig()
-    parser = _Parser(prog=f"python -m {PROG}", description="Train, evaluate and benchmark the hierarchical RNN on MNIST.")
+    parser = _Parser(
+        prog=f"python -m {PROG}", description="Train, evaluate and benchmark the hierarchical RNN on MNIST."
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = sub.add_parser("train", help="train an HRNN; writes model.keras and record.json")
     t.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
     t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"default {d.batch_size}")
-    t.add_argument("--row-units", type=_positive_int, default=d.row_units, help=f"row-encoder LSTM size (default {d.row_units})")
-    t.add_argument("--col-units", type=_positive_int, default=d.col_units, help=f"column-encoder LSTM size (default {d.col_units})")
+    t.add_argument(
+        "--row-units", type=_positive_int, default=d.row_units, help=f"row-encoder LSTM size (default {d.row_units})"
+    )
+    t.add_argument(
+        "--col-units", type=_positive_int, default=d.col_units, help=f"column-encoder LSTM size (default {d.col_units})"
+    )
     t.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer, help=f"default {d.optimizer}")
     t.add_argument("--learning-rate", type=_positive_float, default=d.learning_rate, help=f"default {d.learning_rate}")
-    t.add_argument("--schedule", choices=SCHEDULES, default=d.schedule, help="learning-rate schedule (default constant, as the seed)")
-    t.add_argument("--train-size", type=_positive_int, default=None, help="train on this many images (stratified; default all)")
-    t.add_argument("--validation", choices=VALIDATIONS, default=d.validation,
-                   help="split: hold out --val-size training images (default); test: validate on the test set, the seed's protocol; none")
-    t.add_argument("--val-size", type=_positive_int, default=d.val_size, help=f"held-out images for --validation split (default {d.val_size})")
-    t.add_argument("--data", default="auto", help="MNIST .npz, IDX folder, 'keras', 'sample' or 'auto' (default; see README)")
-    t.add_argument("--out", default=None, help="folder for model.keras and record.json (default: a new folder in the runs folder)")
+    t.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=d.schedule,
+        help="learning-rate schedule (default constant, as the seed)",
+    )
+    t.add_argument(
+        "--train-size", type=_positive_int, default=None, help="train on this many images (stratified; default all)"
+    )
+    t.add_argument(
+        "--validation",
+        choices=VALIDATIONS,
+        default=d.validation,
+        help="split: hold out --val-size training images (default); "
+        "test: validate on the test set, the seed's protocol; none",
+    )
+    t.add_argument(
+        "--val-size",
+        type=_positive_int,
+        default=d.val_size,
+        help=f"held-out images for --validation split (default {d.val_size})",
+    )
+    t.add_argument(
+        "--data", default="auto", help="MNIST .npz, IDX folder, 'keras', 'sample' or 'auto' (default; see README)"
+    )
+    t.add_argument(
+        "--out", default=None, help="folder for model.keras and record.json (default: a new folder in the runs folder)"
+    )
     t.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
 
     e = sub.add_parser("evaluate", help="score a saved model on the MNIST test set")
@@ -83,7 +110,9 @@ def build_parser():
     b = sub.add_parser("bench", help="benchmark training and probing against plain Keras")
     b.add_argument("--quick", action="store_true", help="a smoke-test size that finishes in about a minute")
     b.add_argument("--steps", type=_positive_int, default=None, help="timed training steps per window")
-    b.add_argument("--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)")
+    b.add_argument(
+        "--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)"
+    )
     return parser
 
 
@@ -91,7 +120,11 @@ def _format_seconds(seconds):
     if seconds is None:
         return "--:--"
     seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60:02d}:{seconds % 60:02d}"
+    return (
+        f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else f"{seconds // 60:02d}:{seconds % 60:02d}"
+    )
 
 
 def _progress_line(snap, width=30):
@@ -110,9 +143,17 @@ def _cmd_train(args):
     from hrnn.training import Progress, TrainConfig, train
 
     config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, row_units=args.row_units, col_units=args.col_units,
-        optimizer=args.optimizer, learning_rate=args.learning_rate, schedule=args.schedule,
-        train_size=args.train_size, validation=args.validation, val_size=args.val_size, seed=args.seed,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        row_units=args.row_units,
+        col_units=args.col_units,
+        optimizer=args.optimizer,
+        learning_rate=args.learning_rate,
+        schedule=args.schedule,
+        train_size=args.train_size,
+        validation=args.validation,
+        val_size=args.val_size,
+        seed=args.seed,
     ).check()
     data = load_mnist(args.data)
     print(f"data: {data.source}", flush=True)
@@ -155,7 +196,10 @@ def _cmd_train(args):
     record = result.record
     print(f"\n{snap.message}", flush=True)
     if "test_accuracy" in record:
-        print(f"test loss {record['test_loss']:.4f}, test accuracy {record['test_accuracy']:.4f} on {record['test_images']:,} images")
+        print(
+            f"test loss {record['test_loss']:.4f}, test accuracy {record['test_accuracy']:.4f} "
+            f"on {record['test_images']:,} images"
+        )
     print(f"saved {os.path.join(run_dir, runs.MODEL_NAME)} and {os.path.join(run_dir, runs.RECORD_NAME)}")
     return 0 if record["status"] == "finished" else 130
 

@@ -32,7 +32,10 @@ class Evaluation:
             f"test accuracy: {self.accuracy:.4f}",
             "",
             "per-class accuracy:",
-            "  " + "  ".join(f"{k}: {a:.4f}" if not np.isnan(a) else f"{k}: -" for k, a in enumerate(self.per_class_accuracy)),
+            "  "
+            + "  ".join(
+                f"{k}: {a:.4f}" if not np.isnan(a) else f"{k}: -" for k, a in enumerate(self.per_class_accuracy)
+            ),
             "",
             "confusion matrix (rows: true digit, columns: predicted):",
             "      " + "".join(f"{k:>6}" for k in range(len(self.confusion))),

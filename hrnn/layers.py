@@ -5,9 +5,9 @@ TimeDistributed, when the number of steps is static, calls the wrapped layer onc
 for the row encoder that is 28 LSTM calls on 32 rows each, per batch, each a 28-step recurrence, all traced
 separately. Folding gives one LSTM call on 32 * 28 rows: 28x fewer, 28x larger matmuls and a 28x smaller graph.
 
-`FusedLSTM` is `keras.layers.LSTM` computed in fewer, larger ops. Why: with one pixel per step, Keras's generic LSTM spends its time on per-step overhead (a while loop,
-tiny matmuls, and a backward pass that accumulates the weight gradients one step at a time). This
-module computes the same recurrence with
+`FusedLSTM` is `keras.layers.LSTM` computed in fewer, larger ops. Why: with one pixel per step, Keras's
+generic LSTM spends its time on per-step overhead (a while loop, tiny matmuls, and a backward pass that
+accumulates the weight gradients one step at a time). `FusedLSTM` computes the same recurrence with
 
 * the input projection for all steps done once, outside the recurrence (one matmul),
 * the time loop unrolled at trace time (the sequences here are 28 steps, a static length),
@@ -80,7 +80,12 @@ def _lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias):
             dh = dh_steps[t] + dh_next
             dc = dc_next + dh * o * (1.0 - tc * tc)
             dz_steps[t] = tf.concat(
-                [dc * g * i * (1.0 - i), dc * c_prev[t] * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)],
+                [
+                    dc * g * i * (1.0 - i),
+                    dc * c_prev[t] * f * (1.0 - f),
+                    dc * i * (1.0 - g * g),
+                    dh * tc * o * (1.0 - o),
+                ],
                 axis=1,
             )  # (batch, 4 * units)
             dc_next = dc * f

@@ -60,8 +60,12 @@ class Prober:
         cell = layer.cell
         zeros = tf.zeros((tf.shape(sequences)[0], cell.units))
         h_seq, _ = lstm_sequence(
-            sequences, zeros, zeros, tf.convert_to_tensor(cell.kernel),
-            tf.convert_to_tensor(cell.recurrent_kernel), tf.convert_to_tensor(cell.bias),
+            sequences,
+            zeros,
+            zeros,
+            tf.convert_to_tensor(cell.kernel),
+            tf.convert_to_tensor(cell.recurrent_kernel),
+            tf.convert_to_tensor(cell.bias),
         )
         return h_seq
 

@@ -333,7 +333,10 @@ class _Tracker:
         # Keras logs running means over the epoch, weighted by batch size; recover this batch's own values.
         loss_sum, acc_sum, seen = self.prev_sum
         seen_now = seen + n
-        loss_total, acc_total = float(logs.get("loss", np.nan)) * seen_now, float(logs.get("accuracy", np.nan)) * seen_now
+        loss_total, acc_total = (
+            float(logs.get("loss", np.nan)) * seen_now,
+            float(logs.get("accuracy", np.nan)) * seen_now,
+        )
         self.progress.add_batch(self.global_step, (loss_total - loss_sum) / n, (acc_total - acc_sum) / n)
         self.prev_sum = (loss_total, acc_total, seen_now)
         self.window.append((now, self.samples_seen))
@@ -493,9 +496,7 @@ def snapshot_from_record(record):
     batches = history.get("batches", {})
     epochs = history.get("epochs", [])
     steps = batches.get("step", [])
-    steps_per_epoch = record.get("steps_per_epoch") or (
-        math.ceil(len(steps) / max(len(epochs), 1)) if steps else 1
-    )
+    steps_per_epoch = record.get("steps_per_epoch") or (math.ceil(len(steps) / max(len(epochs), 1)) if steps else 1)
     return ProgressSnapshot(
         status=record.get("status", "unknown"),
         epoch=len(epochs),
@@ -551,8 +552,13 @@ class TrainingRun:
     def _main(self):
         try:
             self.result = train(
-                self.config, self.data, run_dir=self.run_dir, progress=self.progress, stop_event=self._stop,
-                pool=self.pool, run_id=self.run_id,
+                self.config,
+                self.data,
+                run_dir=self.run_dir,
+                progress=self.progress,
+                stop_event=self._stop,
+                pool=self.pool,
+                run_id=self.run_id,
             )
         except Exception as exc:  # shown to the user through progress; the record says "failed"
             log.exception("training run %s failed", self.run_id)

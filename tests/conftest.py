@@ -51,7 +51,9 @@ def make_mnist(n_train=200, n_test=60, seed=0):
 
     x_train, y_train = split(n_train)
     x_test, y_test = split(n_test)
-    return MnistData(x_train, y_train, x_test, y_test, f"synthetic test data: {n_train} training and {n_test} test images")
+    return MnistData(
+        x_train, y_train, x_test, y_test, f"synthetic test data: {n_train} training and {n_test} test images"
+    )
 
 
 @pytest.fixture

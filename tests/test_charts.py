@@ -13,9 +13,14 @@ def test_smooth_is_a_bias_corrected_moving_average():
 
 
 def test_training_figure_has_batches_and_validation_on_fixed_axes():
-    snap = ProgressSnapshot(epochs=3, steps_per_epoch=10, batch_steps=list(range(1, 16)),
-                            batch_loss=list(np.linspace(2.3, 0.5, 15)), batch_accuracy=list(np.linspace(0.1, 0.8, 15)),
-                            epoch_history=[{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 0.9, "val_accuracy": 0.6}])
+    snap = ProgressSnapshot(
+        epochs=3,
+        steps_per_epoch=10,
+        batch_steps=list(range(1, 16)),
+        batch_loss=list(np.linspace(2.3, 0.5, 15)),
+        batch_accuracy=list(np.linspace(0.1, 0.8, 15)),
+        epoch_history=[{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 0.9, "val_accuracy": 0.6}],
+    )
     fig = training_figure(snap)
     by_name = {t.name: t for t in fig.data}
     assert len(by_name["batch loss"].x) == 15 and by_name["batch loss"].x[-1] == 1.5

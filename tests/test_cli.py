@@ -30,8 +30,23 @@ def _one_line_error(capsys):
 
 def test_train_writes_model_and_record(npz, tmp_path, capsys):
     out = tmp_path / "run"
-    status = main(["train", "--epochs", "1", "--row-units", "8", "--col-units", "8", "--val-size", "20",
-                   "--data", str(npz), "--out", str(out)])
+    status = main(
+        [
+            "train",
+            "--epochs",
+            "1",
+            "--row-units",
+            "8",
+            "--col-units",
+            "8",
+            "--val-size",
+            "20",
+            "--data",
+            str(npz),
+            "--out",
+            str(out),
+        ]
+    )
     assert status == 0
     text = capsys.readouterr().out
     assert "epoch 1: loss" in text and "test accuracy" in text
@@ -41,8 +56,9 @@ def test_train_writes_model_and_record(npz, tmp_path, capsys):
 
 
 def test_train_defaults_to_a_new_folder_in_the_runs_dir(npz, capsys):
-    status = main(["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--train-size", "64",
-                   "--data", str(npz)])
+    status = main(
+        ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--train-size", "64", "--data", str(npz)]
+    )
     assert status == 0
     (run,) = runs.list_runs()
     assert run.status == "finished" and run.has_model
@@ -131,9 +147,27 @@ def test_ctrl_c_stops_after_the_current_batch_and_saves(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "hrnn", "train", "--epochs", "50", "--row-units", "8", "--col-units", "8",
-         "--data", str(npz_path), "--out", str(out)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "hrnn",
+            "train",
+            "--epochs",
+            "50",
+            "--row-units",
+            "8",
+            "--col-units",
+            "8",
+            "--data",
+            str(npz_path),
+            "--out",
+            str(out),
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 180

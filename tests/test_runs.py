@@ -50,8 +50,12 @@ def test_default_runs_dir_follows_the_environment(monkeypatch, tmp_path):
 
 
 def test_run_label_describes_the_run(tmp_path):
-    record = {"status": "finished", "config": {"epochs": 5, "row_units": 128, "col_units": 64},
-              "history": {"epochs": [{"val_accuracy": 0.9}] * 5}, "test_accuracy": 0.9871}
+    record = {
+        "status": "finished",
+        "config": {"epochs": 5, "row_units": 128, "col_units": 64},
+        "history": {"epochs": [{"val_accuracy": 0.9}] * 5},
+        "test_accuracy": 0.9871,
+    }
     runs.atomic_write_json(tmp_path / "r" / runs.RECORD_NAME, record)
     (run,) = runs.list_runs(tmp_path)
     assert run.label() == "r (finished, 5/5 epochs, 128/64 units, acc 0.9871)"

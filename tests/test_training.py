@@ -105,8 +105,9 @@ def test_batch_values_are_each_batchs_own_and_average_to_the_epoch(tiny_data):
 
 
 def test_training_learns_the_synthetic_digits(tiny_data):
-    config = TrainConfig(epochs=4, batch_size=16, row_units=16, col_units=16, optimizer="adam", learning_rate=5e-3,
-                         validation="none")
+    config = TrainConfig(
+        epochs=4, batch_size=16, row_units=16, col_units=16, optimizer="adam", learning_rate=5e-3, validation="none"
+    )
     result = train(config, tiny_data)
     assert result.record["test_accuracy"] > 0.5  # chance is 0.1
 

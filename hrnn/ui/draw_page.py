@@ -56,8 +56,11 @@ def _test_digit():
 
 def _read_upload():
     """The uploader widget; returns `(file name, bytes)` or None."""
-    upload = st.file_uploader("An image of one digit (PNG, JPEG, BMP, GIF, WebP)", key="upload",
-                              type=["png", "jpg", "jpeg", "bmp", "gif", "webp"])
+    upload = st.file_uploader(
+        "An image of one digit (PNG, JPEG, BMP, GIF, WebP)",
+        key="upload",
+        type=["png", "jpg", "jpeg", "bmp", "gif", "webp"],
+    )
     return None if upload is None else (upload.name, upload.getvalue())
 
 

@@ -6,9 +6,9 @@ import streamlit as st
 from hrnn.charts import image_figure, states_figure, step_probs_figure
 from hrnn.probe import final_column_states, probe
 from hrnn.training import to_model_input
-from hrnn.units import ORDERINGS, class_separation, order_units
 from hrnn.ui.model_picker import pick_model
 from hrnn.ui.resources import current_input, mnist_or_error
+from hrnn.units import ORDERINGS, class_separation, order_units
 
 SEPARATION_IMAGES = 1000
 
@@ -49,7 +49,9 @@ def render():
         st.warning("Pick a model in the sidebar.")
         return
     result = probe(model, image)
-    st.caption(f"Input: {origin} - prediction **{result.prediction}** ({result.probs[result.prediction]:.1%}) - model: {label}")
+    st.caption(
+        f"Input: {origin} - prediction **{result.prediction}** ({result.probs[result.prediction]:.1%}) - model: {label}"
+    )
 
     c1, c2 = st.columns(2)
     ordering = c1.selectbox("Order units by", list(ORDERINGS), format_func=ORDERINGS.get, key="unit_order")
@@ -66,13 +68,19 @@ def render():
     order = order_units(result.column_states, ordering, separation)[:shown]
 
     st.subheader("Column LSTM: hidden state after each row")
-    st.plotly_chart(states_figure(image, result.column_states[:, order], order, "column-LSTM state"), width="stretch",
-                    key="column_states")
+    st.plotly_chart(
+        states_figure(image, result.column_states[:, order], order, "column-LSTM state"),
+        width="stretch",
+        key="column_states",
+    )
     st.subheader("How the prediction forms, row by row")
     c1, c2 = st.columns([1, 3])
     c1.plotly_chart(image_figure(image, title="input"), width="stretch", key="inside_input")
     c2.plotly_chart(step_probs_figure(result.step_probs), width="stretch", key="step_probs")
     st.subheader("Row encoder: one vector per pixel row")
     row_order = order_units(result.row_encodings, "variance" if ordering != "index" else "index")[:shown]
-    st.plotly_chart(states_figure(image, result.row_encodings[:, row_order], row_order, "row encoding"),
-                    width="stretch", key="row_encodings")
+    st.plotly_chart(
+        states_figure(image, result.row_encodings[:, row_order], row_order, "row encoding"),
+        width="stretch",
+        key="row_encodings",
+    )

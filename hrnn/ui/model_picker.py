@@ -13,8 +13,9 @@ def pick_model():
     keys = list(labels)
     if st.session_state.get("model_choice") not in keys:
         st.session_state["model_choice"] = keys[0]
-    key = st.sidebar.selectbox("Model", keys, format_func=labels.get, key="model_choice",
-                               help="The shipped model, or any saved training run.")
+    key = st.sidebar.selectbox(
+        "Model", keys, format_func=labels.get, key="model_choice", help="The shipped model, or any saved training run."
+    )
     choice = next(c for c in choices if c.key == key)
     try:
         return load_choice(choice), choice.label

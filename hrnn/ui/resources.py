@@ -57,7 +57,11 @@ class ModelChoice:
 
 def model_choices():
     """The shipped model first, then every saved run that has a model, newest first."""
-    choices = [ModelChoice(PRETRAINED_CHOICE, "Shipped pretrained model", Path(os.environ.get("HRNN_PRETRAINED") or PRETRAINED_PATH))]
+    choices = [
+        ModelChoice(
+            PRETRAINED_CHOICE, "Shipped pretrained model", Path(os.environ.get("HRNN_PRETRAINED") or PRETRAINED_PATH)
+        )
+    ]
     for run in runs.list_runs(runs_dir()):
         if run.has_model:
             choices.append(ModelChoice(run.run_id, run.label(), run.model_path))

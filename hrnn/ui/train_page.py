@@ -39,10 +39,15 @@ def _controls(n_train):
     learning_rate = c2.number_input("Learning rate", 1e-6, 1.0, key="cfg_learning_rate", format="%.5f", step=1e-4)
     train_size = c3.number_input(f"Training images (of {n_train:,})", 10, n_train, key="cfg_train_size", step=500)
     return TrainConfig(
-        epochs=int(epochs), batch_size=int(batch_size), row_units=int(row_units), col_units=int(col_units),
-        optimizer=optimizer, learning_rate=float(learning_rate),
+        epochs=int(epochs),
+        batch_size=int(batch_size),
+        row_units=int(row_units),
+        col_units=int(col_units),
+        optimizer=optimizer,
+        learning_rate=float(learning_rate),
         train_size=None if train_size >= n_train else int(train_size),
-        val_limit=QUICK_CONFIG.val_limit if train_size < n_train else 2000, test_limit=QUICK_CONFIG.test_limit,
+        val_limit=QUICK_CONFIG.val_limit if train_size < n_train else 2000,
+        test_limit=QUICK_CONFIG.test_limit,
     )
 
 
@@ -101,12 +106,18 @@ def _saved_runs():
     rows = []
     for r in saved:
         cfg, hist = r.record.get("config", {}), r.record.get("history", {}).get("epochs", [])
-        rows.append({
-            "run": r.run_id, "status": r.status, "epochs": f"{len(hist)}/{cfg.get('epochs', '?')}",
-            "units": f"{cfg.get('row_units')}/{cfg.get('col_units')}", "optimizer": cfg.get("optimizer"),
-            "val acc": hist[-1].get("val_accuracy") if hist else None, "test acc": r.record.get("test_accuracy"),
-            "model": "yes" if r.has_model else "no",
-        })
+        rows.append(
+            {
+                "run": r.run_id,
+                "status": r.status,
+                "epochs": f"{len(hist)}/{cfg.get('epochs', '?')}",
+                "units": f"{cfg.get('row_units')}/{cfg.get('col_units')}",
+                "optimizer": cfg.get("optimizer"),
+                "val acc": hist[-1].get("val_accuracy") if hist else None,
+                "test acc": r.record.get("test_accuracy"),
+                "model": "yes" if r.has_model else "no",
+            }
+        )
     st.dataframe(rows, width="stretch", hide_index=True)
     ids = [r.run_id for r in saved]
     chosen = st.selectbox("Show the curves of", ids, key="saved_run_choice")

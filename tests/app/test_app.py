@@ -64,8 +64,15 @@ def test_app_starts_on_the_train_page():
 
 
 def _set_small_config(at, epochs=1):
-    for key, value in {"cfg_epochs": epochs, "cfg_batch_size": 32, "cfg_row_units": 8, "cfg_col_units": 8,
-                       "cfg_optimizer": "rmsprop", "cfg_learning_rate": 0.001, "cfg_train_size": 200}.items():
+    for key, value in {
+        "cfg_epochs": epochs,
+        "cfg_batch_size": 32,
+        "cfg_row_units": 8,
+        "cfg_col_units": 8,
+        "cfg_optimizer": "rmsprop",
+        "cfg_learning_rate": 0.001,
+        "cfg_train_size": 200,
+    }.items():
         at.session_state[key] = value
 
 
