@@ -157,9 +157,7 @@ def load_sample(path=None):
     _check_labels(labels, path)
     labels = labels.astype(np.uint8)
     rng = np.random.default_rng(SAMPLE_SEED)
-    test_idx = np.concatenate(
-        [rng.permutation(np.flatnonzero(labels == k))[:SAMPLE_TEST_PER_CLASS] for k in range(10)]
-    )
+    test_idx = np.concatenate([rng.permutation(np.flatnonzero(labels == k))[:SAMPLE_TEST_PER_CLASS] for k in range(10)])
     test_mask = np.zeros(len(labels), bool)
     test_mask[test_idx] = True
     train_idx = rng.permutation(np.flatnonzero(~test_mask))
@@ -185,7 +183,9 @@ def _load_npz(path):
         raise
     except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, ValueError, pickle refusal...
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
-    return _checked(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST .npz ({path})", path)
+    return _checked(
+        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST .npz ({path})", path
+    )
 
 
 def _find_idx_file(folder, stem):
@@ -259,7 +259,9 @@ def _checked(x_train, y_train, x_test, y_test, description, where):
             raise DataError(f"{where}: {name} is empty")
     for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-            raise DataError(f"{where}: y_{split} must be a 1-D array of integer labels, got {labels.dtype} {labels.shape}")
+            raise DataError(
+                f"{where}: y_{split} must be a 1-D array of integer labels, got {labels.dtype} {labels.shape}"
+            )
         if len(labels) != len(images):
             raise DataError(f"{where}: {len(labels)} labels in y_{split} for {len(images)} images in x_{split}")
         _check_labels(labels, f"{where} (y_{split})")

@@ -107,6 +107,11 @@ def stratified_indices(labels, count, rng):
     return rng.permutation(np.concatenate(picked))
 
 
+def held_out_count(n_train, config):
+    """How many of `n_train` training images `config` holds out for validation."""
+    return min(config.val_size, max(1, n_train // 10)) if config.validation == "split" else 0
+
+
 def prepare_data(config, data):
     """Split and scale `data` (an `hrnn.data.MnistData`) as `config` says.
 
@@ -118,7 +123,7 @@ def prepare_data(config, data):
     x, y = data.x_train, data.y_train
     x_val = y_val = None
     if config.validation == "split":
-        n_val = min(config.val_size, max(1, len(y) // 10))
+        n_val = held_out_count(len(y), config)
         val_idx = stratified_indices(y, n_val, rng)
         keep = np.ones(len(y), bool)
         keep[val_idx] = False

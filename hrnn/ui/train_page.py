@@ -5,8 +5,8 @@ import streamlit as st
 from hrnn import runs
 from hrnn.charts import training_figure
 from hrnn.model import OPTIMIZERS
-from hrnn.training import TrainConfig, TrainingRun, snapshot_from_record
-from hrnn.ui.resources import QUICK_CONFIG, live_runs, mnist_or_error, runs_dir
+from hrnn.training import TrainConfig, TrainingRun, held_out_count, snapshot_from_record
+from hrnn.ui.resources import LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, QUICK_CONFIG, live_runs, mnist_or_error, runs_dir
 
 REFRESH_SECONDS = 1.0
 SEED_CONFIG = TrainConfig()  # the seed's settings: all images, 5 epochs, RMSprop 1e-3, batch 32
@@ -37,7 +37,9 @@ def _controls(n_train):
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", OPTIMIZERS, key="cfg_optimizer")
     learning_rate = c2.number_input("Learning rate", 1e-6, 1.0, key="cfg_learning_rate", format="%.5f", step=1e-4)
-    train_size = c3.number_input(f"Training images (of {n_train:,})", 10, n_train, key="cfg_train_size", step=500)
+    train_size = c3.number_input(
+        f"Training images (of {n_train:,}; the rest validate)", 10, n_train, key="cfg_train_size", step=500
+    )
     return TrainConfig(
         epochs=int(epochs),
         batch_size=int(batch_size),
@@ -46,8 +48,8 @@ def _controls(n_train):
         optimizer=optimizer,
         learning_rate=float(learning_rate),
         train_size=None if train_size >= n_train else int(train_size),
-        val_limit=QUICK_CONFIG.val_limit if train_size < n_train else 2000,
-        test_limit=QUICK_CONFIG.test_limit,
+        val_limit=LIVE_VAL_LIMIT,
+        test_limit=LIVE_TEST_LIMIT,
     )
 
 
@@ -143,7 +145,7 @@ def render():
     st.caption(f"Data: {data.source}")
     run = _own_run()
     running = run is not None and run.alive
-    config = _controls(len(data.y_train))
+    config = _controls(len(data.y_train) - held_out_count(len(data.y_train), TrainConfig()))
     c1, c2 = st.columns(2)
     if c1.button("Start training", key="start", type="primary", disabled=running, width="stretch"):
         try:

@@ -71,7 +71,7 @@ def _set_small_config(at, epochs=1):
         "cfg_col_units": 8,
         "cfg_optimizer": "rmsprop",
         "cfg_learning_rate": 0.001,
-        "cfg_train_size": 200,
+        "cfg_train_size": 180,
     }.items():
         at.session_state[key] = value
 
@@ -123,7 +123,7 @@ def test_seed_preset_fills_in_the_seeds_settings():
     at.button(key="preset_seed").click().run()
     assert at.number_input(key="cfg_epochs").value == 5
     assert at.number_input(key="cfg_row_units").value == 128
-    assert at.number_input(key="cfg_train_size").value == 200  # all of the (synthetic) training set
+    assert at.number_input(key="cfg_train_size").value == 180  # all the (synthetic) images not held out
 
 
 def test_a_drawing_leads_to_a_prediction(monkeypatch):
