@@ -83,7 +83,7 @@ def _uploaded_image():
 def _show_prediction(model, image):
     result = probe(model, image)
     digit, p = result.prediction, float(result.probs[result.prediction])
-    st.metric("Prediction", str(digit), f"{p:.1%} sure", delta_color="off")
+    st.metric("Prediction", str(digit), f"{p:.1%} sure", delta_color="off", delta_arrow="off")
     st.plotly_chart(probability_bars(result.probs), width="stretch", key="prob_bars")
     st.plotly_chart(image_figure(image), width="stretch", key="model_input")
 
