@@ -11,7 +11,7 @@ import os
 import platform
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 
 import keras
 import numpy as np
@@ -69,12 +69,6 @@ class TrainConfig:
         if not isinstance(self.seed, int):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
         return self
-
-    @classmethod
-    def from_dict(cls, values):
-        """Build from a dict (e.g. a run record), ignoring unknown keys."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in values.items() if k in known})
 
 
 @dataclass
@@ -549,10 +543,6 @@ class TrainingRun:
     @property
     def alive(self):
         return self._thread.is_alive()
-
-    @property
-    def model_path(self):
-        return os.path.join(self.run_dir, runs.MODEL_NAME)
 
     def _main(self):
         try:

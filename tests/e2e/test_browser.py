@@ -1,7 +1,7 @@
 """The path a person takes, in a real browser: draw a 1 and see it read; train a tiny model and watch the curve.
 
-Run with `python -m pytest tests/e2e -m e2e`. With HRNN_SCREENSHOTS=1 the tests also refresh the README's
-screenshots in docs/screenshots/ (draw.png, inside.png, train.png).
+Run with `python -m pytest tests/e2e -m e2e`. With HRNN_SCREENSHOTS=1 the tests also refresh the screenshots in
+docs/screenshots/ (draw.png, inside.png, train.png).
 """
 
 import os
@@ -22,22 +22,48 @@ TRAINING_MS = 180_000
 
 
 def _save_screenshot(page, name):
-    """Refresh docs/screenshots/<name> when asked to (HRNN_SCREENSHOTS=1); tests leave the repo alone otherwise."""
-    if os.environ.get("HRNN_SCREENSHOTS") == "1":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    """Refresh docs/screenshots/<name> when asked to (HRNN_SCREENSHOTS=1); tests leave the repo alone otherwise.
+
+    Streamlit scrolls inside <main>, not the document, so `full_page` alone shows one screen: the viewport is made
+    as tall as the page's content for the capture.
+    """
+    if os.environ.get("HRNN_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
+    page.wait_for_timeout(1000)  # let the charts settle in the taller window
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    page.set_viewport_size(viewport)
 
 
-def _wait_until_idle(page, timeout=PAGE_LOAD_MS):
-    """Wait until the Streamlit script has finished its current run."""
+def _wait_until_idle(page, timeout=PAGE_LOAD_MS, quiet_ms=1000):
+    """Wait until the Streamlit script has not been running for `quiet_ms`.
+
+    The browser learns that a widget change started a rerun only when the server says so, and reruns that were
+    asked for quickly one after the other are merged, so one glimpse of "notRunning" is not enough.
+    """
+    page.evaluate("window.__hrnnIdleSince = undefined")
     page.wait_for_function(
-        "document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'", timeout=timeout
+        """quietMs => {
+            const state = document.querySelector('[data-testid=stApp]')?.dataset.testScriptState;
+            if (state !== 'notRunning') { window.__hrnnIdleSince = undefined; return false; }
+            window.__hrnnIdleSince ??= performance.now();
+            return performance.now() - window.__hrnnIdleSince >= quietMs;
+        }""",
+        arg=quiet_ms,
+        timeout=timeout,
     )
+
+
+def _number_field(page, label):
+    return page.get_by_label(label, exact=isinstance(label, str))
 
 
 def _set_number(page, label, value):
     """Type into a number input and press Enter, which is when Streamlit sends the value and reruns."""
-    field = page.get_by_label(label, exact=isinstance(label, str))
+    field = _number_field(page, label)
     field.fill(str(value))
     field.press("Enter")
     expect(field).to_have_value(str(value))
@@ -86,38 +112,34 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
     _save_screenshot(page, "inside.png")
 
 
-def _batch_loss_points(page):
-    """The number of points in the 'batch loss' trace of any plotly chart on the page (0 if there is none)."""
-    return page.evaluate(
-        """() => Math.max(0, ...[...document.querySelectorAll('.js-plotly-plot')].flatMap(
-               graph => (graph.data || []).filter(t => t.name === 'batch loss').map(t => t.x.length)))"""
-    )
+# The most points in a 'batch loss' trace of any plotly chart on the page (0 if there is none). The traces are read
+# from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}), which have no length.
+BATCH_LOSS_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.js-plotly-plot')].flatMap(
+    graph => (graph._fullData || []).filter(trace => trace.name === 'batch loss').map(trace => trace.x.length)))"""
 
 
 def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     page.goto(f"{server}/")  # Train is the default page: Streamlit serves it at the root, and /train is "not found"
     expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
     _wait_until_idle(page)
-    _set_number(page, "Epochs", 1)
-    _set_number(page, "Row units", 16)
-    _set_number(page, "Column units", 16)
-    _set_number(page, re.compile(r"^Training images \(of "), 300)
+    tiny = {"Epochs": 1, "Row units": 16, "Column units": 16, re.compile(r"^Training images \(of "): 300}
+    for label, value in tiny.items():
+        _set_number(page, label, value)
+    for label, value in tiny.items():  # every value survived the reruns the others started
+        expect(_number_field(page, label)).to_have_value(str(value))
 
     page.get_by_role("button", name="Start training").click()
 
     page.wait_for_selector(".js-plotly-plot", timeout=TRAINING_MS)
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('.js-plotly-plot')].some(
-               graph => (graph.data || []).some(t => t.name === 'batch loss' && t.x.length > 0))""",
-        timeout=TRAINING_MS,
-    )
+    page.wait_for_function(f"({BATCH_LOSS_POINTS})() > 0", timeout=TRAINING_MS)
     success = page.get_by_test_id("stAlert").filter(has_text="finished")
     expect(success).to_be_visible(timeout=TRAINING_MS)
     run_id = re.match(r"Run (\S+) finished", success.inner_text()).group(1)
-    assert _batch_loss_points(page) == 10  # 300 images in batches of 32
+    assert page.evaluate(BATCH_LOSS_POINTS) == 10  # 300 images in batches of 32
 
-    saved = page.get_by_test_id("stDataFrame")
+    saved = page.get_by_test_id("stDataFrame")  # a canvas grid; its cells are in the canvas's accessible table
     expect(saved).to_contain_text(run_id)
-    expect(saved).to_contain_text("16/16")
+    expect(saved).to_contain_text("16/16")  # row/column units
+    expect(saved).to_contain_text("1/1")  # epochs done / planned
     _wait_until_idle(page)
     _save_screenshot(page, "train.png")
