@@ -9,7 +9,7 @@ st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon
 start_warm_up()
 page = st.navigation(
     [
-        st.Page(train_page.render, title="Train", icon=":material/model_training:", url_path="train", default=True),
+        st.Page(train_page.render, title="Train", icon=":material/model_training:", default=True),
         st.Page(draw_page.render, title="Draw", icon=":material/draw:", url_path="draw"),
         st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside"),
     ]

@@ -82,11 +82,12 @@ def training_figure(snapshot, epochs=None, height=460):
             row=row,
             col=1,
         )
-    loss_top = max(2.5, float(np.nanmax(snapshot.batch_loss)) * 1.05) if snapshot.batch_loss else 2.5
+    # Fixed ranges with headroom: the first losses (~2.3, chance level) and the end-of-epoch dots stay in view.
+    loss_top = max(2.8, float(np.nanmax(snapshot.batch_loss)) * 1.1) if snapshot.batch_loss else 2.8
     fig.update_yaxes(range=[0, min(loss_top, 5.0)], row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], row=2, col=1)
-    fig.update_xaxes(range=[0, epochs], row=1, col=1)
-    fig.update_xaxes(range=[0, epochs], title_text="epoch", row=2, col=1)
+    fig.update_yaxes(range=[0, 1.08], row=2, col=1)
+    fig.update_xaxes(range=[0, epochs * 1.03], row=1, col=1)
+    fig.update_xaxes(range=[0, epochs * 1.03], title_text="epoch", row=2, col=1)
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=30, b=10), uirevision="training", legend=dict(orientation="h", y=-0.15)
     )
@@ -112,20 +113,27 @@ def probability_bars(probs):
     return fig
 
 
+def _image_trace(image28):
+    """A 28 x 28 image as a grey heatmap trace, rows numbered 1..28, pixel values on hover."""
+    return go.Heatmap(
+        z=np.asarray(image28),
+        colorscale="gray",
+        zmin=0,
+        zmax=1,
+        showscale=False,
+        y=np.arange(1, 29),
+        hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+    )
+
+
+IMAGE_X_RANGE, IMAGE_Y_RANGE = [-0.5, 27.5], [28.5, 0.5]  # exactly the pixels, row 1 at the top
+
+
 def image_figure(image28, title="what the model sees (28 x 28)", height=300):
     """A 28 x 28 image as a grey heatmap, row 1 at the top, with pixel values on hover."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.asarray(image28),
-            colorscale="gray",
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            y=np.arange(1, 29),
-            hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
-        )
-    )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", title="row")
+    fig = go.Figure(_image_trace(image28))
+    fig.update_xaxes(range=IMAGE_X_RANGE, constrain="domain")
+    fig.update_yaxes(range=IMAGE_Y_RANGE, scaleanchor="x", constrain="domain", title="row")
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), title=dict(text=title, font=dict(size=13)))
     return fig
 
@@ -142,19 +150,7 @@ def states_figure(image28, states, units, title, height=520):
     fig = make_subplots(
         rows=1, cols=2, column_widths=[0.22, 0.78], horizontal_spacing=0.03, subplot_titles=("input, row by row", title)
     )
-    fig.add_trace(
-        go.Heatmap(
-            z=np.asarray(image28),
-            colorscale="gray",
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            y=np.arange(1, 29),
-            hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
+    fig.add_trace(_image_trace(image28), row=1, col=1)
     limit = float(np.abs(states).max()) if states.size else 1.0
     fig.add_trace(
         go.Heatmap(
@@ -171,9 +167,10 @@ def states_figure(image28, states, units, title, height=520):
         row=1,
         col=2,
     )
-    fig.update_yaxes(autorange="reversed", title_text="image row", row=1, col=1)
-    fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=2)
-    fig.update_xaxes(showticklabels=len(units) <= 48, type="category", row=1, col=2)
+    fig.update_xaxes(range=IMAGE_X_RANGE, row=1, col=1)
+    fig.update_yaxes(range=IMAGE_Y_RANGE, title_text="image row", row=1, col=1)
+    fig.update_yaxes(range=IMAGE_Y_RANGE, showticklabels=False, row=1, col=2)
+    fig.update_xaxes(type="category", nticks=16, tickangle=-90, title_text="unit", row=1, col=2)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=40, b=10))
     return fig
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from hrnn.charts import image_figure, probability_bars
 from hrnn.preprocess import canvas_to_mnist, is_blank, load_upload
@@ -15,13 +14,18 @@ SOURCES = ("Draw", "Test digit", "Upload")
 BLANK_PROMPT = "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it."
 
 
+def st_canvas(**kwargs):
+    """The drawing canvas component (streamlit-drawable-canvas). Imported on first use: the component registers
+    itself with the running Streamlit app, which only exists inside a script run. Tests replace this function."""
+    from streamlit_drawable_canvas import st_canvas as canvas
+
+    return canvas(**kwargs)
+
+
 def _drawn_image():
     """The canvas, its controls, and what was drawn as a 28 x 28 image (None while blank)."""
     st.session_state.setdefault("canvas_nonce", 0)
-    c1, c2 = st.columns([3, 1])
-    width = c1.slider("Pen width", 8, 40, 22, key="pen_width")
-    if c2.button("Clear", key="clear_canvas", width="stretch"):
-        st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
+    width = st.session_state.get("pen_width", 22)
     result = st_canvas(
         stroke_width=width,
         stroke_color="#FFFFFF",
@@ -33,6 +37,12 @@ def _drawn_image():
         return_image_data=True,
         key=f"canvas-{st.session_state['canvas_nonce']}",
     )
+    # The controls sit below the canvas, clear of the component's own toolbar.
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.slider("Pen width", 8, 40, 22, key="pen_width")
+    if c2.button("Clear", key="clear_canvas", width="stretch"):
+        st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
+        st.rerun()
     rgba = result.image_data if result is not None else None
     if rgba is None:
         return None
@@ -83,7 +93,8 @@ def _uploaded_image():
 def _show_prediction(model, image):
     result = probe(model, image)
     digit, p = result.prediction, float(result.probs[result.prediction])
-    st.metric("Prediction", str(digit), f"{p:.1%} sure", delta_color="off", delta_arrow="off")
+    sure = "over 99.9% sure" if p > 0.999 else f"{p:.1%} sure"
+    st.metric("Prediction", str(digit), sure, delta_color="off", delta_arrow="off")
     st.plotly_chart(probability_bars(result.probs), width="stretch", key="prob_bars")
     st.plotly_chart(image_figure(image), width="stretch", key="model_input")
 
