@@ -23,7 +23,8 @@ def _controls(n_train):
     """The settings widgets; returns the TrainConfig they describe."""
     if "cfg_epochs" not in st.session_state:
         _apply_preset(QUICK_CONFIG, n_train)
-    st.session_state["cfg_train_size"] = min(st.session_state["cfg_train_size"], n_train)
+    if st.session_state["cfg_train_size"] > n_train:  # e.g. the data source changed to a smaller one
+        st.session_state["cfg_train_size"] = n_train
     c1, c2 = st.columns(2)
     if c1.button("Quick demo (about a minute)", key="preset_quick", width="stretch"):
         _apply_preset(QUICK_CONFIG, n_train)
