@@ -15,6 +15,7 @@ file and what is wrong with it.
 import gzip
 import importlib.util
 import logging
+import math
 import os
 import zlib
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 ENV_PATH = "HRNN_MNIST"
 ENV_OFFLINE = "HRNN_OFFLINE"
+SAMPLE_ROWS = 5000  # the offline sample: 500 real digits per class
 SAMPLE_TEST_PER_CLASS = 100  # the offline sample's test split: 100 of each digit's 500
 SAMPLE_SEED = 1234
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
@@ -65,7 +67,8 @@ def load_mnist(source="auto"):
     Raises:
         DataError: if the source is missing, unreadable or not MNIST (the message names the file).
     """
-    source = os.fspath(source) if isinstance(source, os.PathLike) else source
+    if isinstance(source, os.PathLike):  # a path, even one spelled "auto" or "sample", is never a keyword
+        return load_path(source)
     if source == "auto":
         if os.environ.get(ENV_PATH):
             return load_path(os.environ[ENV_PATH])
@@ -110,11 +113,11 @@ def load_keras():
     Raises:
         DataError: if the download fails (no network) or the file is not MNIST.
     """
-    import keras  # imported here: the numpy-only paths should not pay for Keras
-
     try:
+        import keras  # imported here: the numpy-only paths should not pay for Keras
+
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    except Exception as exc:  # urllib, zipfile and numpy errors all mean "no usable download"
+    except Exception as exc:  # a missing Keras, urllib, zipfile and numpy errors all mean "no usable download"
         raise DataError(f"Keras MNIST download failed: {type(exc).__name__}: {exc}") from exc
     where = Path.home() / ".keras" / "datasets" / "mnist.npz"
     return _checked(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where)
@@ -148,8 +151,8 @@ def load_sample(path=None):
         raise DataError(f"{path}: offline MNIST sample not found; reinstall the requirements") from exc
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise DataError(f"{path}: not a readable MNIST sample ({exc})") from exc
-    if table.ndim != 2 or table.shape[1] != 785:
-        raise DataError(f"{path}: expected rows of 784 pixels and a label, got shape {table.shape}")
+    if table.shape != (SAMPLE_ROWS, 785):
+        raise DataError(f"{path}: expected {SAMPLE_ROWS:,} rows of 784 pixels and a label, got shape {table.shape}")
     if table[:, :784].min() < 0 or table[:, :784].max() > 255:
         raise DataError(f"{path}: pixel values outside 0..255")
     images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
@@ -222,7 +225,7 @@ def read_idx(path, magic):
         kind = "images" if magic == IMAGE_MAGIC else "labels"
         raise DataError(f"{path}: magic number {found}, expected {magic} for IDX {kind}")
     dims = [int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim)]
-    expected = int(np.prod(dims))
+    expected = math.prod(dims)  # exact: np.prod would overflow on a bogus header
     body = len(raw) - header
     if body != expected:
         raise DataError(f"{path}: header promises {expected} bytes of data for shape {tuple(dims)}, file holds {body}")
@@ -239,7 +242,7 @@ def _load_idx_folder(folder):
         if nx != ny:
             raise DataError(f"{files['y_' + split]}: {ny} labels for {nx} images in {files['x_' + split].name}")
     return _checked(
-        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST IDX files ({folder})", folder
+        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST IDX files ({folder})", files
     )
 
 
@@ -249,21 +252,30 @@ def _check_labels(labels, where):
 
 
 def _checked(x_train, y_train, x_test, y_test, description, where):
-    """Validate the four arrays and wrap them; raises DataError naming `where`."""
+    """Validate the four arrays and wrap them.
+
+    `where` is the file the arrays came from, or a dict naming one file per array (`x_train` -> its IDX file);
+    a DataError names that file.
+    """
+
+    def at(name):
+        return where[name] if isinstance(where, dict) else where
+
     for name, images in (("x_train", x_train), ("x_test", x_test)):
         if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise DataError(f"{where}: {name} has shape {images.shape}, expected (N, 28, 28)")
+            raise DataError(f"{at(name)}: {name} has shape {images.shape}, expected (N, 28, 28)")
         if images.dtype != np.uint8:
-            raise DataError(f"{where}: {name} has dtype {images.dtype}, expected uint8 pixels 0..255")
+            raise DataError(f"{at(name)}: {name} has dtype {images.dtype}, expected uint8 pixels 0..255")
         if len(images) == 0:
-            raise DataError(f"{where}: {name} is empty")
+            raise DataError(f"{at(name)}: {name} is empty")
     for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        file = at(f"y_{split}")
         if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
             raise DataError(
-                f"{where}: y_{split} must be a 1-D array of integer labels, got {labels.dtype} {labels.shape}"
+                f"{file}: y_{split} must be a 1-D array of integer labels, got {labels.dtype} {labels.shape}"
             )
         if len(labels) != len(images):
-            raise DataError(f"{where}: {len(labels)} labels in y_{split} for {len(images)} images in x_{split}")
-        _check_labels(labels, f"{where} (y_{split})")
+            raise DataError(f"{file}: {len(labels)} labels in y_{split} for {len(images)} images in x_{split}")
+        _check_labels(labels, f"{file} (y_{split})")
     description = f"{description}: {len(x_train):,} training and {len(x_test):,} test images"
     return MnistData(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), description)
