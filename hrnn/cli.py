@@ -174,7 +174,9 @@ def _cmd_train(args):
         # On a terminal the bar redraws in place; in a log file it prints a line every 30 s.
         tty = sys.stderr.isatty()
         printed_epochs, last_line, last_time = 0, "", 0.0
-        while not done.wait(0.5):
+        finished = False
+        while not finished:
+            finished = done.wait(0.5)  # one last pass after training ends, so no epoch line is lost
             snap = progress.snapshot()
             line = _progress_line(snap) if snap.steps_per_epoch else ""
             if line and line != last_line and (tty or time.monotonic() - last_time > 30):
