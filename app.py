@@ -3,9 +3,10 @@
 import streamlit as st
 
 from hrnn.ui import draw_page, inside_page, train_page
-from hrnn.ui.resources import start_warm_up
+from hrnn.ui.resources import keep_keras_state_across_reruns, start_warm_up
 
 st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
+keep_keras_state_across_reruns()
 start_warm_up()
 page = st.navigation(
     [
