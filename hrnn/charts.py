@@ -38,34 +38,19 @@ def training_figure(snapshot, epochs=None, height=460):
     x = np.asarray(snapshot.batch_steps, dtype=np.float64) / steps_per_epoch
     for row, values, name in ((1, snapshot.batch_loss, "loss"), (2, snapshot.batch_accuracy, "accuracy")):
         values = np.asarray(values, dtype=np.float64)
-        xs, ys = _thin(x, values)
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name=f"batch {name}",
-                line=dict(width=1, color="rgba(99,110,250,0.3)"),
-                legendgroup="raw",
-                showlegend=row == 1,
-            ),
-            row=row,
-            col=1,
-        )
-        xs, ys = _thin(x, smooth(values) if len(values) else values)
-        fig.add_trace(
-            go.Scatter(
-                x=xs,
-                y=ys,
-                mode="lines",
-                name=f"smoothed {name}",
-                line=dict(width=2.5, color="#636efa"),
-                legendgroup="smooth",
-                showlegend=row == 1,
-            ),
-            row=row,
-            col=1,
-        )
+        smoothed = smooth(values) if len(values) else values
+        for label, series, line, group in (
+            ("batch", values, dict(width=1, color="rgba(99,110,250,0.3)"), "raw"),
+            ("smoothed", smoothed, dict(width=2.5, color="#636efa"), "smooth"),
+        ):
+            xs, ys = _thin(x, series)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs, y=ys, mode="lines", name=f"{label} {name}", line=line, legendgroup=group, showlegend=row == 1
+                ),
+                row=row,
+                col=1,
+            )
         key = "val_loss" if name == "loss" else "val_accuracy"
         points = [(e["epoch"], e[key]) for e in snapshot.epoch_history if key in e]
         fig.add_trace(
