@@ -26,19 +26,31 @@ def _assert_close(a, b, rtol=1e-4, atol=1e-5):
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol * scale)
 
 
+def _same_weights(reference, candidate, shape, rng=None):
+    """Build both layers for `shape` and give them the same weights: random ones (scale 0.5) when `rng` is
+    given, else the reference's own initial weights."""
+    reference.build(shape)
+    candidate.build(shape)
+    weights = reference.get_weights()
+    if rng is not None:
+        weights = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in weights]
+        reference.set_weights(weights)
+    candidate.set_weights(weights)
+    return reference, candidate
+
+
 @pytest.mark.parametrize("return_sequences", [False, True])
 @pytest.mark.parametrize("features", [1, 5])
 def test_fused_lstm_matches_keras_lstm_outputs_and_gradients(return_sequences, features):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(6, 9, features)).astype(np.float32)
-    reference = keras.layers.LSTM(7, return_sequences=return_sequences)
-    reference.build(x.shape)
-    fused = FusedLSTM(7, return_sequences=return_sequences)
-    fused.build(x.shape)
-    # Random weights (the default init zeroes nothing important, but bias and kernel scale matter for coverage).
-    weights = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in reference.get_weights()]
-    reference.set_weights(weights)
-    fused.set_weights(weights)
+    # Random weights: bias and kernel scale matter for coverage.
+    reference, fused = _same_weights(
+        keras.layers.LSTM(7, return_sequences=return_sequences),
+        FusedLSTM(7, return_sequences=return_sequences),
+        x.shape,
+        rng,
+    )
     y_ref, g_ref = _gradients(reference, x)
     y_fused, g_fused = _gradients(fused, x)
     _assert_close(y_fused, y_ref)
@@ -79,11 +91,9 @@ def test_lstm_sequence_gradient_matches_numerical_estimate():
 def test_row_folded_time_distributed_matches_keras_time_distributed():
     rng = np.random.default_rng(3)
     x = rng.random(size=(4, 6, 5, 1)).astype(np.float32)
-    reference = keras.layers.TimeDistributed(keras.layers.LSTM(3))
-    reference.build(x.shape)
-    folded = RowFoldedTimeDistributed(FusedLSTM(3))
-    folded.build(x.shape)
-    folded.set_weights(reference.get_weights())
+    reference, folded = _same_weights(
+        keras.layers.TimeDistributed(keras.layers.LSTM(3)), RowFoldedTimeDistributed(FusedLSTM(3)), x.shape
+    )
     y_ref, g_ref = _gradients(reference, x)
     y_folded, g_folded = _gradients(folded, x)
     assert y_folded.shape == (4, 6, 3)
@@ -96,11 +106,7 @@ def test_fused_lstm_with_a_mask_falls_back_to_keras():
     x = np.random.default_rng(4).normal(size=(3, 5, 2)).astype(np.float32)
     x[0, 3:] = 0.0  # padded steps
     mask = tf.constant(np.abs(x).sum(-1) > 0)
-    reference = keras.layers.LSTM(4)
-    reference.build(x.shape)
-    fused = FusedLSTM(4)
-    fused.build(x.shape)
-    fused.set_weights(reference.get_weights())
+    reference, fused = _same_weights(keras.layers.LSTM(4), FusedLSTM(4), x.shape)
     _assert_close(fused(x, mask=mask).numpy(), reference(x, mask=mask).numpy())
 
 
@@ -121,13 +127,9 @@ def test_blank_rows_share_one_output_with_the_same_weight_gradients():
     x[0, :3] = 0.0  # blank rows at the top of image 0
     x[1, 5:] = 0.0  # and at the bottom of image 1
     x[2] = 0.0  # an all-blank image
-    reference = keras.layers.TimeDistributed(keras.layers.LSTM(4))
-    reference.build(x.shape)
-    folded = RowFoldedTimeDistributed(FusedLSTM(4))
-    folded.build(x.shape)
-    weights = [rng.normal(scale=0.5, size=w.shape).astype(np.float32) for w in reference.get_weights()]
-    reference.set_weights(weights)
-    folded.set_weights(weights)
+    reference, folded = _same_weights(
+        keras.layers.TimeDistributed(keras.layers.LSTM(4)), RowFoldedTimeDistributed(FusedLSTM(4)), x.shape, rng
+    )
     y_ref, g_ref = _gradients(reference, x)
     y_folded, g_folded = _gradients(folded, x)
     _assert_close(y_folded, y_ref)
@@ -140,9 +142,7 @@ def test_blank_rows_share_one_output_with_the_same_weight_gradients():
 
 def test_all_rows_nonblank_still_matches():
     x = np.random.default_rng(6).random(size=(2, 5, 4, 1)).astype(np.float32) + 0.1
-    reference = keras.layers.TimeDistributed(keras.layers.LSTM(3))
-    reference.build(x.shape)
-    folded = RowFoldedTimeDistributed(FusedLSTM(3))
-    folded.build(x.shape)
-    folded.set_weights(reference.get_weights())
+    reference, folded = _same_weights(
+        keras.layers.TimeDistributed(keras.layers.LSTM(3)), RowFoldedTimeDistributed(FusedLSTM(3)), x.shape
+    )
     _assert_close(folded(x).numpy(), reference(x).numpy())
