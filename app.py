@@ -11,7 +11,7 @@ start_warm_up()
 page = st.navigation(
     [
         st.Page(train_page.render, title="Train", icon=":material/model_training:", default=True),
-        st.Page(draw_page.render, title="Draw", icon=":material/draw:", url_path="draw"),
+        draw_page.page(),
         st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside"),
     ]
 )

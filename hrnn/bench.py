@@ -43,7 +43,7 @@ def _seed_model():
     return model
 
 
-def _baseline_round(model, x, y, started):
+def _baseline_round(model, x, y, started, batch_size=BATCH_SIZE):
     """One `fit` of the seed's model over x; returns batch end times (perf_counter) and the first-batch delay."""
     import keras
 
@@ -53,13 +53,15 @@ def _baseline_round(model, x, y, started):
         def on_train_batch_end(self, batch, logs=None):
             times.append(time.perf_counter())
 
-    model.fit(x, y, batch_size=BATCH_SIZE, epochs=1, shuffle=True, verbose=0, callbacks=[Clock()])
+    model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0, callbacks=[Clock()])
     return times, times[0] - started
 
 
-def _project_round(data, steps, pool):
+def _project_round(data, steps, pool, batch_size=BATCH_SIZE):
     """One run of the project's training path; returns batch end times and the first-batch delay."""
-    from hrnn.training import Progress, TrainConfig, train
+    from hrnn.config import TrainConfig
+    from hrnn.progress import Progress
+    from hrnn.training import train
 
     class ClockedProgress(Progress):
         def __init__(self):
@@ -71,7 +73,9 @@ def _project_round(data, steps, pool):
             super().add_batch(step, loss, accuracy)
 
     progress = ClockedProgress()
-    config = TrainConfig(epochs=1, train_size=steps * BATCH_SIZE, validation="none", test_limit=0)
+    config = TrainConfig(
+        epochs=1, batch_size=batch_size, train_size=steps * batch_size, validation="none", test_limit=0
+    )
     train(config, data, progress=progress, pool=pool)
     return progress.times, progress.snapshot().first_batch_seconds
 
@@ -97,44 +101,109 @@ def _drawing():
     return np.asarray(canvas)
 
 
-def run_benchmark(quick=False, steps=None, json_out="bench-results.json"):
-    """Run the benchmark, print a table and write JSON to `json_out`; returns the results dict."""
+def _spread(values):
+    """`{"median", "min", "max"}` of `values`, or all None when there are none (too few steps to time)."""
+    if not len(values):
+        return {"median": None, "min": None, "max": None}
+    return {"median": float(np.median(values)), "min": float(np.min(values)), "max": float(np.max(values))}
+
+
+def _round_medians(rounds_windows):
+    """The median samples/s of each round (rounds with no complete window are left out)."""
+    return [float(np.median(w)) for w in rounds_windows if len(w)]
+
+
+def check_steps(quick, steps):
+    """The number of timed batches per round; raises ValueError when there are too few to time one window."""
+    warmup, window = (5, 5) if quick else (10, 10)
+    steps = steps or (40 if quick else 160)
+    if steps < warmup + window + 1:
+        raise ValueError(f"--steps must be at least {warmup + window + 1} (warm-up {warmup} + one window of {window})")
+    return steps, warmup, window
+
+
+def _throughput(data, batch_size, steps, rounds, warmup, window, pool, baseline, report):
+    """Alternating rounds of plain Keras and hrnn at `batch_size`; per side: samples/s per round and overall."""
+    x = to_model_input_cached(data, steps * batch_size)
+    y = data.y_train[: steps * batch_size]
+    sides = {"baseline": [], "project": []}
+    firsts = {"baseline": [], "project": []}
+    for r in range(rounds):
+        times, first = _baseline_round(baseline, x, y, time.perf_counter(), batch_size)
+        sides["baseline"].append(_windows(times, warmup, window, batch_size))
+        firsts["baseline"].append(first)
+        times, first = _project_round(data, steps, pool, batch_size)
+        sides["project"].append(_windows(times, warmup, window, batch_size))
+        firsts["project"].append(first)
+        report(
+            f"  batch {batch_size}, round {r + 1}: plain Keras {_fmt(np.median(sides['baseline'][-1]))}, "
+            f"hrnn {_fmt(np.median(sides['project'][-1]))} samples/s"
+        )
+    out = {}
+    for side, windows in sides.items():
+        pooled = [w for ws in windows for w in ws]
+        out[side] = {**_spread(pooled), "rounds": _round_medians(windows), "windows": pooled}
+    b, p = out["baseline"]["median"], out["project"]["median"]
+    out["ratio"] = p / b if b and p else None
+    out["first_batch_seconds"] = firsts
+    return out
+
+
+def _fmt(value, digits=0):
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+_INPUTS = {}
+
+
+def to_model_input_cached(data, n):
+    from hrnn.splits import to_model_input
+
+    if n not in _INPUTS:
+        _INPUTS[n] = to_model_input(data.x_train[:n])
+    return _INPUTS[n]
+
+
+def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report=print):
+    """Run the benchmark, print a table and write JSON to `json_out`; returns the results dict.
+
+    Raises:
+        ValueError: if `steps` is too small to time one window.
+    """
     import keras
     import tensorflow as tf
 
     from hrnn.data import load_mnist
     from hrnn.model import PRETRAINED_PATH, build_hrnn, load_pretrained
+    from hrnn.pool import ModelPool
     from hrnn.preprocess import canvas_to_mnist
     from hrnn.probe import predict_batch, probe
-    from hrnn.training import ModelPool, to_model_input
+    from hrnn.splits import to_model_input
 
-    steps = steps or (40 if quick else 160)
-    rounds = 1 if quick else 2
-    warmup = 5 if quick else 10
-    window = 5 if quick else 10
+    steps, warmup, window = check_steps(quick, steps)
+    rounds = 1 if quick else 3
     probe_calls = 50 if quick else 300
     data = load_mnist("auto")
-    x = to_model_input(data.x_train[: steps * BATCH_SIZE])
-    y = data.y_train[: steps * BATCH_SIZE]
-    print(f"data: {data.source}", flush=True)
-    print(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side", flush=True)
+    if len(data.y_train) < steps * BATCH_SIZE:
+        steps = len(data.y_train) // BATCH_SIZE
+        check_steps(quick, steps)
+    report(f"data: {data.source}")
+    report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
 
     keras.utils.set_random_seed(0)
     baseline = _seed_model()
     pool = ModelPool()
-    base_windows, proj_windows, base_first, proj_first = [], [], [], []
-    for r in range(rounds):
-        times, first = _baseline_round(baseline, x, y, time.perf_counter())
-        base_windows += _windows(times, warmup, window)
-        base_first.append(first)
-        print(f"  round {r + 1}: baseline {np.median(_windows(times, warmup, window)):.0f} samples/s", flush=True)
-        times, first = _project_round(data, steps, pool)
-        proj_windows += _windows(times, warmup, window)
-        proj_first.append(first)
-        print(f"  round {r + 1}: project  {np.median(_windows(times, warmup, window)):.0f} samples/s", flush=True)
+    main = _throughput(data, BATCH_SIZE, steps, rounds, warmup, window, pool, baseline, report)
+    later_first = None
     if rounds == 1:  # the second run in a process is what the app's second Start sees
-        _, first = _project_round(data, warmup + window + 1, pool)
-        proj_first.append(first)
+        _, later_first = _project_round(data, warmup + window + 1, pool, BATCH_SIZE)
+    else:
+        later_first = main["first_batch_seconds"]["project"][1]
+    larger = {}
+    if not quick:  # larger batches: fewer, larger matmuls; the same number of images per round
+        for batch_size in (64, 128):
+            n_steps = max(warmup + window + 1, steps * BATCH_SIZE // batch_size)
+            larger[str(batch_size)] = _throughput(data, batch_size, n_steps, 2, warmup, window, pool, baseline, report)
 
     model = load_pretrained() if PRETRAINED_PATH.is_file() else build_hrnn()
     image = to_model_input(data.x_test[:1])[0, :, :, 0]
@@ -143,15 +212,16 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json"):
     drawing = _drawing()
     canvas_stats = _latency(lambda: canvas_to_mnist(drawing), max(50, probe_calls // 2))
 
-    base_sps, proj_sps = float(np.median(base_windows)), float(np.median(proj_windows))
+    base, proj = main["baseline"], main["project"]
     results = {
         "machine": {
             "platform": platform.platform(),
-            "processor": platform.processor(),
+            "processor": _cpu_name(),
             "cpus": os.cpu_count(),
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "gpu": [d.name for d in tf.config.list_logical_devices("GPU")],
+            "date": time.strftime("%Y-%m-%d"),
         },
         "settings": {
             "quick": quick,
@@ -163,23 +233,45 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json"):
             "data": data.source,
         },
         "training": {
-            "baseline_samples_per_second": base_sps,
-            "project_samples_per_second": proj_sps,
-            "ratio": proj_sps / base_sps,
-            "baseline_windows": base_windows,
-            "project_windows": proj_windows,
-            "baseline_first_batch_seconds": base_first[0],
-            "project_first_batch_seconds_first_run": proj_first[0],
-            "project_first_batch_seconds_later_run": proj_first[1],
+            "baseline_samples_per_second": base["median"],
+            "project_samples_per_second": proj["median"],
+            "ratio": main["ratio"],
+            "baseline": base,
+            "project": proj,
+            "baseline_first_batch_seconds": main["first_batch_seconds"]["baseline"][0],
+            "project_first_batch_seconds_first_run": main["first_batch_seconds"]["project"][0],
+            "project_first_batch_seconds_later_run": later_first,
+            "larger_batches": larger,
         },
         "probe": probe_stats,
         "predict_one_image": predict_stats,
         "canvas_to_mnist": canvas_stats,
     }
-    rows = [
-        ("training samples/s (median of windows)", f"{base_sps:.0f}", f"{proj_sps:.0f}", f"{proj_sps / base_sps:.2f}x"),
-        ("first batch, first run in process (s)", f"{base_first[0]:.1f}", f"{proj_first[0]:.1f}", ""),
-        ("first batch, later run in process (s)", "", f"{proj_first[1]:.1f}", ""),
+
+    def sps(side):
+        return f"{_fmt(side['median'])} ({_fmt(side['min'])}-{_fmt(side['max'])})"
+
+    def ratio(value):
+        return "n/a" if value is None else f"{value:.2f}x"
+
+    rows = [(f"training samples/s, batch {BATCH_SIZE}: median (min-max)", sps(base), sps(proj), ratio(main["ratio"]))]
+    for batch_size, result in larger.items():
+        rows.append(
+            (
+                f"training samples/s, batch {batch_size}",
+                sps(result["baseline"]),
+                sps(result["project"]),
+                ratio(result["ratio"]),
+            )
+        )
+    rows += [
+        (
+            "first batch, first run in process (s)",
+            _fmt(results["training"]["baseline_first_batch_seconds"], 1),
+            _fmt(results["training"]["project_first_batch_seconds_first_run"], 1),
+            "",
+        ),
+        ("first batch, later run in process (s)", "", _fmt(later_first, 1), ""),
         (
             "one-image forward pass, median / p95 (ms)",
             f"{predict_stats['median_ms']:.1f} / {predict_stats['p95_ms']:.1f} (predict)",
@@ -193,14 +285,26 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json"):
             "",
         ),
     ]
-    widths = [max(len(r[i]) for r in rows + [("", "plain Keras", "hrnn", "ratio")]) for i in range(4)]
     header = ("", "plain Keras", "hrnn", "ratio")
-    print()
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
+    report("")
     for row in [header] + rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+        report("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+    report(f"windows: {window} batches after {warmup} warm-up batches; spread = min-max over all windows")
     if json_out:
         from hrnn.runs import atomic_write_json
 
         atomic_write_json(json_out, results)
-        print(f"\nwrote {json_out}")
+        report(f"\nwrote {json_out}")
     return results
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()

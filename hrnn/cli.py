@@ -51,8 +51,8 @@ def _positive_float(text):
 
 
 def build_parser():
+    from hrnn.config import SCHEDULES, VALIDATIONS, TrainConfig
     from hrnn.model import OPTIMIZERS
-    from hrnn.training import SCHEDULES, VALIDATIONS, TrainConfig
 
     d = TrainConfig()
     parser = _Parser(
@@ -109,7 +109,13 @@ def build_parser():
 
     b = sub.add_parser("bench", help="benchmark training and probing against plain Keras")
     b.add_argument("--quick", action="store_true", help="a smoke-test size that finishes in about a minute")
-    b.add_argument("--steps", type=_positive_int, default=None, help="timed training steps per window")
+    b.add_argument("--steps", type=_positive_int, default=None, help="timed training batches per round")
+    b.add_argument(
+        "--demo",
+        action="store_true",
+        help="time to accuracy instead: the one-click demo against the original example's settings",
+    )
+    b.add_argument("--data", default="auto", help="for --demo: as for train (default auto)")
     b.add_argument(
         "--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)"
     )
@@ -139,8 +145,10 @@ def _progress_line(snap, width=30):
 
 def _cmd_train(args):
     from hrnn import runs
+    from hrnn.config import TrainConfig
     from hrnn.data import load_mnist
-    from hrnn.training import Progress, TrainConfig, train
+    from hrnn.progress import Progress
+    from hrnn.training import train
 
     config = TrainConfig(
         epochs=args.epochs,
@@ -218,7 +226,7 @@ def _cmd_evaluate(args):
     from hrnn.evaluation import score
     from hrnn.model import load_model, load_pretrained
     from hrnn.probe import predict_batch
-    from hrnn.training import to_model_input
+    from hrnn.splits import to_model_input
 
     model = load_pretrained() if args.model == "pretrained" else load_model(args.model)
     data = load_mnist(args.data)
@@ -235,9 +243,18 @@ def _cmd_evaluate(args):
 
 
 def _cmd_bench(args):
-    from hrnn.bench import run_benchmark
+    if args.demo:
+        from hrnn.data import load_mnist
+        from hrnn.time_to_accuracy import run_demo_benchmark
 
-    run_benchmark(quick=args.quick, steps=args.steps, json_out=args.json_out)
+        run_demo_benchmark(load_mnist(args.data), json_out=args.json_out, report=lambda line: print(line, flush=True))
+        return 0
+    from hrnn.bench import check_steps, run_benchmark
+
+    check_steps(args.quick, args.steps)
+    run_benchmark(
+        quick=args.quick, steps=args.steps, json_out=args.json_out, report=lambda line: print(line, flush=True)
+    )
     return 0
 
 

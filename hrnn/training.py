@@ -1,8 +1,9 @@
-"""A training run: configuration, data preparation, progress events, stopping, and the run record.
+"""A training run: the training loop, its progress events, stopping, and the run record.
 
 `train()` is the one training path; the CLI calls it in the foreground and the app through `TrainingRun`, in
 a background thread. Neither this module nor anything it imports touches Streamlit: progress goes into a
-thread-safe `Progress` object that any front end can read.
+thread-safe `hrnn.progress.Progress` that any front end can read. What a run is asked to do is a
+`hrnn.config.TrainConfig`; its data come from `hrnn.splits.prepare_data`; its model from `hrnn.pool.ModelPool`.
 """
 
 import logging
@@ -11,206 +12,22 @@ import os
 import platform
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from hrnn import __version__, runs
-from hrnn.model import OPTIMIZERS, CompileSettings, build_hrnn, compile_hrnn
+from hrnn.pool import DEFAULT_POOL
+from hrnn.progress import Progress, ProgressSnapshot
+from hrnn.splits import grid_indices, prepare_data
 
 log = logging.getLogger(__name__)
 
-VALIDATIONS = ("split", "test", "none")
-SCHEDULES = ("constant", "cosine")
-
-
-@dataclass
-class TrainConfig:
-    """Hyperparameters of one run. The defaults reproduce the seed (except where the seed used the test set as
-    validation: the default keeps a validation split apart; `validation="test"` is the seed's protocol)."""
-
-    epochs: int = 5  # passes over the training images
-    batch_size: int = 32  # images per gradient step
-    row_units: int = 128  # hidden size of the row encoder (first LSTM)
-    col_units: int = 128  # hidden size of the column encoder (second LSTM)
-    optimizer: str = "rmsprop"  # one of hrnn.model.OPTIMIZERS
-    learning_rate: float = 1e-3  # initial learning rate (Keras's RMSprop default, as in the seed)
-    schedule: str = "constant"  # "constant" (the seed) or "cosine" decay to 0 over the run, per batch
-    train_size: int | None = None  # number of training images to use; None = all that are left after validation
-    validation: str = "split"  # "split": hold out val_size training images; "test": the seed's protocol; "none"
-    val_size: int = 5000  # images held out for validation when validation == "split" (capped at 10% of train)
-    val_limit: int | None = None  # evaluate on at most this many validation images per epoch (live runs)
-    test_limit: int | None = None  # evaluate on at most this many test images at the end; 0 = skip
-    seed: int = 0  # weights, split and shuffling
-
-    def check(self):
-        """Raise ValueError with a one-line message for the first invalid field."""
-        for name in ("epochs", "batch_size", "row_units", "col_units", "val_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        for name in ("train_size", "val_limit"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        if self.test_limit is not None and (not isinstance(self.test_limit, int) or self.test_limit < 0):
-            raise ValueError(f"test-limit must be 0 or a positive integer, got {self.test_limit!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        lr = self.learning_rate
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < 10) or math.isnan(lr):
-            raise ValueError(f"learning rate must be a number between 0 and 10, got {lr!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if self.validation not in VALIDATIONS:
-            raise ValueError(f"unknown validation {self.validation!r}; choose one of {', '.join(VALIDATIONS)}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        return self
-
-
-@dataclass
-class PreparedData:
-    """Arrays ready for Keras: float32 images `(N, 28, 28, 1)` in [0, 1] and int64 labels `(N,)`."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_val: np.ndarray | None
-    y_val: np.ndarray | None
-    x_test: np.ndarray
-    y_test: np.ndarray
-    description: str  # what is trained on and validated on, for the record and the UI
-
-
-def to_model_input(images):
-    """uint8 `(N, 28, 28)` (0..255) -> float32 `(N, 28, 28, 1)` in [0, 1], as the seed scales its inputs."""
-    return (np.asarray(images, dtype=np.float32) / 255.0)[..., None]
-
-
-def stratified_indices(labels, count, rng):
-    """`count` indices into `labels` with the class proportions kept (largest remainders), shuffled."""
-    labels = np.asarray(labels)
-    classes, totals = np.unique(labels, return_counts=True)
-    quotas = totals * count / len(labels)
-    take = np.floor(quotas).astype(int)
-    for k in np.argsort(take - quotas)[: count - take.sum()]:
-        take[k] += 1
-    picked = [rng.permutation(np.flatnonzero(labels == c))[:n] for c, n in zip(classes, take)]
-    return rng.permutation(np.concatenate(picked))
-
-
-def held_out_count(n_train, config):
-    """How many of `n_train` training images `config` holds out for validation."""
-    return min(config.val_size, max(1, n_train // 10)) if config.validation == "split" else 0
-
-
-def prepare_data(config, data):
-    """Split and scale `data` (an `hrnn.data.MnistData`) as `config` says.
-
-    With `validation="split"`, `min(val_size, 10% of train)` training images are held out (stratified, by
-    `seed`); `train_size` then takes a stratified subset of the rest. Raises ValueError if `train_size` asks
-    for more images than there are.
-    """
-    rng = np.random.default_rng(config.seed)
-    x, y = data.x_train, data.y_train
-    x_val = y_val = None
-    if config.validation == "split":
-        n_val = held_out_count(len(y), config)
-        val_idx = stratified_indices(y, n_val, rng)
-        keep = np.ones(len(y), bool)
-        keep[val_idx] = False
-        x_val, y_val = x[val_idx], y[val_idx]
-        x, y = x[keep], y[keep]
-        val_text = f"validation: {n_val:,} held-out training images"
-    elif config.validation == "test":
-        x_val, y_val = data.x_test, data.y_test
-        val_text = "validation: the test set (the seed's protocol)"
-    else:
-        val_text = "no validation"
-    if config.train_size is not None:
-        if config.train_size > len(y):
-            raise ValueError(f"train-size {config.train_size:,} is more than the {len(y):,} training images available")
-        if config.train_size < len(y):
-            idx = stratified_indices(y, config.train_size, rng)
-            x, y = x[idx], y[idx]
-    if x_val is not None and config.val_limit is not None and config.val_limit < len(y_val):
-        idx = stratified_indices(y_val, config.val_limit, rng)
-        x_val, y_val = x_val[idx], y_val[idx]
-        val_text += f" (a stratified {config.val_limit:,} of them per epoch)"
-    x_test, y_test = data.x_test, data.y_test
-    if config.test_limit and config.test_limit < len(y_test):
-        idx = stratified_indices(y_test, config.test_limit, rng)
-        x_test, y_test = x_test[idx], y_test[idx]
-    return PreparedData(
-        to_model_input(x),
-        np.asarray(y, np.int64),
-        None if x_val is None else to_model_input(x_val),
-        None if y_val is None else np.asarray(y_val, np.int64),
-        to_model_input(x_test),
-        np.asarray(y_test, np.int64),
-        f"{data.source}; training on {len(y):,} images, {val_text}",
-    )
-
-
-@dataclass
-class ProgressSnapshot:
-    """A consistent copy of a run's progress at one moment."""
-
-    status: str = "starting"  # starting | running | finished | stopped | failed
-    epoch: int = 0  # current epoch, 1-based
-    epochs: int = 0
-    step: int = 0  # batches done in the current epoch
-    steps_per_epoch: int = 0
-    samples_seen: int = 0
-    samples_total: int = 0
-    samples_per_second: float = 0.0  # over the last few seconds
-    eta_seconds: float | None = None
-    elapsed_seconds: float = 0.0
-    first_batch_seconds: float | None = None  # from start to the end of the first batch
-    batch_steps: list = field(default_factory=list)  # global step (1-based) of each batch
-    batch_loss: list = field(default_factory=list)  # that batch's own mean loss
-    batch_accuracy: list = field(default_factory=list)  # that batch's own accuracy
-    epoch_history: list = field(default_factory=list)  # dicts: epoch, loss, accuracy, val_loss, val_accuracy, seconds
-    message: str = ""  # error text or a final summary
-
-
-class Progress:
-    """Thread-safe progress of one run: the training thread writes, any other thread reads snapshots."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._state = ProgressSnapshot()
-
-    def update(self, **values):
-        with self._lock:
-            for key, value in values.items():
-                setattr(self._state, key, value)
-
-    def add_batch(self, step, loss, accuracy):
-        with self._lock:
-            self._state.batch_steps.append(step)
-            self._state.batch_loss.append(loss)
-            self._state.batch_accuracy.append(accuracy)
-
-    def add_epoch(self, entry):
-        with self._lock:
-            self._state.epoch_history.append(dict(entry))
-
-    def snapshot(self):
-        """A copy that later updates do not change."""
-        with self._lock:
-            s = self._state
-            return ProgressSnapshot(
-                **{
-                    **asdict(s),
-                    "batch_steps": list(s.batch_steps),
-                    "batch_loss": list(s.batch_loss),
-                    "batch_accuracy": list(s.batch_accuracy),
-                    "epoch_history": [dict(e) for e in s.epoch_history],
-                }
-            )
+GRID_SECONDS = 2.0  # how often the live digit grid is read again
+EVAL_SPEEDUP = 4.0  # before the first evaluation is timed, assume it runs this many times faster than training
+SAVE_SECONDS = 0.5  # before the first save is timed, assume a model save takes this long
 
 
 def package_versions():
@@ -223,49 +40,6 @@ def package_versions():
         "numpy": np.__version__,
         "platform": platform.platform(),
     }
-
-
-class ModelPool:
-    """Compiled models kept for reuse, so that a second run with the same architecture and optimizer starts
-    without tracing its training graph again (the slow part of a first batch).
-
-    A model is lent to one run at a time; `acquire` resets it to fresh initial weights and optimizer state,
-    so a reused model trains exactly as a new one would.
-    """
-
-    def __init__(self, max_idle=2):
-        self._lock = threading.Lock()
-        self._idle = {}  # key -> list of models
-        self._max_idle = max_idle
-
-    @staticmethod
-    def key(config):
-        return (config.row_units, config.col_units, config.optimizer)
-
-    def acquire(self, config):
-        """A compiled model for `config`, with fresh weights drawn from `config.seed`."""
-        with self._lock:
-            idle = self._idle.get(self.key(config), [])
-            model = idle.pop() if idle else None
-        keras.utils.set_random_seed(config.seed)
-        fresh = build_hrnn(config.row_units, config.col_units)
-        if model is None:
-            return compile_hrnn(fresh, CompileSettings(config.optimizer, config.learning_rate))
-        model.set_weights(fresh.get_weights())
-        for variable in model.optimizer.variables:
-            variable.assign(np.zeros(variable.shape, variable.dtype))  # optimizer slots and step count start at 0
-        model.optimizer.learning_rate.assign(config.learning_rate)
-        return model
-
-    def release(self, model, config):
-        """Give `model` back for reuse (dropped if enough of its kind are idle)."""
-        with self._lock:
-            idle = self._idle.setdefault(self.key(config), [])
-            if len(idle) < self._max_idle:
-                idle.append(model)
-
-
-DEFAULT_POOL = ModelPool()
 
 
 class _RunCallback(keras.callbacks.Callback):
@@ -289,9 +63,9 @@ class _RunCallback(keras.callbacks.Callback):
 
 
 class _Tracker:
-    """The state `train` shares with its Keras callback."""
+    """The state `train` shares with its Keras callback: the schedule, progress, the live grid, the ETA."""
 
-    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved):
+    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model):
         self.config = config
         self.prepared = prepared
         self.progress = progress
@@ -309,6 +83,20 @@ class _Tracker:
         self.window = []  # (time, samples_seen) for a recent-speed estimate
         self.prev_sum = (0.0, 0.0, 0)  # running sums of loss*n, acc*n and n within the epoch
         self.stopped = False
+        # What follows the training steps, for the ETA: validation after each epoch, the test, the saves.
+        self.n_val = 0 if prepared.x_val is None else len(prepared.y_val)
+        self.n_test = len(prepared.y_test) if config.test_limit != 0 else 0
+        self.saves = config.epochs + 1 if save_model else 0
+        self.eval_rate = None  # images/s of evaluation, once measured
+        self.save_seconds = None  # one save, once measured
+        x_held, y_held = prepared.held_out()
+        idx = grid_indices(y_held)
+        self.grid_x = x_held[idx]  # (20, 28, 28, 1)
+        self.grid_next = 0.0
+        progress.update(
+            grid_images=[np.round(im[:, :, 0] * 255).astype(np.uint8) for im in self.grid_x],
+            grid_labels=[int(v) for v in y_held[idx]],
+        )
 
     def batch_size_at(self, batch):
         return min(self.config.batch_size, self.n_train - batch * self.config.batch_size)
@@ -317,12 +105,47 @@ class _Tracker:
         self.epoch = epoch
         self.epoch_start = time.perf_counter()
         self.prev_sum = (0.0, 0.0, 0)
-        self.progress.update(epoch=epoch + 1, step=0, status="running")
+        self.progress.update(epoch=epoch + 1, step=0, status="running", phase="training")
 
     def on_batch_begin(self, model, batch):
         if self.config.schedule == "cosine":
             done = (self.epoch * self.steps_per_epoch + batch) / self.total_steps
             model.optimizer.learning_rate.assign(self.config.learning_rate * 0.5 * (1 + math.cos(math.pi * done)))
+
+    def eta(self, speed):
+        """Seconds to the end of the run: the training images left, then the evaluations and saves left."""
+        if speed <= 0:
+            return None
+        remaining = (self.n_train * self.config.epochs - self.samples_seen) / speed
+        epochs_left = self.config.epochs - self.epoch  # validations after this epoch and the ones to come
+        eval_images = epochs_left * self.n_val + self.n_test
+        remaining += eval_images / (self.eval_rate or EVAL_SPEEDUP * speed)
+        saves_left = max(0, self.saves - self.epoch)
+        return remaining + saves_left * (self.save_seconds if self.save_seconds is not None else SAVE_SECONDS)
+
+    def timed_evaluate(self, model, x, y, phase):
+        """`model.evaluate` on `(x, y)` with the phase shown and the evaluation speed measured."""
+        self.progress.update(phase=phase)
+        started = time.perf_counter()
+        result = model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)
+        self.eval_rate = len(y) / max(time.perf_counter() - started, 1e-6)
+        return result
+
+    def timed_save(self, save):
+        self.progress.update(phase="saving")
+        started = time.perf_counter()
+        save()
+        self.save_seconds = time.perf_counter() - started
+
+    def read_grid(self, model, now):
+        """What the model being trained reads the grid digits as (every `GRID_SECONDS`, and once at the end)."""
+        probs = np.asarray(model(self.grid_x, training=False))  # (20, 10); eager: no graph to trace
+        self.progress.update(
+            grid_predictions=[int(k) for k in probs.argmax(axis=1)],
+            grid_confidences=[float(p) for p in probs.max(axis=1)],
+            grid_samples=self.samples_seen,
+        )
+        self.grid_next = now + GRID_SECONDS
 
     def on_batch_end(self, model, batch, logs):
         now = time.perf_counter()
@@ -343,17 +166,18 @@ class _Tracker:
             self.window.pop(0)
         (t0, s0) = self.window[0]
         speed = (self.samples_seen - s0) / (now - t0) if now > t0 else 0.0
-        remaining = self.n_train * self.config.epochs - self.samples_seen
         updates = dict(
             step=batch + 1,
             samples_seen=self.samples_seen,
             samples_per_second=speed,
-            eta_seconds=remaining / speed if speed > 0 else None,
+            eta_seconds=self.eta(speed),
             elapsed_seconds=now - self.start,
         )
         if self.global_step == 1:
             updates["first_batch_seconds"] = now - self.start
         self.progress.update(**updates)
+        if now >= self.grid_next:
+            self.read_grid(model, now)
         if self.stop_event is not None and self.stop_event.is_set():
             self.stopped = True
             model.stop_training = True
@@ -364,21 +188,24 @@ class _Tracker:
         entry = {"epoch": epoch + 1, "loss": float(logs["loss"]), "accuracy": float(logs["accuracy"])}
         p = self.prepared
         if p.x_val is not None:
-            val = model.evaluate(p.x_val, p.y_val, batch_size=256, verbose=0, return_dict=True)
+            val = self.timed_evaluate(model, p.x_val, p.y_val, "validating")
             entry.update(val_loss=float(val["loss"]), val_accuracy=float(val["accuracy"]))
         entry["seconds"] = time.perf_counter() - self.epoch_start
         self.progress.add_epoch(entry)
         if self.on_epoch_saved is not None:
-            self.on_epoch_saved(model)
+            self.timed_save(lambda: self.on_epoch_saved(model))
+        self.progress.update(phase="training")
 
 
 @dataclass
 class TrainResult:
-    model: object  # the trained keras.Model
     record: dict  # what was saved as record.json
+    model: object = None  # the trained keras.Model, when `train` was asked to keep it (`keep_model=True`)
 
 
-def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None, run_id=None):
+def train(
+    config, data, run_dir=None, progress=None, stop_event=None, pool=None, run_id=None, callbacks=(), keep_model=False
+):
     """Train an HRNN and, if `run_dir` is given, keep `model.keras` and `record.json` there up to date.
 
     The record is written when the run starts (status "running"), after every epoch (with a model checkpoint),
@@ -386,12 +213,15 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
     batch and what was trained is saved) or "failed" (the error is recorded and re-raised).
 
     Args:
-        config: `TrainConfig`.
+        config: `hrnn.config.TrainConfig`.
         data: `hrnn.data.MnistData`.
         run_dir: folder for the run's files, or None to save nothing.
         progress: a `Progress` to publish to (a private one if None).
         stop_event: a `threading.Event`; setting it stops training within one batch.
         pool: a `ModelPool` to borrow a compiled model from (`DEFAULT_POOL` if None).
+        callbacks: more Keras callbacks for `fit`, after the run's own.
+        keep_model: return the trained model in the result; it is then not given back to the pool (a pooled
+            model is reset by the next run that borrows it).
 
     Returns:
         `TrainResult`.
@@ -441,7 +271,7 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
         save_record()
         progress.update(epochs=config.epochs, samples_total=len(prepared.y_train) * config.epochs, status="running")
         model = pool.acquire(config)
-        tracker = _Tracker(config, prepared, progress, stop_event, on_epoch_saved)
+        tracker = _Tracker(config, prepared, progress, stop_event, on_epoch_saved, save_model=run_dir is not None)
         progress.update(steps_per_epoch=tracker.steps_per_epoch)
         record["steps_per_epoch"] = tracker.steps_per_epoch
         model.fit(
@@ -451,26 +281,32 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
             epochs=config.epochs,
             shuffle=True,
             verbose=0,
-            callbacks=[_RunCallback(tracker)],
+            callbacks=[_RunCallback(tracker), *callbacks],
         )
         status = "stopped" if tracker.stopped else "finished"
+        if tracker.samples_seen:
+            tracker.read_grid(model, time.perf_counter())
         snap = refresh_history()
         if status == "finished" and config.test_limit != 0:
-            test = model.evaluate(prepared.x_test, prepared.y_test, batch_size=256, verbose=0, return_dict=True)
+            test = tracker.timed_evaluate(model, prepared.x_test, prepared.y_test, "testing")
             record["test_loss"], record["test_accuracy"] = float(test["loss"]), float(test["accuracy"])
             record["test_images"] = int(len(prepared.y_test))
+        record["samples_seen"] = snap.samples_seen
         record["samples_per_second"] = round(snap.samples_seen / max(snap.elapsed_seconds, 1e-9), 1)
         record["status"] = status
         record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         record["wall_seconds"] = round(time.time() - started, 2)
         if run_dir is not None and snap.samples_seen > 0:
-            runs.atomic_save_model(model, os.path.join(run_dir, runs.MODEL_NAME))
+            tracker.timed_save(lambda: runs.atomic_save_model(model, os.path.join(run_dir, runs.MODEL_NAME)))
         save_record()
-        summary = f"{status} after {len(snap.epoch_history)} epoch(s) in {record['wall_seconds']:.0f} s"
+        summary = f"{status} after {_trained_text(snap)} in {record['wall_seconds']:.0f} s"
         if "test_accuracy" in record:
-            summary += f"; test accuracy {record['test_accuracy']:.4f}"
-        progress.update(status=status, message=summary, eta_seconds=0.0 if status == "finished" else None)
-        return TrainResult(model, record)
+            summary += f"; test accuracy {record['test_accuracy']:.1%}"
+        progress.update(status=status, phase="done", message=summary, eta_seconds=0.0 if status == "finished" else None)
+        result = TrainResult(record, model if keep_model else None)
+        if keep_model:
+            model = None  # the caller owns it now: it must not go back to the pool
+        return result
     except BaseException as exc:
         refresh_history()
         record["status"] = "failed"
@@ -480,12 +316,22 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
             save_record()
         except OSError:
             log.exception("could not write the record of a failed run")
-        progress.update(status="failed", message=record["error"])
+        progress.update(status="failed", phase="done", message=record["error"])
         model = None  # a model that failed mid-step is not returned to the pool
         raise
     finally:
         if model is not None:
             pool.release(model, config)
+
+
+def _trained_text(snap):
+    """'2 epochs', or '1 epoch and 55 batches' for a run stopped inside an epoch."""
+    done = len(snap.epoch_history)
+    extra = snap.step if snap.step < snap.steps_per_epoch and snap.samples_seen else 0
+    text = f"{done} epoch" + ("" if done == 1 else "s")
+    if extra and done < snap.epoch:
+        text += f" and {extra} batch" + ("" if extra == 1 else "es")
+    return text
 
 
 def snapshot_from_record(record):

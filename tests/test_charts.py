@@ -3,7 +3,7 @@
 import numpy as np
 
 from hrnn.charts import smooth, states_figure, step_probs_figure, training_figure
-from hrnn.training import ProgressSnapshot
+from hrnn.progress import ProgressSnapshot
 
 
 def test_smooth_is_a_bias_corrected_moving_average():

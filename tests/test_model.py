@@ -14,7 +14,7 @@ from hrnn.model import (
     load_pretrained,
     make_optimizer,
 )
-from hrnn.training import to_model_input
+from hrnn.splits import to_model_input
 
 
 def test_architecture_is_the_seeds():

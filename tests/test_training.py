@@ -7,17 +7,12 @@ import numpy as np
 import pytest
 
 from hrnn import runs
+from hrnn.config import TrainConfig
 from hrnn.model import load_model
-from hrnn.training import (
-    ModelPool,
-    Progress,
-    TrainConfig,
-    TrainingRun,
-    prepare_data,
-    snapshot_from_record,
-    stratified_indices,
-    train,
-)
+from hrnn.pool import ModelPool
+from hrnn.progress import Progress
+from hrnn.splits import grid_indices, prepare_data, stratified_indices
+from hrnn.training import TrainingRun, snapshot_from_record, train
 
 TINY = dict(epochs=1, batch_size=32, row_units=8, col_units=8, val_size=50)
 
@@ -77,7 +72,7 @@ def test_train_size_larger_than_available_is_refused(tiny_data):
 
 def test_one_epoch_writes_a_loadable_model_and_a_complete_record(tiny_data, tmp_path):
     run_dir = tmp_path / "run"
-    result = train(TrainConfig(**TINY), tiny_data, run_dir=run_dir)
+    result = train(TrainConfig(**TINY), tiny_data, run_dir=run_dir, keep_model=True)
     record = json.loads((run_dir / runs.RECORD_NAME).read_text())
     assert record["status"] == "finished"
     assert record["config"]["epochs"] == 1 and record["config"]["row_units"] == 8
@@ -182,3 +177,65 @@ def test_two_runs_at_once_get_different_models(tiny_data):
     config = TrainConfig(**TINY)
     a, b = pool.acquire(config), pool.acquire(config)
     assert a is not b
+
+
+def test_a_kept_model_is_not_given_back_to_the_pool(tiny_data):
+    pool = ModelPool()
+    config = TrainConfig(**TINY)
+    result = train(config, tiny_data, pool=pool, keep_model=True)
+    assert pool.acquire(config) is not result.model  # the next run gets another model, not the caller's
+
+
+def test_grid_holds_two_held_out_digits_of_each_class_and_is_read_during_training(tiny_data):
+    progress = Progress()
+    config = TrainConfig(**TINY)
+    train(config, tiny_data, progress=progress)
+    snap = progress.snapshot()
+    prepared = prepare_data(config, tiny_data)
+    assert snap.grid_labels == [d for d in range(10) for _ in range(2)]
+    expected = np.round(prepared.x_val[grid_indices(prepared.y_val)][..., 0] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(np.stack(snap.grid_images), expected)
+    assert len(snap.grid_predictions) == 20 and all(0 <= p <= 9 for p in snap.grid_predictions)
+    assert all(0.0 <= c <= 1.0 for c in snap.grid_confidences)
+    assert snap.grid_samples == snap.samples_seen  # read once more at the end of the run
+    assert snap.grid_correct == sum(p == t for p, t in zip(snap.grid_predictions, snap.grid_labels))
+
+
+def test_eta_counts_the_evaluations_and_saves_after_the_last_batch(tiny_data):
+    from hrnn.training import _Tracker
+
+    config = TrainConfig(**{**TINY, "epochs": 2})
+    prepared = prepare_data(config, tiny_data)
+    with_save = _Tracker(config, prepared, Progress(), None, None, save_model=True)
+    without = _Tracker(config, prepared, Progress(), None, None, save_model=False)
+    for tracker in (with_save, without):
+        tracker.samples_seen = 2 * 180  # every training image seen: only evaluation and saving are left
+        tracker.epoch = 1
+    # One validation (20 images) and the test (60) at 4x the training speed of 100 images/s, plus two saves.
+    assert without.eta(100.0) == pytest.approx(80 / 400)
+    assert with_save.eta(100.0) == pytest.approx(80 / 400 + 2 * 0.5)
+    with_save.eval_rate, with_save.save_seconds = 160.0, 0.25  # measured values replace the guesses
+    assert with_save.eta(100.0) == pytest.approx(80 / 160 + 2 * 0.25)
+
+
+def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
+    stop = threading.Event()
+    progress = Progress()
+
+    config = TrainConfig(**{**TINY, "epochs": 3})
+    seen_phases = []
+    original_update = progress.update
+
+    def update(**values):
+        if "phase" in values:
+            seen_phases.append(values["phase"])
+        if values.get("step") == 2 and progress.snapshot().epoch == 2:
+            stop.set()
+        original_update(**values)
+
+    progress.update = update
+    train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool())
+    snap = progress.snapshot()
+    assert snap.status == "stopped" and snap.phase == "done"
+    assert "validating" in seen_phases and seen_phases[-1] == "done"
+    assert snap.message.startswith("stopped after 1 epoch and 2 batches")

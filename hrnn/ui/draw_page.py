@@ -9,9 +9,15 @@ from hrnn.probe import probe
 from hrnn.ui.model_picker import pick_model
 from hrnn.ui.resources import mnist_or_error, set_current_input
 
+URL_PATH = "draw"
 CANVAS_SIZE = 280
 SOURCES = ("Draw", "Test digit", "Upload")
 BLANK_PROMPT = "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it."
+
+
+def page():
+    """This page for `st.navigation` and `st.switch_page`."""
+    return st.Page(render, title="Draw", icon=":material/draw:", url_path=URL_PATH)
 
 
 def st_canvas(**kwargs):

@@ -5,7 +5,7 @@ import streamlit as st
 
 from hrnn.charts import image_figure, states_figure, step_probs_figure
 from hrnn.probe import final_column_states, probe
-from hrnn.training import to_model_input
+from hrnn.splits import to_model_input
 from hrnn.ui.model_picker import pick_model
 from hrnn.ui.resources import current_input, mnist_or_error
 from hrnn.units import ORDERINGS, class_separation, order_units

@@ -1,9 +1,19 @@
-"""The sidebar's model picker, shared by the Draw and Inside pages."""
+"""The sidebar's model picker, shared by the Draw and Inside pages.
+
+The session's model lives under its own key (`resources.CURRENT_MODEL`), not under the widget's: Streamlit drops
+a widget's state on a page that does not draw it, so a widget key alone would reset the choice on every page change.
+"""
 
 import streamlit as st
 
 from hrnn.model import ModelFileError
-from hrnn.ui.resources import load_choice, model_choices
+from hrnn.ui.resources import current_model_key, load_choice, model_choices, set_current_model
+
+WIDGET_KEY = "model_choice"
+
+
+def _remember_choice():
+    set_current_model(st.session_state[WIDGET_KEY])
 
 
 def pick_model():
@@ -11,10 +21,18 @@ def pick_model():
     choices = model_choices()
     labels = {c.key: c.label for c in choices}
     keys = list(labels)
-    if st.session_state.get("model_choice") not in keys:
-        st.session_state["model_choice"] = keys[0]
+    current = current_model_key()
+    if current not in keys:
+        current = keys[0]
+        set_current_model(current)
+    st.session_state[WIDGET_KEY] = current  # the widget shows the session's model, whichever page chose it
     key = st.sidebar.selectbox(
-        "Model", keys, format_func=labels.get, key="model_choice", help="The shipped model, or any saved training run."
+        "Model",
+        keys,
+        format_func=labels.get,
+        key=WIDGET_KEY,
+        on_change=_remember_choice,
+        help="The shipped model, or any saved training run. The choice holds on every page.",
     )
     choice = next(c for c in choices if c.key == key)
     try:

@@ -15,16 +15,15 @@ import numpy as np
 import streamlit as st
 
 from hrnn import runs
+from hrnn.config import DEMO, TrainConfig
 from hrnn.data import DataError, load_mnist
 from hrnn.model import PRETRAINED_PATH, ModelFileError, load_model
-from hrnn.training import DEFAULT_POOL, TrainConfig, to_model_input
+from hrnn.pool import DEFAULT_POOL
+from hrnn.splits import to_model_input
 
 log = logging.getLogger(__name__)
 
 PRETRAINED_CHOICE = "pretrained"
-# Live runs validate on (and are finally tested on) stratified subsets, so the chart's epoch points come quickly.
-LIVE_VAL_LIMIT, LIVE_TEST_LIMIT = 1000, 2000
-QUICK_CONFIG = TrainConfig(epochs=3, train_size=3000, val_limit=LIVE_VAL_LIMIT, test_limit=LIVE_TEST_LIMIT)
 
 
 @st.cache_resource(show_spinner="Loading MNIST...")
@@ -114,7 +113,7 @@ def start_warm_up():
     def warm():
         try:
             data = mnist()
-            config = QUICK_CONFIG
+            config = DEMO
             model = DEFAULT_POOL.acquire(config)
             x = to_model_input(data.x_train[: config.batch_size * 2])
             model.fit(x, data.y_train[: config.batch_size * 2], batch_size=config.batch_size, epochs=1, verbose=0)
@@ -128,6 +127,36 @@ def start_warm_up():
     thread = threading.Thread(target=warm, name="hrnn-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+@st.cache_resource(max_entries=16, show_spinner="Scoring the shipped model on the same digits...")
+def reference_accuracy(source, test_limit, seed):
+    """The shipped model's accuracy on the test digits a live run with `test_limit` and `seed` is tested on
+    (`source` names the data, for the cache key). None if the shipped model cannot be loaded."""
+    from hrnn.probe import predict_batch
+    from hrnn.splits import prepare_data
+
+    del source  # part of the cache key only
+    prepared = prepare_data(TrainConfig(validation="none", test_limit=test_limit, seed=seed), mnist())
+    try:
+        model = load_choice(model_choices()[0])
+    except ModelFileError:
+        return None
+    probs = predict_batch(model, prepared.x_test)
+    return float(np.mean(np.argmax(probs, axis=1) == prepared.y_test))
+
+
+CURRENT_MODEL = "current_model"  # session key: the model chosen on any page (a model choice key)
+
+
+def current_model_key():
+    """The key of this session's current model (a run id, or "pretrained")."""
+    return st.session_state.get(CURRENT_MODEL, PRETRAINED_CHOICE)
+
+
+def set_current_model(key):
+    """Make `key` (a run id, or "pretrained") this session's model on every page."""
+    st.session_state[CURRENT_MODEL] = key
 
 
 def current_input():

@@ -9,7 +9,8 @@ import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from hrnn.training import TrainConfig, train
+from hrnn.config import TrainConfig
+from hrnn.training import train
 from tests.conftest import REPO, write_npz
 
 TIMEOUT = 120
@@ -21,7 +22,7 @@ def app_env(monkeypatch, tmp_path, tiny_data):
     monkeypatch.setenv("HRNN_MNIST", str(write_npz(tmp_path / "mnist.npz", tiny_data)))
     model_path = tmp_path / "small.keras"
     config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="none", test_limit=0)
-    train(config, tiny_data).model.save(model_path)
+    train(config, tiny_data, keep_model=True).model.save(model_path)
     monkeypatch.setenv("HRNN_PRETRAINED", str(model_path))
     st.cache_resource.clear()
     yield
@@ -222,3 +223,51 @@ def test_two_sessions_train_at_once():
     assert runs[0].run_id != runs[1].run_id
     assert all(_wait_for(first, lambda r=r: not r.alive) for r in runs)
     assert [r.progress.snapshot().status for r in runs] == ["finished", "finished"]
+
+
+def _finished_small_run(at, epochs=1):
+    _set_small_config(at, epochs)
+    at.run()
+    at.button(key="start").click().run()
+    run = at.session_state["train_run"]
+    assert _wait_for(at, lambda: not run.alive)
+    at.run()
+    assert not at.exception
+    return run
+
+
+def test_start_is_disabled_and_the_settings_fold_away_while_a_run_trains():
+    at = page("train_page").run()
+    assert at.expander[0].proto.expanded
+    _set_small_config(at, epochs=50)
+    at.run()
+    at.button(key="start").click().run()
+    run = at.session_state["train_run"]
+    assert at.button(key="start").disabled and not at.button(key="stop").disabled
+    assert not at.expander[0].proto.expanded
+    at.button(key="stop").click().run()
+    assert _wait_for(at, lambda: not run.alive, timeout=60)
+    at.run()
+    assert not at.button(key="start").disabled
+
+
+def test_a_finished_run_shows_the_digit_grid_and_a_verdict_against_the_shipped_model():
+    at = page("train_page").run()
+    run = _finished_small_run(at)
+    snap = run.progress.snapshot()
+    assert len(snap.grid_predictions) == len(snap.grid_labels) > 0
+    assert at.get("image"), "no digit grid drawn"
+    assert any(f"It reads {snap.grid_correct} of {len(snap.grid_labels)} right" in c.value for c in at.caption)
+    accuracy = run.result.record["test_accuracy"]
+    (headline,) = [m.value for m in at.markdown if m.value.startswith("### Your model reads")]
+    assert f"({accuracy:.1%} of 60)" in headline and "the shipped model reads" in headline
+
+
+def test_try_it_on_draw_opens_draw_with_the_runs_model():
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    run = _finished_small_run(at)
+    at.button(key="try_on_draw").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Draw a digit"
+    assert at.session_state["current_model"] == run.run_id
+    assert at.sidebar.selectbox(key="model_choice").value == run.run_id

@@ -1,0 +1,51 @@
+"""The live digit grid: held-out digits with what the model in training reads them as, drawn as one picture
+(numpy and Pillow only). Each digit gets a frame, green when the model reads it right and red when wrong, and
+the digit it reads underneath; grey frames and '?' before the first reading."""
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+SCALE = 3  # each 28 x 28 digit is drawn 84 x 84
+FRAME = 4  # frame width, pixels
+LABEL = 30  # height of the strip under each digit that shows what the model reads
+GAP = 6
+RIGHT, WRONG, UNREAD = (22, 163, 74), (220, 38, 38), (160, 160, 160)  # green, red, grey
+
+
+def cell_size():
+    """`(width, height)` of one digit's cell, frame and label included."""
+    side = 28 * SCALE + 2 * FRAME
+    return side, side + LABEL
+
+
+def render_grid(images, labels, predictions=(), columns=10):
+    """One RGB picture of `images` (each `(28, 28)`, uint8 or floats in [0, 1]) in rows of `columns`.
+
+    Args:
+        labels: the true digit of each image.
+        predictions: the digit the model reads for each image, or empty before the first reading.
+
+    Returns:
+        uint8 array `(height, width, 3)`.
+    """
+    n = len(images)
+    if n == 0:
+        return np.full((1, 1, 3), 255, np.uint8)
+    rows = -(-n // columns)
+    cw, ch = cell_size()
+    canvas = Image.new("RGB", (columns * cw + (columns - 1) * GAP, rows * ch + (rows - 1) * GAP), "white")
+    pen = ImageDraw.Draw(canvas)
+    font = ImageFont.load_default(size=LABEL - 6)
+    for k, image in enumerate(images):
+        x0, y0 = (k % columns) * (cw + GAP), (k // columns) * (ch + GAP)
+        pixels = np.asarray(image)
+        if pixels.dtype != np.uint8:
+            pixels = np.clip(np.round(pixels * 255), 0, 255).astype(np.uint8)
+        digit = Image.fromarray(pixels, "L").resize((28 * SCALE, 28 * SCALE), Image.NEAREST)
+        read = predictions[k] if k < len(predictions) else None
+        color = UNREAD if read is None else RIGHT if read == labels[k] else WRONG
+        pen.rectangle([x0, y0, x0 + cw - 1, y0 + cw - 1], fill=color)
+        canvas.paste(digit.convert("RGB"), (x0 + FRAME, y0 + FRAME))
+        text = "?" if read is None else str(read)
+        pen.text((x0 + cw / 2, y0 + cw + LABEL / 2), text, fill=color, font=font, anchor="mm")
+    return np.asarray(canvas)

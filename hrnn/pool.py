@@ -1,0 +1,49 @@
+"""`ModelPool`: compiled training models kept for reuse, so that a second run with the same architecture and
+optimizer starts without tracing its training graph again (the slow part of a first batch)."""
+
+import threading
+
+import keras
+import numpy as np
+
+from hrnn.model import CompileSettings, build_hrnn, compile_hrnn, initialise
+
+
+class ModelPool:
+    """A model is lent to one run at a time; `acquire` resets it to fresh initial weights and optimizer state,
+    so a reused model trains exactly as a new one would."""
+
+    def __init__(self, max_idle=2):
+        self._lock = threading.Lock()
+        self._idle = {}  # key -> list of models
+        self._max_idle = max_idle
+
+    @staticmethod
+    def key(config):
+        return (config.row_units, config.col_units, config.optimizer, config.clipnorm)
+
+    def acquire(self, config):
+        """A compiled model for `config` (a `TrainConfig`), with fresh weights drawn from `config.seed`."""
+        with self._lock:
+            idle = self._idle.get(self.key(config), [])
+            model = idle.pop() if idle else None
+        keras.utils.set_random_seed(config.seed)
+        fresh = initialise(build_hrnn(config.row_units, config.col_units), config.row_input_scale, config.forget_bias)
+        if model is None:
+            settings = CompileSettings(config.optimizer, config.learning_rate, config.clipnorm)
+            return compile_hrnn(fresh, settings)
+        model.set_weights(fresh.get_weights())
+        for variable in model.optimizer.variables:
+            variable.assign(np.zeros(variable.shape, variable.dtype))  # optimizer slots and step count start at 0
+        model.optimizer.learning_rate.assign(config.learning_rate)
+        return model
+
+    def release(self, model, config):
+        """Give `model` back for reuse (dropped if enough of its kind are idle)."""
+        with self._lock:
+            idle = self._idle.setdefault(self.key(config), [])
+            if len(idle) < self._max_idle:
+                idle.append(model)
+
+
+DEFAULT_POOL = ModelPool()

@@ -1,0 +1,26 @@
+"""A finished run's result in plain words, against the shipped model on the same held-out digits."""
+
+
+def out_of_100(accuracy):
+    """An accuracy in [0, 1] as a whole number of digits out of 100 (rounded down above 99, so that 99.6% does
+    not read as a perfect 100)."""
+    n = round(100 * accuracy)
+    return 99 if n == 100 and accuracy < 1.0 else n
+
+
+def verdict(accuracy, images, reference=None, stopped=False):
+    """One sentence: how many of 100 held-out digits the run's model reads, and the shipped model's figure.
+
+    Args:
+        accuracy: the run's accuracy on `images` held-out digits (test, else validation).
+        images: how many digits that accuracy was measured on.
+        reference: the shipped model's accuracy on the same digits, or None.
+        stopped: the run was stopped before the end.
+    """
+    text = f"Your model reads {out_of_100(accuracy)} of 100 held-out digits ({accuracy:.1%} of {images:,})"
+    if reference is not None:
+        text += f"; the shipped model reads {out_of_100(reference)} of the same 100"
+    text += "."
+    if stopped:
+        text = "Stopped early. " + text
+    return text
