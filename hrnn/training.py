@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from hrnn import __version__, runs
+from hrnn import __version__, limits, runs
 from hrnn.model import OPTIMIZERS, CompileSettings, build_hrnn, compile_hrnn
 
 log = logging.getLogger(__name__)
@@ -46,11 +46,24 @@ class TrainConfig:
     seed: int = 0  # weights, split and shuffling
 
     def check(self):
-        """Raise ValueError with a one-line message for the first invalid field."""
+        """Raise ValueError with a one-line message for the first invalid field: a size that is not positive,
+        larger than its bound in `hrnn.limits`, or too large for this machine's free memory; a seed outside
+        0..2**32-1; an unknown name."""
         for name in ("epochs", "batch_size", "row_units", "col_units", "val_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
+        # Sizes far too large are refused by the memory they would need, before the fixed bounds (hrnn.limits).
+        limits.check_memory(self.row_units, self.col_units, self.batch_size)
+        for name, bound, why in (
+            ("epochs", limits.EPOCHS_MAX, "far past where MNIST stops improving; the seed trains 5"),
+            ("batch_size", limits.BATCH_MAX, "MNIST's whole training set in one step"),
+            ("row_units", limits.UNITS_MAX, "32 times the seed's 128, days per epoch on a CPU"),
+            ("col_units", limits.UNITS_MAX, "32 times the seed's 128, days per epoch on a CPU"),
+        ):
+            value = getattr(self, name)
+            if value > bound:
+                raise ValueError(f"{name.replace('_', '-')} must be at most {bound:,} ({why}), got {value:,}")
         for name in ("train_size", "val_limit"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -66,8 +79,8 @@ class TrainConfig:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
         if self.validation not in VALIDATIONS:
             raise ValueError(f"unknown validation {self.validation!r}; choose one of {', '.join(VALIDATIONS)}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= limits.SEED_MAX:
+            raise ValueError(f"seed must be an integer from 0 to {limits.SEED_MAX}, got {self.seed!r}")
         return self
 
 
@@ -478,8 +491,9 @@ def train(config, data, run_dir=None, progress=None, stop_event=None, pool=None,
         record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         try:
             save_record()
-        except OSError:
-            log.exception("could not write the record of a failed run")
+        except OSError as write_error:  # one line: the run's own error is what the caller reports
+            log.warning("could not write the record of the failed run in %s: %s", run_dir, write_error)
+            log.debug("record write failure", exc_info=True)
         progress.update(status="failed", message=record["error"])
         model = None  # a model that failed mid-step is not returned to the pool
         raise
