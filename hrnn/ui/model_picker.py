@@ -4,6 +4,7 @@ import streamlit as st
 
 from hrnn.model import ModelFileError
 from hrnn.ui.resources import load_choice, model_choices
+from hrnn.ui.text import as_text
 
 
 def pick_model():
@@ -20,5 +21,5 @@ def pick_model():
     try:
         return load_choice(choice), choice.label
     except ModelFileError as exc:
-        st.sidebar.error(f"Cannot use this model: {exc}")
+        st.sidebar.error(f"Cannot use this model: {as_text(exc)}")
         return None, ""
