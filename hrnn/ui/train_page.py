@@ -2,11 +2,20 @@
 
 import streamlit as st
 
-from hrnn import runs
+from hrnn import limits, runs
 from hrnn.charts import training_figure
 from hrnn.model import OPTIMIZERS
-from hrnn.training import TrainConfig, TrainingRun, held_out_count, snapshot_from_record
-from hrnn.ui.resources import LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, QUICK_CONFIG, live_runs, mnist_or_error, runs_dir
+from hrnn.training import TrainConfig, held_out_count, snapshot_from_record
+from hrnn.ui.resources import (
+    LIVE_TEST_LIMIT,
+    LIVE_VAL_LIMIT,
+    QUICK_CONFIG,
+    live_runs,
+    mnist_or_error,
+    runs_dir,
+    start_run,
+)
+from hrnn.ui.text import as_text
 
 REFRESH_SECONDS = 1.0
 SEED_CONFIG = TrainConfig()  # the seed's settings: all images, 5 epochs, RMSprop 1e-3, batch 32
@@ -19,22 +28,29 @@ def _apply_preset(config, n_train):
         st.session_state[f"cfg_{name}"] = n_train if name == "train_size" and value is None else value
 
 
-def _controls(n_train):
-    """The settings widgets; returns the TrainConfig they describe."""
+def _controls(n_train, max_epochs, max_units):
+    """The settings widgets, within this server's limits; returns the TrainConfig they describe."""
     if "cfg_epochs" not in st.session_state:
         _apply_preset(QUICK_CONFIG, n_train)
-    if st.session_state["cfg_train_size"] > n_train:  # e.g. the data source changed to a smaller one
-        st.session_state["cfg_train_size"] = n_train
     c1, c2 = st.columns(2)
     if c1.button("Quick demo (about a minute)", key="preset_quick", width="stretch"):
         _apply_preset(QUICK_CONFIG, n_train)
     if c2.button("The seed's settings (full data, 5 epochs)", key="preset_seed", width="stretch"):
         _apply_preset(SEED_CONFIG, n_train)
+    # Values above a widget's maximum would be an error: the data source may have shrunk, a preset may be above
+    # the server's limits.
+    for key, high in (
+        ("cfg_train_size", n_train),
+        ("cfg_epochs", max_epochs),
+        ("cfg_row_units", max_units),
+        ("cfg_col_units", max_units),
+    ):
+        st.session_state[key] = min(st.session_state[key], high)
     c1, c2, c3, c4 = st.columns(4)
-    epochs = c1.number_input("Epochs", 1, 100, key="cfg_epochs")
+    epochs = c1.number_input("Epochs", 1, max_epochs, key="cfg_epochs")
     batch_size = c2.number_input("Batch size", 1, 4096, key="cfg_batch_size")
-    row_units = c3.number_input("Row units", 1, 1024, key="cfg_row_units")
-    col_units = c4.number_input("Column units", 1, 1024, key="cfg_col_units")
+    row_units = c3.number_input("Row units", 1, max_units, key="cfg_row_units")
+    col_units = c4.number_input("Column units", 1, max_units, key="cfg_col_units")
     c1, c2, c3 = st.columns(3)
     optimizer = c1.selectbox("Optimizer", OPTIMIZERS, key="cfg_optimizer")
     learning_rate = c2.number_input("Learning rate", 1e-6, 1.0, key="cfg_learning_rate", format="%.5f", step=1e-4)
@@ -81,9 +97,12 @@ def _progress_panel(run):
         if snap.first_batch_seconds is not None:
             cols[3].metric("First batch after", f"{snap.first_batch_seconds:.1f} s")
     if snap.status == "failed":
-        st.error(f"Training failed: {snap.message}")
+        st.error(f"Training failed: {as_text(snap.message)}")
     elif snap.status in ("finished", "stopped"):
-        st.success(f"Run {run.run_id} {snap.message}. Its model is saved and can be picked on the other pages.")
+        st.success(
+            f"Run {as_text(run.run_id)} {as_text(snap.message)}. Its model is saved and can be picked on the "
+            "other pages."
+        )
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -94,15 +113,18 @@ def _live_panel(run):
 
 
 def _start(config, data):
-    run = TrainingRun(config, data, runs_dir=runs_dir()).start()
-    live_runs()[run.run_id] = run
-    st.session_state["train_run"] = run
+    """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its
+    epochs and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`), the runs folder's size (`HRNN_RUNS_DISK_MB`), the runs
+    training at once (`HRNN_MAX_RUNS`)."""
+    limits.check_app_config(config)
+    limits.check_runs_disk(runs_dir())
+    st.session_state["train_run"] = start_run(config, data, limits.max_runs())
 
 
 def _saved_runs():
     saved = runs.list_runs(runs_dir())
     st.subheader("Saved runs")
-    st.caption(f"Runs folder: `{runs_dir()}`")
+    st.caption(f"Runs folder: {as_text(runs_dir())}")
     if not saved:
         st.write("No runs yet. Start one above; every run is saved here, finished or not.")
         return
@@ -128,9 +150,14 @@ def _saved_runs():
     if active is not None and active.alive:
         st.info("This run is still training: its live curves are shown above in the session that started it.")
     record = next(r for r in saved if r.run_id == chosen).record
-    st.plotly_chart(training_figure(snapshot_from_record(record)), width="stretch", key="saved_chart")
+    try:
+        snapshot = snapshot_from_record(record)
+    except (TypeError, ValueError, AttributeError) as exc:  # a record.json edited by hand, or by something else
+        st.warning(f"The record of {as_text(chosen)} cannot be drawn: {as_text(exc)}")
+        return
+    st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart")
     if record.get("error"):
-        st.error(f"This run failed: {record['error']}")
+        st.error(f"This run failed: {as_text(record['error'])}")
 
 
 def render():
@@ -141,18 +168,23 @@ def render():
     )
     data, error = mnist_or_error()
     if error:
-        st.error(f"No training data: {error}")
+        st.error(f"No training data: {as_text(error)}")
         return
-    st.caption(f"Data: {data.source}")
+    try:
+        max_epochs, max_units = limits.max_epochs(), limits.max_units()
+    except ValueError as exc:
+        st.error(f"This server's limits are set wrongly: {as_text(exc)}")
+        return
+    st.caption(f"Data: {as_text(data.source)}")
     run = _own_run()
     running = run is not None and run.alive
-    config = _controls(len(data.y_train) - held_out_count(len(data.y_train), TrainConfig()))
+    config = _controls(len(data.y_train) - held_out_count(len(data.y_train), TrainConfig()), max_epochs, max_units)
     c1, c2 = st.columns(2)
     if c1.button("Start training", key="start", type="primary", disabled=running, width="stretch"):
         try:
             _start(config.check(), data)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
         run = _own_run()
         running = run is not None and run.alive
     if c2.button("Stop", key="stop", disabled=not running, width="stretch"):
