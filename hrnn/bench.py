@@ -113,9 +113,12 @@ def _round_medians(rounds_windows):
     return [float(np.median(w)) for w in rounds_windows if len(w)]
 
 
+WARMUP_AND_WINDOW = {True: (5, 5), False: (10, 10)}  # batches, with and without --quick
+
+
 def check_steps(quick, steps):
     """The number of timed batches per round; raises ValueError when there are too few to time one window."""
-    warmup, window = (5, 5) if quick else (10, 10)
+    warmup, window = WARMUP_AND_WINDOW[quick]
     steps = steps or (40 if quick else 160)
     if steps < warmup + window + 1:
         raise ValueError(f"--steps must be at least {warmup + window + 1} (warm-up {warmup} + one window of {window})")

@@ -1,6 +1,8 @@
 """The headless command line: `python -m hrnn train | evaluate | bench`.
 
-Errors a user can fix (bad arguments, bad files) print one line, `hrnn: error: ...`, and exit with status 2.
+Errors a user can fix (bad arguments, bad files, paths, permissions, sizes) print one line, `hrnn: error: ...`,
+and exit with status 2; arguments and output paths are checked before anything is written. `--verbose` also logs
+the full traceback.
 """
 
 import argparse
@@ -9,10 +11,15 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
+
+from hrnn.bench import WARMUP_AND_WINDOW
 
 PROG = "hrnn"
+log = logging.getLogger(__name__)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,6 +57,18 @@ def _positive_float(text):
     return value
 
 
+def _seed(text):
+    from hrnn.limits import SEED_MAX
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {SEED_MAX}, got {text!r}")
+    return value
+
+
 def build_parser():
     from hrnn.config import SCHEDULES, VALIDATIONS, TrainConfig
     from hrnn.model import OPTIMIZERS
@@ -58,9 +77,14 @@ def build_parser():
     parser = _Parser(
         prog=f"python -m {PROG}", description="Train, evaluate and benchmark the hierarchical RNN on MNIST."
     )
+    verbose_help = "on an error, also log the full traceback"
+    parser.add_argument("--verbose", "-v", action="store_true", help=verbose_help)
+    # Also accepted after the command; SUPPRESS keeps a subcommand from resetting what was given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    t = sub.add_parser("train", help="train an HRNN; writes model.keras and record.json")
+    t = sub.add_parser("train", parents=[common], help="train an HRNN; writes model.keras and record.json")
     t.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
     t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"default {d.batch_size}")
     t.add_argument(
@@ -99,17 +123,22 @@ def build_parser():
     t.add_argument(
         "--out", default=None, help="folder for model.keras and record.json (default: a new folder in the runs folder)"
     )
-    t.add_argument("--seed", type=int, default=d.seed, help=f"default {d.seed}")
+    t.add_argument("--seed", type=_seed, default=d.seed, help=f"0 to 2**32 - 1 (default {d.seed})")
 
-    e = sub.add_parser("evaluate", help="score a saved model on the MNIST test set")
+    e = sub.add_parser("evaluate", parents=[common], help="score a saved model on the MNIST test set")
     e.add_argument("model", help="a .keras file, or 'pretrained' for the shipped model")
     e.add_argument("--data", default="auto", help="as for train")
     e.add_argument("--limit", type=_positive_int, default=None, help="score only the first N test images")
     e.add_argument("--json", action="store_true", help="print JSON instead of text")
 
-    b = sub.add_parser("bench", help="benchmark training and probing against plain Keras")
+    b = sub.add_parser("bench", parents=[common], help="benchmark training and probing against plain Keras")
     b.add_argument("--quick", action="store_true", help="a smoke-test size that finishes in about a minute")
-    b.add_argument("--steps", type=_positive_int, default=None, help="timed training batches per round")
+    b.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help=f"training batches per round ({BENCH_MIN_STEPS[True]} to {BENCH_MAX_STEPS:,}; default 40, or 160)",
+    )
     b.add_argument(
         "--demo",
         action="store_true",
@@ -143,11 +172,44 @@ def _progress_line(snap, width=30):
     )
 
 
+def _check_output_folder(folder, what):
+    """Refuse `folder` as the place for a run's files unless it is, or can be made, a writable folder.
+
+    Creates nothing that stays: writability is tried with a temporary file in the nearest existing folder, which
+    catches read-only folders and file systems such as /proc, whoever runs it.
+
+    Raises:
+        ValueError: one line naming `what` (the option) and the path.
+    """
+    folder = Path(folder).expanduser().absolute()
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing == folder and not folder.is_dir():
+        raise ValueError(f"{what} {folder}: exists and is not a folder")
+    if not existing.is_dir():
+        raise ValueError(f"{what} {folder}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"{what} {folder}: {existing} is not writable")
+    try:
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".hrnn-write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ValueError(f"{what} {folder}: cannot write in {existing} ({exc.strerror or exc})") from exc
+
+
+def _is_inside(path, folder):
+    path, folder = Path(path).expanduser().absolute(), Path(folder).expanduser().absolute()
+    return path == folder or folder in path.parents
+
+
 def _cmd_train(args):
-    from hrnn import runs
+    from hrnn import limits, runs
     from hrnn.config import TrainConfig
     from hrnn.data import load_mnist
     from hrnn.progress import Progress
+    from hrnn.splits import held_out_count
     from hrnn.training import train
 
     config = TrainConfig(
@@ -163,9 +225,20 @@ def _cmd_train(args):
         val_size=args.val_size,
         seed=args.seed,
     ).check()
+    # Everything the user chose is checked before the run folder exists: a refused argument leaves nothing behind.
+    runs_root = runs.default_runs_dir()
+    run_dir = args.out or os.path.join(runs_root, runs.new_run_id())
+    _check_output_folder(run_dir, "--out" if args.out else "runs folder")
+    if _is_inside(run_dir, runs_root):
+        limits.check_runs_disk(runs_root)
     data = load_mnist(args.data)
+    available = len(data.y_train) - held_out_count(len(data.y_train), config)
+    if config.train_size is not None and config.train_size > available:
+        raise ValueError(
+            f"train-size {config.train_size:,} is more than the {available:,} training images available "
+            f"with --validation {config.validation}"
+        )
     print(f"data: {data.source}", flush=True)
-    run_dir = args.out or os.path.join(runs.default_runs_dir(), runs.new_run_id())
     print(f"run folder: {run_dir}", flush=True)
     progress, stop = Progress(), threading.Event()
 
@@ -242,28 +315,66 @@ def _cmd_evaluate(args):
     return 0
 
 
+# The benchmark's rounds time windows of batches after a warm-up (5 + 5 with --quick, 10 + 10 without; see
+# hrnn/bench.py): fewer batches than warm-up + one window leave nothing to time. The most is MNIST's 60,000
+# training images in batches of 32.
+BENCH_MIN_STEPS = {quick: warmup + window + 1 for quick, (warmup, window) in WARMUP_AND_WINDOW.items()}
+BENCH_MAX_STEPS = 60_000 // 32
+
+
+def _check_bench_args(args):
+    """Refuse bench arguments that would fail or mean nothing only after the benchmark has run.
+
+    Raises:
+        ValueError: one line naming the option.
+    """
+    low = BENCH_MIN_STEPS[args.quick]
+    if args.steps is not None and not low <= args.steps <= BENCH_MAX_STEPS:
+        raise ValueError(
+            f"--steps must be from {low} to {BENCH_MAX_STEPS:,}{' with --quick' if args.quick else ''} "
+            f"(a warm-up and at least one timed window, within MNIST's training set), got {args.steps}"
+        )
+    if args.json_out:
+        path = Path(args.json_out).expanduser().absolute()
+        if path.is_dir():
+            raise ValueError(f"--json-out {path}: is a folder; name a file")
+        if not path.parent.is_dir():
+            raise ValueError(f"--json-out {path}: no folder {path.parent}")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise ValueError(f"--json-out {path}: is not writable")
+        _check_output_folder(path.parent, "--json-out folder")
+
+
 def _cmd_bench(args):
+    _check_bench_args(args)
     if args.demo:
         from hrnn.data import load_mnist
         from hrnn.time_to_accuracy import run_demo_benchmark
 
         run_demo_benchmark(load_mnist(args.data), json_out=args.json_out, report=lambda line: print(line, flush=True))
         return 0
-    from hrnn.bench import check_steps, run_benchmark
+    from hrnn.bench import run_benchmark
 
-    check_steps(args.quick, args.steps)
     run_benchmark(
         quick=args.quick, steps=args.steps, json_out=args.json_out, report=lambda line: print(line, flush=True)
     )
     return 0
 
 
+def _one_line(exc):
+    """`exc`'s message as one line (its first), for `hrnn: error: ...`."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
 def main(argv=None):
-    """Entry point; returns the exit status."""
+    """Entry point; returns the exit status: 0 done, 2 refused input, 130 interrupted, 1 an unexpected error."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported: hide its C++ banners
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verbose:
+        logging.getLogger("hrnn").setLevel(logging.DEBUG)
     from hrnn.data import DataError
     from hrnn.model import ModelFileError
 
@@ -271,10 +382,22 @@ def main(argv=None):
     try:
         status = {"train": _cmd_train, "evaluate": _cmd_evaluate, "bench": _cmd_bench}[args.command](args)
     except (DataError, ModelFileError, ValueError, OSError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        log.debug("%s refused", args.command, exc_info=True)
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\n{PROG}: aborted", file=sys.stderr)
         return 130
-    logging.getLogger(__name__).debug("%s took %.1f s", args.command, time.perf_counter() - started)
+    except Exception as exc:  # a bug or the machine, not the input: still one line; --verbose has the traceback
+        log.debug("%s failed", args.command, exc_info=True)
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError":
+            print(
+                f"{PROG}: error: out of memory at these sizes; try a smaller --batch-size or fewer units",
+                file=sys.stderr,
+            )
+            return 2
+        hint = "" if args.verbose else " (--verbose shows the traceback)"
+        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)}{hint}", file=sys.stderr)
+        return 1
+    log.debug("%s took %.1f s", args.command, time.perf_counter() - started)
     return status

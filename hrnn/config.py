@@ -7,6 +7,7 @@ A config is validated once, at the edge (the CLI's arguments, the Train page's S
 import math
 from dataclasses import dataclass, replace
 
+from hrnn import limits
 from hrnn.model import OPTIMIZERS
 
 VALIDATIONS = ("split", "test", "none")
@@ -39,11 +40,24 @@ class TrainConfig:
     seed: int = 0  # weights, split and shuffling
 
     def check(self):
-        """Return self if every field is valid; raise ValueError with a one-line message for the first that isn't."""
+        """Return self if every field is valid; raise ValueError with a one-line message for the first that isn't:
+        a size that is not positive, larger than its bound in `hrnn.limits`, or too large for this machine's free
+        memory; a seed outside 0..2**32-1; an unknown name."""
         for name in ("epochs", "batch_size", "row_units", "col_units", "val_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
+        # Sizes far too large are refused by the memory they would need, before the fixed bounds (hrnn.limits).
+        limits.check_memory(self.row_units, self.col_units, self.batch_size)
+        for name, bound, why in (
+            ("epochs", limits.EPOCHS_MAX, "far past where MNIST stops improving; the original example trains 5"),
+            ("batch_size", limits.BATCH_MAX, "MNIST's whole training set in one step"),
+            ("row_units", limits.UNITS_MAX, "32 times the original's 128, days per epoch on a CPU"),
+            ("col_units", limits.UNITS_MAX, "32 times the original's 128, days per epoch on a CPU"),
+        ):
+            value = getattr(self, name)
+            if value > bound:
+                raise ValueError(f"{name.replace('_', '-')} must be at most {bound:,} ({why}), got {value:,}")
         for name in ("train_size", "val_limit"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -65,8 +79,8 @@ class TrainConfig:
             raise ValueError(f"forget-bias must be a number between -100 and 100, got {self.forget_bias!r}")
         if self.validation not in VALIDATIONS:
             raise ValueError(f"unknown validation {self.validation!r}; choose one of {', '.join(VALIDATIONS)}")
-        if not isinstance(self.seed, int):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= limits.SEED_MAX:
+            raise ValueError(f"seed must be an integer from 0 to {limits.SEED_MAX}, got {self.seed!r}")
         return self
 
 

@@ -17,6 +17,7 @@ import importlib.util
 import logging
 import math
 import os
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,7 @@ def load_mnist(source="auto"):
         if os.environ.get(ENV_PATH):
             return load_path(os.environ[ENV_PATH])
         cached = Path.home() / ".keras" / "datasets" / "mnist.npz"
-        if cached.is_file():
+        if _kind(cached, quiet=True) == "file":
             try:
                 return load_path(cached)
             except DataError as exc:
@@ -100,11 +101,33 @@ def load_path(path):
         DataError: naming the file, if anything is missing or wrong.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
+    kind = _kind(path)
+    if kind == "folder":
         return _load_idx_folder(path)
-    if path.is_file():
+    if kind == "file":
         return _load_npz(path)
     raise DataError(f"{path}: no such file or folder (expected an MNIST .npz or a folder of IDX files)")
+
+
+def _kind(path, quiet=False):
+    """ "folder", "file" or None (nothing there) for `path`.
+
+    Raises:
+        DataError: naming the path, if it cannot be looked at (a folder on the way is unreadable, the name holds a
+            NUL byte); with `quiet`, None instead.
+    """
+    try:
+        if path.is_dir():
+            return "folder"
+        return "file" if path.is_file() else None
+    except PermissionError as exc:
+        if quiet:
+            return None
+        raise DataError(f"{path}: permission denied (a folder on the way, or the path itself, cannot be read)") from exc
+    except (OSError, ValueError) as exc:
+        if quiet:
+            return None
+        raise DataError(f"{path}: cannot be looked at ({exc})") from exc
 
 
 def load_keras():
@@ -177,6 +200,14 @@ def load_sample(path=None):
 
 def _load_npz(path):
     try:
+        is_zip = zipfile.is_zipfile(path)  # an .npz is a zip archive; anything else would reach numpy's pickle path
+        with open(path, "rb"):  # is_zipfile answers False for a file it cannot open: say why instead
+            pass
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not is_zip:
+        raise DataError(f"{path}: not an .npz file (expected the zip archive of arrays that numpy.savez writes)")
+    try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [k for k in IDX_NAMES if k not in archive.files]
             if missing:
@@ -184,7 +215,11 @@ def _load_npz(path):
             arrays = {k: archive[k] for k in IDX_NAMES}
     except DataError:
         raise
-    except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, ValueError, pickle refusal...
+    except ValueError as exc:
+        if "pickle" in str(exc):  # object arrays: never loaded, whatever numpy's message suggests
+            raise DataError(f"{path}: holds Python objects, not numeric arrays; MNIST is uint8 arrays") from exc
+        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, OSError...
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
     return _checked(
         arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST .npz ({path})", path
@@ -195,7 +230,7 @@ def _find_idx_file(folder, stem):
     """The IDX file for `stem` in `folder`: `-idx` or `.idx` spelling, plain or `.gz`."""
     dotted = stem.replace("-idx", ".idx")
     for name in (stem, stem + ".gz", dotted, dotted + ".gz"):
-        if (folder / name).is_file():
+        if _kind(folder / name) == "file":
             return folder / name
     raise DataError(f"{folder}: no {stem} (or {stem}.gz, {dotted}, {dotted}.gz) in this folder")
 

@@ -48,13 +48,15 @@ def score(probs, labels):
     """Score predicted probabilities `(N, classes)` against integer labels `(N,)`.
 
     Raises:
-        ValueError: if the shapes disagree or there are no images.
+        ValueError: if the shapes disagree, there are no images, or a label has no class among the probabilities.
     """
     probs = np.asarray(probs, dtype=np.float64)
     labels = np.asarray(labels).astype(np.int64)
     if probs.ndim != 2 or labels.shape != (probs.shape[0],) or len(labels) == 0:
         raise ValueError(f"need probabilities (N, classes) and labels (N,), got {probs.shape} and {labels.shape}")
     classes = probs.shape[1]
+    if labels.min() < 0 or labels.max() >= classes:
+        raise ValueError(f"labels run from {labels.min()} to {labels.max()}, but there are {classes} classes")
     predicted = probs.argmax(axis=1)
     picked = np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)
     confusion = np.zeros((classes, classes), dtype=np.int64)

@@ -128,27 +128,89 @@ def compile_hrnn(model, settings=CompileSettings()):
 
 
 def load_model(path):
-    """Load a saved HRNN (`.keras`) for inference, with Keras's safe mode on.
+    """Load a saved HRNN (`.keras`) for inference, with Keras's safe mode on, and check it once, fully.
 
     Returns:
-        The `keras.Model`, checked to take `(28, 28, 1)` images.
+        The `keras.Model`, checked to take `(28, 28, 1)` images, to give 10 softmax probabilities, and to be an
+        HRNN that every page can use (see `hrnn_problem`).
 
     Raises:
-        ModelFileError: naming the file, if it is missing, not a Keras model, or has the wrong input shape.
+        ModelFileError: one line naming the file: missing or unreadable, not a Keras model, the wrong input
+            shape, or `"<file>: not an hrnn model: <what is wrong>"`.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+    try:
+        if not path.is_file():
+            raise ModelFileError(f"{path}: no such model file")
+        with open(path, "rb"):  # zipfile.is_zipfile answers False for a file it cannot open: say why instead
+            pass
+    except (OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from exc
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
         raise ModelFileError(f"{path}: not a Keras model file (expected a .keras archive saved by Keras 3)")
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for damaged archives; all mean the same to a user
-        raise ModelFileError(f"{path}: could not be loaded as a Keras model ({type(exc).__name__}: {exc})") from exc
+        raise ModelFileError(
+            f"{path}: could not be loaded as a Keras model ({type(exc).__name__}: {_innermost_reason(exc)})"
+        ) from exc
     shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None
     if shape not in (INPUT_SHAPE, (ROWS, COLS)):
         raise ModelFileError(f"{path}: the model takes inputs of shape {model.input_shape}, not (None, 28, 28, 1)")
+    problem = hrnn_problem(model)
+    if problem:
+        raise ModelFileError(f"{path}: not an hrnn model: {problem}")
     return model
+
+
+def _innermost_reason(exc, limit=200):
+    """The useful line of a Keras loading error. Keras nests the whole layer config into its messages (several
+    lines for one Lambda); the innermost "Exception encountered:" part says what actually went wrong."""
+    text = str(exc).split("Exception encountered:")[-1].strip()
+    line = (text.splitlines() or [""])[0]
+    sentence = line.split(". ")[0]
+    return sentence if len(sentence) <= limit else sentence[: limit - 3] + "..."
+
+
+def hrnn_problem(model, num_classes=10):
+    """What keeps `model` from being an HRNN the app and CLI can use, or None if it is one.
+
+    An HRNN here is exactly the chain `build_hrnn` makes: one input, then `row_encoder` (TimeDistributed around a
+    standard LSTM that returns its last state), `column_encoder` (such an LSTM), `classifier` (Dense with
+    `num_classes` softmax outputs), each reading the previous one's output. `hrnn.probe` recomputes these layers
+    from their weights, so anything else would make the heatmaps disagree with the prediction.
+    """
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        return f"it has {len(model.inputs)} inputs and {len(model.outputs)} outputs, expected 1 and 1"
+    output_shape = tuple(model.outputs[0].shape)
+    if len(output_shape) != 2 or output_shape[1] != num_classes:
+        classes = f"{output_shape[1]} classes" if len(output_shape) == 2 else f"outputs of shape {output_shape}"
+        return f"it gives {classes}, expected {num_classes} (one probability per digit)"
+    names = [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    if names != list(LAYER_NAMES):
+        return f"its layers are {', '.join(names)}; expected {', '.join(LAYER_NAMES)}, in that order"
+    row, col, classifier = (model.get_layer(name) for name in LAYER_NAMES)
+    if not isinstance(row, keras.layers.TimeDistributed):
+        return f"row_encoder is a {type(row).__name__}, expected TimeDistributed(LSTM)"
+    for name, lstm in (("row_encoder", row.layer), ("column_encoder", col)):
+        if not isinstance(lstm, keras.layers.LSTM):
+            return f"{name} holds a {type(lstm).__name__}, expected an LSTM"
+        if (
+            lstm.return_sequences
+            or lstm.go_backwards
+            or not lstm.use_bias
+            or lstm.activation is not keras.activations.tanh
+            or lstm.recurrent_activation is not keras.activations.sigmoid
+        ):
+            return f"{name} is not a standard LSTM (tanh and sigmoid, with bias, forward, returning its last state)"
+    if not isinstance(classifier, keras.layers.Dense) or classifier.activation is not keras.activations.softmax:
+        return f"classifier is a {type(classifier).__name__} without softmax, expected Dense({num_classes}, softmax)"
+    row_units, col_units = row.layer.units, col.units
+    if tuple(row.layer.cell.kernel.shape) != (1, 4 * row_units) or tuple(col.cell.kernel.shape)[0] != row_units:
+        return "row_encoder does not read one pixel per step into column_encoder"
+    if tuple(classifier.kernel.shape) != (col_units, num_classes):
+        return f"classifier reads {classifier.kernel.shape[0]} values, column_encoder gives {col_units}"
+    return None
 
 
 def load_pretrained():

@@ -89,7 +89,10 @@ class RunInfo:
 
     @property
     def has_model(self):
-        return self.model_path.is_file()
+        try:
+            return self.model_path.is_file()
+        except OSError:  # an unreadable run folder has no model to offer
+            return False
 
     @property
     def status(self):
@@ -131,14 +134,17 @@ def list_runs(root=None):
     not hide the others.
     """
     root = Path(root) if root is not None else default_runs_dir()
-    if not root.is_dir():
+    try:
+        folders = sorted(root.iterdir(), reverse=True) if root.is_dir() else []
+    except OSError as exc:  # an unreadable runs folder: no runs to show, not a crash
+        log.warning("cannot list the runs folder %s (%s)", root, exc)
         return []
     runs = []
-    for folder in sorted(root.iterdir(), reverse=True):
+    for folder in folders:
         record_path = folder / RECORD_NAME
-        if not record_path.is_file():
-            continue
         try:
+            if not record_path.is_file():
+                continue
             record = json.loads(record_path.read_text())
         except (OSError, ValueError) as exc:
             log.warning("skipping run %s: unreadable %s (%s)", folder, RECORD_NAME, exc)

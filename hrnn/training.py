@@ -314,8 +314,9 @@ def train(
         record["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         try:
             save_record()
-        except OSError:
-            log.exception("could not write the record of a failed run")
+        except OSError as write_error:  # one line: the run's own error is what the caller reports
+            log.warning("could not write the record of the failed run in %s: %s", run_dir, write_error)
+            log.debug("record write failure", exc_info=True)
         progress.update(status="failed", phase="done", message=record["error"])
         model = None  # a model that failed mid-step is not returned to the pool
         raise

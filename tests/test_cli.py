@@ -1,17 +1,20 @@
 """python -m hrnn: train, evaluate, and one-line errors for bad input."""
 
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from hrnn import runs
-from hrnn.cli import main
+from hrnn.cli import build_parser, main
 from hrnn.model import build_hrnn, load_model
 from tests.conftest import REPO, make_mnist, write_npz
 
@@ -184,3 +187,256 @@ def test_ctrl_c_stops_after_the_current_batch_and_saves(tmp_path):
     assert record["status"] == "stopped"
     assert len(record["history"]["batches"]["loss"]) >= 1
     load_model(out / runs.MODEL_NAME)
+
+
+# --- bad input: one line, exit 2, nothing written ----------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _quiet_hrnn_logger():
+    """`--verbose` turns the hrnn logger to DEBUG for the process; put it back after each test."""
+    logger = logging.getLogger("hrnn")
+    level = logger.level
+    yield
+    logger.setLevel(level)
+
+
+def _runs_dir_entries():
+    root = runs.default_runs_dir()
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+def _refused(argv, capsys):
+    """Run the CLI; assert exit 2 with one `hrnn: error:` line on stderr and no run folder; return the line."""
+    try:
+        status = main(argv)
+    except SystemExit as exit_info:  # argparse's own refusals
+        status = exit_info.code
+    assert status == 2
+    assert _runs_dir_entries() == []
+    return _one_line_error(capsys)
+
+
+@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "its layers are")])
+def test_evaluate_a_model_that_is_not_an_hrnn(tmp_path, npz, capsys, classes, problem):
+    import keras
+
+    path = tmp_path / f"d{classes}.keras"
+    keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(classes, activation="softmax")]
+    ).save(path)
+    error = _refused(["evaluate", str(path), "--data", str(npz), "--limit", "100"], capsys)
+    assert error.startswith(f"hrnn: error: {path}: not an hrnn model: {problem}")
+
+
+@pytest.mark.parametrize("seed", ["-5", str(2**66), "1.5"])
+def test_a_seed_out_of_range_is_refused_naming_seed(npz, capsys, seed):
+    error = _refused(["train", "--seed", seed, "--data", str(npz)], capsys)
+    assert error == f"hrnn: error: argument --seed: expected an integer from 0 to 4294967295, got '{seed}'"
+
+
+def test_train_size_too_large_leaves_no_run_folder(npz, capsys):
+    error = _refused(["train", "--train-size", "100000", "--data", str(npz)], capsys)
+    assert (
+        error
+        == "hrnn: error: train-size 100,000 is more than the 180 training images available with --validation split"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--epochs", "5000"], "epochs must be at most 1,000"),
+        (["--batch-size", "70000"], "would need about"),
+        (["--col-units", "5000", "--row-units", "1"], "col-units must be at most 4,096"),
+    ],
+)
+def test_sizes_over_their_bounds_are_refused(npz, capsys, monkeypatch, argv, message):
+    monkeypatch.setattr("hrnn.limits.available_memory_bytes", lambda: 64 * 2**30)
+    assert message in _refused(["train", *argv, "--data", str(npz)], capsys)
+
+
+def test_huge_units_are_refused_up_front_with_the_memory_they_need(npz, capsys, monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("nothing may be built or loaded for a refused size")
+
+    monkeypatch.setattr("hrnn.pool.build_hrnn", never)
+    monkeypatch.setattr("hrnn.data.load_mnist", never)
+    monkeypatch.setattr("hrnn.limits.available_memory_bytes", lambda: 16 * 2**30)
+    started = time.perf_counter()
+    error = _refused(["train", "--row-units", "100000000", "--data", str(npz)], capsys)
+    assert time.perf_counter() - started < 5
+    assert error.startswith("hrnn: error: row-units 100,000,000, col-units 128 and batch-size 32 would need about ")
+    assert error.endswith("of memory to train; this machine has 17.2 GB free. Choose smaller sizes")
+
+
+def test_out_on_an_existing_file_is_refused(npz, tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    error = _refused(["train", "--out", str(target), "--data", str(npz)], capsys)
+    assert error == f"hrnn: error: --out {target}: exists and is not a folder"
+    assert target.read_text() == "not a folder"
+
+
+def test_out_inside_a_file_is_refused(npz, tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    error = _refused(["train", "--out", str(target / "run"), "--data", str(npz)], capsys)
+    assert error == f"hrnn: error: --out {target / 'run'}: {target} is a file, not a folder"
+
+
+def test_out_in_a_read_only_folder_is_refused(npz, tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    # The tests run as root, for whom every folder is writable: simulate a read-only one.
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == locked else real_access(path, mode))
+    error = _refused(["train", "--out", str(locked / "run"), "--data", str(npz)], capsys)
+    assert error == f"hrnn: error: --out {locked / 'run'}: {locked} is not writable"
+    assert list(locked.iterdir()) == []
+
+
+def test_out_where_nothing_can_be_written_is_refused(npz, tmp_path, capsys, monkeypatch):
+    def read_only_file_system(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only_file_system)
+    error = _refused(["train", "--out", str(tmp_path / "run"), "--data", str(npz)], capsys)
+    assert error == f"hrnn: error: --out {tmp_path / 'run'}: cannot write in {tmp_path} (Read-only file system)"
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="no /proc on this system")
+def test_out_in_proc_is_refused(npz, capsys):
+    error = _refused(["train", "--out", "/proc/hrnn-run", "--data", str(npz)], capsys)
+    assert error.startswith("hrnn: error: --out /proc/hrnn-run: cannot write in /proc (")
+
+
+def test_the_default_runs_folder_is_checked_too(npz, tmp_path, capsys, monkeypatch):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    monkeypatch.setenv("HRNN_RUNS_DIR", str(blocker / "runs"))
+    error = _refused(["train", "--data", str(npz)], capsys)
+    assert error.startswith(f"hrnn: error: runs folder {blocker / 'runs'}/") and f"{blocker} is a file" in error
+
+
+def test_the_runs_folder_disk_cap_refuses_a_new_run(npz, capsys, monkeypatch):
+    root = runs.default_runs_dir()
+    (root / "old-run").mkdir(parents=True)
+    (root / "old-run" / "model.keras").write_bytes(bytes(2_000_000))
+    monkeypatch.setenv("HRNN_RUNS_DISK_MB", "1")
+    assert main(["train", "--epochs", "1", "--data", str(npz)]) == 2
+    assert _runs_dir_entries() == ["old-run"]
+    error = _one_line_error(capsys)
+    assert error == (
+        f"hrnn: error: the runs folder {root} holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): "
+        "delete old runs there or raise the cap"
+    )
+
+
+def test_an_unreadable_data_folder_is_one_line(tmp_path, capsys, monkeypatch):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_is_dir = Path.is_dir
+
+    def is_dir(self):
+        if str(self).startswith(str(locked)):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_dir(self)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    error = _refused(["evaluate", "pretrained", "--data", str(locked / "mnist")], capsys)
+    assert error.startswith(f"hrnn: error: {locked / 'mnist'}: permission denied")
+
+
+def test_random_bytes_named_npz_are_one_line(tmp_path, capsys):
+    path = tmp_path / "noise.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(3000))
+    error = _refused(["evaluate", "pretrained", "--data", str(path)], capsys)
+    assert error.startswith(f"hrnn: error: {path}: not an .npz file") and "pickle" not in error
+
+
+def test_verbose_logs_the_traceback_and_the_error_stays_one_line(tmp_path, capsys, caplog):
+    caplog.set_level(logging.DEBUG, logger="hrnn")
+    missing = tmp_path / "absent.keras"
+    assert main(["evaluate", str(missing), "--verbose"]) == 2
+    assert _one_line_error(capsys) == f"hrnn: error: {missing}: no such model file"
+    (logged,) = [r for r in caplog.records if r.exc_info]
+    assert logged.levelname == "DEBUG" and logged.exc_info[0].__name__ == "ModelFileError"
+
+
+def test_without_verbose_no_traceback_is_logged(tmp_path, capsys, caplog):
+    assert main(["evaluate", str(tmp_path / "absent.keras")]) == 2
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_verbose_may_come_before_the_command():
+    assert build_parser().parse_args(["--verbose", "evaluate", "m.keras"]).verbose is True
+    assert build_parser().parse_args(["evaluate", "m.keras", "-v"]).verbose is True
+    assert build_parser().parse_args(["evaluate", "m.keras"]).verbose is False
+
+
+def test_an_unexpected_error_is_one_line_with_status_1(capsys, monkeypatch):
+    def broken(args):
+        raise RuntimeError("something broke\nwith details on a second line")
+
+    monkeypatch.setattr("hrnn.cli._cmd_evaluate", broken)
+    assert main(["evaluate", "pretrained"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "hrnn: error: RuntimeError: something broke (--verbose shows the traceback)"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--quick", "--steps", "1"], "--steps must be from 11 to 1,875 with --quick"),
+        (["--steps", "20"], "--steps must be from 21 to 1,875 (a warm-up"),
+        (["--steps", "5000"], "--steps must be from 21 to 1,875"),
+        (["--json-out", "{tmp}"], "--json-out {tmp}: is a folder; name a file"),
+        (["--json-out", "{tmp}/absent/b.json"], "--json-out {tmp}/absent/b.json: no folder {tmp}/absent"),
+    ],
+)
+def test_bench_arguments_are_checked_before_it_runs(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.setattr("hrnn.bench.run_benchmark", lambda **kwargs: pytest.fail("the benchmark must not start"))
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert main(["bench", *argv]) == 2
+    assert message.replace("{tmp}", str(tmp_path)) in _one_line_error(capsys)
+
+
+def test_bench_json_out_in_a_read_only_folder_is_refused_before_it_runs(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("hrnn.bench.run_benchmark", lambda **kwargs: pytest.fail("the benchmark must not start"))
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == tmp_path else real_access(path, mode))
+    assert main(["bench", "--json-out", str(tmp_path / "b.json")]) == 2
+    assert _one_line_error(capsys) == f"hrnn: error: --json-out folder {tmp_path}: {tmp_path} is not writable"
+
+
+def test_bench_with_good_arguments_reaches_the_benchmark(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("hrnn.bench.run_benchmark", lambda **kwargs: calls.append(kwargs))
+    assert main(["bench", "--quick", "--steps", "11", "--json-out", str(tmp_path / "b.json")]) == 0
+    ((kwargs),) = calls
+    assert {k: kwargs[k] for k in ("quick", "steps", "json_out")} == {
+        "quick": True,
+        "steps": 11,
+        "json_out": str(tmp_path / "b.json"),
+    }
+
+
+def test_a_refused_out_prints_no_traceback_on_the_terminal(tmp_path):
+    """The issue's case end to end, in a real process: two tracebacks used to come before `hrnn: error:`."""
+    target = tmp_path / "taken"
+    target.write_text("")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "hrnn", "train", "--out", str(target), "--data", str(tmp_path / "none.npz")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # TensorFlow's C++ start-up banner (absl logging, before Python runs our code) is not ours.
+    ours = [line for line in proc.stderr.splitlines() if not line.startswith(("I0000", "WARNING: All log messages"))]
+    assert proc.returncode == 2
+    assert ours == [f"hrnn: error: --out {target}: exists and is not a folder"]

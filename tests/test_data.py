@@ -285,25 +285,102 @@ def test_npz_missing_an_array_is_refused(tmp_path, arrays):
     assert str(path) in message and "missing arrays y_test" in message
 
 
-def test_npz_that_is_not_a_zip_is_refused(tmp_path):
+@pytest.mark.parametrize("size", [500, 2000, 100_000])
+def test_random_bytes_named_npz_are_not_an_npz_file_and_no_unsafe_fix_is_suggested(tmp_path, size):
     path = tmp_path / "noise.npz"
-    path.write_bytes(np.random.default_rng(0).bytes(500))
+    path.write_bytes(np.random.default_rng(size).bytes(size))
     message = refusal(load_mnist, path)
-    assert str(path) in message and "not a readable .npz file" in message
+    assert message.startswith(f"{path}: not an .npz file")
+    assert "pickle" not in message
+
+
+def test_a_numpy_object_array_file_named_npz_is_not_an_npz_file(tmp_path):
+    path = tmp_path / "saved.npz"
+    np.save(tmp_path / "objects.npy", np.array([{"x": 1}], dtype=object), allow_pickle=True)
+    path.write_bytes((tmp_path / "objects.npy").read_bytes())
+    message = refusal(load_mnist, path)
+    assert message.startswith(f"{path}: not an .npz file") and "pickle" not in message
+
+
+def test_an_npz_holding_python_objects_is_refused_without_suggesting_allow_pickle(tmp_path, arrays):
+    arrays["y_train"] = np.array([{"label": 1}] * 20, dtype=object)
+    path = write_npz(tmp_path / "objects.npz", **arrays)
+    message = refusal(load_mnist, path)
+    assert str(path) in message and "holds Python objects" in message
+    assert "allow_pickle" not in message
 
 
 def test_truncated_npz_is_refused(tmp_path, arrays):
     path = write_npz(tmp_path / "cut.npz", **arrays)
     path.write_bytes(path.read_bytes()[:2000])
     message = refusal(load_mnist, path)
-    assert str(path) in message and "not a readable .npz file" in message
+    assert message.startswith(f"{path}: not an .npz file")
+
+
+def test_damaged_npz_member_is_refused(tmp_path, arrays):
+    path = write_npz(tmp_path / "damaged.npz", **arrays)
+    raw = bytearray(path.read_bytes())
+    raw[200:400] = bytes(200)  # inside the first array's data; the zip's directory at the end stays intact
+    path.write_bytes(bytes(raw))
+    message = refusal(load_mnist, path)
+    assert str(path) in message
 
 
 def test_empty_npz_is_refused(tmp_path):
     path = tmp_path / "empty.npz"
     path.write_bytes(b"")
     message = refusal(load_mnist, path)
-    assert str(path) in message and "not a readable .npz file" in message
+    assert message.startswith(f"{path}: not an .npz file")
+
+
+def _deny(monkeypatch, method, blocked):
+    """Make `Path.<method>` raise PermissionError under `blocked`, as an unreadable folder does for a normal
+    user (the tests run as root, for whom permissions never fail)."""
+    real = getattr(Path, method)
+
+    def guarded(self, *args, **kwargs):
+        if str(self).startswith(str(blocked)):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, method, guarded)
+
+
+@pytest.mark.parametrize("method", ["is_dir", "is_file"])
+def test_an_unreadable_path_is_a_data_error_naming_it(tmp_path, arrays, monkeypatch, method):
+    (tmp_path / "locked").mkdir()
+    path = write_npz(tmp_path / "locked" / "mnist.npz", **arrays)
+    _deny(monkeypatch, method, tmp_path / "locked")
+    message = refusal(load_mnist, path)
+    assert message.startswith(f"{path}: permission denied")
+
+
+def test_an_unreadable_idx_folder_is_a_data_error_naming_the_file(tmp_path, arrays, monkeypatch):
+    folder = write_idx_folder(tmp_path / "idx", arrays)
+    _deny(monkeypatch, "is_file", folder / IDX_FILES["x_train"])
+    message = refusal(load_mnist, folder)
+    assert message.startswith(f"{folder / IDX_FILES['x_train']}: permission denied")
+
+
+def test_an_unreadable_npz_file_is_a_data_error_naming_it(tmp_path, arrays, monkeypatch):
+    path = write_npz(tmp_path / "mnist.npz", **arrays)
+    real_open = open
+
+    def guarded_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", guarded_open)
+    monkeypatch.setattr("zipfile.is_zipfile", lambda p: False)  # it cannot open the file either
+    message = refusal(load_mnist, path)
+    assert message == f"{path}: cannot be read (Permission denied)"
+
+
+def test_an_unreadable_keras_cache_is_skipped_not_raised(bare_home, monkeypatch, no_network):
+    _deny(monkeypatch, "is_file", bare_home / ".keras")
+    _deny(monkeypatch, "is_dir", bare_home / ".keras")
+    assert load_mnist("auto").source.startswith("offline MNIST sample")
 
 
 def test_npz_images_of_the_wrong_shape_are_refused(tmp_path, arrays):

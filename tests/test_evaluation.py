@@ -26,3 +26,8 @@ def test_a_class_without_images_has_no_accuracy():
 def test_mismatched_shapes_are_refused():
     with pytest.raises(ValueError, match="need probabilities"):
         score(np.ones((3, 10)), np.zeros(4, int))
+
+
+def test_labels_beyond_the_classes_are_refused_not_an_index_error():
+    with pytest.raises(ValueError, match="labels run from 0 to 9, but there are 5 classes"):
+        score(np.full((10, 5), 0.2), np.arange(10))

@@ -126,3 +126,104 @@ def test_pretrained_model_scores_at_least_0985_on_the_full_test_set(mnist_npz):
     accuracy = float((probs.argmax(1) == data.y_test).mean())
     assert len(data.y_test) == 10_000
     assert accuracy >= 0.985
+
+
+# --- a model that loads but is not an HRNN: one line naming the file and what is wrong ------------------------------
+
+
+def save(model, path):
+    model.save(path)
+    return path
+
+
+def dense_model(classes):
+    """The issue's example: a model that takes MNIST images but is no HRNN."""
+    return keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(classes, activation="softmax")]
+    )
+
+
+def hrnn_like(row=None, col=None, classifier=None):
+    """The HRNN chain with one layer swapped for another (names kept), to test each structural check."""
+    image = keras.Input((28, 28, 1))
+    row = row or keras.layers.TimeDistributed(keras.layers.LSTM(8), name="row_encoder")
+    col = col or keras.layers.LSTM(4, name="column_encoder")
+    classifier = classifier or keras.layers.Dense(10, activation="softmax", name="classifier")
+    return keras.Model(image, classifier(col(row(image))))
+
+
+def test_a_5_class_model_is_not_an_hrnn(tmp_path):
+    path = save(dense_model(5), tmp_path / "d5.keras")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path)
+    assert str(info.value) == f"{path}: not an hrnn model: it gives 5 classes, expected 10 (one probability per digit)"
+
+
+def test_a_10_class_model_without_the_hrnn_layers_is_not_an_hrnn(tmp_path):
+    path = save(dense_model(10), tmp_path / "d10.keras")
+    with pytest.raises(ModelFileError, match=r"d10.keras: not an hrnn model: its layers are flatten.*, dense.*; "):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    "model, problem",
+    [
+        (
+            lambda: hrnn_like(classifier=keras.layers.Dense(10, name="classifier")),
+            "classifier is a Dense without softmax, expected Dense(10, softmax)",
+        ),
+        (
+            lambda: hrnn_like(col=keras.layers.GRU(4, name="column_encoder")),
+            "column_encoder holds a GRU, expected an LSTM",
+        ),
+        (
+            lambda: hrnn_like(col=keras.layers.LSTM(4, go_backwards=True, name="column_encoder")),
+            "column_encoder is not a standard LSTM",
+        ),
+        (
+            lambda: hrnn_like(
+                row=keras.layers.TimeDistributed(keras.layers.LSTM(8, activation="relu"), name="row_encoder")
+            ),
+            "row_encoder is not a standard LSTM",
+        ),
+    ],
+)
+def test_a_model_with_the_names_but_not_the_layers_is_not_an_hrnn(tmp_path, model, problem):
+    path = save(model(), tmp_path / "lookalike.keras")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path)
+    assert str(info.value).startswith(f"{path}: not an hrnn model: {problem}")
+
+
+def test_every_hrnn_the_project_builds_passes_the_check(tmp_path):
+    for fused in (True, False):
+        load_model(save(build_hrnn(8, 4, fused=fused), tmp_path / f"fused-{fused}.keras"))
+    load_model(save(hrnn_like(), tmp_path / "plain.keras"))  # the same chain written by hand
+
+
+def test_a_lambda_naming_a_function_is_one_short_line(tmp_path):
+    def double(x):
+        return x * 2
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(double), keras.layers.Flatten()])
+    path = save(model, tmp_path / "lambda.keras")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path)
+    message = str(info.value)
+    assert "\n" not in message and len(message) < 300 + len(str(path))
+    assert message == f"{path}: could not be loaded as a Keras model (TypeError: Could not locate function 'double')"
+
+
+def test_an_unreadable_model_file_is_one_line(tmp_path, monkeypatch):
+    path = save(build_hrnn(4, 4), tmp_path / "locked.keras")
+    real_open = open
+
+    def guarded_open(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", guarded_open)
+    with pytest.raises(ModelFileError) as info:
+        load_model(path)
+    assert str(info.value) == f"{path}: cannot be read (Permission denied)"

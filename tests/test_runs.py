@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 from hrnn import runs
 
@@ -59,3 +60,29 @@ def test_run_label_describes_the_run(tmp_path):
     runs.atomic_write_json(tmp_path / "r" / runs.RECORD_NAME, record)
     (run,) = runs.list_runs(tmp_path)
     assert run.label() == "r (finished, 5/5 epochs, 128/64 units, acc 0.9871)"
+
+
+def test_an_unreadable_runs_folder_lists_no_runs_instead_of_raising(tmp_path, monkeypatch):
+    (tmp_path / "20250101-000000-abcd").mkdir()
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    assert runs.list_runs(tmp_path) == []
+
+
+def test_an_unreadable_run_folder_is_skipped(tmp_path, monkeypatch):
+    for run_id in ("20250101-000000-aaaa", "20250101-000000-bbbb"):
+        (tmp_path / run_id).mkdir()
+        runs.atomic_write_json(tmp_path / run_id / runs.RECORD_NAME, {"status": "finished"})
+    real_is_file = Path.is_file
+
+    def is_file(self):
+        if "aaaa" in str(self):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", is_file)
+    (run,) = runs.list_runs(tmp_path)
+    assert run.run_id == "20250101-000000-bbbb" and not run.has_model

@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from hrnn import runs
+from hrnn import limits, runs
 from hrnn.config import TrainConfig
 from hrnn.model import load_model
 from hrnn.pool import ModelPool
@@ -34,9 +34,14 @@ def test_default_config_is_the_seeds():
         ("learning_rate", float("nan"), "learning rate"),
         ("validation", "train", "unknown validation"),
         ("train_size", 0, "train-size must be a positive integer"),
+        ("epochs", 1001, r"epochs must be at most 1,000 \(far past where MNIST stops improving"),
+        ("batch_size", 60_001, r"batch-size must be at most 60,000 \(MNIST's whole training set"),
+        ("seed", -5, "seed must be an integer from 0 to 4294967295, got -5"),
+        ("seed", 2**66, "seed must be an integer from 0 to 4294967295"),
     ],
 )
-def test_invalid_config_is_refused_with_a_message(field, value, message):
+def test_invalid_config_is_refused_with_a_message(field, value, message, monkeypatch):
+    monkeypatch.setattr(limits, "available_memory_bytes", lambda: 10**15)  # the fixed bounds, not the memory check
     with pytest.raises(ValueError, match=message):
         TrainConfig(**{field: value}).check()
 
@@ -136,6 +141,21 @@ def test_a_failing_run_is_recorded_as_failed(tiny_data, tmp_path, monkeypatch):
     record = json.loads((run_dir / runs.RECORD_NAME).read_text())
     assert record["status"] == "failed"
     assert record["error"] == "MemoryError: out of memory (simulated)"
+
+
+def test_a_failed_record_write_is_logged_in_one_line_without_a_traceback(tiny_data, tmp_path, monkeypatch, caplog):
+    def unwritable(path, obj):
+        raise FileExistsError(17, "File exists", str(path))
+
+    monkeypatch.setattr(runs, "atomic_write_json", unwritable)
+    with pytest.raises(FileExistsError):
+        train(TrainConfig(**TINY), tiny_data, run_dir=tmp_path / "file-in-the-way")
+    shown = [r for r in caplog.records if r.levelname != "DEBUG"]
+    assert [r.getMessage() for r in shown] == [
+        f"could not write the record of the failed run in {tmp_path / 'file-in-the-way'}: "
+        f"[Errno 17] File exists: '{tmp_path / 'file-in-the-way' / runs.RECORD_NAME}'"
+    ]
+    assert all(r.exc_info is None for r in shown)
 
 
 def test_background_run_publishes_progress_and_saves(tiny_data, tmp_path):

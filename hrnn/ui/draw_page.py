@@ -8,6 +8,7 @@ from hrnn.preprocess import canvas_to_mnist, is_blank, load_upload
 from hrnn.probe import probe
 from hrnn.ui.model_picker import pick_model
 from hrnn.ui.resources import mnist_or_error, set_current_input
+from hrnn.ui.text import as_text
 
 URL_PATH = "draw"
 CANVAS_SIZE = 280
@@ -59,7 +60,7 @@ def _drawn_image():
 def _test_digit():
     data, error = mnist_or_error()
     if error:
-        st.error(error)
+        st.error(as_text(error))
         return None, ""
     n = len(data.y_test)
     c1, c2 = st.columns([3, 1])
@@ -88,10 +89,10 @@ def _uploaded_image():
     try:
         image = load_upload(data)
     except (ValueError, TypeError) as exc:
-        st.error(f"{name}: {exc}")
+        st.error(as_text(f"{name}: {exc}"))
         return None, ""
     if is_blank(image):
-        st.warning(f"{name}: no digit found in this image (it looks empty).")
+        st.warning(f"{as_text(name)}: no digit found in this image (it looks empty).")
         return None, ""
     return image, f"upload {name}"
 
@@ -126,6 +127,6 @@ def render():
         if model is None:
             st.warning("Pick a model in the sidebar to classify this digit.")
             return
-        st.caption(f"{origin} - model: {label}")
+        st.caption(f"{as_text(origin)} - model: {as_text(label)}")
         _show_prediction(model, image)
     st.caption("Open **Inside the network** in the sidebar to see how the model read this digit, row by row.")

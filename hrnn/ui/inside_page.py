@@ -8,6 +8,7 @@ from hrnn.probe import final_column_states, probe
 from hrnn.splits import to_model_input
 from hrnn.ui.model_picker import pick_model
 from hrnn.ui.resources import current_input, mnist_or_error
+from hrnn.ui.text import as_text
 from hrnn.units import ORDERINGS, class_separation, order_units
 
 SEPARATION_IMAGES = 1000
@@ -49,9 +50,8 @@ def render():
         st.warning("Pick a model in the sidebar.")
         return
     result = probe(model, image)
-    st.caption(
-        f"Input: {origin} - prediction **{result.prediction}** ({result.probs[result.prediction]:.1%}) - model: {label}"
-    )
+    p = result.probs[result.prediction]
+    st.caption(f"Input: {as_text(origin)} - prediction **{result.prediction}** ({p:.1%}) - model: {as_text(label)}")
 
     c1, c2 = st.columns(2)
     ordering = c1.selectbox("Order units by", list(ORDERINGS), format_func=ORDERINGS.get, key="unit_order")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from hrnn.model import ModelFileError
 from hrnn.ui.resources import current_model_key, load_choice, model_choices, set_current_model
+from hrnn.ui.text import as_text
 
 WIDGET_KEY = "model_choice"
 
@@ -38,5 +39,5 @@ def pick_model():
     try:
         return load_choice(choice), choice.label
     except ModelFileError as exc:
-        st.sidebar.error(f"Cannot use this model: {exc}")
+        st.sidebar.error(f"Cannot use this model: {as_text(exc)}")
         return None, ""

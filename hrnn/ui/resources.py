@@ -20,6 +20,7 @@ from hrnn.data import DataError, load_mnist
 from hrnn.model import PRETRAINED_PATH, ModelFileError, load_model
 from hrnn.pool import DEFAULT_POOL
 from hrnn.splits import to_model_input
+from hrnn.training import TrainingRun
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +72,47 @@ def model_choices():
 
 
 def load_choice(choice):
-    """The model for `choice`; raises ModelFileError with a readable message."""
+    """The model for `choice`, checked by `load_model` to be an HRNN; raises ModelFileError with a one-line
+    message naming the file."""
     path = choice.path
-    if not path.is_file():
-        raise ModelFileError(f"{path}: model file not found")
-    return _cached_model(str(path), path.stat().st_mtime)
+    try:
+        if not path.is_file():
+            raise ModelFileError(f"{path}: model file not found")
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return _cached_model(str(path), mtime)
 
 
 @st.cache_resource
 def live_runs():
     """Training runs alive in this process, by run id (shared so a refreshed page can find its run again)."""
     return {}
+
+
+_START_LOCK = threading.Lock()  # counting live runs and adding one is one step, whichever session clicks first
+
+
+def start_run(config, data, max_runs):
+    """Start `config` on `data` in the background, in the runs folder, unless `max_runs` runs are training already.
+
+    Returns:
+        The started `TrainingRun`, registered in `live_runs()`.
+
+    Raises:
+        ValueError: one line saying how many runs are training and which variable sets the limit.
+    """
+    with _START_LOCK:
+        live = live_runs()
+        training = sum(run.alive for run in live.values())
+        if training >= max_runs:
+            raise ValueError(
+                f"{training} run(s) are training on this server, the most it runs at once (HRNN_MAX_RUNS={max_runs}); "
+                "start this one when one of them has ended"
+            )
+        run = TrainingRun(config, data, runs_dir=runs_dir()).start()
+        live[run.run_id] = run
+    return run
 
 
 def _close_matplotlib_figures():

@@ -3,15 +3,23 @@ verdict and try the model on Draw, browse saved runs."""
 
 import streamlit as st
 
-from hrnn import runs
+from hrnn import limits, runs
 from hrnn.charts import training_figure
 from hrnn.config import DEMO, LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, ORIGINAL, SCHEDULES, TrainConfig, demo_config
 from hrnn.digit_grid import render_grid
 from hrnn.model import OPTIMIZERS
 from hrnn.splits import held_out_count
-from hrnn.training import TrainingRun, snapshot_from_record
+from hrnn.training import snapshot_from_record
 from hrnn.ui import draw_page
-from hrnn.ui.resources import live_runs, mnist_or_error, reference_accuracy, runs_dir, set_current_model
+from hrnn.ui.resources import (
+    live_runs,
+    mnist_or_error,
+    reference_accuracy,
+    runs_dir,
+    set_current_model,
+    start_run,
+)
+from hrnn.ui.text import as_text
 from hrnn.verdict import verdict
 
 REFRESH_SECONDS = 1.0
@@ -45,12 +53,10 @@ def _apply_preset(config, n_train):
         st.session_state[f"cfg_{name}"] = value
 
 
-def _controls(n_train):
-    """The settings widgets; returns the TrainConfig they describe."""
+def _controls(n_train, max_epochs, max_units):
+    """The settings widgets, within this server's limits; returns the TrainConfig they describe."""
     if "cfg_epochs" not in st.session_state:
         _apply_preset(demo_config(n_train), n_train)
-    if st.session_state["cfg_train_size"] > n_train:  # e.g. the data source changed to a smaller one
-        st.session_state["cfg_train_size"] = n_train
     c1, c2 = st.columns(2)
     if c1.button(
         "Quick demo (about a minute)",
@@ -67,22 +73,31 @@ def _controls(n_train):
         "batch 32, 5 passes over all images. Slow: half an hour or more on a laptop.",
     ):
         _apply_preset(ORIGINAL, n_train)
+    # Values above a widget's maximum would be an error: the data source may have shrunk, a preset may be above
+    # the server's limits.
+    for key, high in (
+        ("cfg_train_size", n_train),
+        ("cfg_epochs", max_epochs),
+        ("cfg_row_units", max_units),
+        ("cfg_col_units", max_units),
+    ):
+        st.session_state[key] = min(st.session_state[key], high)
     c1, c2, c3, c4 = st.columns(4)
-    epochs = c1.number_input("Epochs", 1, 100, key="cfg_epochs", help="Passes over the training images.")
+    epochs = c1.number_input("Epochs", 1, max_epochs, key="cfg_epochs", help="Passes over the training images.")
     batch_size = c2.number_input(
         "Batch size", 1, 4096, key="cfg_batch_size", help="Images per learning step: the weights change once per batch."
     )
     row_units = c3.number_input(
         "Row reader size",
         1,
-        1024,
+        max_units,
         key="cfg_row_units",
         help="Hidden units of the first LSTM, which reads each pixel row left to right into a vector.",
     )
     col_units = c4.number_input(
         "Image reader size",
         1,
-        1024,
+        max_units,
         key="cfg_col_units",
         help="Hidden units of the second LSTM, which reads the 28 row vectors top to bottom into one image vector.",
     )
@@ -241,9 +256,9 @@ def _run_accuracy(run, snap):
 
 def _outcome(run, snap, data):
     if snap.status == "failed":
-        st.error(f"Training failed: {snap.message}")
+        st.error(f"Training failed: {as_text(snap.message)}")
         return
-    st.success(f"Run {run.run_id} {snap.message}.")
+    st.success(f"Run {as_text(run.run_id)} {as_text(snap.message)}.")
     accuracy, images, on_test = _run_accuracy(run, snap)
     if accuracy is None or not (run.result is not None and run.result.record.get("samples_seen")):
         return
@@ -255,15 +270,18 @@ def _outcome(run, snap, data):
 
 
 def _start(config, data):
-    run = TrainingRun(config, data, runs_dir=runs_dir()).start()
-    live_runs()[run.run_id] = run
-    st.session_state["train_run"] = run
+    """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its
+    epochs and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`), the runs folder's size (`HRNN_RUNS_DISK_MB`), the runs
+    training at once (`HRNN_MAX_RUNS`)."""
+    limits.check_app_config(config)
+    limits.check_runs_disk(runs_dir())
+    st.session_state["train_run"] = start_run(config, data, limits.max_runs())
 
 
 def _saved_runs():
     saved = runs.list_runs(runs_dir())
     st.subheader("Saved runs")
-    st.caption(f"Runs folder: `{runs_dir()}`")
+    st.caption(f"Runs folder: {as_text(runs_dir())}")
     if not saved:
         st.write("No runs yet. Start one above; every run is saved here, finished or not.")
         return
@@ -289,9 +307,14 @@ def _saved_runs():
     if active is not None and active.alive:
         st.info("This run is still training: its live curves are shown above in the session that started it.")
     record = next(r for r in saved if r.run_id == chosen).record
-    st.plotly_chart(training_figure(snapshot_from_record(record)), width="stretch", key="saved_chart")
+    try:
+        snapshot = snapshot_from_record(record)
+    except (TypeError, ValueError, AttributeError) as exc:  # a record.json edited by hand, or by something else
+        st.warning(f"The record of {as_text(chosen)} cannot be drawn: {as_text(exc)}")
+        return
+    st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart")
     if record.get("error"):
-        st.error(f"This run failed: {record['error']}")
+        st.error(f"This run failed: {as_text(record['error'])}")
 
 
 def render():
@@ -304,20 +327,25 @@ def render():
     )
     data, error = mnist_or_error()
     if error:
-        st.error(f"No training data: {error}")
+        st.error(f"No training data: {as_text(error)}")
         return
-    st.caption(f"Data: {data.source}")
+    try:
+        max_epochs, max_units = limits.max_epochs(), limits.max_units()
+    except ValueError as exc:
+        st.error(f"This server's limits are set wrongly: {as_text(exc)}")
+        return
+    st.caption(f"Data: {as_text(data.source)}")
     run = _own_run()
     running = run is not None and run.alive
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
     with st.expander("Settings", expanded=not running):
-        config = _controls(n_train)
+        config = _controls(n_train, max_epochs, max_units)
     c1, c2 = st.columns(2)
     if c1.button("Start training", key="start", type="primary", disabled=running, width="stretch"):
         try:
             _start(config.check(), data)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(as_text(exc))
         else:
             st.rerun()  # redraw at once: settings folded away, Start disabled, the live panel in view
     if c2.button("Stop", key="stop", disabled=not running, width="stretch"):

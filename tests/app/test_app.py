@@ -1,6 +1,7 @@
 """Every page runs under Streamlit's AppTest: training, stopping, drawing, picking, uploading, looking inside."""
 
 import io
+import re
 import time
 
 import numpy as np
@@ -27,6 +28,11 @@ def app_env(monkeypatch, tmp_path, tiny_data):
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+def shown(markdown):
+    """The text a reader sees for `markdown` that escapes its punctuation (as `hrnn.ui.text.as_text` does)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
 
 
 def page(name):
@@ -104,7 +110,8 @@ def test_a_tiny_training_run_completes_with_curves():
     assert any(row.get("status") == "finished" for row in at.dataframe[0].value.to_dict("records"))
 
 
-def test_stop_stops_the_run():
+def test_stop_stops_the_run(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "50")  # a run long enough to be stopped (the default limit is 20)
     at = page("train_page").run()
     _set_small_config(at, epochs=50)
     at.run()
@@ -172,7 +179,7 @@ def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
     (error,) = at.error
-    assert error.value.startswith("notes.png: ") and "not an image" in error.value
+    assert shown(error.value).startswith("notes.png: ") and "not an image" in error.value
     at.radio(key="input_source").set_value("Test digit").run()
     assert at.metric[0].label == "Prediction"
 
@@ -210,7 +217,7 @@ def test_missing_data_is_reported_not_raised(monkeypatch, tmp_path):
     monkeypatch.setenv("HRNN_MNIST", str(tmp_path / "absent.npz"))
     at = page("train_page").run()
     assert not at.exception
-    assert "absent.npz: no such file" in at.error[0].value
+    assert "absent.npz: no such file" in shown(at.error[0].value)
 
 
 def test_two_sessions_train_at_once():
@@ -271,3 +278,198 @@ def test_try_it_on_draw_opens_draw_with_the_runs_model():
     assert at.title[0].value == "Draw a digit"
     assert at.session_state["current_model"] == run.run_id
     assert at.sidebar.selectbox(key="model_choice").value == run.run_id
+
+
+# --- bad input: user-supplied strings are text, non-HRNN models are refused, the server's limits hold -------------
+
+MARKDOWN_NAMES = ["![pix](http://127.0.0.1:9/track.png) **bold**.png", "[click](http://evil) x.png"]
+TEXT_ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success")
+
+
+def rendered_markdown(at):
+    """Every Markdown source the page renders (main area and sidebar): text elements and alerts."""
+    return [element.value for kind in TEXT_ELEMENTS for element in at.get(kind)]
+
+
+def assert_shown_as_text(at, name):
+    """`name` appears in the page as text: rendering the page's Markdown (CommonMark) gives no link and no
+    image, no bare URL is left for GitHub-style autolinking, and the reader sees the name's own characters."""
+    from markdown_it import MarkdownIt  # installed with Keras (through rich)
+
+    sources = rendered_markdown(at)
+    for source in sources:
+        html = MarkdownIt("commonmark").render(source)
+        assert "<a " not in html and "<img" not in html, source
+        assert "http:" not in source and "www." not in source, source
+    assert any(name in shown(source) for source in sources), sources
+
+
+def png_bytes(rgba):
+    buf = io.BytesIO()
+    Image.fromarray(rgba[..., 3]).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name", MARKDOWN_NAMES)
+@pytest.mark.parametrize(
+    "content, element",
+    [
+        (png_bytes(drawn_bar()), "caption"),
+        (b"not a picture", "error"),
+        (png_bytes(np.zeros((28, 28, 4), np.uint8)), "warning"),
+    ],
+    ids=["digit", "not-an-image", "blank"],
+)
+def test_an_upload_named_in_markdown_is_shown_as_text(monkeypatch, name, content, element):
+    monkeypatch.setattr("hrnn.ui.draw_page._read_upload", lambda: (name, content))
+    at = page("draw_page").run()
+    at.radio(key="input_source").set_value("Upload").run()
+    assert not at.exception
+    assert any(name in shown(e.value) for e in at.get(element))
+    assert_shown_as_text(at, name)
+
+
+@pytest.mark.parametrize("name", MARKDOWN_NAMES)
+def test_an_uploads_markdown_name_is_text_on_the_inside_page(name):
+    at = page("inside_page")
+    at.session_state["input"] = {"image": np.zeros((28, 28), np.float32), "origin": f"upload {name}"}
+    at.run()
+    assert not at.exception
+    assert_shown_as_text(at, f"Input: upload {name}")
+
+
+def save_run(run_id, record, model=None):
+    """A run folder in the runs folder, as the app lists it: record.json and, if given, model.keras."""
+    from hrnn import runs
+
+    folder = runs.default_runs_dir() / run_id
+    folder.mkdir(parents=True)
+    runs.atomic_write_json(folder / runs.RECORD_NAME, record)
+    if model is not None:
+        model.save(folder / runs.MODEL_NAME)
+    return folder
+
+
+def test_a_run_record_with_markdown_is_shown_as_text():
+    from hrnn.model import load_pretrained
+
+    run_id = "[click](https:evil.example) **run**"
+    error = "OSError: ![pix](http://127.0.0.1:9/track.png) [click](http://evil)"
+    record = {
+        "status": "failed",
+        "error": error,
+        "config": {"epochs": 1, "row_units": "![e](http://127.0.0.1:9/e.png)", "col_units": 8},
+        "history": {"epochs": [], "batches": {"step": [], "loss": [], "accuracy": []}},
+    }
+    save_run(run_id, record, load_pretrained())
+    train = page("train_page").run()
+    assert not train.exception
+    assert train.selectbox(key="saved_run_choice").value == run_id
+    assert_shown_as_text(train, f"This run failed: {error}")
+    draw = page("draw_page").run()
+    draw.radio(key="input_source").set_value("Test digit").run()
+    draw.selectbox(key="model_choice").set_value(run_id).run()
+    assert not draw.exception
+    assert draw.metric[0].label == "Prediction"
+    assert_shown_as_text(draw, f"model: {run_id} (failed, 0/1 epochs, ![e](http://127.0.0.1:9/e.png)/8 units)")
+
+
+def non_hrnn(classes):
+    import keras
+
+    return keras.Sequential(
+        [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(classes, activation="softmax")]
+    )
+
+
+@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "its layers are flatten")])
+@pytest.mark.parametrize("name", ["draw_page", "inside_page"])
+def test_a_run_whose_model_is_not_an_hrnn_gives_one_line_and_the_page_stays_usable(classes, problem, name):
+    run_id = f"20250101-000000-d{classes}"
+    save_run(run_id, {"status": "finished", "config": {}, "history": {}}, non_hrnn(classes))
+    at = page(name).run()
+    if name == "draw_page":
+        at.radio(key="input_source").set_value("Test digit").run()
+    at.selectbox(key="model_choice").set_value(run_id).run()
+    assert not at.exception
+    (error,) = at.sidebar.error
+    path = runs_dir_path() / run_id / "model.keras"
+    assert shown(error.value).startswith(f"Cannot use this model: {path}: not an hrnn model: {problem}")
+    assert not at.get("plotly_chart") and any("Pick a model" in w.value for w in at.warning)
+    at.selectbox(key="model_choice").set_value("pretrained").run()  # the page still works with a good model
+    assert not at.exception and not at.sidebar.error and at.get("plotly_chart")
+
+
+def runs_dir_path():
+    from hrnn import runs
+
+    return runs.default_runs_dir()
+
+
+def test_the_server_limits_bound_the_settings(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "4")
+    monkeypatch.setenv("HRNN_MAX_UNITS", "64")
+    at = page("train_page").run()
+    at.button(key="preset_seed").click().run()  # the seed's 5 epochs and 128 units, clamped to the limits
+    assert not at.exception
+    assert at.number_input(key="cfg_epochs").value == 4 and at.number_input(key="cfg_epochs").max == 4
+    assert at.number_input(key="cfg_row_units").value == 64 and at.number_input(key="cfg_col_units").max == 64
+
+
+def test_a_bad_limit_in_the_environment_is_one_line(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "lots")
+    at = page("train_page").run()
+    assert not at.exception
+    assert (
+        shown(at.error[0].value)
+        == "This server's limits are set wrongly: HRNN_MAX_EPOCHS must be a positive integer, got 'lots'"
+    )
+
+
+def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch):
+    folder = save_run("20250101-000000-big", {"status": "finished"})
+    (folder / "model.keras").write_bytes(bytes(2_000_000))
+    monkeypatch.setenv("HRNN_RUNS_DISK_MB", "1")
+    at = page("train_page").run()
+    _set_small_config(at)
+    at.run()
+    at.button(key="start").click().run()
+    assert not at.exception
+    assert "train_run" not in at.session_state
+    assert shown(at.error[0].value) == (
+        f"the runs folder {runs_dir_path()} holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): "
+        "delete old runs there or raise the cap"
+    )
+
+
+def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
+    monkeypatch.setattr("hrnn.limits.available_memory_bytes", lambda: 10_000_000)
+    at = page("train_page").run()
+    _set_small_config(at)
+    at.run()
+    at.button(key="start").click().run()
+    assert not at.exception and "train_run" not in at.session_state
+    assert "would need about" in shown(at.error[0].value) and "this machine has 10 MB free" in shown(at.error[0].value)
+
+
+def test_no_more_runs_at_once_than_the_server_allows(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_RUNS", "1")
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # the first run is still training when the second asks
+    first, second = page("train_page").run(), page("train_page").run()
+    _set_small_config(first, epochs=200)
+    first.run()
+    first.button(key="start").click().run()
+    run = first.session_state["train_run"]
+    _set_small_config(second)
+    second.run()
+    second.button(key="start").click().run()
+    assert not second.exception and "train_run" not in second.session_state
+    assert shown(second.error[0].value) == (
+        "1 run(s) are training on this server, the most it runs at once (HRNN_MAX_RUNS=1); "
+        "start this one when one of them has ended"
+    )
+    run.stop()
+    assert _wait_for(first, lambda: not run.alive)
+    second.button(key="start").click().run()  # the first has ended: now there is room
+    assert not second.exception and "train_run" in second.session_state
+    assert _wait_for(second, lambda: not second.session_state["train_run"].alive)
