@@ -3,11 +3,11 @@
 import streamlit as st
 
 from hrnn.ui import draw_page, inside_page, train_page
-from hrnn.ui.resources import keep_keras_state_across_reruns, start_warm_up
+from hrnn.ui.resources import keep_keras_state_across_reruns, start_launcher
 
 st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
 keep_keras_state_across_reruns()
-start_warm_up()
+start_launcher()  # its spare worker warms up now, so the first Start trains at once
 page = st.navigation(
     [
         st.Page(train_page.render, title="Train", icon=":material/model_training:", default=True),
