@@ -82,7 +82,7 @@ def train(
     record = record or runs.RunRecord(
         status="running", run_id=folder.run_id if folder else "", created=runs.utc_now(), config=config
     )
-    record.status, record.config, record.started = "running", config, runs.utc_now()
+    record.status, record.config, record.started = "running", config, record.started or runs.utc_now()
     record.pid, record.versions = os.getpid(), package_versions()
 
     def save_record():

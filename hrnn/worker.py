@@ -16,6 +16,7 @@ process needs (see the README's "Runs").
 import fcntl
 import logging
 import os
+import select
 import sys
 import threading
 import time
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 LOCK_WAIT_SECONDS = 2.0  # a reader probing the lock holds it for microseconds; another worker holds it for good
+SPARE_DELAY_SECONDS = 5.0  # a new spare waits this long before it warms up
 
 
 class RunBusy(RuntimeError):
@@ -142,6 +144,8 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
                 folder.write_record(record)
                 return record
             with slot:
+                record.status, record.started = "running", runs.utc_now()  # no longer in line: starting
+                folder.write_record(record)
                 return _train(folder, settings, record, data, stop, share_cores)
         except BaseException as exc:
             if record is not None and record.status in runs.LIVE_STATUSES:  # failed before `train` took over
@@ -207,24 +211,32 @@ def warm_up(data, config=None):
     DEFAULT_POOL.release(model, config)
 
 
-def run_spare(data_spec, max_runs, stdin=None):
+def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
     """`python -m hrnn worker --spare`: get ready, then run the one run whose folder arrives on stdin.
 
-    Ready means TensorFlow imported, `data_spec` loaded and the demo preset's graphs traced. The line on stdin is
-    the run folder's path; an empty stdin (whoever started the spare has gone) ends it with nothing to do.
+    Ready means TensorFlow imported, `data_spec` loaded and the demo preset's graphs traced: about 10 s of CPU,
+    which it spends only after `delay` seconds (a spare starts as the previous one takes a run, and that run's first
+    batches should have the CPU). A run that arrives sooner starts at once, without the warm-up. The line on stdin
+    is the run folder's path; an empty stdin (whoever started the spare has gone) ends it with nothing to do.
     Returns the exit status, as `run_process`.
     """
     stdin = stdin or sys.stdin
+    arrived, _, _ = select.select([stdin], [], [], delay)
+    line = stdin.readline().strip() if arrived else None
+    if line == "":
+        return 0
     _limit_threads(max_runs)
     data = None
     try:
         data = load_mnist(data_spec)
-        warm_up(data)
+        if line is None:
+            warm_up(data)
     except Exception:  # a failed warm-up costs the run its speed, not its start
         log.exception("the spare worker could not warm up")
-    line = stdin.readline().strip()
-    if not line:
-        return 0
+    if line is None:
+        line = stdin.readline().strip()
+        if not line:
+            return 0
     folder = runs.RunFolder(line)
     log_fd = os.open(folder.file(runs.LOG_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log_fd, 1)  # from here on, this process's output belongs to its run

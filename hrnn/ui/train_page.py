@@ -188,12 +188,12 @@ def _controls(n_train, max_epochs, max_units):
     )
 
 
-def watched_run_id():
+def _watched_run_id():
     """The id of the run this page watches: the URL's `?run=`, else the one this session watched last."""
     return st.query_params.get(WATCH_PARAM) or st.session_state.get(WATCHED)
 
 
-def watch(run_id):
+def _watch(run_id):
     """Watch `run_id` in this session, and name it in the URL so that a refresh or a shared link finds it again."""
     st.query_params[WATCH_PARAM] = run_id
     st.session_state[WATCHED] = run_id
@@ -342,7 +342,7 @@ def _start(config, data):
     `HRNN_MAX_RUNS` runs training at once, it queues."""
     limits.check_app_config(config)
     limits.check_runs_disk(runs_dir())
-    watch(start_run(config, data))
+    _watch(start_run(config, data))
 
 
 @st.fragment(run_every=LIST_REFRESH_SECONDS)
@@ -362,7 +362,7 @@ def _training_now(watched):
         text, button = st.columns([4, 1], vertical_alignment="center")
         text.write(f"{as_text(entry.run_id)}: {where}, {s.row_units}/{s.col_units} units")
         if button.button("Watch", key=f"watch_{entry.run_id}", width="stretch"):
-            watch(entry.run_id)
+            _watch(entry.run_id)
             st.rerun(scope="app")
 
 
@@ -423,7 +423,7 @@ def render():
         st.error(f"This server's limits are set wrongly: {as_text(exc)}")
         return
     st.caption(f"Data: {as_text(data.source)}")
-    watched_id = watched_run_id()
+    watched_id = _watched_run_id()
     entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
     if watched_id and entry is None:
         st.warning(f"There is no run {as_text(watched_id)} in the runs folder.")
@@ -438,7 +438,7 @@ def render():
     if c1.button("Start training", key="start", type="primary", disabled=live, width="stretch"):
         try:
             _start(config.check(), data)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:  # a limit, or the runs folder cannot be written
             st.error(as_text(exc))
         else:
             st.rerun()  # redraw at once: settings folded away, Start disabled, the live panel in view
