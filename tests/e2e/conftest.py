@@ -67,11 +67,12 @@ def e2e_dir(tmp_path_factory):
 
 
 class Server:
-    """`streamlit run app.py` on a loopback port, serving the runs folder `e2e_dir/runs`; `start`, `kill` (as a crash
-    would: SIGKILL, no clean-up) and `stop` it, as often as a test needs. Run workers are not its to stop."""
+    """`streamlit run app.py` (of `app_dir`) on a loopback port, serving the runs folder `e2e_dir/runs`; `start`,
+    `kill` (as a crash would: SIGKILL, no clean-up) and `stop` it, as often as a test needs. Run workers are not its
+    to stop."""
 
-    def __init__(self, e2e_dir, port=None, **env):
-        self.e2e_dir, self.port = e2e_dir, port or _free_port()
+    def __init__(self, e2e_dir, port=None, app_dir=REPO, **env):
+        self.e2e_dir, self.port, self.app_dir = e2e_dir, port or _free_port(), app_dir
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = e2e_dir / "streamlit.log"
         self.env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
@@ -81,15 +82,17 @@ class Server:
             HRNN_OFFLINE="1",
             HRNN_MNIST=str(_mnist_for_server(e2e_dir)),
             TF_CPP_MIN_LOG_LEVEL="2",
-            **env,
         )
+        self.env.update(env)
         self.process = None
 
     def start(self):
         command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
         command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, cwd=self.app_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         _wait_until_healthy(f"{self.url}/_stcore/health", self.process, self.log_path)
         return self
 
