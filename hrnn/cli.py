@@ -70,8 +70,7 @@ def _seed(text):
 
 
 def build_parser():
-    from hrnn.config import SCHEDULES, VALIDATIONS, TrainConfig
-    from hrnn.model import OPTIMIZERS
+    from hrnn.config import OPTIMIZERS, SCHEDULES, VALIDATIONS, TrainConfig
 
     d = TrainConfig()
     parser = _Parser(
@@ -145,6 +144,14 @@ def build_parser():
         help="time to accuracy instead: the one-click demo against the original example's settings",
     )
     b.add_argument("--data", default="auto", help="for --demo: as for train (default auto)")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="for --demo: change one setting of the demo preset (repeatable), e.g. --set learning_rate=0.003",
+    )
+    b.add_argument("--no-reference", action="store_true", help="for --demo: skip the original settings' run")
     b.add_argument(
         "--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)"
     )
@@ -328,6 +335,10 @@ def _check_bench_args(args):
     Raises:
         ValueError: one line naming the option.
     """
+    if args.set:
+        from hrnn.config import DEMO, with_overrides
+
+        with_overrides(DEMO, args.set)
     low = BENCH_MIN_STEPS[args.quick]
     if args.steps is not None and not low <= args.steps <= BENCH_MAX_STEPS:
         raise ValueError(
@@ -351,7 +362,13 @@ def _cmd_bench(args):
         from hrnn.data import load_mnist
         from hrnn.time_to_accuracy import run_demo_benchmark
 
-        run_demo_benchmark(load_mnist(args.data), json_out=args.json_out, report=lambda line: print(line, flush=True))
+        run_demo_benchmark(
+            load_mnist(args.data),
+            json_out=args.json_out,
+            report=lambda line: print(line, flush=True),
+            settings=args.set,
+            reference=not args.no_reference,
+        )
         return 0
     from hrnn.bench import run_benchmark
 

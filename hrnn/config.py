@@ -5,11 +5,11 @@ A config is validated once, at the edge (the CLI's arguments, the Train page's S
 """
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from hrnn import limits
-from hrnn.model import OPTIMIZERS
 
+OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
 VALIDATIONS = ("split", "test", "none")
 SCHEDULES = ("constant", "cosine")
 
@@ -121,3 +121,31 @@ def demo_config(n_available):
     train_size = min(DEMO_TRAIN_SIZE, n_available)
     epochs = max(1, round(DEMO_SAMPLES / max(train_size, 1)))
     return replace(DEMO, train_size=train_size, epochs=epochs)
+
+
+def with_overrides(config, settings):
+    """`config` with `settings` ("name=value" strings, as `--set` takes them) applied, checked.
+
+    Raises:
+        ValueError: one line naming an unknown setting or a bad value.
+    """
+    names = {f.name for f in fields(config)}
+    changes = {}
+    for item in settings:
+        name, sep, text = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in names:
+            raise ValueError(f"--set {item!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(names))}")
+        changes[name] = _parse_value(text.strip())
+    return replace(config, **changes).check()
+
+
+def _parse_value(text):
+    if text.lower() == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

@@ -228,10 +228,12 @@ class RowFoldedTimeDistributed(keras.layers.TimeDistributed):
     `lstm_last_state_shared_prefix`, which computes the zero steps that rows share (blank rows, and the blank
     pixels before a row's first ink) once. Otherwise, steps whose input is all zeros (the blank rows above and
     below an MNIST digit: about a third of all rows) all give the same output, so that output is computed once
-    and shared: the wrapped layer runs on the non-blank rows plus one blank row. The gradient of the shared output is the sum over the rows that use
-    it, as it would be for separate copies, so the weights' gradients, and training, are unchanged. One
-    difference remains, by design: the gradient with respect to the *input pixels* of a blank row is returned
-    as zero (the shared computation has no per-row input). Training never asks for it; a saliency map would.
+    and shared: the wrapped layer runs on the non-blank rows plus one blank row.
+
+    Either way, the gradient of a shared output is the sum over the rows that use it, as it would be for separate
+    copies, so the weights' gradients, and training, are unchanged. One difference remains, by design: the
+    gradient with respect to the *input pixels* of shared zero steps is returned as zero (the shared computation
+    has no per-row input). Training never asks for it; a saliency map would.
     """
 
     def call(self, inputs, training=None, mask=None):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import keras
 
+from hrnn.config import OPTIMIZERS
 from hrnn.layers import FusedLSTM, RowFoldedTimeDistributed
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 ROWS, COLS = 28, 28
 INPUT_SHAPE = (ROWS, COLS, 1)
 LAYER_NAMES = ("row_encoder", "column_encoder", "classifier")
-OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
 PRETRAINED_PATH = Path(__file__).parent / "assets" / "hrnn_mnist.keras"
 
 

@@ -5,9 +5,8 @@ import streamlit as st
 
 from hrnn import limits, runs
 from hrnn.charts import training_figure
-from hrnn.config import DEMO, LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, ORIGINAL, SCHEDULES, TrainConfig, demo_config
+from hrnn.config import DEMO, LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, OPTIMIZERS, ORIGINAL, SCHEDULES, TrainConfig, demo_config
 from hrnn.digit_grid import render_grid
-from hrnn.model import OPTIMIZERS
 from hrnn.splits import held_out_count
 from hrnn.training import snapshot_from_record
 from hrnn.ui import draw_page

@@ -118,11 +118,11 @@ BATCH_LOSS_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.js-p
     graph => (graph._fullData || []).filter(trace => trace.name === 'batch loss').map(trace => trace.x.length)))"""
 
 
-def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
+def test_a_tiny_training_run_draws_its_curve_reads_digits_and_opens_on_draw(server, page):
     page.goto(f"{server}/")  # Train is the default page: Streamlit serves it at the root, and /train is "not found"
     expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
     _wait_until_idle(page)
-    tiny = {"Epochs": 1, "Row units": 16, "Column units": 16, re.compile(r"^Training images \(of "): 300}
+    tiny = {"Epochs": 1, "Row reader size": 16, "Image reader size": 16, re.compile(r"^Training images \(of "): 300}
     for label, value in tiny.items():
         _set_number(page, label, value)
     for label, value in tiny.items():  # every value survived the reruns the others started
@@ -141,5 +141,15 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     expect(saved).to_contain_text(run_id)
     expect(saved).to_contain_text("16/16")  # row/column units
     expect(saved).to_contain_text("1/1")  # epochs done / planned
+
+    # The payoff: held-out digits read by the new model, a verdict in words, and the model one click from Draw.
+    expect(page.get_by_text(re.compile(r"It reads \d+ of 20 right after 300 images"))).to_be_visible()
+    expect(page.get_by_test_id("stImage")).to_have_count(1)
+    expect(
+        page.get_by_role("heading", name=re.compile(r"^Your model reads \d+ of 100 held-out digits"))
+    ).to_be_visible()
     _wait_until_idle(page)
     _save_screenshot(page, "train.png")
+    page.get_by_role("button", name="Try it on Draw").click()
+    expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
+    expect(page.get_by_test_id("stSidebar")).to_contain_text(run_id)
