@@ -384,6 +384,29 @@ def _one_line(exc):
     return lines[0] if lines else type(exc).__name__
 
 
+TENSORFLOW_COMMANDS = ("train", "evaluate", "bench")  # the commands that import TensorFlow
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
+
+    Its C++ start-up lines (absl's "All log messages before absl::InitializeLog()..." and oneDNN's notice) are
+    written before TF_CPP_MIN_LOG_LEVEL is read, straight to the process's stderr, so only the descriptor itself
+    can hold them back. A failing import still raises, after stderr is back; `--verbose` imports it plainly.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv=None):
     """Entry point; returns the exit status: 0 done, 2 refused input, 130 interrupted, 1 an unexpected error."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported: hide its C++ banners
@@ -392,6 +415,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.verbose:
         logging.getLogger("hrnn").setLevel(logging.DEBUG)
+    elif args.command in TENSORFLOW_COMMANDS:
+        _import_tensorflow_quietly()
     from hrnn.data import DataError
     from hrnn.model import ModelFileError
 

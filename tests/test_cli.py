@@ -440,3 +440,26 @@ def test_a_refused_out_prints_no_traceback_on_the_terminal(tmp_path):
     ours = [line for line in proc.stderr.splitlines() if not line.startswith(("I0000", "WARNING: All log messages"))]
     assert proc.returncode == 2
     assert ours == [f"hrnn: error: --out {target}: exists and is not a folder"]
+
+
+def _cli_output(args, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hrnn", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    return proc, proc.stdout + proc.stderr
+
+
+def test_help_prints_no_tensorflow_lines(tmp_path):
+    proc, output = _cli_output(["--help"], tmp_path)
+    assert proc.returncode == 0 and "train" in output
+    assert not [line for line in output.splitlines() if "oneDNN" in line or "absl" in line]
+    assert "tensorflow" not in output.lower()
+
+
+def test_commands_print_no_tensorflow_start_up_lines(tmp_path, tiny_data):
+    path = write_npz(tmp_path / "mnist.npz", tiny_data)
+    proc, output = _cli_output(["evaluate", "pretrained", "--data", str(path), "--limit", "10"], tmp_path)
+    assert proc.returncode == 0, output
+    assert not [line for line in output.splitlines() if "oneDNN" in line or "absl" in line or "I0000" in line]
