@@ -101,6 +101,21 @@ def build_parser():
         help="learning-rate schedule (default constant, as the seed)",
     )
     t.add_argument(
+        "--clipnorm", type=_positive_float, default=d.clipnorm, help="clip each weight's gradient norm (default off)"
+    )
+    t.add_argument(
+        "--row-input-scale",
+        type=_positive_float,
+        default=d.row_input_scale,
+        help="multiply the row reader's initial input weights (default 1: Keras's; the app's demo uses 10)",
+    )
+    t.add_argument(
+        "--forget-bias",
+        type=float,
+        default=d.forget_bias,
+        help="initial forget-gate bias of the image reader (default 1: Keras's; the app's demo uses 2)",
+    )
+    t.add_argument(
         "--train-size", type=_positive_int, default=None, help="train on this many images (stratified; default all)"
     )
     t.add_argument(
@@ -227,6 +242,9 @@ def _cmd_train(args):
         optimizer=args.optimizer,
         learning_rate=args.learning_rate,
         schedule=args.schedule,
+        clipnorm=args.clipnorm,
+        row_input_scale=args.row_input_scale,
+        forget_bias=args.forget_bias,
         train_size=args.train_size,
         validation=args.validation,
         val_size=args.val_size,
