@@ -73,10 +73,21 @@ def model_choices():
 
 def load_choice(choice):
     """The model for `choice`; raises ModelFileError with a readable message."""
+    return load_choice_with_key(choice)[0]
+
+
+def load_choice_with_key(choice):
+    """`(model, key)` for `choice`: `key` names the file and its modification time, so results computed from the
+    model can be cached under it and are computed again when the file is rewritten (a run saving a new epoch).
+
+    Raises:
+        ModelFileError: with a readable message.
+    """
     path = choice.path
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
-    return _cached_model(str(path), path.stat().st_mtime)
+    mtime = path.stat().st_mtime
+    return _cached_model(str(path), mtime), f"{path}@{mtime}"
 
 
 @st.cache_resource
