@@ -143,6 +143,7 @@ DIGIT_COLORS = [
     "#AA4499",
     "#555555",
 ]
+LABEL_HALO = "0 0 3px white, 0 0 3px white, 0 0 3px white"  # keeps a label readable over dots of any colour
 UNREAD_FILL = "rgba(255,255,255,0.6)"  # laid over the rows the network has not read yet
 ROWS = np.arange(1, 29)
 ROW_RANGE = [28.5, 0.5]  # rows 1..28, row 1 at the top
@@ -343,25 +344,29 @@ def state_map_figure(points, labels, path, row, explained=None, height=480):
         mine = points[labels == d]
         fig.add_trace(
             go.Scatter(
-                x=mine[:, 0].tolist(),
-                y=mine[:, 1].tolist(),
+                x=mine[:, 0],  # numpy: sent packed (base64), a quarter of the size of a list
+                y=mine[:, 1],
                 mode="markers",
                 name=str(d),
                 marker=dict(size=5, color=DIGIT_COLORS[d], opacity=0.45),
                 hovertemplate=f"a test {d} after all 28 rows<extra></extra>",
             )
         )
-        if len(mine):
-            cx, cy = np.median(mine, axis=0)
-            fig.add_annotation(
-                x=cx,
-                y=cy,
-                text=f"<b>{d}</b>",
-                showarrow=False,
-                font=dict(size=18, color=DIGIT_COLORS[d]),
-                bgcolor="rgba(255,255,255,0.75)",
-                borderpad=1,
-            )
+    # Each digit written at the middle of its cloud: one text trace (cheaper to redraw than ten annotations).
+    present = [d for d in range(10) if (labels == d).any()]
+    centres = np.array([np.median(points[labels == d], axis=0) for d in present]).reshape(-1, 2)
+    fig.add_trace(
+        go.Scatter(
+            x=centres[:, 0].tolist(),
+            y=centres[:, 1].tolist(),
+            mode="text",
+            text=[f"<b>{d}</b>" for d in present],
+            textfont=dict(size=20, color="#222", shadow=LABEL_HALO),  # dark on a halo: legible on any cloud
+            name="digit labels",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
     fig.add_trace(
         go.Scatter(
             x=path[:, 0].tolist(),
@@ -383,6 +388,7 @@ def state_map_figure(points, labels, path, row, explained=None, height=480):
                 mode="markers" if index == row - 1 else "markers+text",  # the cursor's label takes over there
                 text=[text],
                 textposition="top center",
+                textfont=dict(shadow=LABEL_HALO),
                 showlegend=False,
                 name=text,
                 marker=dict(size=14, color="black", symbol=symbol),
@@ -396,7 +402,7 @@ def state_map_figure(points, labels, path, row, explained=None, height=480):
             mode="markers+text",
             text=[f"row {row}"],
             textposition="bottom center",
-            textfont=dict(color=CURSOR_COLOR, size=14),
+            textfont=dict(color=CURSOR_COLOR, size=14, weight="bold", shadow=LABEL_HALO),
             showlegend=False,
             name="cursor",
             marker=dict(size=14, color=CURSOR_COLOR, line=dict(color="black", width=1.5)),

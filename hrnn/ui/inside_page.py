@@ -4,6 +4,7 @@ The full script run computes what the page shows, once per input and model (cach
 that only draws, so moving the cursor or playing it redraws the views and runs no model.
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,10 +19,20 @@ from hrnn.ui.model_picker import pick_model_with_key
 from hrnn.ui.resources import current_input, mnist_or_error
 from hrnn.units import ORDERINGS, order_units
 
+LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
 MAP_DIGITS = 2000  # held-out test digits on the state map
-PLAY_SECONDS_PER_ROW = 0.11  # Play sweeps 28 rows in about 3 s
+PLAY_SECONDS_PER_ROW = 0.11  # Play sweeps 28 rows in about 3 s (frames come this often, or as fast as they can)
 STILL = {"displayModeBar": False}  # small charts: no zoom toolbar (a phone shows it all the time, over the chart)
-ROW_KEY, PLAYING_KEY, FRESH_KEY = "inside_row", "inside_playing", "inside_play_fresh"
+# The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
+# (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
+# runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
+CURSOR_KEY, VERSION_KEY, PLAYING_KEY, PLAY_START_KEY = (
+    "inside_cursor",
+    "inside_cursor_version",
+    "inside_playing",
+    "inside_play_start",
+)
+
 
 INTRO = """The network reads a digit the way you read a page: one line at a time, top to bottom. It has three parts,
 named the same everywhere on this page:
@@ -74,27 +85,46 @@ def _default_input():
     return data.x_test[0].astype(np.float32) / 255.0, f"test image 0 (true label {int(data.y_test[0])})"
 
 
+def slider_key(state):
+    """The key of the row slider now: `inside_row_<n>`, n counting the page's own cursor moves."""
+    return f"inside_row_{state[VERSION_KEY] if VERSION_KEY in state else 0}"
+
+
+def _move_cursor(row):
+    """The page moves the cursor (the user moves it with the slider)."""
+    st.session_state[CURSOR_KEY] = row
+    st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+
+
 def _start_playing():
-    st.session_state[ROW_KEY] = 1
+    _move_cursor(1)
     st.session_state[PLAYING_KEY] = True
-    st.session_state[FRESH_KEY] = True  # the first frame shows row 1; later frames advance
+    st.session_state[PLAY_START_KEY] = None  # the clock starts with the first frame, which shows row 1
 
 
-def _stop_playing():
-    st.session_state[PLAYING_KEY] = False
+def _slider_moved(key):
+    if key != slider_key(st.session_state):
+        return  # a replaced slider: the browser may still send its last value once; it is not a move
+    st.session_state[CURSOR_KEY] = st.session_state[key]
+    st.session_state[PLAYING_KEY] = False  # a hand on the slider stops Play
 
 
 def _advance_cursor(timed):
-    """While playing, move the cursor one row per frame; start or stop the timer with a full run when needed."""
+    """While playing, move the cursor down a row or more per frame, on a clock; start or stop the frame timer (only a
+    full run can) when Play starts or stops."""
     state = st.session_state
     playing = state.get(PLAYING_KEY, False)
-    if playing != timed:  # Play was pressed, or the cursor dragged while playing: only a full run sets the timer
+    if playing != timed:  # Play was pressed, or the slider moved while playing: only a full run sets the timer
         st.rerun(scope="app")
     if not playing:
         return
-    if not state.pop(FRESH_KEY, False):
-        state[ROW_KEY] = min(state[ROW_KEY] + 1, 28)
-    if state[ROW_KEY] >= 28:
+    now = time.monotonic()
+    if state.get(PLAY_START_KEY) is None:
+        state[PLAY_START_KEY] = now
+    else:  # the row the clock has reached, and at least one row per frame: ~3 s however slow the frames
+        due = 1 + int((now - state[PLAY_START_KEY]) / PLAY_SECONDS_PER_ROW)
+        _move_cursor(min(28, max(state[CURSOR_KEY] + 1, due)))
+    if state[CURSOR_KEY] >= 28:
         state[PLAYING_KEY] = False
         st.rerun(scope="app")  # stops the timer; the full run draws row 28
 
@@ -120,7 +150,7 @@ def render():
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
         f"reading: **{reading.rival}**."
     )
-    st.session_state.setdefault(ROW_KEY, 28)
+    st.session_state.setdefault(CURSOR_KEY, 28)
     playing = st.session_state.get(PLAYING_KEY, False)
     views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
     views(image, reading, state_map, timed=playing)
@@ -135,8 +165,17 @@ def _views(image, reading, state_map, timed):
     c1.button(
         "▶ Play", key="inside_play", on_click=_start_playing, width="stretch", help="Sweep the cursor over rows 1..28."
     )
-    row = c2.slider("Row cursor: the network has read rows 1 to", 1, 28, key=ROW_KEY, on_change=_stop_playing)
-    st.markdown(f"**{describe_row(image, result.step_probs, row)}**")
+    key = slider_key(st.session_state)
+    row = c2.slider(
+        "Row cursor: the network has read rows 1 to",
+        1,
+        28,
+        value=st.session_state[CURSOR_KEY],
+        key=key,
+        on_change=_slider_moved,
+        args=(key,),
+    )
+    st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -179,7 +218,7 @@ def _views(image, reading, state_map, timed):
 
 def _importance_note(importance):
     """How to read the row-importance bars, with what they say for this input."""
-    digit, top = importance.digit, float(np.max(importance.drop))
+    digit, top = importance.digit, float(np.abs(importance.drop).max())
     note = (
         f"Rows below the green outline are not read yet (greyed). Each bar shows how much the probability of {digit} "
         f"falls when that one row is blanked and the image is read again: long blue bars are the rows the answer "
@@ -191,8 +230,17 @@ def _importance_note(importance):
 
 
 def _heatmaps(result, row):
-    """The image reader's state and the row reader's summaries, one line per row, in tabs."""
+    """One layer's vectors after each row as a heatmap: the image reader's state or the row reader's summaries."""
     st.subheader("The units, row by row")
+    layer = st.radio(
+        "Layer",
+        list(LAYERS),
+        format_func=LAYERS.get,
+        horizontal=True,
+        key="inside_layer",
+        label_visibility="collapsed",
+    )  # one heatmap at a time: every heatmap on the page is redrawn on every cursor move
+    states = result.column_states if layer == "image_reader" else result.row_encodings  # (28, units)
     c1, c2 = st.columns(2)
     ordering = c1.selectbox(
         "Order units by",
@@ -202,27 +250,25 @@ def _heatmaps(result, row):
         help="Busiest first: the units that change most while reading this image. When it reacts: by the row at "
         "which the unit changes most, top rows first. Unit number: as stored in the model.",
     )
-    n_units = result.column_states.shape[1]
-    shown = n_units
-    if n_units > 8:
-        shown = c2.slider("Units shown", 8, n_units, min(32, n_units), key="units_shown")
-    image_tab, row_tab = st.tabs(["Image reader (its state)", "Row reader (row summaries)"])
-    with image_tab:
-        order = order_units(result.column_states, ordering)[:shown]
+    most = max(result.column_states.shape[1], result.row_encodings.shape[1])  # one slider serves both layers
+    shown = most
+    if most > 8:
+        shown = c2.slider("Units shown", 8, most, min(32, most), key="units_shown")
+    order = order_units(states, ordering)[:shown]
+    if layer == "image_reader":
         meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
-        figure = states_figure(result.column_states[:, order], order, row, meaning)
-        st.plotly_chart(figure, width="stretch", key="inside_image_reader")
+        st.plotly_chart(
+            states_figure(states[:, order], order, row, meaning), width="stretch", key="inside_image_reader"
+        )
         st.caption(
             "Each column is one unit of the image reader, each line its value after that row (blue +, red -). "
             "Ordered by when they react, the picture becomes a staircase: units that respond to the top of the "
             "digit first, the bottom last. Units that stay constant through the blank rows and flip at one row "
             "are reacting to that row."
         )
-    with row_tab:
-        order = order_units(result.row_encodings, ordering)[:shown]
+    else:
         meaning = "the row reader's unit for this pixel row alone (-1 to +1)"
-        figure = states_figure(result.row_encodings[:, order], order, row, meaning)
-        st.plotly_chart(figure, width="stretch", key="inside_row_reader")
+        st.plotly_chart(states_figure(states[:, order], order, row, meaning), width="stretch", key="inside_row_reader")
         st.caption(
             "Each line is the row reader's summary of one pixel row, made without looking at any other row: "
             "identical rows (all the blank ones) get identical lines. These 28 lines are what the image reader "

@@ -184,14 +184,7 @@ def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
     assert at.metric[0].label == "Prediction"
 
 
-INSIDE_CHARTS = {
-    "inside_reading",
-    "inside_belief",
-    "inside_formation",
-    "inside_state_map",
-    "inside_image_reader",
-    "inside_row_reader",
-}
+INSIDE_CHARTS = {"inside_reading", "inside_belief", "inside_formation", "inside_state_map", "inside_image_reader"}
 
 
 def _figure(at, key):
@@ -204,6 +197,10 @@ def _cursor_rows(at, key):
     """The rows outlined in the cursor's colour in the chart with `key`."""
     shapes = _figure(at, key)["layout"].get("shapes", [])
     return {(s["y0"] + s["y1"]) / 2 for s in shapes if s.get("line", {}).get("color") == CURSOR_COLOR}
+
+
+def _row_slider(at):
+    return at.slider(key=inside_page.slider_key(at.session_state))
 
 
 def _story(at):
@@ -227,16 +224,20 @@ def test_inside_page_shows_every_view():
     (path,) = [t for t in state_map if t["name"] == "this input"]
     assert len(path["x"]) == 28
     at.selectbox(key="unit_order").set_value("reaction").run()
+    at.radio(key="inside_layer").set_value("row_reader").run()
     assert not at.exception
+    assert "inside_row_reader" in {chart.proto.id.rsplit("-", 1)[1] for chart in at.get("plotly_chart")}
 
 
 def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
     at = page("inside_page").run()
     assert _cursor_rows(at, "inside_reading") == {28}
-    at.slider(key="inside_row").set_value(5).run()
+    _row_slider(at).set_value(5).run()
     assert not at.exception
-    for key in ("inside_reading", "inside_image_reader", "inside_row_reader"):
+    for key in ("inside_reading", "inside_image_reader"):
         assert _cursor_rows(at, key) == {5}, key
+    at.radio(key="inside_layer").set_value("row_reader").run()
+    assert _cursor_rows(at, "inside_row_reader") == {5}
     bars = {x: y for trace in _figure(at, "inside_belief")["data"] for x, y in zip(trace["x"], trace["y"])}
     expected = _expected_step_probs()[4]  # after row 5
     np.testing.assert_allclose([bars[str(d)] for d in range(10)], expected, atol=1e-6)
@@ -245,19 +246,20 @@ def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
 
 def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
     at = page("inside_page").run()
-    at.slider(key="inside_row").set_value(9).run()
+    _row_slider(at).set_value(9).run()
     at.button(key="inside_play").click().run()
     assert not at.exception
-    rows, stories = [at.session_state["inside_row"]], {_story(at)}
-    for _ in range(40):  # AppTest runs no timer: each run is one frame of Play
+    rows, stories = [at.session_state["inside_cursor"]], {_story(at)}
+    for _ in range(40):  # AppTest runs no timer: each run is one frame of Play, one row or more further down
         if not at.session_state["inside_playing"]:
             break
         at.run()
         assert not at.exception
-        rows.append(at.session_state["inside_row"])
+        rows.append(at.session_state["inside_cursor"])
         stories.add(_story(at))
-    assert rows == list(range(1, 29))
+    assert rows[0] == 1 and rows[-1] == 28 and all(a < b for a, b in zip(rows, rows[1:])), rows
     assert not at.session_state["inside_playing"]
+    assert _row_slider(at).value == 28
     assert _cursor_rows(at, "inside_reading") == {28}
     assert len(stories) > 1
 
@@ -276,8 +278,8 @@ def test_cursor_moves_and_play_run_no_model(monkeypatch):
         counted(name, getattr(inside_page, name))
     at = page("inside_page").run()
     assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
-    at.slider(key="inside_row").set_value(3).run()
-    at.slider(key="inside_row").set_value(17).run()
+    _row_slider(at).set_value(3).run()
+    _row_slider(at).set_value(17).run()
     at.button(key="inside_play").click().run()
     at.run().run()
     assert not at.exception
