@@ -26,6 +26,7 @@ STILL = {"displayModeBar": False}  # small charts: no zoom toolbar (a phone show
 # The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
 # (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
 # runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
+FRAME_KEY = "inside_frame"  # counts the charts drawn (see _chart)
 CURSOR_KEY, VERSION_KEY, PLAYING_KEY, PLAY_START_KEY = (
     "inside_cursor",
     "inside_cursor_version",
@@ -181,14 +182,14 @@ def _views(image, reading, state_map, timed):
     with left:
         st.subheader("Rows read, rows that mattered")
         figure = reading_figure(image, row, reading.importance.drop, prediction)
-        st.plotly_chart(figure, width="stretch", key="inside_reading", config=STILL)
+        _chart(figure, "inside_reading", config=STILL)
         st.caption(_importance_note(reading.importance))
     with right:
         st.subheader(f"What it thinks after row {row}")
         figure = belief_figure(result.step_probs[row - 1], prediction, rival, row)
-        st.plotly_chart(figure, width="stretch", key="inside_belief", config=STILL)
+        _chart(figure, "inside_belief", config=STILL)
         figure = formation_figure(result.step_probs, prediction, rival, row)
-        st.plotly_chart(figure, width="stretch", key="inside_formation", config=STILL)
+        _chart(figure, "inside_formation", config=STILL)
         st.caption(
             f"Blue is the final answer ({prediction}), orange its main rival ({rival}), grey the other digits. "
             "Watch the lead change hands as the cursor moves; the lines show every row at once, the green line is "
@@ -203,7 +204,7 @@ def _views(image, reading, state_map, timed):
         else:
             path = state_map.projection.project(result.column_states)  # (28, 2)
             figure = state_map_figure(state_map.points, state_map.labels, path, row, state_map.projection.explained)
-            st.plotly_chart(figure, width="stretch", key="inside_state_map")
+            _chart(figure, "inside_state_map")
             st.caption(
                 f"Each dot is one of {len(state_map.labels):,} test digits after the image reader has read all 28 "
                 "rows, placed on the two directions in which those states differ most (PCA); the same digits "
@@ -214,6 +215,18 @@ def _views(image, reading, state_map, timed):
             )
     with right:
         _heatmaps(result, row)
+
+
+def _chart(figure, key, config=None):
+    """Draw `figure`, stamped with this run's number.
+
+    Streamlit sends a large element that the browser reported having as a reference to its copy; Play's frames are
+    requested faster than they run, so that report can be stale, the browser has dropped the copy, and the page
+    stops with "Cached ForwardMsg MISS". A figure that differs in every run is never sent as a reference.
+    """
+    st.session_state[FRAME_KEY] = st.session_state.get(FRAME_KEY, 0) + 1
+    figure.update_layout(meta={"frame": st.session_state[FRAME_KEY]})
+    st.plotly_chart(figure, width="stretch", key=key, config=config)
 
 
 def _importance_note(importance):
@@ -257,9 +270,7 @@ def _heatmaps(result, row):
     order = order_units(states, ordering)[:shown]
     if layer == "image_reader":
         meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
-        st.plotly_chart(
-            states_figure(states[:, order], order, row, meaning), width="stretch", key="inside_image_reader"
-        )
+        _chart(states_figure(states[:, order], order, row, meaning), "inside_image_reader")
         st.caption(
             "Each column is one unit of the image reader, each line its value after that row (blue +, red -). "
             "Ordered by when they react, the picture becomes a staircase: units that respond to the top of the "
@@ -268,7 +279,7 @@ def _heatmaps(result, row):
         )
     else:
         meaning = "the row reader's unit for this pixel row alone (-1 to +1)"
-        st.plotly_chart(states_figure(states[:, order], order, row, meaning), width="stretch", key="inside_row_reader")
+        _chart(states_figure(states[:, order], order, row, meaning), "inside_row_reader")
         st.caption(
             "Each line is the row reader's summary of one pixel row, made without looking at any other row: "
             "identical rows (all the blank ones) get identical lines. These 28 lines are what the image reader "
