@@ -7,7 +7,7 @@ a widget's state on a page that does not draw it, so a widget key alone would re
 import streamlit as st
 
 from hrnn.model import ModelFileError
-from hrnn.ui.resources import current_model_key, load_choice, model_choices, set_current_model
+from hrnn.ui.resources import current_model_key, load_choice_with_key, model_choices, set_current_model
 from hrnn.ui.text import as_text
 
 WIDGET_KEY = "model_choice"
@@ -19,6 +19,12 @@ def _remember_choice():
 
 def pick_model():
     """Draw the picker in the sidebar; return `(model, label)`, or `(None, "")` after showing why not."""
+    model, label, _ = pick_model_with_key()
+    return model, label
+
+
+def pick_model_with_key():
+    """As `pick_model`, plus a cache key for the model's file and version: `(model, label, key)` or `(None, "", "")`."""
     choices = model_choices()
     labels = {c.key: c.label for c in choices}
     keys = list(labels)
@@ -37,7 +43,8 @@ def pick_model():
     )
     choice = next(c for c in choices if c.key == key)
     try:
-        return load_choice(choice), choice.label
+        model, cache_key = load_choice_with_key(choice)
     except ModelFileError as exc:
         st.sidebar.error(f"Cannot use this model: {as_text(exc)}")
-        return None, ""
+        return None, "", ""
+    return model, choice.label, cache_key

@@ -74,6 +74,16 @@ def model_choices():
 def load_choice(choice):
     """The model for `choice`, checked by `load_model` to be an HRNN; raises ModelFileError with a one-line
     message naming the file."""
+    return load_choice_with_key(choice)[0]
+
+
+def load_choice_with_key(choice):
+    """`(model, key)` for `choice`: `key` names the file and its modification time, so results computed from the
+    model can be cached under it and are computed again when the file is rewritten (a run saving a new epoch).
+
+    Raises:
+        ModelFileError: a one-line message naming the file.
+    """
     path = choice.path
     try:
         if not path.is_file():
@@ -81,7 +91,7 @@ def load_choice(choice):
         mtime = path.stat().st_mtime
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    return _cached_model(str(path), mtime)
+    return _cached_model(str(path), mtime), f"{path}@{mtime}"
 
 
 @st.cache_resource
