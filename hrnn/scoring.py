@@ -17,7 +17,7 @@ MISTAKES_SHOWN = 24
 
 
 @dataclass(frozen=True)
-class TestScores:
+class Scores:
     """A model's probabilities for every test image, with the scores they give."""
 
     probs: np.ndarray  # (N, classes) the model's output for each image
@@ -73,11 +73,11 @@ def predict_in_chunks(model, images, chunk=CHUNK, on_progress=None):
 
 
 def score_model(model, images, labels, chunk=CHUNK, on_progress=None):
-    """`TestScores` of `model` on uint8 images `(N, 28, 28)` with integer `labels` `(N,)`.
+    """`Scores` of `model` on uint8 images `(N, 28, 28)` with integer `labels` `(N,)`.
 
     Raises:
         ValueError: if there are no images or the labels do not match them (see `hrnn.evaluation.score`).
     """
     labels = np.asarray(labels).astype(np.int64)
     probs = predict_in_chunks(model, images, chunk, on_progress)
-    return TestScores(probs, labels, score(probs, labels))
+    return Scores(probs, labels, score(probs, labels))
