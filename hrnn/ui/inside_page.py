@@ -9,6 +9,7 @@ from hrnn.splits import to_model_input
 from hrnn.ui.model_picker import pick_model
 from hrnn.ui.resources import current_input, mnist_or_error
 from hrnn.ui.text import as_text
+from hrnn.ui.views import inside_applies
 from hrnn.units import ORDERINGS, class_separation, order_units
 
 SEPARATION_IMAGES = 1000
@@ -40,6 +41,8 @@ def render():
         "into digit probabilities, so applying it after every row shows the prediction forming."
     )
     model, label = pick_model()
+    if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
+        return
     image, origin = current_input()
     if image is None:
         image, origin = _default_input()

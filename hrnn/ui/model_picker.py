@@ -1,4 +1,4 @@
-"""The sidebar's model picker, shared by the Draw and Inside pages.
+"""The sidebar's model picker, shared by the Draw, Inside and Evaluate pages.
 
 The session's model lives under its own key (`resources.CURRENT_MODEL`), not under the widget's: Streamlit drops
 a widget's state on a page that does not draw it, so a widget key alone would reset the choice on every page change.
@@ -19,6 +19,13 @@ def _remember_choice():
 
 def pick_model():
     """Draw the picker in the sidebar; return `(model, label)`, or `(None, "")` after showing why not."""
+    model, choice = pick_model_choice()
+    return model, choice.label if model is not None else ""
+
+
+def pick_model_choice():
+    """Draw the picker in the sidebar; return `(model, choice)` (a `resources.ModelChoice`), or `(None, choice)`
+    after showing why the chosen file cannot be used."""
     choices = model_choices()
     labels = {c.key: c.label for c in choices}
     keys = list(labels)
@@ -37,7 +44,7 @@ def pick_model():
     )
     choice = next(c for c in choices if c.key == key)
     try:
-        return load_choice(choice), choice.label
+        return load_choice(choice), choice
     except ModelFileError as exc:
         st.sidebar.error(f"Cannot use this model: {as_text(exc)}")
-        return None, ""
+        return None, choice
