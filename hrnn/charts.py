@@ -222,26 +222,28 @@ def per_class_figure(per_class_accuracy, height=280):
     return fig
 
 
-def confusion_figure(confusion, normalised=False, selected=None, height=520):
+def confusion_figure(confusion, normalised=False, selected=None, height=440):
     """The confusion matrix as a heatmap: rows are true digits (0 at the top), columns predicted digits.
 
     Mistakes are shaded by their size (the colour scale ends at the largest mistake, so the diagonal does not wash
-    them out); the diagonal (read right) is one light green. Every cell shows its count, or its share of the row
-    when `normalised`. An invisible marker sits on every cell so that a click selects it (plotly heatmaps cannot be
-    selected): trace 2's point `10 * true + predicted`, with `x` the predicted and `y` the true digit.
-    `selected` `(true, predicted)` gets a frame.
+    them out); the diagonal (read right) is one light green; empty cells are left blank. Every other cell shows its
+    count, or its share of the row when `normalised`. An invisible marker sits on every cell so that a click selects
+    it (plotly heatmaps cannot be selected): trace 2's point `10 * true + predicted`, with `x` the predicted and `y`
+    the true digit. `selected` `(true, predicted)` gets a frame.
     """
     from hrnn.evaluation import normalise_rows
 
     counts = np.asarray(confusion, dtype=np.int64)
     n = len(counts)
     values = normalise_rows(counts) if normalised else counts.astype(np.float64)
-    text = [[f"{v:.1%}" if normalised else f"{int(v)}" for v in row] for row in values]
+    text = [
+        [("" if c == 0 else f"{v:.1%}" if normalised else f"{int(v)}") for c, v in zip(count_row, row)]
+        for count_row, row in zip(counts, values)
+    ]
     diagonal = np.eye(n, dtype=bool)
-    mistakes = np.where(diagonal, np.nan, values)
+    mistakes = np.where(diagonal | (counts == 0), np.nan, values)
     right = np.where(diagonal, values, np.nan)
-    top = float(np.nanmax(mistakes)) if np.isfinite(mistakes).any() and np.nanmax(mistakes) > 0 else 1.0
-    what = "share of the row" if normalised else "images"
+    top = float(np.nanmax(mistakes)) if np.isfinite(mistakes).any() else 1.0
     common = dict(x=list(range(n)), y=list(range(n)), text=text, texttemplate="%{text}", xgap=1, ygap=1)
     fig = go.Figure()
     fig.add_trace(
@@ -251,7 +253,7 @@ def confusion_figure(confusion, normalised=False, selected=None, height=520):
             zmin=0,
             zmax=top,
             showscale=False,
-            hovertemplate=f"true %{{y}}, read as %{{x}}: %{{text}} {what}<extra></extra>",
+            hoverinfo="skip",  # hover and clicks go to the cell markers
             **common,
         )
     )
@@ -260,20 +262,25 @@ def confusion_figure(confusion, normalised=False, selected=None, height=520):
             z=right,
             colorscale=[[0, RIGHT_COLOR], [1, RIGHT_COLOR]],
             showscale=False,
-            hovertemplate=f"true %{{y}}, read right: %{{text}} {what}<extra></extra>",
+            hoverinfo="skip",
             **common,
         )
     )
     true, predicted = np.divmod(np.arange(n * n), n)
+    shown = [
+        f"{values[t, p]:.1%} of the {t}s" if normalised else f"{counts[t, p]:,} image{'s' if counts[t, p] != 1 else ''}"
+        for t, p in zip(true, predicted)
+    ]
     fig.add_trace(
         go.Scatter(
             x=predicted,
             y=true,
             mode="markers",
-            marker=dict(symbol="square", size=36, opacity=0, color="#000000"),
+            marker=dict(symbol="square", size=30, opacity=0, color="#000000"),
             selected=dict(marker=dict(opacity=0)),
             unselected=dict(marker=dict(opacity=0)),
-            hoverinfo="skip",
+            customdata=shown,
+            hovertemplate="true %{y}, read as %{x}: %{customdata}<extra>click for the images</extra>",
             showlegend=False,
             name="cells",
         )
@@ -281,15 +288,13 @@ def confusion_figure(confusion, normalised=False, selected=None, height=520):
     if selected is not None:
         t, p = selected
         fig.add_shape(type="rect", x0=p - 0.5, x1=p + 0.5, y0=t - 0.5, y1=t + 0.5, line=dict(color="#1f2937", width=3))
-    fig.update_xaxes(
-        title="predicted digit", tickvals=list(range(n)), range=[-0.5, n - 0.5], side="top", fixedrange=True
-    )
-    fig.update_yaxes(
-        title="true digit", tickvals=list(range(n)), range=[n - 0.5, -0.5], fixedrange=True, scaleanchor="x"
-    )
+    axes = dict(tickvals=list(range(n)), fixedrange=True, showgrid=False, zeroline=False, ticks="")
+    fig.update_xaxes(title="predicted digit", range=[-0.5, n - 0.5], side="top", **axes)
+    fig.update_yaxes(title="true digit", range=[n - 0.5, -0.5], **axes)
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
+        plot_bgcolor="#ffffff",
         hovermode="closest",
         hoverdistance=-1,  # a click anywhere in a cell selects that cell's marker
         clickmode="event+select",
@@ -306,7 +311,7 @@ def compare_figure(runs, x="epoch", height=520):
         runs: `[(label, hrnn.compare.Curves), ...]`.
         x: "epoch", or "samples" for images seen (a run whose record does not say is drawn against epochs).
     """
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=("loss", "accuracy"))
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1)
     for k, (label, c) in enumerate(runs):
         color = RUN_COLORS[k % len(RUN_COLORS)]
         xs = c.samples if x == "samples" and c.samples is not None else c.epoch

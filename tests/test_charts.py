@@ -45,6 +45,7 @@ def test_confusion_figure_puts_true_digits_on_rows_and_a_clickable_marker_on_eve
     mistakes, right, cells = fig.data
     assert mistakes.z[4][9] == 3 and np.isnan(mistakes.z[4][4]) and right.z[4][4] == 5
     assert mistakes.text[4][9] == "3" and fig.layout.yaxis.range == (9.5, -0.5)  # true 0 at the top
+    assert mistakes.text[4][8] == "" and np.isnan(mistakes.z[4][8])  # an empty cell is blank
     point = 10 * 4 + 9
     assert (cells.x[point], cells.y[point]) == (9, 4)  # a click on it reads as (true 4, predicted 9)
     frame = fig.layout.shapes[0]
