@@ -26,7 +26,7 @@ VIEWS = ("This model on the test set", "Compare runs")
 COUNTS, SHARES = "counts", "share of each row"
 CELL_SHOWN = 48  # images shown for one confusion-matrix cell (the diagonal's cells hold about a thousand)
 THUMB_SCALE = 3  # gallery digits are drawn 84 x 84
-THUMB_WIDTH = 118  # one gallery card, pixels: the digit, its caption and its buttons
+CARD_WIDTH = 170  # one gallery card, pixels: the digit, its caption and its buttons (two cards across a phone)
 X_AXES = {"epoch": "epoch", "samples": "images seen"}
 
 
@@ -78,21 +78,32 @@ def _open(index, data, choice, target):
 
 
 def _gallery(name, indices, scores, data, choice, inside):
-    """Cards of test images, each with its true digit, its top-3 probabilities and one-click buttons that open it
-    on Draw (and Inside, for a model that has its views). Button keys: `open_draw_<name>_<index>`."""
+    """Cards of test images, each with its true digit, the model's three most probable digits and one-click buttons
+    that open it on Draw (and Inside, for a model that has its views). Button keys: `open_draw_<name>_<index>`."""
     with st.container(horizontal=True, gap="small", key=f"gallery_{name}"):
         for index in indices:
             index = int(index)
-            with st.container(width=THUMB_WIDTH, border=True, gap="small"):
+            with st.container(width=CARD_WIDTH, border=True, gap="small"):
                 st.image(_thumbnail(data.x_test[index]), width="stretch")
-                top = " · ".join(f"{d}: {_percent(p)}" for d, p in scores.top(index))
-                st.caption(f"**#{index}** true {int(data.y_test[index])}  \n{top}")
-                if st.button("Draw", key=f"open_draw_{name}_{index}", icon=":material/draw:", type="tertiary"):
-                    _open(index, data, choice, "draw")
-                if inside and st.button(
-                    "Inside", key=f"open_inside_{name}_{index}", icon=":material/visibility:", type="tertiary"
-                ):
-                    _open(index, data, choice, "inside")
+                top = "  \n".join(f"{d}: {_percent(p)}" for d, p in scores.top(index))
+                st.caption(f"**#{index}**, a {int(data.y_test[index])}, read as  \n{top}")
+                with st.container(horizontal=True, gap="small"):
+                    if st.button(
+                        "Draw",
+                        key=f"open_draw_{name}_{index}",
+                        icon=":material/draw:",
+                        help="Open it on Draw",
+                        type="tertiary",
+                    ):
+                        _open(index, data, choice, "draw")
+                    if inside and st.button(
+                        "Inside",
+                        key=f"open_inside_{name}_{index}",
+                        icon=":material/visibility:",
+                        help="Open it on Inside the network",
+                        type="tertiary",
+                    ):
+                        _open(index, data, choice, "inside")
 
 
 def _scores(choice, model, data):
@@ -112,35 +123,38 @@ def _confusion(scores, data, choice, inside):
     st.subheader("Confusion matrix")
     st.caption(
         "Rows: the true digit; columns: the digit the model read. Mistakes are shaded by their size; the diagonal "
-        "(read right) is green. **Click a cell** (or pick it below) to see its images."
+        "(read right) is green. **Click a cell** (or pick its two digits) to see its images."
     )
     if "eval_true" not in st.session_state:  # start on the largest mistake
         off = np.where(np.eye(len(confusion), dtype=bool), -1, confusion)
         true, predicted = np.unravel_index(off.argmax(), off.shape)
         st.session_state["eval_true"], st.session_state["eval_pred"] = int(true), int(predicted)
-    shown = st.radio("Cells show", (COUNTS, SHARES), horizontal=True, key="confusion_norm")
-    true, predicted = st.session_state["eval_true"], st.session_state["eval_pred"]
-    st.plotly_chart(
-        confusion_figure(confusion, normalised=shown == SHARES, selected=(true, predicted)),
-        width="stretch",
-        key="confusion",
-        on_select=_on_cell_click,
-        selection_mode="points",
-        config={"displayModeBar": False},
-    )
-    c1, c2 = st.columns(2)
-    digits = list(range(len(confusion)))
-    true = c1.selectbox("True digit", digits, key="eval_true")
-    predicted = c2.selectbox("Predicted digit", digits, key="eval_pred")
-    indices = scores.cell(true, predicted)
-    what = "read right" if true == predicted else f"read as {predicted}"
-    st.markdown(f"**{len(indices):,} test image{'s' if len(indices) != 1 else ''} of a {true} {what}**")
-    if len(indices) > CELL_SHOWN:
-        st.caption(f"The {CELL_SHOWN} the model is surest of are shown.")
-    if len(indices) == 0:
-        st.info("No test image falls in this cell.")
-        return
-    _gallery("cell", indices[:CELL_SHOWN], scores, data, choice, inside)
+    matrix, cell = st.columns([5, 6], gap="medium")
+    with matrix:
+        shown = st.radio("Cells show", (COUNTS, SHARES), horizontal=True, key="confusion_norm")
+        true, predicted = st.session_state["eval_true"], st.session_state["eval_pred"]
+        st.plotly_chart(
+            confusion_figure(confusion, normalised=shown == SHARES, selected=(true, predicted)),
+            width="stretch",
+            key="confusion",
+            on_select=_on_cell_click,
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+    with cell:
+        c1, c2 = st.columns(2)
+        digits = list(range(len(confusion)))
+        true = c1.selectbox("True digit", digits, key="eval_true")
+        predicted = c2.selectbox("Predicted digit", digits, key="eval_pred")
+        indices = scores.cell(true, predicted)
+        what = "read right" if true == predicted else f"read as {predicted}"
+        count = f"{len(indices):,} test image{'s' if len(indices) != 1 else ''} of a {true} {what}"
+        surest = f" (the {CELL_SHOWN} the model is surest of)" if len(indices) > CELL_SHOWN else ""
+        st.markdown(f"**{count}**{surest}")
+        if len(indices) == 0:
+            st.info("No test image falls in this cell.")
+            return
+        _gallery("cell", indices[:CELL_SHOWN], scores, data, choice, inside)
 
 
 def _evaluate_view():
@@ -154,16 +168,16 @@ def _evaluate_view():
         return
     arch = model_architecture(model)
     st.caption(
-        f"Model: {as_text(choice.label)} - {as_text(arch.label)}, {model.count_params():,} parameters. "
-        f"Test set: all {len(data.y_test):,} test images of {as_text(data.source)}"
+        f"Model: {as_text(choice.label)}, a {as_text(arch.label)} of {model.count_params():,} parameters, "
+        f"on all {len(data.y_test):,} test images."
     )
     scores = _scores(choice, model, data)
     evaluation = scores.evaluation
     mistakes = int(np.sum(scores.predicted != scores.labels))
-    cols = st.columns(3)
-    cols[0].metric("Test accuracy", f"{evaluation.accuracy:.2%}")
-    cols[1].metric("Test loss", f"{evaluation.loss:.4f}", help="Mean cross-entropy, nats.")
-    cols[2].metric("Mistakes", f"{mistakes:,} of {evaluation.count:,}")
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Test accuracy", f"{evaluation.accuracy:.2%}", help=f"Data: {as_text(data.source)}", width=150)
+        st.metric("Test loss", f"{evaluation.loss:.4f}", help="Mean cross-entropy, nats.", width=150)
+        st.metric(f"Mistakes, of {evaluation.count:,}", f"{mistakes:,}", width=150)
     st.subheader("Accuracy per digit")
     st.plotly_chart(
         per_class_figure(evaluation.per_class_accuracy),
@@ -188,8 +202,12 @@ def _evaluate_view():
 def _format(value):
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:,.1f}" if value >= 100 else f"{value:.4g}"
     return str(value)
 
 
@@ -232,8 +250,9 @@ def _compare_view():
         rows = [{"setting": n, **{c.label: _format(v) for c, v in zip(chosen, values)}} for n, values in differing]
         st.dataframe(rows, width="stretch", hide_index=True, key="compare_settings")
     st.subheader("Results")
-    results = [{"run": c.label, **{k: _format(v) for k, v in compare.results(c.record).items()}} for c in chosen]
-    st.dataframe(results, width="stretch", hide_index=True, key="compare_results")
+    outcomes = [compare.results(c.record) for c in chosen]
+    rows = [{"result": name, **{c.label: _format(o[name]) for c, o in zip(chosen, outcomes)}} for name in outcomes[0]]
+    st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
     st.caption(
         "Test accuracy as the run measured it, on the test images it names (runs started in the app test on a "
         "2,000-image sample). Wall time and samples/s depend on what else the machine was doing."
