@@ -112,7 +112,12 @@ def _scores(choice, model, data):
     def on_progress(done, total):
         bar.progress(done / max(total, 1), text=f"Scoring the model on the {total:,} test images: {done:,} done...")
 
-    scores = test_scores(choice, model, data, on_progress)
+    try:
+        scores = test_scores(choice, model, data, on_progress)
+    except OSError as exc:  # the model file went away (a run folder deleted) after it was loaded
+        bar.empty()
+        st.error(f"Cannot score this model: {as_text(choice.path)}: {as_text(exc.strerror or exc)}")
+        return None
     bar.empty()
     return scores
 
@@ -172,6 +177,8 @@ def _evaluate_view():
         f"on all {len(data.y_test):,} test images."
     )
     scores = _scores(choice, model, data)
+    if scores is None:
+        return
     evaluation = scores.evaluation
     mistakes = int(np.sum(scores.predicted != scores.labels))
     with st.container(horizontal=True, gap="medium"):
