@@ -38,7 +38,7 @@ PRETRAINED_PATH = Path(__file__).parent / "assets" / "hrnn_mnist.keras"
 
 
 class ModelFileError(Exception):
-    """A model file is missing, is not a Keras model, or is not an HRNN for 28 x 28 images."""
+    """A model file is missing, is not a Keras model, or is not a model of a known architecture for 28 x 28 images."""
 
 
 def build_hrnn(row_units=128, col_units=128, num_classes=10, fused=True):
