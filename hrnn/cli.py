@@ -70,7 +70,7 @@ def _seed(text):
 
 
 def build_parser():
-    from hrnn.config import OPTIMIZERS, SCHEDULES, VALIDATIONS, TrainConfig
+    from hrnn.config import ARCH_NAMES, OPTIMIZERS, SCHEDULES, VALIDATIONS, TrainConfig
 
     d = TrainConfig()
     parser = _Parser(
@@ -83,7 +83,14 @@ def build_parser():
     common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    t = sub.add_parser("train", parents=[common], help="train an HRNN; writes model.keras and record.json")
+    t = sub.add_parser("train", parents=[common], help="train a model; writes model.keras and record.json")
+    t.add_argument(
+        "--arch",
+        choices=ARCH_NAMES,
+        default=d.arch,
+        help="hrnn (default): the hierarchical RNN; flat-lstm: one LSTM reading the 28 rows as 28 steps "
+        "(uses --col-units); cnn: a small convolutional net (keras-io mnist_convnet shape, no unit sizes)",
+    )
     t.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
     t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"default {d.batch_size}")
     t.add_argument(
@@ -143,6 +150,11 @@ def build_parser():
     e.add_argument("model", help="a .keras file, or 'pretrained' for the shipped model")
     e.add_argument("--data", default="auto", help="as for train")
     e.add_argument("--limit", type=_positive_int, default=None, help="score only the first N test images")
+    e.add_argument(
+        "--shifted",
+        action="store_true",
+        help="also score the test set moved 2 to 4 pixels left, right, up or down (one shift per image)",
+    )
     e.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     b = sub.add_parser("bench", parents=[common], help="benchmark training and probing against plain Keras")
@@ -235,6 +247,7 @@ def _cmd_train(args):
     from hrnn.training import train
 
     config = TrainConfig(
+        arch=args.arch,
         epochs=args.epochs,
         batch_size=args.batch_size,
         row_units=args.row_units,
@@ -264,6 +277,7 @@ def _cmd_train(args):
             f"with --validation {config.validation}"
         )
     print(f"data: {data.source}", flush=True)
+    print(f"architecture: {config.arch}", flush=True)
     print(f"run folder: {run_dir}", flush=True)
     progress, stop = Progress(), threading.Event()
 
@@ -319,24 +333,56 @@ def _epoch_line(entry):
     return text + f" ({entry['seconds']:.0f} s)"
 
 
+def _record_arch(model_path):
+    """The architecture the run record beside `model_path` names (`record.json`'s config), or None if there is no
+    readable record; a record from before architectures were recorded means an HRNN."""
+    from hrnn import runs
+
+    record_path = Path(model_path).parent / runs.RECORD_NAME
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        return None
+    config = record.get("config") if isinstance(record, dict) else None
+    return config.get("arch", "hrnn") if isinstance(config, dict) else None
+
+
 def _cmd_evaluate(args):
     from hrnn.data import load_mnist
     from hrnn.evaluation import score
-    from hrnn.model import load_model, load_pretrained
+    from hrnn.model import load_model, load_pretrained, model_architecture
     from hrnn.probe import predict_batch
+    from hrnn.shift import shifted_test_set
     from hrnn.splits import to_model_input
 
-    model = load_pretrained() if args.model == "pretrained" else load_model(args.model)
+    if args.model == "pretrained":
+        model = load_pretrained()
+    else:
+        model = load_model(args.model, arch=_record_arch(args.model))
+    arch = model_architecture(model).name
     data = load_mnist(args.data)
     x, y = data.x_test, data.y_test
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
     result = score(predict_batch(model, to_model_input(x)), y)
+    shifted = None
+    if args.shifted:
+        moved, _ = shifted_test_set(x)
+        shifted = score(predict_batch(model, to_model_input(moved)), y)
     if args.json:
-        print(json.dumps({"model": args.model, "data": data.source, **result.to_dict()}, indent=2))
+        report = {"model": args.model, "arch": arch, "parameters": model.count_params(), "data": data.source}
+        report.update(result.to_dict())
+        if shifted is not None:
+            report["shifted"] = {"loss": shifted.loss, "accuracy": shifted.accuracy}
+        print(json.dumps(report, indent=2))
     else:
-        print(f"model: {args.model}\ndata: {data.source}")
+        print(f"model: {args.model}\narchitecture: {arch}, {model.count_params():,} parameters\ndata: {data.source}")
         print(result.format_text())
+        if shifted is not None:
+            print(
+                f"\nshifted test images (2 to 4 pixels left, right, up or down): loss {shifted.loss:.4f}, "
+                f"accuracy {shifted.accuracy:.4f}"
+            )
     return 0
 
 

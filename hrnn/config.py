@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields, replace
 from hrnn import limits
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
+ARCH_NAMES = ("hrnn", "flat-lstm", "cnn")  # hrnn.model.ARCHITECTURES builds each
 VALIDATIONS = ("split", "test", "none")
 SCHEDULES = ("constant", "cosine")
 
@@ -19,6 +20,7 @@ class TrainConfig:
     """Hyperparameters of one run. The defaults reproduce the original Keras example (except where it used the test
     set as validation: the default keeps a validation split apart; `validation="test"` is its protocol)."""
 
+    arch: str = "hrnn"  # the model: "hrnn", or a baseline, "flat-lstm" or "cnn" (hrnn.model.ARCHITECTURES)
     epochs: int = 5  # passes over the training images
     batch_size: int = 32  # images per gradient step
     row_units: int = 128  # hidden size of the row reader (the first LSTM)
@@ -64,6 +66,8 @@ class TrainConfig:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
         if self.test_limit is not None and (not isinstance(self.test_limit, int) or self.test_limit < 0):
             raise ValueError(f"test-limit must be 0 or a positive integer, got {self.test_limit!r}")
+        if self.arch not in ARCH_NAMES:
+            raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCH_NAMES)}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         lr = self.learning_rate

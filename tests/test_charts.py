@@ -84,3 +84,42 @@ def test_states_figure_shows_all_rows_and_explains_every_cell():
     assert np.asarray(heatmap.z).shape == (28, 5) and list(heatmap.x) == ["4", "0", "3", "1", "2"]
     assert "row %{y}, unit %{x}" in heatmap.hovertemplate and "what a value means" in heatmap.hovertemplate
     assert (heatmap.zmin, heatmap.zmax) == (-1, 1)  # one scale for every input and row
+
+
+def test_confusion_figure_puts_true_digits_on_rows_and_a_clickable_marker_on_every_cell():
+    from hrnn.charts import confusion_figure
+
+    confusion = np.diag([5] * 10)
+    confusion[4, 9] = 3
+    fig = confusion_figure(confusion, selected=(4, 9))
+    mistakes, right, cells = fig.data
+    assert mistakes.z[4][9] == 3 and np.isnan(mistakes.z[4][4]) and right.z[4][4] == 5
+    assert mistakes.text[4][9] == "3" and fig.layout.yaxis.range == (9.5, -0.5)  # true 0 at the top
+    assert mistakes.text[4][8] == "" and np.isnan(mistakes.z[4][8])  # an empty cell is blank
+    point = 10 * 4 + 9
+    assert (cells.x[point], cells.y[point]) == (9, 4)  # a click on it reads as (true 4, predicted 9)
+    frame = fig.layout.shapes[0]
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (8.5, 9.5, 3.5, 4.5)
+    shares = confusion_figure(confusion, normalised=True)
+    assert shares.data[0].text[4][9] == "37.5%" and shares.data[1].text[0][0] == "100.0%"
+
+
+def test_per_class_figure_starts_its_axis_below_the_lowest_bar():
+    from hrnn.charts import per_class_figure
+
+    fig = per_class_figure([0.99, 0.97, 0.93] + [1.0] * 7)
+    assert fig.layout.yaxis.range == (0.85, 1.0) and "axis from 85%" in fig.layout.yaxis.title.text
+    assert per_class_figure([0.1] * 10).layout.yaxis.range == (0.0, 1.0)
+
+
+def test_compare_figure_overlays_runs_against_epochs_or_images():
+    from hrnn.charts import compare_figure
+    from hrnn.compare import Curves
+
+    nan = float("nan")
+    a = Curves([1, 2], [100, 200], [1.0, 0.5], [0.6, 0.8], [1.1, 0.6], [0.55, 0.75])
+    b = Curves([1], None, [0.9], [0.7], [nan], [nan])  # no held-out curve, images per epoch unknown
+    fig = compare_figure([("a", a), ("b", b)], x="samples")
+    names = [t.name for t in fig.data]
+    assert names == ["a: training", "a: held-out", "a: training", "a: held-out", "b: training", "b: training"]
+    assert list(fig.data[0].x) == [100, 200] and list(fig.data[4].x) == [1]

@@ -17,6 +17,7 @@ from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe
 from hrnn.projection import build_state_map
 from hrnn.ui.model_picker import pick_model_with_key
 from hrnn.ui.resources import current_input, mnist_or_error
+from hrnn.ui.views import inside_applies
 from hrnn.units import ORDERINGS, order_units
 
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
@@ -133,6 +134,8 @@ def _advance_cursor(timed):
 def render():
     st.title("Inside the network")
     model, label, model_key = pick_model_with_key()
+    if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
+        return
     image, origin = current_input()
     if image is None:
         image, origin = _default_input()

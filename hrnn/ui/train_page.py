@@ -7,6 +7,7 @@ from hrnn import limits, runs
 from hrnn.charts import training_figure
 from hrnn.config import DEMO, LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, OPTIMIZERS, ORIGINAL, SCHEDULES, TrainConfig, demo_config
 from hrnn.digit_grid import render_grid
+from hrnn.model import ARCHITECTURES
 from hrnn.splits import held_out_count
 from hrnn.training import snapshot_from_record
 from hrnn.ui import draw_page
@@ -23,6 +24,7 @@ from hrnn.verdict import verdict
 
 REFRESH_SECONDS = 1.0
 FIELDS = (
+    "arch",
     "epochs",
     "batch_size",
     "row_units",
@@ -81,6 +83,17 @@ def _controls(n_train, max_epochs, max_units):
         ("cfg_col_units", max_units),
     ):
         st.session_state[key] = min(st.session_state[key], high)
+    arch = st.selectbox(
+        "Model",
+        list(ARCHITECTURES),
+        format_func=lambda name: f"{name}: {ARCHITECTURES[name].label}",
+        key="cfg_arch",
+        help="hrnn: the hierarchical RNN, a row reader then an image reader. The baselines, to see whether the "
+        "hierarchy earns its keep: flat-lstm, one LSTM reading the 28 pixel rows as 28 steps (its size is the "
+        "image reader size); cnn, a small convolutional net of about the HRNN's parameter count (no reader sizes). "
+        "All three train on the same data with the same loss and optimizer settings.",
+    )
+    sizes = ARCHITECTURES[arch].sizes
     c1, c2, c3, c4 = st.columns(4)
     epochs = c1.number_input("Epochs", 1, max_epochs, key="cfg_epochs", help="Passes over the training images.")
     batch_size = c2.number_input(
@@ -92,6 +105,7 @@ def _controls(n_train, max_epochs, max_units):
         max_units,
         key="cfg_row_units",
         help="Hidden units of the first LSTM, which reads each pixel row left to right into a vector.",
+        disabled="row_units" not in sizes,
     )
     col_units = c4.number_input(
         "Image reader size",
@@ -99,6 +113,7 @@ def _controls(n_train, max_epochs, max_units):
         max_units,
         key="cfg_col_units",
         help="Hidden units of the second LSTM, which reads the 28 row vectors top to bottom into one image vector.",
+        disabled="col_units" not in sizes,
     )
     c1, c2, c3, c4 = st.columns(4)
     optimizer = c1.selectbox(
@@ -144,6 +159,7 @@ def _controls(n_train, max_epochs, max_units):
         step=1.0,
         help="Multiplies the row reader's starting input weights. Keras's default (1) starts them so small that a "
         "pixel barely registers and the loss sits at 2.3 for the first few thousand images; 10 learns at once.",
+        disabled=arch != "hrnn",
     )
     forget_bias = c3.number_input(
         "Image reader forget bias",
@@ -153,8 +169,10 @@ def _controls(n_train, max_epochs, max_units):
         step=0.5,
         help="The image reader's starting forget-gate bias (Keras: 1). Higher keeps what the upper rows said "
         "longer, through the blank rows at the bottom of a digit.",
+        disabled=arch != "hrnn",
     )
     return TrainConfig(
+        arch=arch,
         epochs=int(epochs),
         batch_size=int(batch_size),
         row_units=int(row_units),
@@ -290,6 +308,7 @@ def _saved_runs():
         rows.append(
             {
                 "run": r.run_id,
+                "arch": cfg.get("arch", "hrnn"),
                 "status": r.status,
                 "epochs": f"{len(hist)}/{cfg.get('epochs', '?')}",
                 "units": f"{cfg.get('row_units')}/{cfg.get('col_units')}",

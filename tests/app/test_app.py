@@ -494,9 +494,9 @@ def non_hrnn(classes):
     )
 
 
-@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "its layers are flatten")])
+@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "it is named 'sequential")])
 @pytest.mark.parametrize("name", ["draw_page", "inside_page"])
-def test_a_run_whose_model_is_not_an_hrnn_gives_one_line_and_the_page_stays_usable(classes, problem, name):
+def test_a_run_whose_model_is_of_no_known_architecture_gives_one_line_and_the_page_stays_usable(classes, problem, name):
     run_id = f"20250101-000000-d{classes}"
     save_run(run_id, {"status": "finished", "config": {}, "history": {}}, non_hrnn(classes))
     at = page(name).run()
@@ -506,7 +506,8 @@ def test_a_run_whose_model_is_not_an_hrnn_gives_one_line_and_the_page_stays_usab
     assert not at.exception
     (error,) = at.sidebar.error
     path = runs_dir_path() / run_id / "model.keras"
-    assert shown(error.value).startswith(f"Cannot use this model: {path}: not an hrnn model: {problem}")
+    known = "not a known architecture (hrnn, flat-lstm, cnn)"
+    assert shown(error.value).startswith(f"Cannot use this model: {path}: {known}: {problem}")
     assert not at.get("plotly_chart") and any("Pick a model" in w.value for w in at.warning)
     at.selectbox(key="model_choice").set_value("pretrained").run()  # the page still works with a good model
     assert not at.exception and not at.sidebar.error and at.get("plotly_chart")
