@@ -270,4 +270,8 @@ def test_a_tiny_training_run_draws_its_curve_reads_digits_and_opens_on_draw(serv
     _save_screenshot(page, "train.png")
     page.get_by_role("button", name="Try it on Draw").click()
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
-    expect(page.get_by_test_id("stSidebar")).to_contain_text(run_id)
+    model = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model")
+    expect(model).to_have_accessible_name("Model")
+    assert run_id in model.evaluate(
+        "el => el.value || el.getAttribute('aria-label') || el.closest('[data-baseweb=select]').innerText"
+    )
