@@ -356,7 +356,7 @@ def render():
     run = _own_run()
     running = run is not None and run.alive
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
-    with st.expander("Settings", expanded=not running):
+    with st.expander("Settings", expanded=run is None):  # after a run, its results stay in view
         config = _controls(n_train, max_epochs, max_units)
     c1, c2 = st.columns(2)
     if c1.button("Start training", key="start", type="primary", disabled=running, width="stretch"):
