@@ -259,12 +259,9 @@ def hrnn_problem(model, num_classes=10):
     `num_classes` softmax outputs), each reading the previous one's output. `hrnn.probe` recomputes these layers
     from their weights, so anything else would make the heatmaps disagree with the prediction.
     """
-    if len(model.inputs) != 1 or len(model.outputs) != 1:
-        return f"it has {len(model.inputs)} inputs and {len(model.outputs)} outputs, expected 1 and 1"
-    output_shape = tuple(model.outputs[0].shape)
-    if len(output_shape) != 2 or output_shape[1] != num_classes:
-        classes = f"{output_shape[1]} classes" if len(output_shape) == 2 else f"outputs of shape {output_shape}"
-        return f"it gives {classes}, expected {num_classes} (one probability per digit)"
+    problem = _classes_problem(model, num_classes)
+    if problem:
+        return problem
     names = [layer.name for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     if names != list(LAYER_NAMES):
         return f"its layers are {', '.join(names)}; expected {', '.join(LAYER_NAMES)}, in that order"
