@@ -259,7 +259,8 @@ def _live_panel(run):
 
 
 def _run_accuracy(run, snap):
-    """`(accuracy, images)` of the run's model on held-out digits: the test, else the last validation."""
+    """`(accuracy, images, on_test)` for the run's model on held-out digits: the test, else the last validation, else
+    the grid; `on_test` says whether it was the test (then the shipped model can be scored on the same digits)."""
     record = run.result.record if run.result is not None else {}
     if "test_accuracy" in record:
         return record["test_accuracy"], record["test_images"], True
