@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hrnn.ui import draw_page, inside_page, train_page
+from hrnn.ui import draw_page, evaluate_page, inside_page, train_page
 from hrnn.ui.resources import keep_keras_state_across_reruns, start_launcher
 
 st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
@@ -13,6 +13,7 @@ page = st.navigation(
         st.Page(train_page.render, title="Train", icon=":material/model_training:", default=True),
         draw_page.page(),
         st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside"),
+        evaluate_page.page(),
     ]
 )
 page.run()

@@ -70,7 +70,7 @@ def _seed(text):
 
 
 def build_parser():
-    from hrnn.config import OPTIMIZERS, SCHEDULES, VALIDATIONS, TrainConfig
+    from hrnn.config import ARCH_NAMES, OPTIMIZERS, SCHEDULES, VALIDATIONS, TrainConfig
 
     d = TrainConfig()
     parser = _Parser(
@@ -85,7 +85,14 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     t = sub.add_parser(
-        "train", parents=[common], help="train an HRNN in this process; writes a run folder the app can watch"
+        "train", parents=[common], help="train a model in this process; writes a run folder the app can watch"
+    )
+    t.add_argument(
+        "--arch",
+        choices=ARCH_NAMES,
+        default=d.arch,
+        help="hrnn (default): the hierarchical RNN; flat-lstm: one LSTM reading the 28 rows as 28 steps "
+        "(uses --col-units); cnn: a small convolutional net (keras-io mnist_convnet shape, no unit sizes)",
     )
     t.add_argument("--epochs", type=_positive_int, default=d.epochs, help=f"passes over the data (default {d.epochs})")
     t.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"default {d.batch_size}")
@@ -102,6 +109,21 @@ def build_parser():
         choices=SCHEDULES,
         default=d.schedule,
         help="learning-rate schedule (default constant, as the seed)",
+    )
+    t.add_argument(
+        "--clipnorm", type=_positive_float, default=d.clipnorm, help="clip each weight's gradient norm (default off)"
+    )
+    t.add_argument(
+        "--row-input-scale",
+        type=_positive_float,
+        default=d.row_input_scale,
+        help="multiply the row reader's initial input weights (default 1: Keras's; the app's demo uses 10)",
+    )
+    t.add_argument(
+        "--forget-bias",
+        type=float,
+        default=d.forget_bias,
+        help="initial forget-gate bias of the image reader (default 1: Keras's; the app's demo uses 2)",
     )
     t.add_argument(
         "--train-size", type=_positive_int, default=None, help="train on this many images (stratified; default all)"
@@ -131,6 +153,11 @@ def build_parser():
     e.add_argument("model", help="a .keras file, or 'pretrained' for the shipped model")
     e.add_argument("--data", default="auto", help="as for train")
     e.add_argument("--limit", type=_positive_int, default=None, help="score only the first N test images")
+    e.add_argument(
+        "--shifted",
+        action="store_true",
+        help="also score the test set moved 2 to 4 pixels left, right, up or down (one shift per image)",
+    )
     e.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     b = sub.add_parser("bench", parents=[common], help="benchmark training and probing against plain Keras")
@@ -147,6 +174,14 @@ def build_parser():
         help="time to accuracy instead: the one-click demo against the original example's settings",
     )
     b.add_argument("--data", default="auto", help="for --demo: as for train (default auto)")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="for --demo: change one setting of the demo preset (repeatable), e.g. --set learning_rate=0.003",
+    )
+    b.add_argument("--no-reference", action="store_true", help="for --demo: skip the original settings' run")
     b.add_argument(
         "--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)"
     )
@@ -229,6 +264,7 @@ def _cmd_train(args):
     from hrnn.worker import StopRequest, execute
 
     config = TrainConfig(
+        arch=args.arch,
         epochs=args.epochs,
         batch_size=args.batch_size,
         row_units=args.row_units,
@@ -236,6 +272,9 @@ def _cmd_train(args):
         optimizer=args.optimizer,
         learning_rate=args.learning_rate,
         schedule=args.schedule,
+        clipnorm=args.clipnorm,
+        row_input_scale=args.row_input_scale,
+        forget_bias=args.forget_bias,
         train_size=args.train_size,
         validation=args.validation,
         val_size=args.val_size,
@@ -256,6 +295,7 @@ def _cmd_train(args):
         )
     folder = create_run(config, data.spec, root=runs_root, run_dir=run_dir)
     print(f"data: {data.source}", flush=True)
+    print(f"architecture: {config.arch}", flush=True)
     print(f"run folder: {run_dir}", flush=True)
     stop = StopRequest(folder)
 
@@ -318,24 +358,56 @@ def _epoch_line(entry):
     return text + f" ({entry['seconds']:.0f} s)"
 
 
+def _record_arch(model_path):
+    """The architecture the run record beside `model_path` names (`record.json`'s config), or None if there is no
+    readable record; a record from before architectures were recorded means an HRNN."""
+    from hrnn import runs
+
+    record_path = Path(model_path).parent / runs.RECORD_NAME
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        return None
+    config = record.get("config") if isinstance(record, dict) else None
+    return config.get("arch", "hrnn") if isinstance(config, dict) else None
+
+
 def _cmd_evaluate(args):
     from hrnn.data import load_mnist
     from hrnn.evaluation import score
-    from hrnn.model import load_model, load_pretrained
+    from hrnn.model import load_model, load_pretrained, model_architecture
     from hrnn.probe import predict_batch
+    from hrnn.shift import shifted_test_set
     from hrnn.splits import to_model_input
 
-    model = load_pretrained() if args.model == "pretrained" else load_model(args.model)
+    if args.model == "pretrained":
+        model = load_pretrained()
+    else:
+        model = load_model(args.model, arch=_record_arch(args.model))
+    arch = model_architecture(model).name
     data = load_mnist(args.data)
     x, y = data.x_test, data.y_test
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
     result = score(predict_batch(model, to_model_input(x)), y)
+    shifted = None
+    if args.shifted:
+        moved, _ = shifted_test_set(x)
+        shifted = score(predict_batch(model, to_model_input(moved)), y)
     if args.json:
-        print(json.dumps({"model": args.model, "data": data.source, **result.to_dict()}, indent=2))
+        report = {"model": args.model, "arch": arch, "parameters": model.count_params(), "data": data.source}
+        report.update(result.to_dict())
+        if shifted is not None:
+            report["shifted"] = {"loss": shifted.loss, "accuracy": shifted.accuracy}
+        print(json.dumps(report, indent=2))
     else:
-        print(f"model: {args.model}\ndata: {data.source}")
+        print(f"model: {args.model}\narchitecture: {arch}, {model.count_params():,} parameters\ndata: {data.source}")
         print(result.format_text())
+        if shifted is not None:
+            print(
+                f"\nshifted test images (2 to 4 pixels left, right, up or down): loss {shifted.loss:.4f}, "
+                f"accuracy {shifted.accuracy:.4f}"
+            )
     return 0
 
 
@@ -352,6 +424,10 @@ def _check_bench_args(args):
     Raises:
         ValueError: one line naming the option.
     """
+    if args.set:
+        from hrnn.config import DEMO, with_overrides
+
+        with_overrides(DEMO, args.set)
     low = BENCH_MIN_STEPS[args.quick]
     if args.steps is not None and not low <= args.steps <= BENCH_MAX_STEPS:
         raise ValueError(
@@ -375,7 +451,13 @@ def _cmd_bench(args):
         from hrnn.data import load_mnist
         from hrnn.time_to_accuracy import run_demo_benchmark
 
-        run_demo_benchmark(load_mnist(args.data), json_out=args.json_out, report=lambda line: print(line, flush=True))
+        run_demo_benchmark(
+            load_mnist(args.data),
+            json_out=args.json_out,
+            report=lambda line: print(line, flush=True),
+            settings=args.set,
+            reference=not args.no_reference,
+        )
         return 0
     from hrnn.bench import run_benchmark
 
@@ -471,6 +553,29 @@ def _refusals():
     return (DataError, RecordError, RunBusy, ValueError, OSError) + ((model.ModelFileError,) if model else ())
 
 
+TENSORFLOW_COMMANDS = ("train", "evaluate", "bench")  # the commands that import TensorFlow
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
+
+    Its C++ start-up lines (absl's "All log messages before absl::InitializeLog()..." and oneDNN's notice) are
+    written before TF_CPP_MIN_LOG_LEVEL is read, straight to the process's stderr, so only the descriptor itself
+    can hold them back. A failing import still raises, after stderr is back; `--verbose` imports it plainly.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def main(argv=None):
     """Entry point; returns the exit status: 0 done, 2 refused input, 130 interrupted, 1 an unexpected error."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported: hide its C++ banners
@@ -479,6 +584,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.verbose:
         logging.getLogger("hrnn").setLevel(logging.DEBUG)
+    elif args.command in TENSORFLOW_COMMANDS:
+        _import_tensorflow_quietly()
     started = time.perf_counter()
     try:
         commands = {

@@ -5,11 +5,12 @@ A config is validated once, at the edge (the CLI's arguments, the Train page's S
 """
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from hrnn import limits, schema
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
+ARCH_NAMES = ("hrnn", "flat-lstm", "cnn")  # hrnn.model.ARCHITECTURES builds each
 VALIDATIONS = ("split", "test", "none")
 SCHEDULES = ("constant", "cosine")
 
@@ -19,6 +20,7 @@ class TrainConfig:
     """Hyperparameters of one run. The defaults reproduce the original Keras example (except where it used the test
     set as validation: the default keeps a validation split apart; `validation="test"` is its protocol)."""
 
+    arch: str = "hrnn"  # the model: "hrnn", or a baseline, "flat-lstm" or "cnn" (hrnn.model.ARCHITECTURES)
     epochs: int = 5  # passes over the training images
     batch_size: int = 32  # images per gradient step
     row_units: int = 128  # hidden size of the row reader (the first LSTM)
@@ -78,6 +80,8 @@ class TrainConfig:
                 raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
         if self.test_limit is not None and (not isinstance(self.test_limit, int) or self.test_limit < 0):
             raise ValueError(f"test-limit must be 0 or a positive integer, got {self.test_limit!r}")
+        if self.arch not in ARCH_NAMES:
+            raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCH_NAMES)}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
         lr = self.learning_rate
@@ -135,3 +139,31 @@ def demo_config(n_available):
     train_size = min(DEMO_TRAIN_SIZE, n_available)
     epochs = max(1, round(DEMO_SAMPLES / max(train_size, 1)))
     return replace(DEMO, train_size=train_size, epochs=epochs)
+
+
+def with_overrides(config, settings):
+    """`config` with `settings` ("name=value" strings, as `--set` takes them) applied, checked.
+
+    Raises:
+        ValueError: one line naming an unknown setting or a bad value.
+    """
+    names = {f.name for f in fields(config)}
+    changes = {}
+    for item in settings:
+        name, sep, text = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in names:
+            raise ValueError(f"--set {item!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(names))}")
+        changes[name] = _parse_value(text.strip())
+    return replace(config, **changes).check()
+
+
+def _parse_value(text):
+    if text.lower() == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

@@ -71,3 +71,11 @@ def score(probs, labels):
         per_class_accuracy=[float(a) for a in per_class],
         confusion=confusion.tolist(),
     )
+
+
+def normalise_rows(confusion):
+    """The confusion matrix with each row divided by its total: `[true][predicted]` -> the share of the images of
+    digit `true` read as `predicted`. `(classes, classes)` floats; a row without images stays all zero."""
+    confusion = np.asarray(confusion, dtype=np.float64)
+    totals = confusion.sum(axis=1, keepdims=True)
+    return np.divide(confusion, totals, out=np.zeros_like(confusion), where=totals > 0)

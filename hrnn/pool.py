@@ -8,7 +8,7 @@ model up, gives it back, and its run borrows it."""
 import keras
 import numpy as np
 
-from hrnn.model import CompileSettings, build_hrnn, compile_hrnn, initialise
+from hrnn.model import ARCHITECTURES, CompileSettings, compile_hrnn, initialise
 
 
 class ModelPool:
@@ -21,14 +21,17 @@ class ModelPool:
 
     @staticmethod
     def key(config):
-        return (config.row_units, config.col_units, config.optimizer, config.clipnorm)
+        return (config.arch, config.row_units, config.col_units, config.optimizer, config.clipnorm)
 
     def acquire(self, config):
-        """A compiled model for `config` (a `TrainConfig`), with fresh weights drawn from `config.seed`."""
+        """A compiled model of `config.arch` for `config` (a `TrainConfig`), with fresh weights drawn from
+        `config.seed`."""
         idle = self._idle.get(self.key(config), [])
         model = idle.pop() if idle else None
         keras.utils.set_random_seed(config.seed)
-        fresh = initialise(build_hrnn(config.row_units, config.col_units), config.row_input_scale, config.forget_bias)
+        fresh = ARCHITECTURES[config.arch].build(config.row_units, config.col_units)
+        if config.arch == "hrnn":  # the initialisation settings are the HRNN's (its row and image readers)
+            fresh = initialise(fresh, config.row_input_scale, config.forget_bias)
         if model is None:
             settings = CompileSettings(config.optimizer, config.learning_rate, config.clipnorm)
             return compile_hrnn(fresh, settings)

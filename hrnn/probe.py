@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from hrnn.layers import lstm_sequence
-from hrnn.model import ModelFileError
+from hrnn.model import ModelFileError, model_architecture
 
 
 @dataclass(frozen=True)
@@ -132,3 +132,31 @@ def final_column_states(model, images, batch_size=256):
     """
     encoder = keras.Model(model.inputs, model.get_layer("column_encoder").output)
     return encoder.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0)
+
+
+_PREDICTORS = weakref.WeakKeyDictionary()
+
+
+def predict_one(model, image28):
+    """The class probabilities `(classes,)` of any model of `hrnn.model.ARCHITECTURES` for one image.
+
+    The HRNN goes through `probe` (its compiled fast path); other models through one compiled function per model.
+
+    Args:
+        image28: `(28, 28)` or `(28, 28, 1)` floats in [0, 1].
+
+    Raises:
+        ValueError: for an image of the wrong shape.
+    """
+    image = _as_image(image28)
+    with _PROBERS_LOCK:
+        predictor = _PREDICTORS.get(model)
+        if predictor is None:
+            is_hrnn = model_architecture(model).name == "hrnn"
+            function = None if is_hrnn else tf.function(model, input_signature=[tf.TensorSpec((1, 28, 28, 1))])
+            predictor = _PREDICTORS[model] = (is_hrnn, function, threading.Lock())
+    is_hrnn, function, lock = predictor
+    if is_hrnn:
+        return probe(model, image).probs
+    with lock:
+        return np.asarray(function(tf.constant(image[None, :, :, None])))[0]

@@ -236,6 +236,7 @@ class RunSummary:
     token: str = ""
     epochs_done: int = 0
     epochs: int | None = None  # planned
+    arch: str = "hrnn"  # the model's architecture (summaries from before architectures are HRNNs)
     row_units: int | None = None
     col_units: int | None = None
     optimizer: str | None = None
@@ -256,6 +257,7 @@ class RunSummary:
             token=record.token,
             epochs_done=len(record.history.epochs),
             epochs=config.epochs if config else None,
+            arch=config.arch if config else "hrnn",
             row_units=config.row_units if config else None,
             col_units=config.col_units if config else None,
             optimizer=config.optimizer if config else None,

@@ -14,7 +14,7 @@ from dataclasses import asdict, replace
 import keras
 import numpy as np
 
-from hrnn.config import ORIGINAL, demo_config
+from hrnn.config import ORIGINAL, demo_config, with_overrides
 from hrnn.splits import held_out_count, stratified_indices, to_model_input
 
 THRESHOLDS = (0.8, 0.9, 0.95)
@@ -23,11 +23,13 @@ EVERY = 1000  # images seen between two evaluations of the held-out set
 
 
 class AccuracyMonitor(keras.callbacks.Callback):
-    """Evaluates `(x, y)` every `every` images seen; stops training once `cap` images have been seen."""
+    """Evaluates `(x, y)` every `every` images seen; stops training once `cap` images have been seen.
 
-    def __init__(self, x, y, batch_size, every=EVERY, cap=None):
+    `n_train` (the images per epoch) makes the count exact for an epoch's last, smaller batch."""
+
+    def __init__(self, x, y, batch_size, n_train, every=EVERY, cap=None):
         super().__init__()
-        self.x, self.y, self.batch_size, self.every, self.cap = x, y, batch_size, every, cap
+        self.x, self.y, self.batch_size, self.n_train, self.every, self.cap = x, y, batch_size, n_train, every, cap
         self.points = []  # (images seen, training seconds, held-out accuracy)
         self.seen = 0
         self.eval_seconds = 0.0
@@ -48,7 +50,7 @@ class AccuracyMonitor(keras.callbacks.Callback):
         self.started = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
-        self.seen += self.batch_size  # the last batch of an epoch may be smaller; counted as full (<= 1 batch off)
+        self.seen += min(self.batch_size, self.n_train - batch * self.batch_size)
         if self.cap is not None and self.seen >= self.cap:
             self.model.stop_training = True
         if self.seen >= self.next_eval:
@@ -86,18 +88,20 @@ def _run(config, data, x, y, cap):
     from hrnn.pool import ModelPool
     from hrnn.training import train
 
-    monitor = AccuracyMonitor(x, y, config.batch_size, cap=cap)
+    n_train = config.train_size or len(data.y_train) - held_out_count(len(data.y_train), config)
+    monitor = AccuracyMonitor(x, y, config.batch_size, n_train, cap=cap)
     started = time.perf_counter()
     train(config, data, pool=ModelPool(), callbacks=[monitor])
     total = time.perf_counter() - started - monitor.eval_seconds
     return {**monitor.summary(total), "preset": asdict(config)}
 
 
-def run_demo_benchmark(data, json_out=None, report=print):
-    """Train the demo preset, then the original example's settings for as many images; return the results dict
+def run_demo_benchmark(data, json_out=None, report=print, settings=(), reference=True):
+    """Train the demo preset (with `settings` overriding it, see `with_overrides`), then, if `reference`, the
+    original example's settings for as many images; return the results dict
     `{"data", "monitor_images", "demo": {...}, "seed": {...}}` and write it to `json_out` if given."""
     n_available = len(data.y_train) - held_out_count(len(data.y_train), ORIGINAL)
-    demo = demo_config(n_available)
+    demo = with_overrides(demo_config(n_available), settings)
     x, y = monitor_set(data)
     report(f"data: {data.source}")
     report(f"held-out monitor: {len(y):,} test images, evaluated every {EVERY:,} images seen")
@@ -106,12 +110,18 @@ def run_demo_benchmark(data, json_out=None, report=print):
     results = {"data": data.source, "monitor_images": int(len(y))}
     results["demo"] = _run(demo, data, x, y, cap=None)
     _report(report, "demo", results["demo"])
+    if not reference:
+        return _write(results, json_out, report)
     # Same learning settings as the example; only how often it is evaluated follows the demo (no effect on learning).
     epochs = max(1, math.ceil(samples / n_available))
     seed = replace(ORIGINAL, epochs=epochs, val_limit=demo.val_limit, test_limit=demo.test_limit)
     report(f"the original example's settings, capped at {samples:,} images")
     results["seed"] = _run(seed, data, x, y, cap=samples)
     _report(report, "original", results["seed"])
+    return _write(results, json_out, report)
+
+
+def _write(results, json_out, report):
     if json_out:
         from hrnn.runs import atomic_write_json
 

@@ -1,51 +1,46 @@
-"""Choosing which hidden units to show: orderings of a layer's units (numpy only)."""
+"""Choosing the order of a layer's hidden units in the heatmaps (numpy only)."""
 
 import numpy as np
 
 ORDERINGS = {
+    "variance": "busiest first",  # the units that change most while reading this image
+    "reaction": "when it reacts",  # the units that respond to the top of the digit first
     "index": "unit number",
-    "variance": "how much the unit changes while reading this image",
-    "separation": "how strongly the unit separates the digits (over test images)",
 }
 
 
-def class_separation(states, labels):
-    """Per-unit F statistic: variance of the class means over the mean within-class variance.
+def reaction_rows(states):
+    """For each unit, the row (1-based) at which its value changes most, the state before row 1 being 0.
 
     Args:
-        states: `(N, units)` final hidden states of N images.
-        labels: `(N,)` their digits.
+        states: `(28, units)` the states after rows 1..28 (or one vector per row).
 
     Returns:
-        `(units,)` non-negative scores; high means the unit's value tells digits apart.
+        `(units,)` ints in 1..28.
     """
     states = np.asarray(states, dtype=np.float64)
-    labels = np.asarray(labels)
-    classes = np.unique(labels)
-    means = np.stack([states[labels == c].mean(axis=0) for c in classes])  # (classes, units)
-    within = np.stack([states[labels == c].var(axis=0) for c in classes]).mean(axis=0)
-    return means.var(axis=0) / (within + 1e-8)
+    steps = np.abs(np.diff(states, axis=0, prepend=0.0))  # (28, units) the change made by each row
+    return np.argmax(steps, axis=0) + 1
 
 
-def order_units(states, method="index", separation=None):
+def order_units(states, method="variance"):
     """Unit indices in display order.
 
     Args:
         states: `(28, units)` the states of the current image.
-        method: one of `ORDERINGS`: "index" (0..n-1), "variance" (most variable over the rows first),
-            "separation" (highest `separation` score first).
-        separation: `(units,)` scores from `class_separation`, required for "separation".
+        method: one of `ORDERINGS`: "variance" (most variable over the rows first), "reaction" (by the row at
+            which the unit changes most, earliest first; ties by the size of that change, largest first; the
+            heatmap then reads as a staircase from top left to bottom right), "index" (0..n-1).
 
     Raises:
-        ValueError: for an unknown method or missing scores.
+        ValueError: for an unknown method.
     """
-    states = np.asarray(states)
+    states = np.asarray(states, dtype=np.float64)
     if method == "index":
         return np.arange(states.shape[1])
     if method == "variance":
         return np.argsort(-states.var(axis=0), kind="stable")
-    if method == "separation":
-        if separation is None or len(separation) != states.shape[1]:
-            raise ValueError("ordering by separation needs one score per unit")
-        return np.argsort(-np.asarray(separation), kind="stable")
+    if method == "reaction":
+        steps = np.abs(np.diff(states, axis=0, prepend=0.0))
+        return np.lexsort((-steps.max(axis=0), reaction_rows(states)))
     raise ValueError(f"unknown ordering {method!r}; choose one of {', '.join(ORDERINGS)}")

@@ -58,6 +58,33 @@ def test_train_writes_model_and_record(npz, tmp_path, capsys):
     assert load_model(out / runs.MODEL_NAME).count_params() == build_hrnn(8, 8).count_params()
 
 
+@pytest.mark.parametrize("arch, model_name", [("flat-lstm", "flat_lstm"), ("cnn", "cnn")])
+def test_train_a_baseline_records_its_arch_and_evaluate_reads_it(npz, tmp_path, capsys, arch, model_name):
+    out = tmp_path / arch
+    argv = ["train", "--arch", arch, "--epochs", "1", "--col-units", "8", "--val-size", "20"]
+    assert main([*argv, "--data", str(npz), "--out", str(out)]) == 0
+    assert f"architecture: {arch}" in capsys.readouterr().out
+    assert json.loads((out / runs.RECORD_NAME).read_text())["config"]["arch"] == arch
+    assert load_model(out / runs.MODEL_NAME).name == model_name
+    assert main(["evaluate", str(out / runs.MODEL_NAME), "--data", str(npz), "--shifted", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["arch"] == arch and report["count"] == 60 and 0 <= report["shifted"]["accuracy"] <= 1
+
+
+def test_evaluate_refuses_a_model_file_its_record_disowns(npz, tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    build_hrnn(4, 4).save(out / runs.MODEL_NAME)
+    runs.atomic_write_json(out / runs.RECORD_NAME, {"config": {"arch": "cnn"}})
+    error = _refused(["evaluate", str(out / runs.MODEL_NAME), "--data", str(npz)], capsys)
+    assert error == f"hrnn: error: {out / runs.MODEL_NAME}: holds an hrnn model, but its run record says cnn"
+
+
+def test_an_unknown_arch_is_refused(npz, capsys):
+    error = _refused(["train", "--arch", "resnet", "--data", str(npz)], capsys)
+    assert error.startswith("hrnn: error: argument --arch: invalid choice: 'resnet'")
+
+
 def test_train_defaults_to_a_new_folder_in_the_runs_dir(npz, capsys):
     status = main(
         ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--train-size", "64", "--data", str(npz)]
@@ -217,8 +244,8 @@ def _refused(argv, capsys):
     return _one_line_error(capsys)
 
 
-@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "its layers are")])
-def test_evaluate_a_model_that_is_not_an_hrnn(tmp_path, npz, capsys, classes, problem):
+@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "it is named 'sequential")])
+def test_evaluate_a_model_of_no_known_architecture(tmp_path, npz, capsys, classes, problem):
     import keras
 
     path = tmp_path / f"d{classes}.keras"
@@ -226,7 +253,7 @@ def test_evaluate_a_model_that_is_not_an_hrnn(tmp_path, npz, capsys, classes, pr
         [keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(classes, activation="softmax")]
     ).save(path)
     error = _refused(["evaluate", str(path), "--data", str(npz), "--limit", "100"], capsys)
-    assert error.startswith(f"hrnn: error: {path}: not an hrnn model: {problem}")
+    assert error.startswith(f"hrnn: error: {path}: not a known architecture (hrnn, flat-lstm, cnn): {problem}")
 
 
 @pytest.mark.parametrize("seed", ["-5", str(2**66), "1.5"])
@@ -260,7 +287,7 @@ def test_huge_units_are_refused_up_front_with_the_memory_they_need(npz, capsys, 
     def never(*args, **kwargs):
         raise AssertionError("nothing may be built or loaded for a refused size")
 
-    monkeypatch.setattr("hrnn.pool.build_hrnn", never)
+    monkeypatch.setattr("hrnn.model.build_hrnn", never)
     monkeypatch.setattr("hrnn.data.load_mnist", never)
     monkeypatch.setattr("hrnn.limits.available_memory_bytes", lambda: 16 * 2**30)
     started = time.perf_counter()
@@ -516,3 +543,26 @@ def test_runs_and_stop_do_not_load_keras():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.stdout.strip().endswith("False"), out.stderr
+
+
+def _cli_output(args, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hrnn", *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    return proc, proc.stdout + proc.stderr
+
+
+def test_help_prints_no_tensorflow_lines(tmp_path):
+    proc, output = _cli_output(["--help"], tmp_path)
+    assert proc.returncode == 0 and "train" in output
+    assert not [line for line in output.splitlines() if "oneDNN" in line or "absl" in line]
+    assert "tensorflow" not in output.lower()
+
+
+def test_commands_print_no_tensorflow_start_up_lines(tmp_path, tiny_data):
+    path = write_npz(tmp_path / "mnist.npz", tiny_data)
+    proc, output = _cli_output(["evaluate", "pretrained", "--data", str(path), "--limit", "10"], tmp_path)
+    assert proc.returncode == 0, output
+    assert not [line for line in output.splitlines() if "oneDNN" in line or "absl" in line or "I0000" in line]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hrnn.evaluation import score
+from hrnn.evaluation import normalise_rows, score
 
 
 def test_scores_of_a_hand_made_example():
@@ -31,3 +31,23 @@ def test_mismatched_shapes_are_refused():
 def test_labels_beyond_the_classes_are_refused_not_an_index_error():
     with pytest.raises(ValueError, match="labels run from 0 to 9, but there are 5 classes"):
         score(np.full((10, 5), 0.2), np.arange(10))
+
+
+def test_confusion_and_per_class_accuracy_of_a_hand_computed_ten_digit_case():
+    # 3 zeros (one read as 6), 2 ones (both right), 4 sevens (two read as 1, one as 9), one 9 (read right).
+    labels = np.array([0, 0, 0, 1, 1, 7, 7, 7, 7, 9])
+    predicted = np.array([0, 0, 6, 1, 1, 7, 1, 1, 9, 9])
+    result = score(np.eye(10)[predicted], labels)
+    expected = np.zeros((10, 10), int)
+    for t, p, n in [(0, 0, 2), (0, 6, 1), (1, 1, 2), (7, 7, 1), (7, 1, 2), (7, 9, 1), (9, 9, 1)]:
+        expected[t, p] = n
+    assert result.confusion == expected.tolist()
+    assert result.accuracy == 0.6
+    per_class = result.per_class_accuracy
+    assert per_class[0] == 2 / 3 and per_class[1] == 1.0 and per_class[7] == 0.25 and per_class[9] == 1.0
+    assert all(np.isnan(per_class[d]) for d in (2, 3, 4, 5, 6, 8))
+
+
+def test_row_normalised_confusion():
+    shares = normalise_rows([[2, 0, 2], [0, 0, 0], [1, 3, 0]])
+    np.testing.assert_allclose(shares, [[0.5, 0, 0.5], [0, 0, 0], [0.25, 0.75, 0]])

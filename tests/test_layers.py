@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from hrnn.layers import FusedLSTM, RowFoldedTimeDistributed, lstm_sequence
+from hrnn.layers import FusedLSTM, RowFoldedTimeDistributed, lstm_last_state_shared_prefix, lstm_sequence
 
 
 def _gradients(layer, x, weights_of=None):
@@ -146,3 +146,54 @@ def test_all_rows_nonblank_still_matches():
         keras.layers.TimeDistributed(keras.layers.LSTM(3)), RowFoldedTimeDistributed(FusedLSTM(3)), x.shape
     )
     _assert_close(folded(x).numpy(), reference(x).numpy())
+
+
+def _rows_with_zero_prefixes(rng, n=9, steps=7, features=1):
+    """Sequences that start with 0 to `steps` zero steps (all zero: a blank row), as MNIST rows do."""
+    x = rng.random(size=(n, steps, features)).astype(np.float32) + 0.1
+    for r, lead in enumerate(rng.permutation(np.arange(n) % (steps + 1))):
+        x[r, :lead] = 0.0
+    return x
+
+
+def test_shared_prefixes_give_keras_lstm_last_states_and_weight_gradients():
+    rng = np.random.default_rng(7)
+    x = _rows_with_zero_prefixes(rng)
+    reference, fused = _same_weights(keras.layers.LSTM(4), FusedLSTM(4), x.shape, rng)
+    cell = fused.cell
+
+    def shared(inputs):
+        return lstm_last_state_shared_prefix(inputs, cell.kernel, cell.recurrent_kernel, cell.bias)
+
+    y_ref, g_ref = _gradients(reference, x)
+    y_shared, g_shared = _gradients(shared, x, weights_of=fused)
+    _assert_close(y_shared, y_ref)
+    for a, b in zip(g_shared[1:], g_ref[1:]):  # kernel, recurrent kernel, bias: exact
+        _assert_close(a, b)
+    started = np.cumsum(np.abs(x).sum(axis=2) > 0, axis=1) > 0  # (n, steps): at or after the first non-zero step
+    _assert_close(g_shared[0][started], g_ref[0][started])  # the input gradient where it is computed
+    assert not g_shared[0][~started].any()  # and zero on the shared zero prefix (documented)
+
+
+def test_rows_folded_with_shared_prefixes_match_keras_time_distributed():
+    rng = np.random.default_rng(8)
+    x = _rows_with_zero_prefixes(rng, n=12, steps=6).reshape(2, 6, 6, 1)  # 2 images of 6 rows of 6 pixels
+    x[1, 4:] = 0.0  # blank rows at the bottom
+    reference, folded = _same_weights(
+        keras.layers.TimeDistributed(keras.layers.LSTM(5)), RowFoldedTimeDistributed(FusedLSTM(5)), x.shape, rng
+    )
+    y_ref, g_ref = _gradients(reference, x)
+    y_folded, g_folded = _gradients(folded, x)
+    _assert_close(y_folded, y_ref)
+    for a, b in zip(g_folded[1:], g_ref[1:]):
+        _assert_close(a, b)
+
+
+def test_shared_prefixes_with_every_row_blank_give_the_zero_input_state():
+    rng = np.random.default_rng(9)
+    x = np.zeros((3, 5, 1), np.float32)
+    reference, fused = _same_weights(keras.layers.LSTM(3), FusedLSTM(3), x.shape, rng)
+    cell = fused.cell
+    y = lstm_last_state_shared_prefix(tf.constant(x), cell.kernel, cell.recurrent_kernel, cell.bias).numpy()
+    _assert_close(y, reference(x).numpy())
+    assert np.ptp(y, axis=0).max() == 0.0  # one shared state

@@ -1,18 +1,24 @@
 """The model is the seed's: architecture, parameter count, compile settings, saving and loading."""
 
+import re
+
 import keras
 import numpy as np
 import pytest
 
 from hrnn.layers import FusedLSTM, RowFoldedTimeDistributed
 from hrnn.model import (
+    ARCHITECTURES,
     PRETRAINED_PATH,
     ModelFileError,
+    build_cnn,
+    build_flat_lstm,
     build_hrnn,
     compile_hrnn,
     load_model,
     load_pretrained,
     make_optimizer,
+    model_architecture,
 )
 from hrnn.splits import to_model_input
 
@@ -152,17 +158,24 @@ def hrnn_like(row=None, col=None, classifier=None):
     return keras.Model(image, classifier(col(row(image))))
 
 
-def test_a_5_class_model_is_not_an_hrnn(tmp_path):
+KNOWN = "not a known architecture (hrnn, flat-lstm, cnn)"
+
+
+def test_a_5_class_model_is_no_known_architecture(tmp_path):
     path = save(dense_model(5), tmp_path / "d5.keras")
     with pytest.raises(ModelFileError) as info:
         load_model(path)
-    assert str(info.value) == f"{path}: not an hrnn model: it gives 5 classes, expected 10 (one probability per digit)"
+    assert str(info.value) == f"{path}: {KNOWN}: it gives 5 classes, expected 10 (one probability per digit)"
 
 
-def test_a_10_class_model_without_the_hrnn_layers_is_not_an_hrnn(tmp_path):
+def test_a_10_class_model_of_other_layers_is_no_known_architecture(tmp_path):
     path = save(dense_model(10), tmp_path / "d10.keras")
-    with pytest.raises(ModelFileError, match=r"d10.keras: not an hrnn model: its layers are flatten.*, dense.*; "):
+    with pytest.raises(ModelFileError) as info:
         load_model(path)
+    assert re.match(
+        rf"{re.escape(f'{path}: {KNOWN}')}: it is named 'sequential\w*' and its layers are flatten", str(info.value)
+    )
+    assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -227,3 +240,56 @@ def test_an_unreadable_model_file_is_one_line(tmp_path, monkeypatch):
     with pytest.raises(ModelFileError) as info:
         load_model(path)
     assert str(info.value) == f"{path}: cannot be read (Permission denied)"
+
+
+# --- the baselines: every architecture builds, trains, saves and loads; a file carries its architecture -----------
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+def test_each_architecture_builds_trains_one_tiny_epoch_saves_and_loads(tmp_path, tiny_data, arch):
+    model = compile_hrnn(ARCHITECTURES[arch].build(8, 8))
+    x, y = to_model_input(tiny_data.x_train), tiny_data.y_train
+    history = model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    path = save(model, tmp_path / f"{arch}.keras")
+    loaded = load_model(path, arch=arch)
+    assert model_architecture(loaded) is ARCHITECTURES[arch]
+    assert loaded.name == ARCHITECTURES[arch].model_name
+    np.testing.assert_allclose(loaded.predict(x[:5], verbose=0), model.predict(x[:5], verbose=0), atol=1e-6)
+
+
+def test_the_baselines_have_the_classic_shapes_and_parameter_counts():
+    assert build_flat_lstm().count_params() == 4 * 128 * (28 + 128 + 1) + (128 + 1) * 10 == 81_674
+    assert build_flat_lstm(fused=False).count_params() == 81_674
+    assert build_cnn(filters=(32, 64)).count_params() == 34_826  # keras-io's mnist_convnet
+    assert build_cnn().count_params() == 215_050  # widened to about the HRNN's 199,434
+    assert build_cnn().get_layer("pool2").output.shape == (None, 5, 5, 192)
+
+
+def test_the_fused_flat_lstm_computes_the_plain_keras_one():
+    plain, fused = build_flat_lstm(16, fused=False), build_flat_lstm(16)
+    fused.set_weights(plain.get_weights())
+    assert isinstance(fused.get_layer("image_reader"), FusedLSTM)
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(fused(x).numpy(), plain(x).numpy(), atol=1e-5)
+
+
+def test_a_file_of_another_architecture_than_its_record_says_is_one_line(tmp_path):
+    path = save(build_cnn(filters=(4, 4)), tmp_path / "model.keras")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path, arch="hrnn")
+    assert str(info.value) == f"{path}: holds a cnn model, but its run record says hrnn"
+
+
+def test_a_model_named_for_an_architecture_but_built_otherwise_is_refused(tmp_path):
+    image = keras.Input((28, 28, 1))
+    probs = keras.layers.Dense(10, activation="softmax", name="classifier")(keras.layers.Flatten(name="f")(image))
+    path = save(keras.Model(image, probs, name="cnn"), tmp_path / "fake.keras")
+    with pytest.raises(ModelFileError) as info:
+        load_model(path)
+    assert str(info.value).startswith(f"{path}: not a cnn model: its layers are f, classifier; expected conv1, pool1")
+
+
+def test_only_the_hrnn_has_the_inside_views():
+    assert ARCHITECTURES["hrnn"].views == ("prediction", "evaluation", "inside")
+    assert all("inside" not in ARCHITECTURES[a].views for a in ("flat-lstm", "cnn"))

@@ -1,19 +1,22 @@
-"""Draw page: draw, pick or upload a digit and see it classified."""
+"""Draw page: draw, pick or upload a digit and see it classified, by one model or by two side by side."""
 
 import numpy as np
 import streamlit as st
 
 from hrnn.charts import image_figure, probability_bars
+from hrnn.model import ModelFileError
 from hrnn.preprocess import canvas_to_mnist, is_blank, load_upload
-from hrnn.probe import probe
+from hrnn.probe import predict_one
 from hrnn.ui.model_picker import pick_model
-from hrnn.ui.resources import mnist_or_error, set_current_input
+from hrnn.ui.resources import load_choice, mnist_or_error, model_choices, set_current_input
 from hrnn.ui.text import as_text
 
 URL_PATH = "draw"
 CANVAS_SIZE = 280
 SOURCES = ("Draw", "Test digit", "Upload")
 BLANK_PROMPT = "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it."
+OPEN_TEST_IMAGE = "open_test_image"  # session key: a test image index another page asks this page to show
+NO_COMPARISON = ""
 
 
 def page():
@@ -97,18 +100,51 @@ def _uploaded_image():
     return image, f"upload {name}"
 
 
-def _show_prediction(model, image):
-    result = probe(model, image)
-    digit, p = result.prediction, float(result.probs[result.prediction])
+def _show_prediction(model, image, label="Prediction", key="prob_bars"):
+    probs = predict_one(model, image)
+    digit = int(np.argmax(probs))
+    p = float(probs[digit])
     sure = "over 99.9% sure" if p > 0.999 else f"{p:.1%} sure"
-    st.metric("Prediction", str(digit), sure, delta_color="off", delta_arrow="off")
-    st.plotly_chart(probability_bars(result.probs), width="stretch", key="prob_bars")
-    st.plotly_chart(image_figure(image), width="stretch", key="model_input")
+    st.metric(label, str(digit), sure, delta_color="off", delta_arrow="off")
+    st.plotly_chart(probability_bars(probs), width="stretch", key=key)
+
+
+def _pick_comparison():
+    """The sidebar's "Compare with" picker; returns `(model, label)` of a second model, or `(None, "")`."""
+    choices = model_choices()
+    labels = {NO_COMPARISON: "(no second model)", **{c.key: c.label for c in choices}}
+    key = st.sidebar.selectbox(
+        "Compare with",
+        list(labels),
+        format_func=labels.get,
+        key="compare_model",
+        help="A second model (any architecture) reads the same input, side by side with the first.",
+    )
+    if key == NO_COMPARISON:
+        return None, ""
+    choice = next((c for c in choices if c.key == key), None)
+    if choice is None:
+        return None, ""
+    try:
+        return load_choice(choice), choice.label
+    except ModelFileError as exc:
+        st.sidebar.error(f"Cannot compare with this model: {as_text(exc)}")
+        return None, ""
+
+
+def _open_requested_test_image():
+    """Show the test image another page asked for (Evaluate's galleries), as if picked here."""
+    index = st.session_state.pop(OPEN_TEST_IMAGE, None)
+    if index is not None:
+        st.session_state["input_source"] = "Test digit"
+        st.session_state["test_index"] = int(index)
 
 
 def render():
     st.title("Draw a digit")
+    _open_requested_test_image()
     model, label = pick_model()
+    other, other_label = _pick_comparison()
     source = st.radio("Input", SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
     left, right = st.columns(2, gap="large")
     with left:
@@ -127,6 +163,17 @@ def render():
         if model is None:
             st.warning("Pick a model in the sidebar to classify this digit.")
             return
-        st.caption(f"{as_text(origin)} - model: {as_text(label)}")
-        _show_prediction(model, image)
+        if other is None:
+            st.caption(f"{as_text(origin)} - model: {as_text(label)}")
+            _show_prediction(model, image)
+        else:
+            st.caption(f"{as_text(origin)}, read by two models")
+            first, second = st.columns(2)
+            with first:
+                st.caption(f"Model: {as_text(label)}")
+                _show_prediction(model, image)
+            with second:
+                st.caption(f"Compared with: {as_text(other_label)}")
+                _show_prediction(other, image, "Compared model", key="compare_prob_bars")
+        st.plotly_chart(image_figure(image), width="stretch", key="model_input")
     st.caption("Open **Inside the network** in the sidebar to see how the model read this digit, row by row.")

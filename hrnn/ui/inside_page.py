@@ -1,27 +1,83 @@
-"""Inside page: the hidden states for the current input, and how the prediction forms row by row."""
+"""Inside page: one row cursor ties every view of the current input together.
+
+The full script run computes what the page shows, once per input and model (cached); the views live in a fragment
+that only draws, so moving the cursor or playing it redraws the views and runs no model.
+"""
+
+import time
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
-from hrnn.charts import image_figure, states_figure, step_probs_figure
-from hrnn.probe import final_column_states, probe
-from hrnn.splits import to_model_input
-from hrnn.ui.model_picker import pick_model
+from hrnn.charts import belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
+from hrnn.importance import RowImportance, row_importance
+from hrnn.narration import describe_row, main_rival, percent
+from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe
+from hrnn.projection import build_state_map
+from hrnn.ui.model_picker import pick_model_with_key
 from hrnn.ui.resources import current_input, mnist_or_error
-from hrnn.ui.text import as_text
-from hrnn.units import ORDERINGS, class_separation, order_units
+from hrnn.ui.views import inside_applies
+from hrnn.units import ORDERINGS, order_units
 
-SEPARATION_IMAGES = 1000
+LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
+MAP_DIGITS = 2000  # held-out test digits on the state map
+PLAY_SECONDS_PER_ROW = 0.11  # Play sweeps 28 rows in about 3 s (frames come this often, or as fast as they can)
+STILL = {"displayModeBar": False}  # small charts: no zoom toolbar (a phone shows it all the time, over the chart)
+# The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
+# (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
+# runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
+FRAME_KEY = "inside_frame"  # counts the charts drawn (see _chart)
+CURSOR_KEY, VERSION_KEY, PLAYING_KEY, PLAY_START_KEY = (
+    "inside_cursor",
+    "inside_cursor_version",
+    "inside_playing",
+    "inside_play_start",
+)
 
 
-@st.cache_resource(max_entries=6, show_spinner="Scoring units on test images...")
-def _separation(model_key, _model):
-    """Per-unit class separation of the column encoder's final state over the first test images."""
+INTRO = """The network reads a digit the way you read a page: one line at a time, top to bottom. It has three parts,
+named the same everywhere on this page:
+
+* the **row reader** (an LSTM) reads one pixel row from left to right and sums it up in {row_units} numbers;
+* the **image reader** (a second LSTM) reads those 28 row summaries from top to bottom; after each row, its
+  {col_units} numbers (its *state*) hold everything the network knows about the image so far;
+* the **classifier** turns the image reader's state into ten digit probabilities. Applied after every row, it shows
+  what the network would answer if it stopped reading there.
+
+A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1. Move the row
+cursor, or press Play, and every view below follows it."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Everything the page shows about one input under one model, computed once."""
+
+    result: ProbeResult  # the probe: states after each row, probabilities after each row
+    importance: RowImportance  # the effect of blanking each row on the prediction
+    rival: int  # the digit that came closest to beating the final prediction
+
+
+@st.cache_resource(max_entries=32, show_spinner="Reading the input row by row...")
+def _reading(model_key, image, _model):
+    """The probe and the row importance of `image` (one probe and one batch of 29 images; cached per input)."""
+    del model_key  # the cache key names the model (file and version); `_model` is not hashed
+    result = probe(_model, image)
+    importance = row_importance(lambda batch: predict_batch(_model, batch[..., None]), image, result.prediction)
+    _, rival = main_rival(result.step_probs)
+    return Reading(result, importance, rival)
+
+
+@st.cache_resource(max_entries=6, show_spinner="Placing 2,000 test digits on the state map (once per model)...")
+def _state_map(model_key, _model):
+    """The state map of the first `MAP_DIGITS` test digits, or None without data."""
+    del model_key
     data, error = mnist_or_error()
     if error:
         return None
-    images = to_model_input(data.x_test[:SEPARATION_IMAGES])
-    return class_separation(final_column_states(_model, images), data.y_test[:SEPARATION_IMAGES])
+    n = min(MAP_DIGITS, len(data.y_test))
+    images = data.x_test[:n].astype(np.float32)[..., None] / 255.0  # (n, 28, 28, 1) in [0, 1]
+    return build_state_map(final_column_states(_model, images), data.y_test[:n])
 
 
 def _default_input():
@@ -31,15 +87,55 @@ def _default_input():
     return data.x_test[0].astype(np.float32) / 255.0, f"test image 0 (true label {int(data.y_test[0])})"
 
 
+def slider_key(state):
+    """The key of the row slider now: `inside_row_<n>`, n counting the page's own cursor moves."""
+    return f"inside_row_{state[VERSION_KEY] if VERSION_KEY in state else 0}"
+
+
+def _move_cursor(row):
+    """The page moves the cursor (the user moves it with the slider)."""
+    st.session_state[CURSOR_KEY] = row
+    st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+
+
+def _start_playing():
+    _move_cursor(1)
+    st.session_state[PLAYING_KEY] = True
+    st.session_state[PLAY_START_KEY] = None  # the clock starts with the first frame, which shows row 1
+
+
+def _slider_moved(key):
+    if key != slider_key(st.session_state):
+        return  # a replaced slider: the browser may still send its last value once; it is not a move
+    st.session_state[CURSOR_KEY] = st.session_state[key]
+    st.session_state[PLAYING_KEY] = False  # a hand on the slider stops Play
+
+
+def _advance_cursor(timed):
+    """While playing, move the cursor down a row or more per frame, on a clock; start or stop the frame timer (only a
+    full run can) when Play starts or stops."""
+    state = st.session_state
+    playing = state.get(PLAYING_KEY, False)
+    if playing != timed:  # Play was pressed, or the slider moved while playing: only a full run sets the timer
+        st.rerun(scope="app")
+    if not playing:
+        return
+    now = time.monotonic()
+    if state.get(PLAY_START_KEY) is None:
+        state[PLAY_START_KEY] = now
+    else:  # the row the clock has reached, and at least one row per frame: ~3 s however slow the frames
+        due = 1 + int((now - state[PLAY_START_KEY]) / PLAY_SECONDS_PER_ROW)
+        _move_cursor(min(28, max(state[CURSOR_KEY] + 1, due)))
+    if state[CURSOR_KEY] >= 28:
+        state[PLAYING_KEY] = False
+        st.rerun(scope="app")  # stops the timer; the full run draws row 28
+
+
 def render():
     st.title("Inside the network")
-    st.markdown(
-        "The **row encoder** (an LSTM) reads each pixel row left to right and sums it up as one vector. The "
-        "**column encoder** (a second LSTM) then reads those 28 row vectors from top to bottom; its hidden state "
-        "after row *t* is everything the network knows about the image so far. The classifier turns that state "
-        "into digit probabilities, so applying it after every row shows the prediction forming."
-    )
-    model, label = pick_model()
+    model, label, model_key = pick_model_with_key()
+    if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
+        return
     image, origin = current_input()
     if image is None:
         image, origin = _default_input()
@@ -49,38 +145,146 @@ def render():
     if model is None:
         st.warning("Pick a model in the sidebar.")
         return
-    result = probe(model, image)
-    p = result.probs[result.prediction]
-    st.caption(f"Input: {as_text(origin)} - prediction **{result.prediction}** ({p:.1%}) - model: {as_text(label)}")
+    reading = _reading(model_key, image, model)
+    state_map = _state_map(model_key, model)
+    result = reading.result
+    st.markdown(INTRO.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
+    st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
+    st.markdown(
+        f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
+        f"reading: **{reading.rival}**."
+    )
+    st.session_state.setdefault(CURSOR_KEY, 28)
+    playing = st.session_state.get(PLAYING_KEY, False)
+    views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
+    views(image, reading, state_map, timed=playing)
 
+
+def _views(image, reading, state_map, timed):
+    """The cursor and every view that follows it (a fragment: redrawn on each cursor move, nothing recomputed)."""
+    _advance_cursor(timed)
+    result = reading.result
+    prediction, rival = result.prediction, reading.rival
+    c1, c2 = st.columns([1, 5], vertical_alignment="bottom")
+    c1.button(
+        "▶ Play", key="inside_play", on_click=_start_playing, width="stretch", help="Sweep the cursor over rows 1..28."
+    )
+    key = slider_key(st.session_state)
+    row = c2.slider(
+        "Row cursor: the network has read rows 1 to",
+        1,
+        28,
+        value=st.session_state[CURSOR_KEY],
+        key=key,
+        on_change=_slider_moved,
+        args=(key,),
+    )
+    st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Rows read, rows that mattered")
+        figure = reading_figure(image, row, reading.importance.drop, prediction)
+        _chart(figure, "inside_reading", config=STILL)
+        st.caption(_importance_note(reading.importance))
+    with right:
+        st.subheader(f"What it thinks after row {row}")
+        figure = belief_figure(result.step_probs[row - 1], prediction, rival, row)
+        _chart(figure, "inside_belief", config=STILL)
+        figure = formation_figure(result.step_probs, prediction, rival, row)
+        _chart(figure, "inside_formation", config=STILL)
+        st.caption(
+            f"Blue is the final answer ({prediction}), orange its main rival ({rival}), grey the other digits. "
+            "Watch the lead change hands as the cursor moves; the lines show every row at once, the green line is "
+            "the cursor."
+        )
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("The state map")
+        if state_map is None:
+            st.info("No test digits to draw the map with (no MNIST found).")
+        else:
+            path = state_map.projection.project(result.column_states)  # (28, 2)
+            figure = state_map_figure(state_map.points, state_map.labels, path, row, state_map.projection.explained)
+            _chart(figure, "inside_state_map")
+            st.caption(
+                f"Each dot is one of {len(state_map.labels):,} test digits after the image reader has read all 28 "
+                "rows, placed on the two directions in which those states differ most (PCA); the same digits "
+                "gather in one cloud. The black path is this input's state after rows 1, 2, ..., 28: it starts "
+                "where every blank top starts and should end (star) in its digit's cloud. Sharp turns are rows "
+                "that changed the network's mind; the green dot is the cursor. The map flattens many numbers into "
+                "two, so clouds can overlap here that the classifier tells apart."
+            )
+    with right:
+        _heatmaps(result, row)
+
+
+def _chart(figure, key, config=None):
+    """Draw `figure`, stamped with this run's number.
+
+    Streamlit sends a large element that the browser reported having as a reference to its copy; Play's frames are
+    requested faster than they run, so that report can be stale, the browser has dropped the copy, and the page
+    stops with "Cached ForwardMsg MISS". A figure that differs in every run is never sent as a reference.
+    """
+    st.session_state[FRAME_KEY] = st.session_state.get(FRAME_KEY, 0) + 1
+    figure.update_layout(meta={"frame": st.session_state[FRAME_KEY]})
+    st.plotly_chart(figure, width="stretch", key=key, config=config)
+
+
+def _importance_note(importance):
+    """How to read the row-importance bars, with what they say for this input."""
+    digit, top = importance.digit, float(np.abs(importance.drop).max())
+    note = (
+        f"Rows below the green outline are not read yet (greyed). Each bar shows how much the probability of {digit} "
+        f"falls when that one row is blanked and the image is read again: long blue bars are the rows the answer "
+        f"rests on, orange bars (to the left) rows that spoke against it. Blank rows have none."
+    )
+    if top < 0.1:
+        note += f" Here no single row matters much (at most {top:.2f}): the answer survives the loss of any one row."
+    return note
+
+
+def _heatmaps(result, row):
+    """One layer's vectors after each row as a heatmap: the image reader's state or the row reader's summaries."""
+    st.subheader("The units, row by row")
+    layer = st.radio(
+        "Layer",
+        list(LAYERS),
+        format_func=LAYERS.get,
+        horizontal=True,
+        key="inside_layer",
+        label_visibility="collapsed",
+    )  # one heatmap at a time: every heatmap on the page is redrawn on every cursor move
+    states = result.column_states if layer == "image_reader" else result.row_encodings  # (28, units)
     c1, c2 = st.columns(2)
-    ordering = c1.selectbox("Order units by", list(ORDERINGS), format_func=ORDERINGS.get, key="unit_order")
-    n_units = result.column_states.shape[1]
-    shown = n_units
-    if n_units > 8:
-        shown = c2.slider("Units shown", 8, n_units, min(64, n_units), key="units_shown")
-    separation = None
-    if ordering == "separation":
-        separation = _separation(label, model)
-        if separation is None:
-            st.warning("No test images to score units with; ordering by variance instead.")
-            ordering = "variance"
-    order = order_units(result.column_states, ordering, separation)[:shown]
-
-    st.subheader("Column LSTM: hidden state after each row")
-    st.plotly_chart(
-        states_figure(image, result.column_states[:, order], order, "column-LSTM state"),
-        width="stretch",
-        key="column_states",
+    ordering = c1.selectbox(
+        "Order units by",
+        list(ORDERINGS),
+        format_func=ORDERINGS.get,
+        key="unit_order",
+        help="Busiest first: the units that change most while reading this image. When it reacts: by the row at "
+        "which the unit changes most, top rows first. Unit number: as stored in the model.",
     )
-    st.subheader("How the prediction forms, row by row")
-    c1, c2 = st.columns([1, 3])
-    c1.plotly_chart(image_figure(image, title="input"), width="stretch", key="inside_input")
-    c2.plotly_chart(step_probs_figure(result.step_probs), width="stretch", key="step_probs")
-    st.subheader("Row encoder: one vector per pixel row")
-    row_order = order_units(result.row_encodings, "variance" if ordering != "index" else "index")[:shown]
-    st.plotly_chart(
-        states_figure(image, result.row_encodings[:, row_order], row_order, "row encoding"),
-        width="stretch",
-        key="row_encodings",
-    )
+    most = max(result.column_states.shape[1], result.row_encodings.shape[1])  # one slider serves both layers
+    shown = most
+    if most > 8:
+        shown = c2.slider("Units shown", 8, most, min(32, most), key="units_shown")
+    order = order_units(states, ordering)[:shown]
+    if layer == "image_reader":
+        meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
+        _chart(states_figure(states[:, order], order, row, meaning), "inside_image_reader")
+        st.caption(
+            "Each column is one unit of the image reader, each line its value after that row (blue +, red -). "
+            "Ordered by when they react, the picture becomes a staircase: units that respond to the top of the "
+            "digit first, the bottom last. Units that stay constant through the blank rows and flip at one row "
+            "are reacting to that row."
+        )
+    else:
+        meaning = "the row reader's unit for this pixel row alone (-1 to +1)"
+        _chart(states_figure(states[:, order], order, row, meaning), "inside_row_reader")
+        st.caption(
+            "Each line is the row reader's summary of one pixel row, made without looking at any other row: "
+            "identical rows (all the blank ones) get identical lines. These 28 lines are what the image reader "
+            "reads, top to bottom."
+        )

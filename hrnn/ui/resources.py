@@ -9,6 +9,7 @@ worker processes, and everything about them is read from their folders (`hrnn.ru
 import logging
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,9 +48,9 @@ def runs_dir():
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading the model...")
-def _cached_model(path, mtime):
+def _cached_model(path, mtime, arch=None):
     del mtime  # part of the cache key only: a rewritten file is loaded again
-    return load_model(path)
+    return load_model(path, arch=arch)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class ModelChoice:
     key: str  # "pretrained" or a run id
     label: str
     path: Path
+    arch: str | None = None  # the architecture its run record names (None: accept any known one)
 
 
 def model_choices():
@@ -68,13 +70,25 @@ def model_choices():
     ]
     for run in runs.list_runs(runs_dir()):
         if run.readable and run.has_model:
-            choices.append(ModelChoice(run.run_id, run.label(), run.model_path))
+            arch = run.summary.arch
+            label = run.label() if arch == "hrnn" else f"{run.label()} - {arch}"
+            choices.append(ModelChoice(run.run_id, label, run.model_path, arch))
     return choices
 
 
 def load_choice(choice):
-    """The model for `choice`, checked by `load_model` to be an HRNN; raises ModelFileError with a one-line
-    message naming the file."""
+    """The model for `choice`, checked by `load_model` to be of a known architecture (the one its run record
+    names); raises ModelFileError with a one-line message naming the file."""
+    return load_choice_with_key(choice)[0]
+
+
+def load_choice_with_key(choice):
+    """`(model, key)` for `choice`: `key` names the file and its modification time, so results computed from the
+    model can be cached under it and are computed again when the file is rewritten (a run saving a new epoch).
+
+    Raises:
+        ModelFileError: a one-line message naming the file.
+    """
     path = choice.path
     try:
         if not path.is_file():
@@ -82,7 +96,7 @@ def load_choice(choice):
         mtime = path.stat().st_mtime
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    return _cached_model(str(path), mtime)
+    return _cached_model(str(path), mtime, choice.arch), f"{path}@{mtime}"
 
 
 @st.cache_resource(show_spinner=False)
@@ -166,6 +180,37 @@ def reference_accuracy(source, test_limit, seed):
         return None
     probs = predict_batch(model, prepared.x_test)
     return float(np.mean(np.argmax(probs, axis=1) == prepared.y_test))
+
+
+SCORES_KEPT = 8  # test-set scores kept (each is 10,000 x 10 probabilities: 400 kB)
+_SCORES_LOCK = threading.Lock()
+
+
+@st.cache_resource
+def _scores_cache():
+    """Test-set scores by (model file, its modification time, data source), shared by every session."""
+    return {}
+
+
+def test_scores(choice, model, data, on_progress=None):
+    """`hrnn.scoring.Scores` of `model` (loaded from `choice`) on all of `data`'s test images.
+
+    Computed once per model file and modification time (a run that saves again is scored again) and kept for every
+    session; `on_progress(done, total)` is called while it is computed, never on a cached answer.
+    """
+    from hrnn.scoring import score_model
+
+    key = (str(choice.path), choice.path.stat().st_mtime, data.source)
+    cache = _scores_cache()
+    with _SCORES_LOCK:
+        if key in cache:
+            return cache[key]
+    scores = score_model(model, data.x_test, data.y_test, on_progress=on_progress)
+    with _SCORES_LOCK:
+        cache[key] = scores
+        while len(cache) > SCORES_KEPT:
+            cache.pop(next(iter(cache)))  # the oldest
+    return scores
 
 
 CURRENT_MODEL = "current_model"  # session key: the model chosen on any page (a model choice key)

@@ -22,6 +22,7 @@ from hrnn.config import (
     demo_config,
 )
 from hrnn.digit_grid import render_grid
+from hrnn.model import ARCHITECTURES
 from hrnn.splits import held_out_count
 from hrnn.ui import draw_page
 from hrnn.ui.resources import (
@@ -40,6 +41,7 @@ LIST_REFRESH_SECONDS = 3.0  # the list of other runs training
 WATCH_PARAM = "run"  # the URL's query parameter naming the watched run
 WATCHED = "watched_run"  # session key: the same, for when navigating between pages drops the URL's query
 FIELDS = (
+    "arch",
     "epochs",
     "batch_size",
     "row_units",
@@ -98,6 +100,17 @@ def _controls(n_train, max_epochs, max_units):
         ("cfg_col_units", max_units),
     ):
         st.session_state[key] = min(st.session_state[key], high)
+    arch = st.selectbox(
+        "Model",
+        list(ARCHITECTURES),
+        format_func=lambda name: f"{name}: {ARCHITECTURES[name].label}",
+        key="cfg_arch",
+        help="hrnn: the hierarchical RNN, a row reader then an image reader. The baselines, to see whether the "
+        "hierarchy earns its keep: flat-lstm, one LSTM reading the 28 pixel rows as 28 steps (its size is the "
+        "image reader size); cnn, a small convolutional net of about the HRNN's parameter count (no reader sizes). "
+        "All three train on the same data with the same loss and optimizer settings.",
+    )
+    sizes = ARCHITECTURES[arch].sizes
     c1, c2, c3, c4 = st.columns(4)
     epochs = c1.number_input("Epochs", 1, max_epochs, key="cfg_epochs", help="Passes over the training images.")
     batch_size = c2.number_input(
@@ -109,6 +122,7 @@ def _controls(n_train, max_epochs, max_units):
         max_units,
         key="cfg_row_units",
         help="Hidden units of the first LSTM, which reads each pixel row left to right into a vector.",
+        disabled="row_units" not in sizes,
     )
     col_units = c4.number_input(
         "Image reader size",
@@ -116,6 +130,7 @@ def _controls(n_train, max_epochs, max_units):
         max_units,
         key="cfg_col_units",
         help="Hidden units of the second LSTM, which reads the 28 row vectors top to bottom into one image vector.",
+        disabled="col_units" not in sizes,
     )
     c1, c2, c3, c4 = st.columns(4)
     optimizer = c1.selectbox(
@@ -161,6 +176,7 @@ def _controls(n_train, max_epochs, max_units):
         step=1.0,
         help="Multiplies the row reader's starting input weights. Keras's default (1) starts them so small that a "
         "pixel barely registers and the loss sits at 2.3 for the first few thousand images; 10 learns at once.",
+        disabled=arch != "hrnn",
     )
     forget_bias = c3.number_input(
         "Image reader forget bias",
@@ -170,8 +186,10 @@ def _controls(n_train, max_epochs, max_units):
         step=0.5,
         help="The image reader's starting forget-gate bias (Keras: 1). Higher keeps what the upper rows said "
         "longer, through the blank rows at the bottom of a digit.",
+        disabled=arch != "hrnn",
     )
     return TrainConfig(
+        arch=arch,
         epochs=int(epochs),
         batch_size=int(batch_size),
         row_units=int(row_units),
@@ -380,6 +398,7 @@ def _saved_runs():
         rows.append(
             {
                 "run": r.run_id,
+                "arch": s.arch if s else None,
                 "status": r.status,
                 "epochs": f"{s.epochs_done}/{s.epochs if s.epochs is not None else '?'}" if s else None,
                 "units": f"{s.row_units}/{s.col_units}" if s else None,

@@ -2,8 +2,11 @@
 drawing, picking, uploading, looking inside, and damaged runs in the runs folder."""
 
 import io
+import json
+import os
 import re
 import time
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -12,9 +15,14 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs
+from hrnn.charts import CURSOR_COLOR
 from hrnn.config import TrainConfig
+from hrnn.data import load_mnist
+from hrnn.model import load_model
+from hrnn.probe import probe
 from hrnn.progress_log import ProgressLogReader
 from hrnn.training import train
+from hrnn.ui import inside_page
 from tests.conftest import REPO, write_npz
 
 TIMEOUT = 120
@@ -247,13 +255,106 @@ def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
     assert at.metric[0].label == "Prediction"
 
 
-def test_inside_page_shows_the_heatmaps():
+INSIDE_CHARTS = {"inside_reading", "inside_belief", "inside_formation", "inside_state_map", "inside_image_reader"}
+
+
+def _figure(at, key):
+    """The plotly figure (as JSON) of the chart with `key`."""
+    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
+    return json.loads(chart.proto.spec)
+
+
+def _cursor_rows(at, key):
+    """The rows outlined in the cursor's colour in the chart with `key`."""
+    shapes = _figure(at, key)["layout"].get("shapes", [])
+    return {(s["y0"] + s["y1"]) / 2 for s in shapes if s.get("line", {}).get("color") == CURSOR_COLOR}
+
+
+def _row_slider(at):
+    return at.slider(key=inside_page.slider_key(at.session_state))
+
+
+def _story(at):
+    """The cursor's sentence (the one paragraph in bold)."""
+    (story,) = [m.value for m in at.markdown if m.value.startswith("**")]
+    return story
+
+
+def _expected_step_probs():
+    """What the page should show for its default input (test image 0) under the test's model."""
+    data = load_mnist(os.environ["HRNN_MNIST"])
+    return probe(load_model(os.environ["HRNN_PRETRAINED"]), data.x_test[0] / 255.0).step_probs
+
+
+def test_inside_page_shows_every_view():
     at = page("inside_page").run()
     assert not at.exception
-    keys = {chart.proto.id for chart in at.get("plotly_chart")}
-    assert len(keys) == 4
-    at.selectbox(key="unit_order").set_value("separation").run()
+    assert {chart.proto.id.rsplit("-", 1)[1] for chart in at.get("plotly_chart")} == INSIDE_CHARTS
+    state_map = _figure(at, "inside_state_map")["data"]
+    assert [t["name"] for t in state_map if t.get("showlegend", True)] == [str(d) for d in range(10)]
+    (path,) = [t for t in state_map if t["name"] == "this input"]
+    assert len(path["x"]) == 28
+    at.selectbox(key="unit_order").set_value("reaction").run()
+    at.radio(key="inside_layer").set_value("row_reader").run()
     assert not at.exception
+    assert "inside_row_reader" in {chart.proto.id.rsplit("-", 1)[1] for chart in at.get("plotly_chart")}
+
+
+def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
+    at = page("inside_page").run()
+    assert _cursor_rows(at, "inside_reading") == {28}
+    _row_slider(at).set_value(5).run()
+    assert not at.exception
+    for key in ("inside_reading", "inside_image_reader"):
+        assert _cursor_rows(at, key) == {5}, key
+    at.radio(key="inside_layer").set_value("row_reader").run()
+    assert _cursor_rows(at, "inside_row_reader") == {5}
+    bars = {x: y for trace in _figure(at, "inside_belief")["data"] for x, y in zip(trace["x"], trace["y"])}
+    expected = _expected_step_probs()[4]  # after row 5
+    np.testing.assert_allclose([bars[str(d)] for d in range(10)], expected, atol=1e-6)
+    assert "Rows 1 to 5 are blank" in _story(at)  # the synthetic digits' bars start lower
+
+
+def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
+    at = page("inside_page").run()
+    _row_slider(at).set_value(9).run()
+    at.button(key="inside_play").click().run()
+    assert not at.exception
+    rows, stories = [at.session_state["inside_cursor"]], {_story(at)}
+    for _ in range(40):  # AppTest runs no timer: each run is one frame of Play, one row or more further down
+        if not at.session_state["inside_playing"]:
+            break
+        at.run()
+        assert not at.exception
+        rows.append(at.session_state["inside_cursor"])
+        stories.add(_story(at))
+    assert rows[0] == 1 and rows[-1] == 28 and all(a < b for a, b in zip(rows, rows[1:])), rows
+    assert not at.session_state["inside_playing"]
+    assert _row_slider(at).value == 28
+    assert _cursor_rows(at, "inside_reading") == {28}
+    assert len(stories) > 1
+
+
+def test_cursor_moves_and_play_run_no_model(monkeypatch):
+    calls = Counter()
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        monkeypatch.setattr(f"hrnn.ui.inside_page.{name}", wrapper)
+
+    for name in ("probe", "predict_batch", "final_column_states"):
+        counted(name, getattr(inside_page, name))
+    at = page("inside_page").run()
+    assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
+    _row_slider(at).set_value(3).run()
+    _row_slider(at).set_value(17).run()
+    at.button(key="inside_play").click().run()
+    at.run().run()
+    assert not at.exception
+    assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
 
 
 def test_inside_page_uses_the_current_drawing(monkeypatch):
@@ -264,7 +365,17 @@ def test_inside_page_uses_the_current_drawing(monkeypatch):
     inside.session_state["input"] = {"image": drawn, "origin": "your drawing"}
     inside.run()
     assert not inside.exception
-    assert "Input: your drawing" in inside.caption[0].value
+    assert inside.text[0].value.startswith("Input: your drawing.")
+
+
+def test_an_uploads_name_is_shown_as_plain_text():
+    name = "upload **big** [link](http://example.com) <b>x</b>.png"
+    inside = page("inside_page")
+    inside.session_state["input"] = {"image": np.zeros((28, 28), np.float32), "origin": name}
+    inside.run()
+    assert not inside.exception
+    assert inside.text[0].value.startswith(f"Input: {name}.")
+    assert not any("big" in m.value for m in inside.markdown)
 
 
 def test_a_broken_model_file_is_reported_not_raised(monkeypatch, tmp_path):
@@ -304,7 +415,8 @@ def assert_shown_as_text(at, name):
         html = MarkdownIt("commonmark").render(source)
         assert "<a " not in html and "<img" not in html, source
         assert "http:" not in source and "www." not in source, source
-    assert any(name in shown(source) for source in sources), sources
+    plain = [element.value for element in at.get("text")]  # st.text: shown verbatim, never parsed
+    assert any(name in shown(source) for source in sources) or any(name in text for text in plain), sources
 
 
 def png_bytes(rgba):
@@ -411,9 +523,9 @@ def non_hrnn(classes):
     )
 
 
-@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "its layers are flatten")])
+@pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "it is named 'sequential")])
 @pytest.mark.parametrize("name", ["draw_page", "inside_page"])
-def test_a_run_whose_model_is_not_an_hrnn_gives_one_line_and_the_page_stays_usable(classes, problem, name):
+def test_a_run_whose_model_is_of_no_known_architecture_gives_one_line_and_the_page_stays_usable(classes, problem, name):
     run_id = f"20250101-000000-d{classes}"
     save_run(run_id, {"status": "finished", "config": {}, "history": {}}, non_hrnn(classes))
     at = page(name).run()
@@ -423,7 +535,8 @@ def test_a_run_whose_model_is_not_an_hrnn_gives_one_line_and_the_page_stays_usab
     assert not at.exception
     (error,) = at.sidebar.error
     path = runs_dir_path() / run_id / "model.keras"
-    assert shown(error.value).startswith(f"Cannot use this model: {path}: not an hrnn model: {problem}")
+    known = "not a known architecture (hrnn, flat-lstm, cnn)"
+    assert shown(error.value).startswith(f"Cannot use this model: {path}: {known}: {problem}")
     assert not at.get("plotly_chart") and any("Pick a model" in w.value for w in at.warning)
     at.selectbox(key="model_choice").set_value("pretrained").run()  # the page still works with a good model
     assert not at.exception and not at.sidebar.error and at.get("plotly_chart")

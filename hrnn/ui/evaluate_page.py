@@ -1,0 +1,280 @@
+"""Evaluate page: where a model fails, on the whole test set (accuracy and loss, accuracy per digit, the confusion
+matrix and the images behind any cell, the most confident mistakes; any image opens on Draw or Inside), and
+Compare runs (their curves overlaid, the settings that differ, their results)."""
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from hrnn import compare, runs
+from hrnn.charts import compare_figure, confusion_figure, per_class_figure
+from hrnn.model import model_architecture
+from hrnn.ui import draw_page, inside_page
+from hrnn.ui.model_picker import pick_model_choice
+from hrnn.ui.resources import (
+    mnist_or_error,
+    model_choices,
+    runs_dir,
+    set_current_input,
+    set_current_model,
+    test_scores,
+)
+from hrnn.ui.text import as_text
+
+URL_PATH = "evaluate"
+VIEWS = ("This model on the test set", "Compare runs")
+COUNTS, SHARES = "counts", "share of each row"
+CELL_SHOWN = 48  # images shown for one confusion-matrix cell (the diagonal's cells hold about a thousand)
+THUMB_SCALE = 3  # gallery digits are drawn 84 x 84
+CARD_WIDTH = 170  # one gallery card, pixels: the digit, its caption and its buttons (two cards across a phone)
+X_AXES = {"epoch": "epoch", "samples": "images seen"}
+
+
+def page():
+    """This page for `st.navigation` and `st.switch_page`."""
+    return st.Page(render, title="Evaluate", icon=":material/analytics:", url_path=URL_PATH)
+
+
+def _inside_page():
+    """The Inside page as app.py registers it (`st.switch_page` finds a page by its url_path)."""
+    return st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside")
+
+
+def cell_from_selection(event):
+    """The `(true, predicted)` cell of a click on the confusion matrix (`st.plotly_chart`'s selection state), or
+    None when nothing is selected. Points carry the predicted digit as `x` and the true digit as `y`."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    for point in reversed(points):
+        x, y = point.get("x"), point.get("y")
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+            return int(round(y)), int(round(x))
+    return None
+
+
+def _on_cell_click():
+    cell = cell_from_selection(st.session_state.get("confusion"))
+    if cell is not None:
+        st.session_state["eval_true"], st.session_state["eval_pred"] = cell
+
+
+def _percent(p):
+    return ">99.9%" if p > 0.999 else "<0.1%" if p < 0.001 else f"{p:.1%}"
+
+
+def _thumbnail(image_uint8):
+    """A 28 x 28 digit drawn `THUMB_SCALE` times larger, pixels kept sharp."""
+    return np.asarray(Image.fromarray(image_uint8, "L").resize((28 * THUMB_SCALE,) * 2, Image.NEAREST))
+
+
+def _open(index, data, choice, target):
+    """Make test image `index` the session's input and `choice` its model, and go to `target` ("draw"/"inside")."""
+    label = int(data.y_test[index])
+    set_current_input(data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})")
+    set_current_model(choice.key)
+    if target == "draw":
+        st.session_state[draw_page.OPEN_TEST_IMAGE] = int(index)
+        st.switch_page(draw_page.page())
+    st.switch_page(_inside_page())
+
+
+def _gallery(name, indices, scores, data, choice, inside):
+    """Cards of test images, each with its true digit, the model's three most probable digits and one-click buttons
+    that open it on Draw (and Inside, for a model that has its views). Button keys: `open_draw_<name>_<index>`."""
+    with st.container(horizontal=True, gap="small", key=f"gallery_{name}"):
+        for index in indices:
+            index = int(index)
+            with st.container(width=CARD_WIDTH, border=True, gap="small"):
+                st.image(_thumbnail(data.x_test[index]), width="stretch")
+                top = "  \n".join(f"{d}: {_percent(p)}" for d, p in scores.top(index))
+                st.caption(f"**#{index}**, a {int(data.y_test[index])}, read as  \n{top}")
+                with st.container(horizontal=True, gap="small"):
+                    if st.button(
+                        "Draw",
+                        key=f"open_draw_{name}_{index}",
+                        icon=":material/draw:",
+                        help="Open it on Draw",
+                        type="tertiary",
+                    ):
+                        _open(index, data, choice, "draw")
+                    if inside and st.button(
+                        "Inside",
+                        key=f"open_inside_{name}_{index}",
+                        icon=":material/visibility:",
+                        help="Open it on Inside the network",
+                        type="tertiary",
+                    ):
+                        _open(index, data, choice, "inside")
+
+
+def _scores(choice, model, data):
+    bar = st.empty()
+
+    def on_progress(done, total):
+        bar.progress(done / max(total, 1), text=f"Scoring the model on the {total:,} test images: {done:,} done...")
+
+    try:
+        scores = test_scores(choice, model, data, on_progress)
+    except OSError as exc:  # the model file went away (a run folder deleted) after it was loaded
+        bar.empty()
+        st.error(f"Cannot score this model: {as_text(choice.path)}: {as_text(exc.strerror or exc)}")
+        return None
+    bar.empty()
+    return scores
+
+
+def _confusion(scores, data, choice, inside):
+    evaluation = scores.evaluation
+    confusion = np.asarray(evaluation.confusion)
+    st.subheader("Confusion matrix")
+    st.caption(
+        "Rows: the true digit; columns: the digit the model read. Mistakes are shaded by their size; the diagonal "
+        "(read right) is green. **Click a cell** (or pick its two digits) to see its images."
+    )
+    if "eval_true" not in st.session_state:  # start on the largest mistake
+        off = np.where(np.eye(len(confusion), dtype=bool), -1, confusion)
+        true, predicted = np.unravel_index(off.argmax(), off.shape)
+        st.session_state["eval_true"], st.session_state["eval_pred"] = int(true), int(predicted)
+    matrix, cell = st.columns([5, 6], gap="medium")
+    with matrix:
+        shown = st.radio("Cells show", (COUNTS, SHARES), horizontal=True, key="confusion_norm")
+        true, predicted = st.session_state["eval_true"], st.session_state["eval_pred"]
+        st.plotly_chart(
+            confusion_figure(confusion, normalised=shown == SHARES, selected=(true, predicted)),
+            width="stretch",
+            key="confusion",
+            on_select=_on_cell_click,
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+    with cell:
+        c1, c2 = st.columns(2)
+        digits = list(range(len(confusion)))
+        true = c1.selectbox("True digit", digits, key="eval_true")
+        predicted = c2.selectbox("Predicted digit", digits, key="eval_pred")
+        indices = scores.cell(true, predicted)
+        what = "read right" if true == predicted else f"read as {predicted}"
+        count = f"{len(indices):,} test image{'s' if len(indices) != 1 else ''} of a {true} {what}"
+        surest = f" (the {CELL_SHOWN} the model is surest of)" if len(indices) > CELL_SHOWN else ""
+        st.markdown(f"**{count}**{surest}")
+        if len(indices) == 0:
+            st.info("No test image falls in this cell.")
+            return
+        _gallery("cell", indices[:CELL_SHOWN], scores, data, choice, inside)
+
+
+def _evaluate_view():
+    model, choice = pick_model_choice()
+    data, error = mnist_or_error()
+    if error:
+        st.error(f"No test data: {as_text(error)}")
+        return
+    if model is None:
+        st.warning("Pick a model in the sidebar.")
+        return
+    arch = model_architecture(model)
+    st.caption(
+        f"Model: {as_text(choice.label)}, a {as_text(arch.label)} of {model.count_params():,} parameters, "
+        f"on all {len(data.y_test):,} test images."
+    )
+    scores = _scores(choice, model, data)
+    if scores is None:
+        return
+    evaluation = scores.evaluation
+    mistakes = int(np.sum(scores.predicted != scores.labels))
+    with st.container(horizontal=True, gap="medium"):
+        st.metric("Test accuracy", f"{evaluation.accuracy:.2%}", help=f"Data: {as_text(data.source)}", width=150)
+        st.metric("Test loss", f"{evaluation.loss:.4f}", help="Mean cross-entropy, nats.", width=150)
+        st.metric(f"Mistakes, of {evaluation.count:,}", f"{mistakes:,}", width=150)
+    st.subheader("Accuracy per digit")
+    st.plotly_chart(
+        per_class_figure(evaluation.per_class_accuracy),
+        width="stretch",
+        key="per_class",
+        config={"displayModeBar": False},
+    )
+    inside = "inside" in arch.views
+    _confusion(scores, data, choice, inside)
+    st.subheader("The most confident mistakes")
+    st.caption(
+        "The wrong readings the model was surest of, surest first, with its three most probable digits. "
+        "Some are mislabelled or ambiguous digits; others are real failures."
+    )
+    wrong = scores.confident_mistakes()
+    if len(wrong) == 0:
+        st.info("The model reads every test image right.")
+    else:
+        _gallery("mistakes", wrong, scores, data, choice, inside)
+
+
+def _format(value):
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if value >= 100 else f"{value:.4g}"
+    return str(value)
+
+
+def _compare_view():
+    candidates = compare.candidates(runs_dir(), model_choices()[0].path)
+    if len(candidates) < 2:
+        st.info(
+            "Comparing needs two runs with at least one finished epoch (the shipped model's record counts as one). "
+            "Train one on the Train page."
+        )
+        return
+    labels = {c.key: c.label for c in candidates}
+    keys = st.multiselect(
+        "Runs to compare (2 to 4)",
+        list(labels),
+        default=list(labels)[:2],
+        format_func=labels.get,
+        key="compare_runs",
+        max_selections=compare.MAX_COMPARED,
+        help="Saved runs of any architecture, and the shipped model's own training record.",
+    )
+    by_key = {c.key: c for c in candidates}
+    chosen = [by_key[k] for k in keys if k in by_key]  # in the order picked
+    if len(chosen) < 2:
+        st.info("Pick at least two runs.")
+        return
+    try:
+        records = [c.record for c in chosen]
+    except runs.RecordError as exc:  # a record damaged since the list was read
+        st.warning(f"A run's record cannot be read: {as_text(exc)}")
+        return
+    x = st.radio("Against", list(X_AXES), format_func=X_AXES.get, horizontal=True, key="compare_x")
+    st.plotly_chart(
+        compare_figure([(c.label, compare.curves(r)) for c, r in zip(chosen, records)], x=x),
+        width="stretch",
+        key="compare_chart",
+        config={"displayModeBar": False},
+    )
+    st.caption("Solid: training (the mean over each epoch's batches). Dashed: held-out images after each epoch.")
+    st.subheader("Settings that differ")
+    differing = compare.differing_settings(records)
+    if not differing:
+        st.write("None: these runs were trained with the same settings.")
+    else:
+        rows = [{"setting": n, **{c.label: _format(v) for c, v in zip(chosen, values)}} for n, values in differing]
+        st.dataframe(rows, width="stretch", hide_index=True, key="compare_settings")
+    st.subheader("Results")
+    outcomes = [compare.results(r) for r in records]
+    rows = [{"result": name, **{c.label: _format(o[name]) for c, o in zip(chosen, outcomes)}} for name in outcomes[0]]
+    st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
+    st.caption(
+        "Test accuracy as the run measured it, on the test images it names (runs started in the app test on a "
+        "2,000-image sample). Wall time and samples/s depend on what else the machine was doing."
+    )
+
+
+def render():
+    st.title("Evaluate and compare")
+    view = st.radio("View", VIEWS, horizontal=True, key="eval_view", label_visibility="collapsed")
+    if view == VIEWS[1]:
+        _compare_view()
+    else:
+        _evaluate_view()
