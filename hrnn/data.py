@@ -39,6 +39,8 @@ IDX_NAMES = {
     "y_test": "t10k-labels-idx1-ubyte",
 }
 
+FULL_MNIST_SIZES = (60_000, 10_000)  # training and test images
+
 
 class DataError(Exception):
     """A data source is missing, unreadable or not MNIST. The message names the file and the problem."""
@@ -54,6 +56,16 @@ class MnistData:
     y_test: np.ndarray
     source: str  # human-readable: what was loaded, from where, how many samples
     spec: str = ""  # the `load_mnist` argument that loads these data again ("keras", "sample" or an absolute path)
+
+    @property
+    def in_words(self):
+        """Which data these are, for people, without paths: "full MNIST: 60,000 training and 10,000 test digits",
+        "offline sample: 5,000 real MNIST digits (4,000 to train, 1,000 to test)"."""
+        n_train, n_test = len(self.y_train), len(self.y_test)
+        if self.spec == "sample":
+            return f"offline sample: {n_train + n_test:,} real MNIST digits ({n_train:,} to train, {n_test:,} to test)"
+        kind = "full MNIST" if (n_train, n_test) == FULL_MNIST_SIZES else "MNIST"
+        return f"{kind}: {n_train:,} training and {n_test:,} test digits"
 
 
 def load_mnist(source="auto"):

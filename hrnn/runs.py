@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from hrnn import schema
-from hrnn.config import TrainConfig
+from hrnn.config import TrainConfig, preset_name
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +237,7 @@ class RunSummary:
     epochs_done: int = 0
     epochs: int | None = None  # planned
     arch: str = "hrnn"  # the model's architecture (summaries from before architectures are HRNNs)
+    preset: str = ""  # which preset its settings follow, in words (`hrnn.config.preset_name`)
     row_units: int | None = None
     col_units: int | None = None
     optimizer: str | None = None
@@ -258,6 +259,7 @@ class RunSummary:
             epochs_done=len(record.history.epochs),
             epochs=config.epochs if config else None,
             arch=config.arch if config else "hrnn",
+            preset=preset_name(config) if config else "",
             row_units=config.row_units if config else None,
             col_units=config.col_units if config else None,
             optimizer=config.optimizer if config else None,
@@ -472,16 +474,59 @@ class RunEntry:
         """The full `RunRecord` (reads `record.json`); raises RecordError."""
         return self.folder.read_record()
 
+    @property
+    def accuracy(self):
+        """`(accuracy, "test" or "val")` of the run's model on held-out images: the test, else the last validation;
+        `(None, "")` when it has neither."""
+        s = self.summary
+        if s is None:
+            return None, ""
+        if s.test_accuracy is not None:
+            return s.test_accuracy, "test"
+        if s.val_accuracy is not None:
+            return s.val_accuracy, "val"
+        return None, ""
+
+    @property
+    def empty(self):
+        """Ended without a finished epoch or a saved model: nothing to use."""
+        return not self.live and self.summary is not None and self.summary.epochs_done == 0 and not self.has_model
+
+    def name(self):
+        """The run in words, for people: "quick demo, 3 of 3 epochs, 97.1% test"."""
+        s = self.summary
+        if s is None:
+            return f"unreadable run {self.run_id}"
+        kind = s.preset or ("HRNN" if s.arch == "hrnn" else f"{s.arch} baseline")
+        planned = s.epochs if s.epochs is not None else "?"
+        text = f"{kind}, {s.epochs_done} of {planned} epoch{'' if planned == 1 else 's'}"
+        accuracy, on = self.accuracy
+        return text + (f", {accuracy:.1%} {on}" if accuracy is not None else "")
+
     def label(self):
-        """A one-line description for pickers: id, status, epochs, units, accuracy."""
+        """A short label for pickers (the sidebar is narrow): what it is, how it did, when: "quick demo 97.1%
+        (Nov 29 08:33)"; a run that did not finish says how it ended."""
         s = self.summary
         if s is None:
             return f"{self.run_id} ({self.status})"
-        acc = s.test_accuracy if s.test_accuracy is not None else s.val_accuracy
-        acc_text = f", acc {acc:.4f}" if acc is not None else ""
-        units = f"{s.row_units if s.row_units is not None else '?'}/{s.col_units if s.col_units is not None else '?'}"
-        planned = s.epochs if s.epochs is not None else "?"
-        return f"{self.run_id} ({self.status}, {s.epochs_done}/{planned} epochs, {units} units{acc_text})"
+        kind = s.preset or ("HRNN" if s.arch == "hrnn" else f"{s.arch} baseline")
+        accuracy, _ = self.accuracy
+        parts = [kind]
+        if self.status != "finished":
+            parts.append(self.status)
+        if accuracy is not None:
+            parts.append(f"{accuracy:.1%}")
+        return f"{' '.join(parts)} ({started_text(self.run_id)})"
+
+
+def started_text(run_id):
+    """When a run was started, from its id, in this machine's local time: "Nov 29 08:33" (the id if it has no
+    time in it)."""
+    try:
+        stamp = calendar.timegm(time.strptime(run_id[:15], "%Y%m%d-%H%M%S"))
+    except ValueError:
+        return run_id
+    return time.strftime("%b %d %H:%M", time.localtime(stamp))
 
 
 class _SummaryCache:

@@ -9,18 +9,22 @@ def out_of_100(accuracy):
 
 
 def verdict(accuracy, images, reference=None, stopped=False):
-    """One sentence: how many of 100 held-out digits the run's model reads, and the shipped model's figure.
+    """One sentence: how many of 100 held-out digits the run's model reads (of all of them, when fewer than 100
+    were read), and the shipped model's figure on the same digits.
 
     Args:
-        accuracy: the run's accuracy on `images` held-out digits (test, else validation).
+        accuracy: the run's accuracy on `images` held-out digits (test, else validation, else the live grid).
         images: how many digits that accuracy was measured on.
         reference: the shipped model's accuracy on the same digits, or None.
         stopped: the run was stopped before the end.
     """
-    text = f"Your model reads {out_of_100(accuracy)} of 100 held-out digits ({accuracy:.1%} of {images:,})"
-    if reference is not None:
-        text += f"; the shipped model reads {out_of_100(reference)} of the same 100"
+    if images >= 100:
+        text = f"Your model reads {out_of_100(accuracy)} of 100 held-out digits ({accuracy:.1%} of {images:,})"
+        if reference is not None:
+            text += f"; the shipped model reads {out_of_100(reference)} of the same 100"
+    else:  # "10 of 100" would claim digits it was never tried on
+        text = f"Your model reads {round(accuracy * images)} of {images} held-out digits ({accuracy:.1%})"
+        if reference is not None:
+            text += f"; the shipped model reads {round(reference * images)} of the same {images}"
     text += "."
-    if stopped:
-        text = "Stopped early. " + text
-    return text
+    return "Stopped early. " + text if stopped else text

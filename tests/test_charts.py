@@ -34,9 +34,13 @@ def test_training_figure_has_batches_and_validation_on_fixed_axes():
         epoch_history=[{"epoch": 1, "loss": 1.0, "accuracy": 0.5, "val_loss": 0.9, "val_accuracy": 0.6}],
     )
     fig = training_figure(snap)
-    by_name = {t.name: t for t in fig.data}
-    assert len(by_name["batch loss"].x) == 15 and by_name["batch loss"].x[-1] == 1.5
-    assert list(by_name["validation accuracy"].y) == [0.6]
+    by_meta = {t.meta: t for t in fig.data}
+    assert len(by_meta["batch_loss"].x) == 15 and by_meta["batch_loss"].x[-1] == 1.5
+    assert list(by_meta["validation_accuracy"].y) == [0.6]
+    # One legend entry per kind of line, standing for it in both panels: every line is named.
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == ["each batch", "smoothed over batches", "validation, after each epoch"]
+    assert {t.name for t in fig.data} == set(legend)
     assert list(fig.layout.xaxis.range) == [0, 3 * 1.03]  # the whole run, from the start
 
 

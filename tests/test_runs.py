@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hrnn import runs
-from hrnn.config import TrainConfig
+from hrnn.config import ORIGINAL, TrainConfig, demo_config
 
 
 def test_atomic_write_replaces_the_whole_file_and_leaves_no_temp(tmp_path):
@@ -117,7 +117,8 @@ def test_a_record_from_before_summaries_is_listed_from_the_record(tmp_path):
     }
     save(tmp_path, legacy, "old")
     (entry,) = runs.list_runs(tmp_path)
-    assert entry.label() == "old (finished, 1/1 epochs, 64/64 units, acc 0.9500)"
+    assert entry.name() == "custom HRNN, 1 of 1 epoch, 95.0% test"
+    assert entry.label() == "custom HRNN 95.0% (old)"  # an id without a time in it stands for itself
 
 
 _HELD_LOCKS = []
@@ -221,14 +222,39 @@ def test_default_runs_dir_follows_the_environment(monkeypatch, tmp_path):
     assert runs.default_runs_dir() == tmp_path / "data" / "hrnn" / "runs"
 
 
-def test_run_label_describes_the_run(tmp_path):
-    record = runs.RunRecord(
-        status="finished", run_id="r", config=TrainConfig(epochs=5, row_units=128, col_units=64), test_accuracy=0.9871
-    )
-    record.history.epochs.extend([{"epoch": k, "val_accuracy": 0.9} for k in range(1, 6)])
+@pytest.fixture
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_run_reads_as_its_preset_progress_and_accuracy(tmp_path, utc):
+    record = runs.RunRecord(status="finished", run_id="20251129-083300-abcd", config=demo_config(10_000))
+    record.history.epochs.extend([{"epoch": k, "val_accuracy": 0.9} for k in range(1, 4)])
+    record.test_accuracy = 0.9712
     save(tmp_path, record)
     (run,) = runs.list_runs(tmp_path)
-    assert run.label() == "r (finished, 5/5 epochs, 128/64 units, acc 0.9871)"
+    assert run.name() == "quick demo, 3 of 3 epochs, 97.1% test"
+    assert run.label() == "quick demo 97.1% (Nov 29 08:33)"  # short: the sidebar's picker is narrow
+
+
+def test_a_stopped_run_says_so_and_gives_its_validation_accuracy(tmp_path, utc):
+    record = runs.RunRecord(status="stopped", run_id="20251129-090000-abcd", config=TrainConfig(arch="cnn"))
+    record.history.epochs.append({"epoch": 1, "val_accuracy": 0.62})
+    save(tmp_path, record)
+    (run,) = runs.list_runs(tmp_path)
+    assert run.name() == "cnn baseline, 1 of 5 epochs, 62.0% val"
+    assert run.label() == "cnn baseline stopped 62.0% (Nov 29 09:00)"
+    assert not run.empty
+
+
+def test_a_run_that_trained_nothing_is_empty(tmp_path, utc):
+    save(tmp_path, runs.RunRecord(status="stopped", run_id="20251129-090000-abcd", config=ORIGINAL))
+    (run,) = runs.list_runs(tmp_path)
+    assert run.empty and run.name() == "original Keras example, 0 of 5 epochs"
 
 
 def test_an_unreadable_runs_folder_lists_no_runs_instead_of_raising(tmp_path, monkeypatch):

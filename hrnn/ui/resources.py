@@ -70,9 +70,7 @@ def model_choices():
     ]
     for run in runs.list_runs(runs_dir()):
         if run.readable and run.has_model:
-            arch = run.summary.arch
-            label = run.label() if arch == "hrnn" else f"{run.label()} - {arch}"
-            choices.append(ModelChoice(run.run_id, label, run.model_path, arch))
+            choices.append(ModelChoice(run.run_id, run.label(), run.model_path, run.summary.arch))
     return choices
 
 
@@ -180,6 +178,14 @@ def reference_accuracy(source, test_limit, seed):
         return None
     probs = predict_batch(model, prepared.x_test)
     return float(np.mean(np.argmax(probs, axis=1) == prepared.y_test))
+
+
+def score_reference_soon(source, test_limit, seed):
+    """Start computing `reference_accuracy(source, test_limit, seed)` in a background thread, so that a run's verdict
+    does not wait seconds for it when the run ends (the page would show its old and new panels meanwhile)."""
+    threading.Thread(
+        target=reference_accuracy, args=(source, test_limit, seed), name="hrnn-reference", daemon=True
+    ).start()
 
 
 SCORES_KEPT = 8  # test-set scores kept (each is 10,000 x 10 probabilities: 400 kB)

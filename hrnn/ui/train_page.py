@@ -20,6 +20,7 @@ from hrnn.config import (
     SCHEDULES,
     TrainConfig,
     demo_config,
+    preset_name,
 )
 from hrnn.digit_grid import render_grid
 from hrnn.model import ARCHITECTURES
@@ -30,6 +31,7 @@ from hrnn.ui.resources import (
     reference_accuracy,
     run_snapshot,
     runs_dir,
+    score_reference_soon,
     set_current_model,
     start_run,
 )
@@ -54,6 +56,8 @@ FIELDS = (
     "forget_bias",
     "train_size",
 )
+CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
+STILL_CHART = {"displayModeBar": False}  # no zoom toolbar: on a phone it covers the chart titles
 PHASE_TEXT = {
     "validating": "Evaluating on held-out digits...",
     "testing": "Evaluating on test digits...",
@@ -258,23 +262,30 @@ def _digit_grid(snap):
 
 
 def _metrics(snap):
-    cols = st.columns(4)
-    cols[0].metric("Epoch", f"{min(max(snap.epoch, 1), snap.epochs or 1)} of {snap.epochs or '?'}")
-    cols[1].metric("Images seen", f"{snap.samples_seen:,}")
-    if snap.epoch_history:
-        last = snap.epoch_history[-1]
-        cols[2].metric(
-            "Training accuracy",
-            f"{last['accuracy']:.1%}",
-            help="The average over the last epoch's batches, while the model was still learning: it trails the "
-            "end-of-epoch model, which is why it can sit below the validation accuracy.",
+    """Epoch, images seen and the last epoch's accuracies, two by two (the column beside the chart is narrow)."""
+    top, bottom = st.columns(2), st.columns(2)
+    top[0].metric("Epoch", f"{min(max(snap.epoch, 1), snap.epochs or 1)} of {snap.epochs or '?'}")
+    top[1].metric("Images seen", f"{snap.samples_seen:,}")
+    if not snap.epoch_history:
+        return
+    last = snap.epoch_history[-1]
+    bottom[0].metric(
+        "Training accuracy",
+        f"{last['accuracy']:.1%}",
+        help="The average over the last epoch's batches, while the model was still learning.",
+    )
+    if "val_accuracy" not in last:
+        return
+    bottom[1].metric(
+        "Validation accuracy",
+        f"{last['val_accuracy']:.1%}",
+        help="On held-out images never trained on, with the model as it is at the end of the epoch.",
+    )
+    if last["val_accuracy"] > last["accuracy"]:
+        st.caption(
+            "Why is validation higher? Training accuracy averages the whole epoch, early batches included, while "
+            "validation reads with the end-of-epoch model, which has learned more."
         )
-        if "val_accuracy" in last:
-            cols[3].metric(
-                "Validation accuracy",
-                f"{last['val_accuracy']:.1%}",
-                help="On held-out images never trained on, with the model as it is at the end of the epoch.",
-            )
 
 
 def _snapshot_or_warning(entry):
@@ -285,27 +296,26 @@ def _snapshot_or_warning(entry):
         return None
 
 
-def _progress_panel(entry):
-    """The watched run's progress bar, figures, curves and digit grid; returns its snapshot (None if unreadable)."""
-    snap = _snapshot_or_warning(entry)
-    if snap is None:
-        return None
+def _progress_panel(entry, snap):
+    """The run's progress bar, then its curves beside its figures and digit grid (`snap`: its snapshot)."""
     done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
     st.progress(min(done, 1.0), text=_status_text(entry, snap))
-    _metrics(snap)
-    chart, grid = st.columns([3, 2], gap="medium")
+    chart, side = st.columns([3, 2], gap="medium")
     with chart:
-        st.plotly_chart(training_figure(snap), width="stretch", key="live_chart", config={"displayModeBar": False})
-    with grid:
+        st.plotly_chart(
+            training_figure(snap, height=CHART_HEIGHT), width="stretch", key="live_chart", config=STILL_CHART
+        )
+    with side:
+        _metrics(snap)
         _digit_grid(snap)
-    return snap
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def _live_panel(run_id):
     entry = runs.find_run(run_id, runs_dir())
-    if entry is not None:
-        _progress_panel(entry)
+    snap = _snapshot_or_warning(entry) if entry is not None else None
+    if snap is not None:
+        _progress_panel(entry, snap)
     if entry is None or not entry.live:
         st.rerun(scope="app")  # the run ended: redraw the page with the verdict and Start enabled again
 
@@ -361,6 +371,8 @@ def _start(config, data):
     limits.check_app_config(config)
     limits.check_runs_disk(runs_dir())
     _watch(start_run(config, data))
+    if config.test_limit != 0:
+        score_reference_soon(data.source, config.test_limit, config.seed)  # ready for the verdict
 
 
 @st.fragment(run_every=LIST_REFRESH_SECONDS)
@@ -384,54 +396,114 @@ def _training_now(watched):
             st.rerun(scope="app")
 
 
+def _percent(value):
+    return f"{value:.1%}" if value is not None else "-"
+
+
+def _status_words(entry):
+    """The run's status for the table; an ended run with nothing trained says so."""
+    return f"{entry.status} (nothing trained)" if entry.empty else entry.status
+
+
 def _saved_runs():
-    """Every run that is not training: its status (or why its files cannot be read) and its curves."""
-    saved = [r for r in runs.list_runs(runs_dir()) if not r.live]  # runs training are listed, live, above
+    """Every run that is not training: a readable name, its status and results (or why its files cannot be read),
+    and the curves of one, the newest by default."""
+    listed = runs.list_runs(runs_dir())
+    saved = [r for r in listed if not r.live]  # runs training are shown, live, above
+    training_now = len(saved) < len(listed)
     st.subheader("Saved runs")
-    st.caption(f"Runs folder: {as_text(runs_dir())}")
     if not saved:
-        st.write("No saved runs yet. Start one above; every run is saved here, finished or not.")
+        ended = "The run training now is listed here when it ends." if training_now else "Start one above;"
+        st.write(f"No saved runs yet. {ended} Every run is saved, finished or not.")
+        _runs_folder_caption()
         return
     rows = []
     for r in saved:
         s = r.summary
         rows.append(
             {
-                "run": r.run_id,
-                "arch": s.arch if s else None,
-                "status": r.status,
-                "epochs": f"{s.epochs_done}/{s.epochs if s.epochs is not None else '?'}" if s else None,
-                "units": f"{s.row_units}/{s.col_units}" if s else None,
-                "optimizer": s.optimizer if s else None,
-                "val acc": s.val_accuracy if s else None,
-                "test acc": s.test_accuracy if s else None,
-                "model": "yes" if r.has_model else "no",
+                "run": r.name(),
+                "started": runs.started_text(r.run_id),
+                "status": _status_words(r),
+                "val acc": _percent(s.val_accuracy if s else None),
+                "test acc": _percent(s.test_accuracy if s else None),
+                "model": "saved" if r.has_model else "-",
+                "id": r.run_id,
             }
         )
-    st.dataframe(rows, width="stretch", hide_index=True)
+    st.dataframe(
+        rows,
+        width="stretch",
+        hide_index=True,
+        key="saved_runs_table",
+        column_config={
+            "val acc": st.column_config.TextColumn(
+                help="Accuracy on the held-out validation images after the last finished epoch"
+            ),
+            "test acc": st.column_config.TextColumn(help="Accuracy on test images, measured when a run finishes"),
+            "id": st.column_config.TextColumn(help="The run's folder in the runs folder"),
+        },
+    )
+    _runs_folder_caption()
     readable = [r for r in saved if r.readable]
     if not readable:
         return
-    chosen = st.selectbox("Show the curves of", [r.run_id for r in readable], key="saved_run_choice")
+    names = {r.run_id: f"{r.name()} ({runs.started_text(r.run_id)})" for r in readable}
+    # Keyed by the newest run: after a new run ends, the choice starts on it, not on the one picked before.
+    chosen = st.selectbox(
+        "Show the curves of", list(names), format_func=names.get, key=f"saved_run_choice_{readable[0].run_id}"
+    )
     entry = next(r for r in readable if r.run_id == chosen)
     try:
         snapshot = run_snapshot(entry)
     except runs.RecordError as exc:  # a record.json edited by hand, or by something else
         st.warning(f"The curves of {as_text(chosen)} cannot be drawn: {as_text(exc)}")
         return
-    st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart")
+    st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart", config=STILL_CHART)
     if entry.summary.error:
         st.error(f"This run failed: {as_text(entry.summary.error)}")
+
+
+def _runs_folder_caption():
+    st.caption(f"Runs folder: {as_text(runs_dir())}")
+
+
+HOW_IT_WORKS = """
+**The network.** An image is 28 rows of 28 pixels. A **row reader** (an LSTM, a layer that reads a sequence one
+step at a time and keeps a memory of what it has seen) reads each row left to right and sums it up as 128 numbers.
+An **image reader** (a second LSTM) reads those 28 row summaries top to bottom into one summary of the whole image,
+and a **classifier** turns that into ten probabilities, one per digit. The same idea reads words into sentences and
+sentences into documents.
+
+**Training.** The network starts with random weights and reads digits at chance (10%). Each batch of 32 images it
+guesses, measures how wrong it was (the **loss**) and nudges every weight to be a little less wrong. **Validation**
+digits are held out: the network never trains on them, so they show whether it learned to read digits or only
+memorised the ones it saw.
+
+**The settings.** *Quick demo* learns fast (about a minute); *the original Keras example* repeats, exactly, the
+example this app is built on (much slower). Every setting explains itself when you point at its ⓘ.
+"""
+
+
+def _will_train(config, n_train):
+    """One line saying what Start will train, in words."""
+    kind = preset_name(config)
+    what = f"the {kind}, an HRNN" if kind in ("quick demo", "original Keras example") else f"a {kind}"
+    passes = f"{config.epochs} pass{'' if config.epochs == 1 else 'es'}"
+    return (
+        f"Start trains {what}: {passes} over {config.train_size or n_train:,} images, {config.optimizer} at "
+        f"learning rate {config.learning_rate:g}. Change it under Settings."
+    )
 
 
 def render():
     st.title("Train the hierarchical RNN")
     st.markdown(
-        "Watch the network learn to read digits. A **row reader** (an LSTM) reads each pixel row of an image into "
-        "a vector; an **image reader** (a second LSTM) reads those 28 vectors top to bottom; a last layer turns "
-        "what it read into ten digit probabilities. Press **Start**: the loss falls as it learns, and the digits on "
-        "the right turn green as it reads them right."
+        "Press **Start** and watch the network learn to read handwritten digits: the loss falls as it learns, and "
+        "the held-out digits beside the chart turn green as it reads them right."
     )
+    with st.expander("How this works", icon=":material/help:"):
+        st.markdown(HOW_IT_WORKS)
     data, error = mnist_or_error()
     if error:
         st.error(f"No training data: {as_text(error)}")
@@ -441,7 +513,7 @@ def render():
     except ValueError as exc:
         st.error(f"This server's limits are set wrongly: {as_text(exc)}")
         return
-    st.caption(f"Data: {as_text(data.source)}")
+    st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
     watched_id = _watched_run_id()
     entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
     if watched_id and entry is None:
@@ -451,26 +523,35 @@ def render():
     if watched_id and not st.query_params.get(WATCH_PARAM) and entry is not None:
         st.query_params[WATCH_PARAM] = watched_id  # back in the URL after a page change dropped it
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
-    with st.expander("Settings", expanded=entry is None):  # folded while a run is in view, so its result shows
-        config = _controls(n_train, max_epochs, max_units)
+    # Start and Stop first, the settings folded below them: on a phone Start is on the first screen, and during
+    # and after a run the chart and the verdict come straight after the buttons.
     c1, c2 = st.columns(2)
-    if c1.button("Start training", key="start", type="primary", disabled=live, width="stretch"):
+    start = c1.button("Start training", key="start", type="primary", disabled=live, width="stretch")
+    if c2.button("Stop", key="stop", disabled=not live, width="stretch"):
+        entry.folder.request_stop()
+        st.toast("Stopping after the current batch...")
+    will_train = st.empty()
+    with st.expander("Settings", icon=":material/tune:"):
+        config = _controls(n_train, max_epochs, max_units)
+    if not live:
+        will_train.caption(_will_train(config, n_train))  # made of checked settings only
+    if start:
         try:
             _start(config.check(), data)
         except (ValueError, OSError) as exc:  # a limit, or the runs folder cannot be written
             st.error(as_text(exc))
         else:
-            st.rerun()  # redraw at once: settings folded away, Start disabled, the live panel in view
-    if c2.button("Stop", key="stop", disabled=not live, width="stretch"):
-        entry.folder.request_stop()
-        st.toast("Stopping after the current batch...")
+            st.rerun()  # redraw at once: Start disabled, the live panel in view
     if entry is not None:
         if live:
-            st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, from any browser.")
             _live_panel(entry.run_id)
+            st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, from any browser.")
         else:
-            snap = _progress_panel(entry)
+            snap = _snapshot_or_warning(entry)
             if snap is not None:
-                _outcome(entry, snap, data)
+                outcome = st.container()  # the result above how it got there, drawn second: scoring the
+                _progress_panel(entry, snap)  # shipped model for the verdict takes seconds the first time
+                with outcome:
+                    _outcome(entry, snap, data)
     _training_now(watched_id)
     _saved_runs()

@@ -79,7 +79,7 @@ def test_app_starts_on_the_train_page():
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
     assert not at.exception
     assert at.title[0].value == "Train the hierarchical RNN"
-    assert "200 training and 60 test images" in at.caption[0].value
+    assert any(c.value == "Data: MNIST: 200 training and 60 test digits" for c in at.caption)
 
 
 def _set_small_config(at, epochs=1):
@@ -113,6 +113,11 @@ def _start(at, epochs=1):
     return at.query_params["run"]
 
 
+def _settings(at):
+    (settings,) = [e for e in at.expander if e.label == "Settings"]
+    return settings
+
+
 def _status(run_id):
     return runs.find_run(run_id).status
 
@@ -129,13 +134,22 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
     assert not at.exception
     assert at.get("plotly_chart"), "no chart drawn"
     assert any("finished after 1 epoch" in s.value for s in at.success)
-    assert any(row.get("status") == "finished" for row in at.dataframe[0].value.to_dict("records"))
     record = runs.find_run(run_id).read_record()
     assert len(record.history.batches.loss) == 6
+    # The label promised what the run trained on: all 180 images left after validation.
+    assert at.number_input(key="cfg_train_size").label == "Training images (of 180)"
+    assert "training on 180 images" in record.data
     assert at.get("image"), "no digit grid drawn"
     assert any(re.match(r"It reads \d+ of 20 right after 180 images", c.value) for c in at.caption)
     (headline,) = [m.value for m in at.markdown if m.value.startswith("### Your model reads")]
-    assert f"({record.test_accuracy:.1%} of 60)" in headline and "the shipped model reads" in headline
+    assert f"of 60 held-out digits ({record.test_accuracy:.1%})" in headline and "the shipped model reads" in headline
+    # The saved-runs table: a readable name, percentages, dashes for what is not there, never "None".
+    table = at.dataframe[0].value
+    row = table.set_index("id").loc[run_id]
+    assert row["run"] == f"custom HRNN, 1 of 1 epoch, {record.test_accuracy:.1%} test"
+    assert row["status"] == "finished" and row["model"] == "saved"
+    assert row["test acc"] == f"{record.test_accuracy:.1%}" and row["val acc"].endswith("%")
+    assert not table.isna().any().any() and "None" not in table.astype(str).to_numpy()
     at.button(key="try_on_draw").click().run()
     assert not at.exception
     assert at.title[0].value == "Draw a digit"
@@ -146,10 +160,10 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
 def test_a_refreshed_page_reattaches_to_its_run_and_stops_it(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # a run long enough to be stopped (the default limit is 20)
     first = page("train_page").run()
-    assert first.expander[0].proto.expanded
+    assert not _settings(first).proto.expanded  # folded under Start: the defaults are the quick demo
     run_id = _start(first, epochs=200)
     assert first.button(key="start").disabled and not first.button(key="stop").disabled
-    assert not first.expander[0].proto.expanded  # the settings fold away while it trains
+    assert not _settings(first).proto.expanded  # still folded while it trains: the chart comes first
     assert _wait_for(lambda: _batches(run_id) > 0)
     refreshed = page("train_page")  # a new session, as after a refresh: only the URL remembers the run
     refreshed.query_params["run"] = run_id
@@ -479,14 +493,14 @@ def test_a_run_record_with_markdown_is_shown_as_text():
     save_run(run_id, record, load_pretrained())
     train = page("train_page").run()
     assert not train.exception
-    assert train.selectbox(key="saved_run_choice").value == run_id
+    assert train.selectbox(key=f"saved_run_choice_{run_id}").value == run_id
     assert_shown_as_text(train, f"This run failed: {error}")
     draw = page("draw_page").run()
     draw.radio(key="input_source").set_value("Test digit").run()
     draw.selectbox(key="model_choice").set_value(run_id).run()
     assert not draw.exception
     assert draw.metric[0].label == "Prediction"
-    assert_shown_as_text(draw, f"model: {run_id} (failed, 0/1 epochs, 8/8 units)")
+    assert_shown_as_text(draw, f"model: custom HRNN failed ({run_id})")
 
 
 @pytest.mark.parametrize("name", ["train_page", "draw_page", "inside_page", "app"])
@@ -502,16 +516,17 @@ def test_damaged_records_beside_good_runs_break_no_page(name):
     at = (AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT) if name == "app" else page(name)).run()
     assert not at.exception
     if name in ("train_page", "app"):
-        rows = {r["run"]: r["status"] for r in at.dataframe[0].value.to_dict("records")}
+        rows = {r["id"]: r["status"] for r in at.dataframe[0].value.to_dict("records")}
         assert rows["20250101-000000-good"] == "finished"
         assert rows["20250102-000000-list"] == "unreadable: record.json: status: expected a string, got ['running']"
         assert rows["20250103-000000-conf"] == "unreadable: record.json: config: expected an object or null, got 'abc'"
         assert rows["20250104-000000-half"].startswith("unreadable: record.json is not valid JSON")
-        assert at.selectbox(key="saved_run_choice").options == ["20250101-000000-good"]
+        curves = at.selectbox(key="saved_run_choice_20250101-000000-good")
+        assert curves.value == "20250101-000000-good" and len(curves.options) == 1
     else:
         assert at.sidebar.selectbox(key="model_choice").options == [
             "Shipped pretrained model",
-            "20250101-000000-good (finished, 0/1 epochs, 8/8 units, acc 0.9000)",
+            f"custom HRNN 90.0% ({runs.started_text('20250101-000000-good')})",
         ]
 
 
@@ -618,3 +633,33 @@ def test_a_script_run_does_not_clear_the_keras_session(monkeypatch):
     at.run()
     assert not at.exception and at.markdown[0].value == "ran"
     assert cleared == []
+
+
+def test_the_train_page_explains_itself_and_names_its_data_in_words():
+    at = page("train_page").run()
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["How this works", "Settings"]
+    (data,) = [c for c in at.caption if c.value.startswith("Data: ")]
+    assert "training and" in data.value and "/" not in data.value  # in words; the path is in its tooltip
+    assert str(runs_dir_path().parent) not in data.value
+    (plan,) = [c for c in at.caption if c.value.startswith("Start trains ")]
+    assert plan.value.startswith("Start trains the quick demo, an HRNN: ")  # passes: as the data allow
+
+
+def test_a_run_that_trained_nothing_is_marked_and_the_newest_run_is_shown():
+    from hrnn.model import load_pretrained
+
+    save_run("20250101-000000-empt", {"status": "stopped", "config": {"epochs": 1}})
+    finished = {
+        "status": "finished",
+        "config": {"epochs": 1},
+        "history": {"epochs": [{"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_accuracy": 0.85}]},
+    }
+    save_run("20250102-000000-good", finished, load_pretrained())
+    at = page("train_page").run()
+    assert not at.exception
+    rows = {r["id"]: r for r in at.dataframe[0].value.to_dict("records")}
+    assert rows["20250101-000000-empt"]["status"] == "stopped (nothing trained)"
+    assert rows["20250101-000000-empt"]["val acc"] == "-" and rows["20250101-000000-empt"]["model"] == "-"
+    assert rows["20250102-000000-good"]["val acc"] == "85.0%" and rows["20250102-000000-good"]["test acc"] == "-"
+    assert at.selectbox(key="saved_run_choice_20250102-000000-good").value == "20250102-000000-good"

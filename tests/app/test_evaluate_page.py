@@ -68,7 +68,8 @@ def test_evaluate_renders_for_a_tiny_run_of_each_architecture():
         tiny_run(run_id, arch=arch)
         at = evaluate(run_id)
         assert not at.exception, arch
-        assert any(run_id in shown(c.value) for c in at.caption), arch
+        label = runs.find_run(run_id).label()
+        assert any(label in shown(c.value) for c in at.caption), (arch, label)
         labels, predicted, _ = predictions(runs.default_runs_dir() / run_id / runs.MODEL_NAME)
         assert {m.label: m.value for m in at.metric}["Test accuracy"] == f"{np.mean(predicted == labels):.2%}"
         inside_buttons = [b for b in at.button if b.key and b.key.startswith("open_inside_")]

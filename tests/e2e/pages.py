@@ -10,10 +10,11 @@ PAGE_LOAD_MS = 120_000  # the first page load imports TensorFlow and loads MNIST
 PREDICTION_MS = 60_000  # the first prediction loads and compiles the model
 TRAINING_MS = 240_000  # a run's worker process may import TensorFlow before its first batch
 
-# The most points in a 'batch loss' trace of the watched run's live chart (0 if there is none). The traces are read
-# from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}), which have no length.
+# The most points in the per-batch loss trace (meta 'batch_loss') of the watched run's live chart (0 if there is none).
+# The traces are read from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}),
+# which have no length.
 LIVE_BATCH_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.st-key-live_chart .js-plotly-plot')]
-    .flatMap(graph => (graph._fullData || []).filter(trace => trace.name === 'batch loss')
+    .flatMap(graph => (graph._fullData || []).filter(trace => trace.meta === 'batch_loss')
     .map(trace => trace.x.length)))"""
 
 
@@ -64,13 +65,37 @@ def small_settings(epochs, units=16, images=300):
     }
 
 
+def _settings_summary(page):
+    return page.locator("summary").filter(has=page.get_by_text("Settings", exact=True))
+
+
+def open_settings(page):
+    """Unfold the Train page's Settings (folded under Start by default)."""
+    summary = _settings_summary(page)
+    if summary.locator("xpath=..").get_attribute("open") is None:
+        summary.click()
+    expect(number_field(page, "Epochs")).to_be_visible()
+
+
+def close_settings(page):
+    """Fold the Settings again, as a person does once they are set (the run's chart then comes under Start)."""
+    summary = _settings_summary(page)
+    if summary.locator("xpath=..").get_attribute("open") is not None:
+        summary.click()
+    expect(number_field(page, "Epochs")).to_be_hidden()
+
+
 def start_run(page, settings):
     """Fill in `settings` ({label: value}), press Start and return the run's id (which the page puts in its URL)
     and the `time.perf_counter()` of the click."""
+    if settings:
+        open_settings(page)
     for label, value in settings.items():
         set_number(page, label, value)
     for label, value in settings.items():  # every value survived the reruns the others started
         expect(number_field(page, label)).to_have_value(str(value))
+    if settings:
+        close_settings(page)
     page.get_by_role("button", name="Start training").click()
     clicked = time.perf_counter()
     page.wait_for_function("() => /[?&]run=/.test(location.search)", timeout=PAGE_LOAD_MS)

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from hrnn import runs
 from hrnn.model import PRETRAINED_PATH
 from tests.conftest import REPO
 from tests.e2e.pages import (
@@ -144,10 +145,11 @@ INSIDE_VIEWPORTS = {
 }
 SCREENSHOT_DIGIT, SCREENSHOT_ROW = 149, 19  # a 2 the network takes for a 3 until about row 19
 
-# The page's elements (innermost element containers) that overlap one another or stick out of the window.
+# The page's visible elements (innermost element containers) that overlap one another or stick out of the window.
 LAYOUT_PROBLEMS = """() => {
     const leaves = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]
-        .filter(e => !e.querySelector('[data-testid=stElementContainer]') && e.offsetParent !== null);
+        .filter(e => !e.querySelector('[data-testid=stElementContainer]') && e.offsetParent !== null)
+        .filter(e => !e.closest('details:not([open])'));  // a folded expander's content is laid out, unseen
     const boxes = leaves.map(e => {
         const r = e.getBoundingClientRect();
         const name = (e.className.match(/st-key-\\S+/) || [e.firstElementChild?.dataset.testid || e.tagName])[0];
@@ -202,23 +204,50 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     assert re.match(r"Run (\S+) finished", success.inner_text()).group(1) == run_id
     assert live_points(page) == 10  # 300 images in batches of 32
 
-    saved = page.get_by_test_id("stDataFrame")  # a canvas grid; its cells are in the canvas's accessible table
-    expect(saved).to_contain_text(run_id)
-    expect(saved).to_contain_text("16/16")  # row/column units
-    expect(saved).to_contain_text("1/1")  # epochs done / planned
-
-    # The payoff: held-out digits read by the new model, a verdict in words, and the model one click from Draw.
+    # The payoff: held-out digits read by the new model, a verdict in words (the first one scores the shipped model
+    # on the same digits: seconds), and the model one click from Draw.
+    expect(page.get_by_role("heading", name=re.compile(r"^Your model reads \d+ of 100 held-out digits"))).to_be_visible(
+        timeout=PREDICTION_MS
+    )
+    wait_until_idle(page)  # the live view's elements are replaced by the finished run's
     expect(page.get_by_text(re.compile(r"It reads \d+ of 20 right after 300 images"))).to_be_visible()
     expect(page.get_by_test_id("stImage")).to_have_count(1)
-    expect(
-        page.get_by_role("heading", name=re.compile(r"^Your model reads \d+ of 100 held-out digits"))
-    ).to_be_visible()
+
+    saved = page.get_by_test_id("stDataFrame")  # a canvas grid; its cells are in the canvas's accessible table
+    expect(saved).to_contain_text(run_id)
+    expect(saved).to_contain_text("custom HRNN, 1 of 1 epoch")  # its name in words
     wait_until_idle(page)
     _save_screenshot(page, "train.png")
     page.get_by_role("button", name="Try it on Draw").click()
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
     model = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model")
     expect(model).to_have_accessible_name("Model")
-    assert run_id in model.evaluate(
+    shown = model.evaluate(
         "el => el.value || el.getAttribute('aria-label') || el.closest('[data-baseweb=select]').innerText"
     )
+    assert re.search(rf"custom HRNN [\d.]+% \({re.escape(runs.started_text(run_id))}\)", shown), shown
+
+
+@pytest.mark.parametrize("device", INSIDE_VIEWPORTS)
+def test_the_train_page_puts_start_and_then_the_live_run_on_screen(server, browser, device):
+    context = browser.new_context(**INSIDE_VIEWPORTS[device])
+    page = context.new_page()
+    try:
+        open_train_page(page, server)
+        height = INSIDE_VIEWPORTS[device]["viewport"]["height"]
+        start = page.get_by_role("button", name="Start training")
+        assert start.bounding_box()["y"] + start.bounding_box()["height"] <= height  # Start on the first screen
+        start_run(page, small_settings(epochs=200, images=3000))  # minutes long: stopped below
+        wait_for_live_points(page, 2)
+        wait_until_idle(page)
+        chart = page.locator(".st-key-live_chart").bounding_box()
+        if device == "desktop":  # the whole chart on screen, beside the figures and the digit grid
+            assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, chart
+        else:  # one column: the chart starts on the first screen, right under the progress bar
+            assert chart["y"] < height, chart
+        assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
+        _save_screenshot(page, "train-running.png" if device == "desktop" else "train-phone.png")
+        page.get_by_role("button", name="Stop").click()
+        expect(page.get_by_test_id("stAlert").filter(has_text="stopped")).to_be_visible(timeout=TRAINING_MS)
+    finally:
+        context.close()

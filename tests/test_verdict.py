@@ -1,0 +1,17 @@
+"""A run's result in words."""
+
+from hrnn.verdict import out_of_100, verdict
+
+
+def test_a_test_accuracy_reads_as_digits_out_of_100_beside_the_shipped_model():
+    assert verdict(0.9712, 2000, reference=0.9885) == (
+        "Your model reads 97 of 100 held-out digits (97.1% of 2,000); the shipped model reads 99 of the same 100."
+    )
+
+
+def test_nearly_perfect_is_not_rounded_up_to_100():
+    assert out_of_100(0.996) == 99 and out_of_100(1.0) == 100
+
+
+def test_fewer_than_100_digits_are_counted_as_they_are():
+    assert verdict(0.1, 20, stopped=True) == "Stopped early. Your model reads 2 of 20 held-out digits (10.0%)."
