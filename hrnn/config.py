@@ -141,9 +141,10 @@ def demo_config(n_available):
     return replace(DEMO, train_size=train_size, epochs=epochs)
 
 
-# What a preset fixes: how the model learns. The amount of data and of evaluation may vary (the demo adapts its
-# images and epochs to the data; live runs validate and test on subsets), and so may the seed.
-_PRESET_FIELDS = (
+# What a preset fixes: how the model learns (the model, its sizes, the optimizer, the initialisation). The amount of
+# data and of evaluation may vary (the demo adapts its images and epochs to the data; live runs validate and test on
+# subsets), and so may the seed.
+LEARNING_FIELDS = (
     "arch",
     "batch_size",
     "row_units",
@@ -161,7 +162,7 @@ def preset_name(config):
     """In words, which preset `config` follows: "quick demo", "original Keras example", else what it is ("custom
     HRNN", "flat-lstm baseline", "cnn baseline")."""
     for name, preset in (("quick demo", DEMO), ("original Keras example", ORIGINAL)):
-        if all(getattr(config, f) == getattr(preset, f) for f in _PRESET_FIELDS):
+        if all(getattr(config, f) == getattr(preset, f) for f in LEARNING_FIELDS):
             return name
     return "custom HRNN" if config.arch == "hrnn" else f"{config.arch} baseline"
 

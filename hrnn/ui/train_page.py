@@ -13,6 +13,7 @@ from hrnn import limits, runs
 from hrnn.charts import training_figure
 from hrnn.config import (
     DEMO,
+    LEARNING_FIELDS,
     LIVE_TEST_LIMIT,
     LIVE_VAL_LIMIT,
     OPTIMIZERS,
@@ -42,20 +43,7 @@ REFRESH_SECONDS = 1.0  # the watched run's panel
 LIST_REFRESH_SECONDS = 3.0  # the list of other runs training
 WATCH_PARAM = "run"  # the URL's query parameter naming the watched run
 WATCHED = "watched_run"  # session key: the same, for when navigating between pages drops the URL's query
-FIELDS = (
-    "arch",
-    "epochs",
-    "batch_size",
-    "row_units",
-    "col_units",
-    "optimizer",
-    "learning_rate",
-    "schedule",
-    "clipnorm",
-    "row_input_scale",
-    "forget_bias",
-    "train_size",
-)
+FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
 STILL_CHART = {"displayModeBar": False}  # no zoom toolbar: on a phone it covers the chart titles
 PHASE_TEXT = {
