@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from hrnn.ui import draw_page, evaluate_page, inside_page, train_page
-from hrnn.ui.resources import keep_keras_state_across_reruns, start_warm_up
+from hrnn.ui.first_screen import while_loading
 
 st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
+with while_loading():  # the pages import TensorFlow: on a cold start that takes seconds, so say what is happening
+    from hrnn.ui import draw_page, evaluate_page, inside_page, train_page
+    from hrnn.ui.resources import keep_keras_state_across_reruns, start_warm_up
+
 keep_keras_state_across_reruns()
 start_warm_up()
 page = st.navigation(
