@@ -15,7 +15,7 @@ page = st.navigation(
     [
         st.Page(train_page.render, title="Train", icon=":material/model_training:", default=True),
         draw_page.page(),
-        st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside"),
+        inside_page.page(),
         evaluate_page.page(),
     ]
 )
