@@ -48,9 +48,16 @@ EVALUATE = Explainer(
 
 
 def explain(explainer, key):
-    """Draw `explainer`'s line and a folded "How this works" expander (key `key`) holding the rest; returns the
-    expander, for a page to add what it learns later (a model's sizes)."""
+    """Draw `explainer`'s line and a folded "How this works" expander (key `key`) holding the rest.
+
+    The expander is filled only while it is open (opening it reruns the page): a closed expander's content keeps its
+    boxes in the browser's layout, invisible, over whatever follows it, and the pages' layout checks count those.
+
+    Returns:
+        The expander: a page adds what it learns later (a model's sizes) when `.open`.
+    """
     st.caption(explainer.line)
-    how = st.expander("How this works", icon=":material/help:", key=key)
-    how.markdown(explainer.more)
+    how = st.expander("How this works", icon=":material/help:", key=key, on_change="rerun")
+    if how.open:
+        how.markdown(explainer.more)
     return how

@@ -153,7 +153,8 @@ def render():
     reading = _reading(model_key, image, model)
     state_map = _state_map(model_key, model)
     result = reading.result
-    how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
+    if how.open:
+        how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
     st.markdown(
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
