@@ -26,8 +26,8 @@ DEVICES = {
     "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True),
 }
 # Navigation to the first visible text in the main area, on a cold server (TensorFlow not imported yet). Measured on
-# two busy cores: 0.8 to 1.1 s (as long as a one-line Streamlit app takes); 4.6 to 6.2 s before the first screen
-# was drawn ahead of the heavy imports.
+# two busy cores, 12 cold starts: 0.8 to 1.4 s (a one-line Streamlit app takes 1.0 to 1.1 s); 4.5 to 6.2 s (11 cold
+# starts) before the first screen was drawn ahead of the heavy imports.
 FIRST_TEXT_MS = 3000
 VERDICT = re.compile(r"(Right: it is a \d|Wrong: it is a \d, read as \d)")
 UNDER_CANVAS_PX = 150  # on a phone the prediction follows the canvas within this (only a caption between)
