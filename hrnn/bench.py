@@ -68,9 +68,9 @@ def _project_round(data, steps, pool, batch_size=BATCH_SIZE):
             super().__init__()
             self.times = []
 
-        def add_batch(self, step, loss, accuracy):
+        def add_batch(self, global_step, loss, accuracy, /, **values):
             self.times.append(time.perf_counter())
-            super().add_batch(step, loss, accuracy)
+            super().add_batch(global_step, loss, accuracy, **values)
 
     progress = ClockedProgress()
     config = TrainConfig(

@@ -1,4 +1,4 @@
-"""The headless command line: `python -m hrnn train | evaluate | bench`.
+"""The headless command line: `python -m hrnn train | evaluate | bench | runs | stop | worker`.
 
 Errors a user can fix (bad arguments, bad files, paths, permissions, sizes) print one line, `hrnn: error: ...`,
 and exit with status 2; arguments and output paths are checked before anything is written. `--verbose` also logs
@@ -74,7 +74,8 @@ def build_parser():
 
     d = TrainConfig()
     parser = _Parser(
-        prog=f"python -m {PROG}", description="Train, evaluate and benchmark the hierarchical RNN on MNIST."
+        prog=f"python -m {PROG}",
+        description="Train, evaluate and benchmark the hierarchical RNN on MNIST; list and stop training runs.",
     )
     verbose_help = "on an error, also log the full traceback"
     parser.add_argument("--verbose", "-v", action="store_true", help=verbose_help)
@@ -83,7 +84,9 @@ def build_parser():
     common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    t = sub.add_parser("train", parents=[common], help="train a model; writes model.keras and record.json")
+    t = sub.add_parser(
+        "train", parents=[common], help="train a model in this process; writes a run folder the app can watch"
+    )
     t.add_argument(
         "--arch",
         choices=ARCH_NAMES,
@@ -182,6 +185,19 @@ def build_parser():
     b.add_argument(
         "--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)"
     )
+
+    r = sub.add_parser("runs", parents=[common], help="list the runs folder: status, epochs, accuracies, model")
+    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    s = sub.add_parser("stop", parents=[common], help="ask a run to stop after its current batch")
+    s.add_argument("run_id", metavar="RUN_ID", help="a run's folder name in the runs folder (see `runs`)")
+
+    w = sub.add_parser("worker", parents=[common], help="run one run's worker (the app starts these)")
+    w.add_argument("run_dir", nargs="?", metavar="RUN_DIR", help="the run folder, made by the app or `train`")
+    w.add_argument("--spare", action="store_true", help="get ready, then run the folder that arrives on stdin")
+    w.add_argument("--data", default="auto", help="for --spare: the MNIST source to load ahead")
+    w.add_argument("--max-runs", type=_positive_int, default=None, help="for --spare: the queue's slots")
+    w.add_argument("--nice", type=_nonnegative_int, default=0, help="lower this process's priority by this much")
     return parser
 
 
@@ -242,9 +258,10 @@ def _cmd_train(args):
     from hrnn import limits, runs
     from hrnn.config import TrainConfig
     from hrnn.data import load_mnist
-    from hrnn.progress import Progress
+    from hrnn.launcher import create_run
+    from hrnn.progress_log import ProgressLogReader
     from hrnn.splits import held_out_count
-    from hrnn.training import train
+    from hrnn.worker import StopRequest, execute
 
     config = TrainConfig(
         arch=args.arch,
@@ -276,10 +293,11 @@ def _cmd_train(args):
             f"train-size {config.train_size:,} is more than the {available:,} training images available "
             f"with --validation {config.validation}"
         )
+    folder = create_run(config, data.spec, root=runs_root, run_dir=run_dir)
     print(f"data: {data.source}", flush=True)
     print(f"architecture: {config.arch}", flush=True)
     print(f"run folder: {run_dir}", flush=True)
-    progress, stop = Progress(), threading.Event()
+    stop = StopRequest(folder)
 
     def on_sigint(signum, frame):
         if stop.is_set():
@@ -287,8 +305,16 @@ def _cmd_train(args):
         stop.set()
         print("\nstopping after the current batch (Ctrl-C again to abort)...", file=sys.stderr, flush=True)
 
+    def on_queued(ahead):
+        print(
+            f"queued: waiting for a training slot ({ahead} run(s) ahead in {runs_root}; HRNN_MAX_RUNS sets the slots)",
+            file=sys.stderr,
+            flush=True,
+        )
+
     previous = signal.signal(signal.SIGINT, on_sigint)
     done = threading.Event()
+    reader = ProgressLogReader(folder.progress_path)  # the app's view of the run, printed
 
     def report():
         # On a terminal the bar redraws in place; in a log file it prints a line every 30 s.
@@ -297,7 +323,7 @@ def _cmd_train(args):
         finished = False
         while not finished:
             finished = done.wait(0.5)  # one last pass after training ends, so no epoch line is lost
-            snap = progress.snapshot()
+            snap = reader.snapshot()
             line = _progress_line(snap) if snap.steps_per_epoch else ""
             if line and line != last_line and (tty or time.monotonic() - last_time > 30):
                 print(line if tty else line.lstrip("\r"), end="" if tty else "\n", file=sys.stderr, flush=True)
@@ -309,21 +335,20 @@ def _cmd_train(args):
     reporter = threading.Thread(target=report, daemon=True)
     reporter.start()
     try:
-        result = train(config, data, run_dir=run_dir, progress=progress, stop_event=stop)
+        record = execute(folder, data=data, stop=stop, on_queued=on_queued)
     finally:
         done.set()
         reporter.join()
         signal.signal(signal.SIGINT, previous)
-    snap = progress.snapshot()
-    record = result.record
-    print(f"\n{snap.message}", flush=True)
-    if "test_accuracy" in record:
+    print(f"\n{record.message or record.status}", flush=True)
+    if record.test_accuracy is not None:
         print(
-            f"test loss {record['test_loss']:.4f}, test accuracy {record['test_accuracy']:.4f} "
-            f"on {record['test_images']:,} images"
+            f"test loss {record.test_loss:.4f}, test accuracy {record.test_accuracy:.4f} "
+            f"on {record.test_images:,} images"
         )
-    print(f"saved {os.path.join(run_dir, runs.MODEL_NAME)} and {os.path.join(run_dir, runs.RECORD_NAME)}")
-    return 0 if record["status"] == "finished" else 130
+    if folder.has_model:
+        print(f"saved {folder.model_path} and {folder.file(runs.RECORD_NAME)}")
+    return 0 if record.status == "finished" else 130
 
 
 def _epoch_line(entry):
@@ -442,10 +467,90 @@ def _cmd_bench(args):
     return 0
 
 
+def _cmd_runs(args):
+    from hrnn import runs
+
+    listed = runs.list_runs()
+    if args.json:
+        print(json.dumps([_run_json(e) for e in listed], indent=2))
+        return 0
+    if not listed:
+        print(f"no runs in {runs.default_runs_dir()}")
+        return 0
+    width = max(len(e.run_id) for e in listed)
+    print(f"{'RUN':<{width}}  {'STATUS':<12}  {'EPOCHS':>7}  {'VAL ACC':>7}  {'TEST ACC':>8}  MODEL")
+    for e in listed:
+        s = e.summary
+        if s is None:
+            print(f"{e.run_id:<{width}}  {e.status}")
+            continue
+        status = e.status + (f" #{e.queue_position}" if e.queue_position else "")
+        epochs = f"{s.epochs_done}/{s.epochs if s.epochs is not None else '?'}"
+        val = f"{s.val_accuracy:.4f}" if s.val_accuracy is not None else "-"
+        test = f"{s.test_accuracy:.4f}" if s.test_accuracy is not None else "-"
+        model = "yes" if e.has_model else "no"
+        print(f"{e.run_id:<{width}}  {status:<12}  {epochs:>7}  {val:>7}  {test:>8}  {model}")
+    return 0
+
+
+def _run_json(entry):
+    s = entry.summary
+    return {
+        "run_id": entry.run_id,
+        "status": entry.status,
+        "queue_position": entry.queue_position,
+        "epochs_done": s.epochs_done if s else None,
+        "epochs": s.epochs if s else None,
+        "val_accuracy": s.val_accuracy if s else None,
+        "test_accuracy": s.test_accuracy if s else None,
+        "model": entry.has_model,
+        "path": str(entry.path),
+    }
+
+
+def _cmd_stop(args):
+    from hrnn import runs
+
+    entry = runs.find_run(args.run_id)
+    if entry is None:
+        raise ValueError(f"no run {args.run_id!r} in {runs.default_runs_dir()} (`python -m {PROG} runs` lists them)")
+    if not entry.live:
+        raise ValueError(f"run {entry.run_id} is not training ({entry.status})")
+    entry.folder.request_stop()
+    if entry.summary.status == "queued":
+        print(f"asked run {entry.run_id} to stop: it is queued and will not start")
+    else:
+        print(f"asked run {entry.run_id} to stop: it stops after its current batch and saves what it trained")
+    return 0
+
+
+def _cmd_worker(args):
+    from hrnn import limits, worker
+
+    if args.nice:
+        os.nice(args.nice)
+    if args.spare:
+        return worker.run_spare(args.data, args.max_runs or limits.max_runs())
+    if not args.run_dir:
+        raise ValueError("worker: give a RUN_DIR, or --spare")
+    return worker.run_process(args.run_dir)
+
+
 def _one_line(exc):
     """`exc`'s message as one line (its first), for `hrnn: error: ...`."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     return lines[0] if lines else type(exc).__name__
+
+
+def _refusals():
+    """The errors that mean bad input (one line, status 2). `ModelFileError` only once `hrnn.model` is loaded: a
+    command that never loads it (runs, stop, a queued worker) cannot raise it, and should not pay for Keras."""
+    from hrnn.data import DataError
+    from hrnn.runs import RecordError
+    from hrnn.worker import RunBusy
+
+    model = sys.modules.get("hrnn.model")
+    return (DataError, RecordError, RunBusy, ValueError, OSError) + ((model.ModelFileError,) if model else ())
 
 
 TENSORFLOW_COMMANDS = ("train", "evaluate", "bench")  # the commands that import TensorFlow
@@ -481,13 +586,18 @@ def main(argv=None):
         logging.getLogger("hrnn").setLevel(logging.DEBUG)
     elif args.command in TENSORFLOW_COMMANDS:
         _import_tensorflow_quietly()
-    from hrnn.data import DataError
-    from hrnn.model import ModelFileError
-
     started = time.perf_counter()
     try:
-        status = {"train": _cmd_train, "evaluate": _cmd_evaluate, "bench": _cmd_bench}[args.command](args)
-    except (DataError, ModelFileError, ValueError, OSError) as exc:
+        commands = {
+            "train": _cmd_train,
+            "evaluate": _cmd_evaluate,
+            "bench": _cmd_bench,
+            "runs": _cmd_runs,
+            "stop": _cmd_stop,
+            "worker": _cmd_worker,
+        }
+        status = commands[args.command](args)
+    except _refusals() as exc:
         log.debug("%s refused", args.command, exc_info=True)
         print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
         return 2

@@ -1,13 +1,14 @@
 """Comparing training runs from their records: which settings differ, their curves, their results (no
 Streamlit).
 
-A record is a run's `record.json` (see `hrnn.training.train`), or the shipped model's `hrnn_mnist.json`. Records
-written before a setting existed lack it; they ran with `TrainConfig`'s default, so that is what they are compared
-with (a record without `arch` is an HRNN).
+A record is a run's `record.json` as a dict (`hrnn.runs.RunRecord.to_json`), or the shipped model's
+`hrnn_mnist.json`. Records written before a setting existed lack it; they ran with `TrainConfig`'s default, so that
+is what they are compared with (a record without `arch` is an HRNN).
 """
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,11 +23,17 @@ IGNORED_SETTINGS = ("val_limit", "test_limit")
 
 @dataclass(frozen=True)
 class Candidate:
-    """A run that can be compared: its key (a run id, or "pretrained"), a label for people, its record."""
+    """A run that can be compared: its key (a run id, or "pretrained"), a label for people, and `read`, which
+    returns its record as a dict (read only when asked for: a run's full history can be large)."""
 
     key: str
     label: str
-    record: dict
+    read: Callable[[], dict]
+
+    @property
+    def record(self):
+        """The run's record (a dict, in `record.json`'s shape). Raises `runs.RecordError` if it cannot be read."""
+        return self.read()
 
 
 def shipped_record_path(model_path):
@@ -35,19 +42,26 @@ def shipped_record_path(model_path):
 
 
 def candidates(runs_root, shipped_model_path):
-    """The shipped model (when its record is readable) first, then every run whose record has an epoch, newest
-    first. Unreadable or hand-damaged records are left out, never raised."""
+    """The shipped model (when its record is readable) first, then every run with a finished epoch, newest first.
+
+    Runs are chosen from their small summaries (`hrnn.runs.list_runs`); a record is read only when a candidate's
+    `record` is asked for. Unreadable or hand-damaged runs are left out, never raised."""
     found = []
     try:
         shipped = json.loads(shipped_record_path(shipped_model_path).read_text())
     except (OSError, ValueError):
         shipped = None
     if _usable(shipped):
-        found.append(Candidate(SHIPPED_KEY, "Shipped pretrained model", shipped))
-    for run in runs.list_runs(runs_root):
-        if _usable(run.record):
-            found.append(Candidate(run.run_id, f"{run.run_id} ({arch_of(run.record)})", run.record))
+        found.append(Candidate(SHIPPED_KEY, "Shipped pretrained model", lambda: shipped))
+    for entry in runs.list_runs(runs_root):
+        summary = entry.summary
+        if summary is not None and summary.epochs_done > 0:
+            found.append(Candidate(entry.run_id, f"{entry.run_id} ({summary.arch})", _record_reader(entry)))
     return found
+
+
+def _record_reader(entry):
+    return lambda: entry.read_record().to_json()
 
 
 def _usable(record):

@@ -5,9 +5,9 @@ A config is validated once, at the edge (the CLI's arguments, the Train page's S
 """
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
-from hrnn import limits
+from hrnn import limits, schema
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
 ARCH_NAMES = ("hrnn", "flat-lstm", "cnn")  # hrnn.model.ARCHITECTURES builds each
@@ -40,6 +40,20 @@ class TrainConfig:
     val_limit: int | None = None  # evaluate on at most this many validation images per epoch (live runs)
     test_limit: int | None = None  # evaluate on at most this many test images at the end; 0 = skip
     seed: int = 0  # weights, split and shuffling
+
+    def to_dict(self):
+        """The config as a JSON-ready dict (what a run's settings and record hold)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values, where="config"):
+        """A config read back from `to_dict`'s form: missing fields take their defaults (older records have fewer),
+        unknown ones are ignored. Only types are checked here; `check` applies the limits where a run starts.
+
+        Raises:
+            hrnn.schema.SchemaError (a ValueError): naming the first field of the wrong type.
+        """
+        return schema.from_json(cls, values, where)
 
     def check(self):
         """Return self if every field is valid; raise ValueError with a one-line message for the first that isn't:

@@ -53,6 +53,7 @@ class MnistData:
     x_test: np.ndarray
     y_test: np.ndarray
     source: str  # human-readable: what was loaded, from where, how many samples
+    spec: str = ""  # the `load_mnist` argument that loads these data again ("keras", "sample" or an absolute path)
 
 
 def load_mnist(source="auto"):
@@ -143,7 +144,7 @@ def load_keras():
     except Exception as exc:  # a missing Keras, urllib, zipfile and numpy errors all mean "no usable download"
         raise DataError(f"Keras MNIST download failed: {type(exc).__name__}: {exc}") from exc
     where = Path.home() / ".keras" / "datasets" / "mnist.npz"
-    return _checked(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where)
+    return _checked(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where, "keras")
 
 
 def sample_path():
@@ -166,6 +167,7 @@ def load_sample(path=None):
     Raises:
         DataError: naming the file, if it is missing or not 5,000 rows of 784 pixels plus a label.
     """
+    spec = "sample" if path is None else str(Path(path).absolute())
     path = Path(path) if path is not None else sample_path()
     try:
         with gzip.open(path, "rt") as fh:
@@ -195,6 +197,7 @@ def load_sample(path=None):
         labels[test_idx],
         f"offline MNIST sample ({path})",
         path,
+        spec,
     )
 
 
@@ -222,7 +225,13 @@ def _load_npz(path):
     except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, OSError...
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
     return _checked(
-        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST .npz ({path})", path
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        f"MNIST .npz ({path})",
+        path,
+        str(path.absolute()),
     )
 
 
@@ -277,7 +286,13 @@ def _load_idx_folder(folder):
         if nx != ny:
             raise DataError(f"{files['y_' + split]}: {ny} labels for {nx} images in {files['x_' + split].name}")
     return _checked(
-        arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"], f"MNIST IDX files ({folder})", files
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        f"MNIST IDX files ({folder})",
+        files,
+        str(Path(folder).absolute()),
     )
 
 
@@ -286,11 +301,11 @@ def _check_labels(labels, where):
         raise DataError(f"{where}: labels must be digits 0..9, found values from {labels.min()} to {labels.max()}")
 
 
-def _checked(x_train, y_train, x_test, y_test, description, where):
+def _checked(x_train, y_train, x_test, y_test, description, where, spec):
     """Validate the four arrays and wrap them.
 
     `where` is the file the arrays came from, or a dict naming one file per array (`x_train` -> its IDX file);
-    a DataError names that file.
+    a DataError names that file. `spec` is what `load_mnist` takes to load them again.
     """
 
     def at(name):
@@ -313,4 +328,4 @@ def _checked(x_train, y_train, x_test, y_test, description, where):
             raise DataError(f"{file}: {len(labels)} labels in y_{split} for {len(images)} images in x_{split}")
         _check_labels(labels, f"{file} (y_{split})")
     description = f"{description}: {len(x_train):,} training and {len(x_test):,} test images"
-    return MnistData(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), description)
+    return MnistData(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), description, spec)

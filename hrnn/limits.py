@@ -11,7 +11,8 @@ Fixed bounds (`TrainConfig.check` applies them wherever a run starts: the CLI, t
 Limits for an app served to others, set by environment variables (a value that is not a positive integer is
 refused with a message naming the variable):
 
-* `HRNN_MAX_RUNS` (default 2): training runs at once in one app process;
+* `HRNN_MAX_RUNS` (default: one per two cores, at least 1): runs that train at once on a runs folder, the app's and
+  the CLI's together; more wait in its queue (`hrnn.slots`);
 * `HRNN_MAX_EPOCHS` (default 20) and `HRNN_MAX_UNITS` (default 256): the largest run the app's Train page starts;
 * `HRNN_RUNS_DISK_MB` (default 1,024): when the runs folder holds more than this, new runs are refused, in the app
   and in `python -m hrnn train` when it writes into the runs folder.
@@ -28,7 +29,23 @@ UNITS_MAX = 4096
 BATCH_MAX = 60_000
 SEED_MAX = 2**32 - 1
 
-ENV_DEFAULTS = {"HRNN_MAX_RUNS": 2, "HRNN_MAX_EPOCHS": 20, "HRNN_MAX_UNITS": 256, "HRNN_RUNS_DISK_MB": 1024}
+
+def usable_cores():
+    """CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def default_max_runs():
+    """`HRNN_MAX_RUNS`'s default: one run per two cores (a run trains fastest with two of its own), at least one."""
+    return max(1, usable_cores() // 2)
+
+
+ENV_DEFAULTS = {
+    "HRNN_MAX_RUNS": default_max_runs,  # called: it depends on the machine
+    "HRNN_MAX_EPOCHS": 20,
+    "HRNN_MAX_UNITS": 256,
+    "HRNN_RUNS_DISK_MB": 1024,
+}
 
 # The memory estimate. A float32 is 4 bytes. Per image, the row encoder runs 28 rows x 28 pixel steps and the column
 # encoder 28 steps. Training keeps, per unit and step, the input projection and the four gates (8 floats: the fused
@@ -51,7 +68,8 @@ def env_limit(name):
     """
     text = os.environ.get(name, "").strip()
     if not text:
-        return ENV_DEFAULTS[name]
+        default = ENV_DEFAULTS[name]
+        return default() if callable(default) else default
     try:
         value = int(text)
     except ValueError:
@@ -62,7 +80,7 @@ def env_limit(name):
 
 
 def max_runs():
-    """`HRNN_MAX_RUNS`: training runs at once in one app process."""
+    """`HRNN_MAX_RUNS`: runs that train at once on one runs folder (its queue's slots); one per two cores by default."""
     return env_limit("HRNN_MAX_RUNS")
 
 

@@ -1,7 +1,9 @@
 """`ModelPool`: compiled training models kept for reuse, so that a second run with the same architecture and
-optimizer starts without tracing its training graph again (the slow part of a first batch)."""
+optimizer starts without tracing its training graph again (the slow part of a first batch).
 
-import threading
+A process trains one run at a time (a worker trains one run; the benchmarks run theirs one after another), so the
+process-global seed that `acquire` sets is that run's alone, and a lent model has one user: the spare worker warms a
+model up, gives it back, and its run borrows it."""
 
 import keras
 import numpy as np
@@ -14,7 +16,6 @@ class ModelPool:
     so a reused model trains exactly as a new one would."""
 
     def __init__(self, max_idle=2):
-        self._lock = threading.Lock()
         self._idle = {}  # key -> list of models
         self._max_idle = max_idle
 
@@ -25,9 +26,8 @@ class ModelPool:
     def acquire(self, config):
         """A compiled model of `config.arch` for `config` (a `TrainConfig`), with fresh weights drawn from
         `config.seed`."""
-        with self._lock:
-            idle = self._idle.get(self.key(config), [])
-            model = idle.pop() if idle else None
+        idle = self._idle.get(self.key(config), [])
+        model = idle.pop() if idle else None
         keras.utils.set_random_seed(config.seed)
         fresh = ARCHITECTURES[config.arch].build(config.row_units, config.col_units)
         if config.arch == "hrnn":  # the initialisation settings are the HRNN's (its row and image readers)
@@ -43,10 +43,9 @@ class ModelPool:
 
     def release(self, model, config):
         """Give `model` back for reuse (dropped if enough of its kind are idle)."""
-        with self._lock:
-            idle = self._idle.setdefault(self.key(config), [])
-            if len(idle) < self._max_idle:
-                idle.append(model)
+        idle = self._idle.setdefault(self.key(config), [])
+        if len(idle) < self._max_idle:
+            idle.append(model)
 
 
 DEFAULT_POOL = ModelPool()

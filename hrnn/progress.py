@@ -1,6 +1,14 @@
 """The progress of a training run as any front end reads it: `Progress` (thread-safe, written by the training
-loop) and the `ProgressSnapshot`s it hands out."""
+loop) and the `ProgressSnapshot`s it hands out.
 
+Every change to a `Progress` is one event, a small dict: `{"u": {field: value}}` for an update,
+`{"b": [step, loss, accuracy], "u": {...}}` for a batch, `{"e": {epoch entry}, "u": {...}}` for an epoch. A
+`Progress` built with a `sink` hands each event to it as it happens (the worker appends them to the run's progress
+log, `hrnn.progress_log`), and `apply` replays one: a reader that applies a run's events in order holds the same
+state as the worker that wrote them.
+"""
+
+import math
 import threading
 from dataclasses import dataclass, field, fields
 
@@ -52,27 +60,50 @@ _LISTS = (
 )
 
 
-class Progress:
-    """Thread-safe progress of one run: the training thread writes, any other thread reads snapshots."""
+_FIELDS = frozenset(f.name for f in fields(ProgressSnapshot))
 
-    def __init__(self):
+
+class Progress:
+    """Thread-safe progress of one run: the training loop writes, any other thread reads snapshots.
+
+    Args:
+        sink: a callable given each change as an event dict (see the module docstring), or None.
+    """
+
+    def __init__(self, sink=None):
         self._lock = threading.Lock()
         self._state = ProgressSnapshot()
+        self._sink = sink
 
     def update(self, **values):
-        with self._lock:
-            for key, value in values.items():
-                setattr(self._state, key, value)
+        """Set fields of the snapshot (any of `ProgressSnapshot`'s scalar and list fields)."""
+        self.apply({"u": values})
 
-    def add_batch(self, step, loss, accuracy):
-        with self._lock:
-            self._state.batch_steps.append(step)
-            self._state.batch_loss.append(loss)
-            self._state.batch_accuracy.append(accuracy)
+    def add_batch(self, global_step, loss, accuracy, /, **values):
+        """One finished batch: its global step, its own loss and accuracy, and fields to update with it."""
+        self.apply({"b": [global_step, loss, accuracy], "u": values})
 
-    def add_epoch(self, entry):
+    def add_epoch(self, entry, /, **values):
+        """One finished epoch's history entry (epoch, loss, accuracy, val_loss, val_accuracy, seconds)."""
+        self.apply({"e": dict(entry), "u": values})
+
+    def apply(self, event):
+        """Apply one event, then hand it to the sink. Fields that `ProgressSnapshot` does not have are ignored
+        (a log written by a newer version)."""
         with self._lock:
-            self._state.epoch_history.append(dict(entry))
+            state = self._state
+            if "b" in event:
+                step, loss, accuracy = event["b"]
+                state.batch_steps.append(step)
+                state.batch_loss.append(loss)
+                state.batch_accuracy.append(accuracy)
+            if "e" in event:
+                state.epoch_history.append(dict(event["e"]))
+            for key, value in event.get("u", {}).items():
+                if key in _FIELDS:
+                    setattr(state, key, value)
+            if self._sink is not None:
+                self._sink(event)
 
     def snapshot(self):
         """A copy that later updates do not change."""
@@ -82,3 +113,26 @@ class Progress:
             copied["epoch_history"] = [dict(e) for e in s.epoch_history]
             rest = {f.name: getattr(s, f.name) for f in fields(s) if f.name not in copied}
             return ProgressSnapshot(**rest, **copied)
+
+
+def snapshot_from_record(record):
+    """A `ProgressSnapshot` rebuilt from a `RunRecord`, to draw the curves of a run that has no progress log."""
+    history = record.history
+    steps, epochs = history.batches.step, history.epochs
+    planned = record.config.epochs if record.config else max(len(epochs), 1)
+    steps_per_epoch = record.steps_per_epoch or (math.ceil(len(steps) / max(len(epochs), 1)) if steps else 1)
+    return ProgressSnapshot(
+        status=record.status,
+        phase="done",
+        epoch=len(epochs),
+        epochs=planned,
+        steps_per_epoch=steps_per_epoch,
+        samples_seen=record.samples_seen or 0,
+        batch_steps=list(steps),
+        batch_loss=list(history.batches.loss),
+        batch_accuracy=list(history.batches.accuracy),
+        epoch_history=[dict(e) for e in epochs],
+        elapsed_seconds=record.wall_seconds or 0.0,
+        first_batch_seconds=record.first_batch_seconds,
+        message=record.error or record.message or "",
+    )

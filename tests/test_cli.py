@@ -469,6 +469,82 @@ def test_a_refused_out_prints_no_traceback_on_the_terminal(tmp_path):
     assert ours == [f"hrnn: error: --out {target}: exists and is not a folder"]
 
 
+# --- runs and stop -------------------------------------------------------------------------------------------------
+
+
+def _run_folder(run_id, status="finished", token="", **fields):
+    from hrnn.config import TrainConfig
+
+    record = runs.RunRecord(status=status, run_id=run_id, config=TrainConfig(epochs=3, row_units=8), token=token)
+    record.created = runs.utc_now()
+    for key, value in fields.items():
+        setattr(record, key, value)
+    folder = runs.RunFolder(runs.default_runs_dir() / run_id)
+    folder.path.mkdir(parents=True)
+    folder.write_record(record)
+    return folder
+
+
+def test_runs_lists_the_runs_folder_with_unreadable_runs_marked(capsys):
+    _run_folder("20260101-000000-aaaa", test_accuracy=0.9312)
+    bad = runs.default_runs_dir() / "20260102-000000-bbbb"
+    bad.mkdir()
+    (bad / runs.RECORD_NAME).write_text('{"status": ["running"]}')
+    assert main(["runs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["RUN", "STATUS", "EPOCHS", "VAL", "ACC", "TEST", "ACC", "MODEL"]
+    assert lines[1] == "20260102-000000-bbbb  unreadable: record.json: status: expected a string, got ['running']"
+    assert lines[2].split() == ["20260101-000000-aaaa", "finished", "0/3", "-", "0.9312", "no"]
+    assert main(["runs", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["run_id"], r["status"][:10], r["test_accuracy"], r["model"]) for r in listed] == [
+        ("20260102-000000-bbbb", "unreadable", None, False),
+        ("20260101-000000-aaaa", "finished", 0.9312, False),
+    ]
+
+
+def test_runs_on_an_empty_runs_folder(capsys):
+    assert main(["runs"]) == 0
+    assert capsys.readouterr().out.startswith("no runs in ")
+
+
+def test_stop_asks_a_live_run_to_stop(capsys):
+    import fcntl
+
+    folder = _run_folder("20260101-000000-live", status="running", token="t")
+    folder.write_heartbeat("t")
+    fd = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a worker holds its run's lock while it lives
+    try:
+        assert main(["stop", folder.run_id]) == 0
+    finally:
+        os.close(fd)
+    assert "it stops after its current batch" in capsys.readouterr().out
+    assert folder.stop_requested
+
+
+@pytest.mark.parametrize(
+    "run_id, message",
+    [
+        ("20260101-000000-done", "run 20260101-000000-done is not training (finished)"),
+        ("nope", "no run 'nope' in "),
+        ("../etc", "no run '../etc' in "),
+    ],
+)
+def test_stop_refuses_runs_that_are_not_training(run_id, message, capsys):
+    _run_folder("20260101-000000-done")
+    assert main(["stop", run_id]) == 2
+    assert message in _one_line_error(capsys)
+    assert not runs.RunFolder(runs.default_runs_dir() / "20260101-000000-done").stop_requested
+
+
+def test_runs_and_stop_do_not_load_keras():
+    code = "import sys; from hrnn.cli import main; main(['runs']); print('keras' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().endswith("False"), out.stderr
+
+
 def _cli_output(args, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)

@@ -69,7 +69,15 @@ def test_available_memory_is_read_from_the_machine():
 def test_env_limits_have_safe_defaults(monkeypatch):
     for name in limits.ENV_DEFAULTS:
         monkeypatch.delenv(name, raising=False)
-    assert (limits.max_runs(), limits.max_epochs(), limits.max_units(), limits.runs_disk_mb()) == (2, 20, 256, 1024)
+    assert (limits.max_epochs(), limits.max_units(), limits.runs_disk_mb()) == (20, 256, 1024)
+    assert limits.max_runs() == limits.default_max_runs()
+
+
+@pytest.mark.parametrize("cores, runs_at_once", [(1, 1), (2, 1), (3, 1), (4, 2), (16, 8)])
+def test_runs_at_once_default_to_one_per_two_cores(monkeypatch, cores, runs_at_once):
+    monkeypatch.delenv("HRNN_MAX_RUNS", raising=False)
+    monkeypatch.setattr(limits, "usable_cores", lambda: cores)
+    assert limits.max_runs() == runs_at_once
 
 
 def test_env_limits_follow_the_environment(monkeypatch):

@@ -1,4 +1,6 @@
-"""A training run: data preparation, the run record, stopping, failures, progress and model reuse."""
+"""The training loop: data preparation, the run record, stopping, failures, progress and model reuse.
+
+Runs in worker processes are specified in tests/test_worker.py."""
 
 import json
 import threading
@@ -12,7 +14,8 @@ from hrnn.model import load_model
 from hrnn.pool import ModelPool
 from hrnn.progress import Progress
 from hrnn.splits import grid_indices, prepare_data, stratified_indices
-from hrnn.training import TrainingRun, snapshot_from_record, train
+from hrnn.tracker import Tracker
+from hrnn.training import train
 
 TINY = dict(epochs=1, batch_size=32, row_units=8, col_units=8, val_size=50)
 
@@ -109,7 +112,7 @@ def test_training_learns_the_synthetic_digits(tiny_data):
         epochs=4, batch_size=16, row_units=16, col_units=16, optimizer="adam", learning_rate=5e-3, validation="none"
     )
     result = train(config, tiny_data)
-    assert result.record["test_accuracy"] > 0.5  # chance is 0.1
+    assert result.record.test_accuracy > 0.5  # chance is 0.1
 
 
 def test_stop_ends_within_one_batch_and_keeps_the_model(tiny_data, tmp_path):
@@ -118,7 +121,7 @@ def test_stop_ends_within_one_batch_and_keeps_the_model(tiny_data, tmp_path):
     run_dir = tmp_path / "run"
     result = train(TrainConfig(**{**TINY, "epochs": 3}), tiny_data, run_dir=run_dir, stop_event=stop)
     record = json.loads((run_dir / runs.RECORD_NAME).read_text())
-    assert record["status"] == "stopped" and result.record["status"] == "stopped"
+    assert record["status"] == "stopped" and result.record.status == "stopped"
     assert len(record["history"]["batches"]["loss"]) == 1
     assert record["history"]["epochs"] == []
     load_model(run_dir / runs.MODEL_NAME)
@@ -156,26 +159,6 @@ def test_a_failed_record_write_is_logged_in_one_line_without_a_traceback(tiny_da
         f"[Errno 17] File exists: '{tmp_path / 'file-in-the-way' / runs.RECORD_NAME}'"
     ]
     assert all(r.exc_info is None for r in shown)
-
-
-def test_background_run_publishes_progress_and_saves(tiny_data, tmp_path):
-    run = TrainingRun(TrainConfig(**TINY), tiny_data, runs_dir=tmp_path).start()
-    assert run.join(timeout=300)
-    snap = run.progress.snapshot()
-    assert snap.status == "finished" and run.error is None
-    assert snap.samples_seen == 180 and snap.first_batch_seconds is not None
-    (saved,) = runs.list_runs(tmp_path)
-    assert saved.run_id == run.run_id and saved.status == "finished" and saved.has_model
-    rebuilt = snapshot_from_record(saved.record)
-    assert rebuilt.batch_loss == snap.batch_loss and rebuilt.epoch_history == snap.epoch_history
-
-
-def test_background_run_failure_is_readable(tiny_data, tmp_path):
-    run = TrainingRun(TrainConfig(**{**TINY, "train_size": 10_000}), tiny_data, runs_dir=tmp_path).start()
-    assert run.join(timeout=60)
-    assert run.progress.snapshot().status == "failed"
-    assert "train-size 10,000 is more than" in run.error
-    assert runs.list_runs(tmp_path)[0].status == "failed"
 
 
 def test_pool_reuses_a_model_reset_to_fresh_weights(tiny_data):
@@ -222,12 +205,10 @@ def test_grid_holds_two_held_out_digits_of_each_class_and_is_read_during_trainin
 
 
 def test_eta_counts_the_evaluations_and_saves_after_the_last_batch(tiny_data):
-    from hrnn.training import _Tracker
-
     config = TrainConfig(**{**TINY, "epochs": 2})
     prepared = prepare_data(config, tiny_data)
-    with_save = _Tracker(config, prepared, Progress(), None, None, save_model=True)
-    without = _Tracker(config, prepared, Progress(), None, None, save_model=False)
+    with_save = Tracker(config, prepared, Progress(), None, None, save_model=True)
+    without = Tracker(config, prepared, Progress(), None, None, save_model=False)
     for tracker in (with_save, without):
         tracker.samples_seen = 2 * 180  # every training image seen: only evaluation and saving are left
         tracker.epoch = 1
@@ -244,16 +225,17 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
 
     config = TrainConfig(**{**TINY, "epochs": 3})
     seen_phases = []
-    original_update = progress.update
+    original_apply = progress.apply
 
-    def update(**values):
+    def apply(event):
+        values = event.get("u", {})
         if "phase" in values:
             seen_phases.append(values["phase"])
         if values.get("step") == 2 and progress.snapshot().epoch == 2:
             stop.set()
-        original_update(**values)
+        original_apply(event)
 
-    progress.update = update
+    progress.apply = apply
     train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool())
     snap = progress.snapshot()
     assert snap.status == "stopped" and snap.phase == "done"

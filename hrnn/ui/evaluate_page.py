@@ -5,7 +5,7 @@ Compare runs (their curves overlaid, the settings that differ, their results).""
 import numpy as np
 import streamlit as st
 
-from hrnn import compare
+from hrnn import compare, runs
 from hrnn.charts import STILL, compare_figure, confusion_figure, per_class_figure
 from hrnn.digit_grid import thumbnail
 from hrnn.model import model_architecture
@@ -232,23 +232,28 @@ def _compare_view():
     if len(chosen) < 2:
         st.info("Pick at least two runs.")
         return
+    try:
+        records = [c.record for c in chosen]
+    except runs.RecordError as exc:  # a record damaged since the list was read
+        st.warning(f"A run's record cannot be read: {as_text(exc)}")
+        return
     x = st.radio("Against", list(X_AXES), format_func=X_AXES.get, horizontal=True, key="compare_x")
     st.plotly_chart(
-        compare_figure([(c.label, compare.curves(c.record)) for c in chosen], x=x),
+        compare_figure([(c.label, compare.curves(r)) for c, r in zip(chosen, records)], x=x),
         width="stretch",
         key="compare_chart",
         config=STILL,
     )
     st.caption("Solid: training (the mean over each epoch's batches). Dashed: held-out images after each epoch.")
     st.subheader("Settings that differ")
-    differing = compare.differing_settings([c.record for c in chosen])
+    differing = compare.differing_settings(records)
     if not differing:
         st.write("None: these runs were trained with the same settings.")
     else:
         rows = [{"setting": n, **{c.label: _format(v) for c, v in zip(chosen, values)}} for n, values in differing]
         st.dataframe(rows, width="stretch", hide_index=True, key="compare_settings")
     st.subheader("Results")
-    outcomes = [compare.results(c.record) for c in chosen]
+    outcomes = [compare.results(r) for r in records]
     rows = [{"result": name, **{c.label: _format(o[name]) for c, o in zip(chosen, outcomes)}} for name in outcomes[0]]
     st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
     st.caption(

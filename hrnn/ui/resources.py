@@ -1,7 +1,9 @@
 """Objects shared by every session (loaded once, read-only) and per-session state.
 
-Shared: the data, loaded models (keyed by file and modification time), the set of live training runs, and a
-one-time background warm-up. Per session (`st.session_state`): the session's own run, the current input image.
+Shared: the data, loaded models (keyed by file and modification time), the launcher that starts run workers (with
+its warm spare worker), and one progress-log reader per watched run. The app process trains nothing: runs are
+worker processes, and everything about them is read from their folders (`hrnn.runs`). Per session
+(`st.session_state`): the current model and input.
 """
 
 import logging
@@ -15,12 +17,12 @@ import numpy as np
 import streamlit as st
 
 from hrnn import runs
-from hrnn.config import DEMO, TrainConfig
+from hrnn.config import TrainConfig
 from hrnn.data import DataError, load_mnist
+from hrnn.launcher import LocalLauncher, create_run
 from hrnn.model import PRETRAINED_PATH, ModelFileError, load_model
-from hrnn.pool import DEFAULT_POOL
-from hrnn.splits import to_model_input
-from hrnn.training import TrainingRun
+from hrnn.progress import snapshot_from_record
+from hrnn.progress_log import ProgressLogReader
 
 log = logging.getLogger(__name__)
 
@@ -60,18 +62,17 @@ class ModelChoice:
 
 
 def model_choices():
-    """The shipped model first, then every saved run that has a model, newest first."""
+    """The shipped model first, then every readable run that has a model, newest first."""
     choices = [
         ModelChoice(
             PRETRAINED_CHOICE, "Shipped pretrained model", Path(os.environ.get("HRNN_PRETRAINED") or PRETRAINED_PATH)
         )
     ]
     for run in runs.list_runs(runs_dir()):
-        if run.has_model:
-            config = run.record.get("config")
-            arch = config.get("arch", "hrnn") if isinstance(config, dict) else None
-            label = run.label() if arch in ("hrnn", None) else f"{run.label()} - {arch}"
-            choices.append(ModelChoice(run.run_id, label, run.model_path, arch if isinstance(arch, str) else None))
+        if run.readable and run.has_model:
+            arch = run.summary.arch
+            label = run.label() if arch == "hrnn" else f"{run.label()} - {arch}"
+            choices.append(ModelChoice(run.run_id, label, run.model_path, arch))
     return choices
 
 
@@ -98,35 +99,44 @@ def load_choice_with_key(choice):
     return _cached_model(str(path), mtime, choice.arch), f"{path}@{mtime}"
 
 
-@st.cache_resource
-def live_runs():
-    """Training runs alive in this process, by run id (shared so a refreshed page can find its run again)."""
-    return {}
+@st.cache_resource(show_spinner=False)
+def launcher(root, spare_data):
+    """The launcher of this app's runs (`root`: the runs folder). With `spare_data` (a `load_mnist` source) it keeps a
+    spare worker warm for that source, so that a Start shows its first batch in about a second."""
+    return LocalLauncher(root, spare_data=spare_data)
 
 
-_START_LOCK = threading.Lock()  # counting live runs and adding one is one step, whichever session clicks first
+def start_launcher():
+    """Create the launcher at app start, so that its spare worker is warm before the first Start (no spare with
+    `HRNN_NO_WARMUP` set, or without data)."""
+    data, _ = mnist_or_error()
+    spare = None if os.environ.get("HRNN_NO_WARMUP") or data is None else data.spec or None
+    return launcher(str(runs_dir()), spare)
 
 
-def start_run(config, data, max_runs):
-    """Start `config` on `data` in the background, in the runs folder, unless `max_runs` runs are training already.
+def start_run(config, data):
+    """Make a run folder for `config` on `data` and start its worker; returns the run id. The run queues when
+    `HRNN_MAX_RUNS` runs are training already."""
+    folder = create_run(config, data.spec, runs_dir())
+    start_launcher().start(folder)
+    return folder.run_id
 
-    Returns:
-        The started `TrainingRun`, registered in `live_runs()`.
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _progress_reader(path):
+    return ProgressLogReader(path)
+
+
+def run_snapshot(entry):
+    """The `ProgressSnapshot` of the run `entry` (a `RunEntry`): from its progress log, read incrementally by one
+    reader shared by every session, else (runs from before progress logs) from its record.
 
     Raises:
-        ValueError: one line saying how many runs are training and which variable sets the limit.
+        RecordError: the run has no progress log and its record cannot be read.
     """
-    with _START_LOCK:
-        live = live_runs()
-        training = sum(run.alive for run in live.values())
-        if training >= max_runs:
-            raise ValueError(
-                f"{training} run(s) are training on this server, the most it runs at once (HRNN_MAX_RUNS={max_runs}); "
-                "start this one when one of them has ended"
-            )
-        run = TrainingRun(config, data, runs_dir=runs_dir()).start()
-        live[run.run_id] = run
-    return run
+    if entry.folder.progress_path.is_file():
+        return _progress_reader(str(entry.folder.progress_path)).snapshot()
+    return snapshot_from_record(entry.read_record())
 
 
 def _close_matplotlib_figures():
@@ -139,39 +149,20 @@ def _close_matplotlib_figures():
 def keep_keras_state_across_reruns():
     """Stop Streamlit from calling `keras.backend.clear_session()` after every script run.
 
-    Streamlit does that to reset Keras 2's global graph. In Keras 3 it resets global Keras state and clears
-    TensorFlow's kernel cache, every run, every fragment refresh: with a live chart refreshing each second it
-    made background training 4x slower (quick demo: 212 s in the app against 49 s outside it), and it resets
-    layer-name counters under a training thread. This app keeps models across reruns on purpose (shared
-    read-only models, a pool of compiled training models), so it keeps the Keras state too.
+    Streamlit does that to reset Keras 2's global graph (`_clean_problem_modules` in its script runner, a private
+    function: `tests/app/test_app.py` fails the day it is renamed). In Keras 3 it resets global Keras state and
+    TensorFlow's caches after every run, every fragment refresh and every pen stroke: the next prediction then
+    costs about 200 ms instead of 4 (`probe` on the shipped model, measured on the development machine), a large
+    share of the half second a drawing may take to be read. The app keeps its models across reruns on purpose
+    (shared, read-only, loaded once), so it keeps the Keras state too. Training is not affected either way: it
+    runs in worker processes.
     """
     from streamlit.runtime.scriptrunner import script_runner
 
-    if hasattr(script_runner, "_clean_problem_modules"):
-        script_runner._clean_problem_modules = _close_matplotlib_figures
-
-
-@st.cache_resource
-def start_warm_up():
-    """Trace the default training and evaluation graphs once in the background, so the first Start is fast."""
-
-    def warm():
-        try:
-            data = mnist()
-            config = DEMO
-            model = DEFAULT_POOL.acquire(config)
-            x = to_model_input(data.x_train[: config.batch_size * 2])
-            model.fit(x, data.y_train[: config.batch_size * 2], batch_size=config.batch_size, epochs=1, verbose=0)
-            model.evaluate(x, data.y_train[: len(x)], batch_size=256, verbose=0)
-            DEFAULT_POOL.release(model, config)
-        except Exception:  # a failed warm-up only costs speed, never the app
-            log.exception("warm-up failed")
-
-    if os.environ.get("HRNN_NO_WARMUP"):
-        return None
-    thread = threading.Thread(target=warm, name="hrnn-warm-up", daemon=True)
-    thread.start()
-    return thread
+    if not hasattr(script_runner, "_clean_problem_modules"):
+        log.warning("Streamlit has no _clean_problem_modules any more: it may clear the Keras session after runs")
+        return
+    script_runner._clean_problem_modules = _close_matplotlib_figures
 
 
 @st.cache_resource(max_entries=16, show_spinner="Scoring the shipped model on the same digits...")

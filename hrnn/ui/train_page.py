@@ -1,20 +1,34 @@
-"""Train page: configure a run, start and stop it, watch it learn (curves and a grid of held-out digits), see the
-verdict and try the model on Draw, browse saved runs."""
+"""Train page: configure a run, start it, watch it learn live (curves and a grid of held-out digits), stop it, see
+the verdict and try the model on Draw; every run of the runs folder, training or saved.
+
+The page holds no run. A run is a worker process writing its folder (`hrnn.runs`), and the page watches the run
+named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it again,
+live, with its curves from the first batch, and Stop (a request file in the run folder) works from any of them.
+Each browser watches the run it started; other runs training are listed, and one click watches one of them.
+"""
 
 import streamlit as st
 
 from hrnn import limits, runs
 from hrnn.charts import training_figure
-from hrnn.config import DEMO, LIVE_TEST_LIMIT, LIVE_VAL_LIMIT, OPTIMIZERS, ORIGINAL, SCHEDULES, TrainConfig, demo_config
+from hrnn.config import (
+    DEMO,
+    LIVE_TEST_LIMIT,
+    LIVE_VAL_LIMIT,
+    OPTIMIZERS,
+    ORIGINAL,
+    SCHEDULES,
+    TrainConfig,
+    demo_config,
+)
 from hrnn.digit_grid import render_grid
 from hrnn.model import ARCHITECTURES
 from hrnn.splits import held_out_count
-from hrnn.training import snapshot_from_record
 from hrnn.ui import draw_page
 from hrnn.ui.resources import (
-    live_runs,
     mnist_or_error,
     reference_accuracy,
+    run_snapshot,
     runs_dir,
     set_current_model,
     start_run,
@@ -22,7 +36,10 @@ from hrnn.ui.resources import (
 from hrnn.ui.text import as_text
 from hrnn.verdict import verdict
 
-REFRESH_SECONDS = 1.0
+REFRESH_SECONDS = 1.0  # the watched run's panel
+LIST_REFRESH_SECONDS = 3.0  # the list of other runs training
+WATCH_PARAM = "run"  # the URL's query parameter naming the watched run
+WATCHED = "watched_run"  # session key: the same, for when navigating between pages drops the URL's query
 FIELDS = (
     "arch",
     "epochs",
@@ -189,16 +206,38 @@ def _controls(n_train, max_epochs, max_units):
     )
 
 
-def _own_run():
-    """This session's current run (None if it has not started one)."""
-    return st.session_state.get("train_run")
+def _watched_run_id():
+    """The id of the run this page watches: the URL's `?run=`, else the one this session watched last."""
+    return st.query_params.get(WATCH_PARAM) or st.session_state.get(WATCHED)
 
 
-def _status_text(snap):
-    if snap.status == "starting" or (snap.status == "running" and snap.samples_seen == 0):
+def _watch(run_id):
+    """Watch `run_id` in this session, and name it in the URL so that a refresh or a shared link finds it again."""
+    st.query_params[WATCH_PARAM] = run_id
+    st.session_state[WATCHED] = run_id
+
+
+def _unwatch():
+    st.query_params.pop(WATCH_PARAM, None)
+    st.session_state.pop(WATCHED, None)
+
+
+def _ordinal(n):
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _status_text(entry, snap):
+    status = entry.status
+    if status == "queued":
+        place = f"{_ordinal(entry.queue_position)} in line" if entry.queue_position else "waiting"
+        return f"Queued, {place}: it starts when one of the runs training now ends"
+    if status == runs.INTERRUPTED:
+        return "Interrupted: its worker ended before the run did"
+    if status != "running":
+        return status.capitalize()
+    if snap.samples_seen == 0:
         return "Starting: preparing the data and the model..."
-    if snap.status in ("finished", "stopped", "failed"):
-        return snap.status.capitalize()
     eta = f"about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else "estimating time left"
     doing = PHASE_TEXT.get(snap.phase, f"Epoch {snap.epoch} of {snap.epochs}, batch {snap.step}/{snap.steps_per_epoch}")
     return f"{doing} - {snap.samples_per_second:.0f} images/s - {eta}"
@@ -238,10 +277,21 @@ def _metrics(snap):
             )
 
 
-def _progress_panel(run):
-    snap = run.progress.snapshot()
+def _snapshot_or_warning(entry):
+    try:
+        return run_snapshot(entry)
+    except runs.RecordError as exc:
+        st.warning(f"The progress of {as_text(entry.run_id)} cannot be read: {as_text(exc)}")
+        return None
+
+
+def _progress_panel(entry):
+    """The watched run's progress bar, figures, curves and digit grid; returns its snapshot (None if unreadable)."""
+    snap = _snapshot_or_warning(entry)
+    if snap is None:
+        return None
     done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
-    st.progress(min(done, 1.0), text=_status_text(snap))
+    st.progress(min(done, 1.0), text=_status_text(entry, snap))
     _metrics(snap)
     chart, grid = st.columns([3, 2], gap="medium")
     with chart:
@@ -252,88 +302,126 @@ def _progress_panel(run):
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def _live_panel(run):
-    _progress_panel(run)
-    if not run.alive:
+def _live_panel(run_id):
+    entry = runs.find_run(run_id, runs_dir())
+    if entry is not None:
+        _progress_panel(entry)
+    if entry is None or not entry.live:
         st.rerun(scope="app")  # the run ended: redraw the page with the verdict and Start enabled again
 
 
-def _run_accuracy(run, snap):
-    """`(accuracy, images, on_test)` for the run's model on held-out digits: the test, else the last validation, else
-    the grid; `on_test` says whether it was the test (then the shipped model can be scored on the same digits)."""
-    record = run.result.record if run.result is not None else {}
-    if "test_accuracy" in record:
-        return record["test_accuracy"], record["test_images"], True
+def _run_accuracy(record, snap):
+    """`(accuracy, images, on_test)` of the run's model on held-out digits: the test, else the last validation,
+    else the live grid."""
+    if record.test_accuracy is not None and record.test_images:
+        return record.test_accuracy, record.test_images, True
     for entry in reversed(snap.epoch_history):
         if "val_accuracy" in entry:
-            return entry["val_accuracy"], min(run.config.val_limit or 10**9, LIVE_VAL_LIMIT), False
+            val_limit = record.config.val_limit if record.config else None
+            return entry["val_accuracy"], min(val_limit or 10**9, LIVE_VAL_LIMIT), False
     if snap.grid_predictions:
         return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), False
     return None, 0, False
 
 
-def _outcome(run, snap, data):
-    if snap.status == "failed":
-        st.error(f"Training failed: {as_text(snap.message)}")
+def _outcome(entry, snap, data):
+    """What became of the watched run, once it has ended: the verdict and "Try it on Draw", or why not."""
+    try:
+        record = entry.read_record()
+    except runs.RecordError as exc:
+        st.warning(f"The record of {as_text(entry.run_id)} cannot be read: {as_text(exc)}")
         return
-    st.success(f"Run {as_text(run.run_id)} {as_text(snap.message)}.")
-    accuracy, images, on_test = _run_accuracy(run, snap)
-    if accuracy is None or not (run.result is not None and run.result.record.get("samples_seen")):
+    if entry.status == "failed":
+        st.error(f"Training failed: {as_text(record.error or snap.message)}")
         return
-    reference = reference_accuracy(data.source, run.config.test_limit, run.config.seed) if on_test else None
-    st.markdown(f"### {verdict(accuracy, images, reference, stopped=snap.status == 'stopped')}")
+    if entry.status == runs.INTERRUPTED:
+        saved = f"the model of its last finished epoch ({len(record.history.epochs)}) is saved"
+        st.warning(
+            f"Run {as_text(entry.run_id)} was interrupted: its worker ended before the run did; "
+            + (saved if entry.has_model else "it had saved no model yet")
+            + "."
+        )
+    else:
+        st.success(f"Run {as_text(entry.run_id)} {as_text(record.message or entry.status)}.")
+    accuracy, images, on_test = _run_accuracy(record, snap)
+    if accuracy is None or not entry.has_model:
+        return
+    config = record.config or TrainConfig()
+    reference = reference_accuracy(data.source, config.test_limit, config.seed) if on_test else None
+    st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished')}")
     if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
-        set_current_model(run.run_id)
+        set_current_model(entry.run_id)
         st.switch_page(draw_page.page())
 
 
 def _start(config, data):
-    """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its
-    epochs and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`), the runs folder's size (`HRNN_RUNS_DISK_MB`), the runs
-    training at once (`HRNN_MAX_RUNS`)."""
+    """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its epochs
+    and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`) and the runs folder's size (`HRNN_RUNS_DISK_MB`). Beyond
+    `HRNN_MAX_RUNS` runs training at once, it queues."""
     limits.check_app_config(config)
     limits.check_runs_disk(runs_dir())
-    st.session_state["train_run"] = start_run(config, data, limits.max_runs())
+    _watch(start_run(config, data))
+
+
+@st.fragment(run_every=LIST_REFRESH_SECONDS)
+def _training_now(watched):
+    """The other runs training or queued on this server, each with a button to watch it."""
+    others = [e for e in runs.list_runs(runs_dir()) if e.live and e.run_id != watched]
+    if not others:
+        return
+    st.markdown(f"**Training now on this server** ({limits.max_runs()} at once; more wait in line)")
+    for entry in others:
+        s = entry.summary
+        where = (
+            f"queued, {_ordinal(entry.queue_position)} in line"
+            if entry.queue_position
+            else f"epoch {min(s.epochs_done + 1, s.epochs or 1)} of {s.epochs}"
+        )
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.write(f"{as_text(entry.run_id)}: {where}, {s.row_units}/{s.col_units} units")
+        if button.button("Watch", key=f"watch_{entry.run_id}", width="stretch"):
+            _watch(entry.run_id)
+            st.rerun(scope="app")
 
 
 def _saved_runs():
-    saved = runs.list_runs(runs_dir())
+    """Every run that is not training: its status (or why its files cannot be read) and its curves."""
+    saved = [r for r in runs.list_runs(runs_dir()) if not r.live]  # runs training are listed, live, above
     st.subheader("Saved runs")
     st.caption(f"Runs folder: {as_text(runs_dir())}")
     if not saved:
-        st.write("No runs yet. Start one above; every run is saved here, finished or not.")
+        st.write("No saved runs yet. Start one above; every run is saved here, finished or not.")
         return
     rows = []
     for r in saved:
-        cfg, hist = r.record.get("config", {}), r.record.get("history", {}).get("epochs", [])
+        s = r.summary
         rows.append(
             {
                 "run": r.run_id,
-                "arch": cfg.get("arch", "hrnn"),
+                "arch": s.arch if s else None,
                 "status": r.status,
-                "epochs": f"{len(hist)}/{cfg.get('epochs', '?')}",
-                "units": f"{cfg.get('row_units')}/{cfg.get('col_units')}",
-                "optimizer": cfg.get("optimizer"),
-                "val acc": hist[-1].get("val_accuracy") if hist else None,
-                "test acc": r.record.get("test_accuracy"),
+                "epochs": f"{s.epochs_done}/{s.epochs if s.epochs is not None else '?'}" if s else None,
+                "units": f"{s.row_units}/{s.col_units}" if s else None,
+                "optimizer": s.optimizer if s else None,
+                "val acc": s.val_accuracy if s else None,
+                "test acc": s.test_accuracy if s else None,
                 "model": "yes" if r.has_model else "no",
             }
         )
     st.dataframe(rows, width="stretch", hide_index=True)
-    ids = [r.run_id for r in saved]
-    chosen = st.selectbox("Show the curves of", ids, key="saved_run_choice")
-    active = live_runs().get(chosen)
-    if active is not None and active.alive:
-        st.info("This run is still training: its live curves are shown above in the session that started it.")
-    record = next(r for r in saved if r.run_id == chosen).record
+    readable = [r for r in saved if r.readable]
+    if not readable:
+        return
+    chosen = st.selectbox("Show the curves of", [r.run_id for r in readable], key="saved_run_choice")
+    entry = next(r for r in readable if r.run_id == chosen)
     try:
-        snapshot = snapshot_from_record(record)
-    except (TypeError, ValueError, AttributeError) as exc:  # a record.json edited by hand, or by something else
-        st.warning(f"The record of {as_text(chosen)} cannot be drawn: {as_text(exc)}")
+        snapshot = run_snapshot(entry)
+    except runs.RecordError as exc:  # a record.json edited by hand, or by something else
+        st.warning(f"The curves of {as_text(chosen)} cannot be drawn: {as_text(exc)}")
         return
     st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart")
-    if record.get("error"):
-        st.error(f"This run failed: {as_text(record['error'])}")
+    if entry.summary.error:
+        st.error(f"This run failed: {as_text(entry.summary.error)}")
 
 
 def render():
@@ -354,26 +442,35 @@ def render():
         st.error(f"This server's limits are set wrongly: {as_text(exc)}")
         return
     st.caption(f"Data: {as_text(data.source)}")
-    run = _own_run()
-    running = run is not None and run.alive
+    watched_id = _watched_run_id()
+    entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
+    if watched_id and entry is None:
+        st.warning(f"There is no run {as_text(watched_id)} in the runs folder.")
+        _unwatch()
+    live = entry is not None and entry.live
+    if watched_id and not st.query_params.get(WATCH_PARAM) and entry is not None:
+        st.query_params[WATCH_PARAM] = watched_id  # back in the URL after a page change dropped it
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
-    with st.expander("Settings", expanded=run is None):  # after a run, its results stay in view
+    with st.expander("Settings", expanded=entry is None):  # folded while a run is in view, so its result shows
         config = _controls(n_train, max_epochs, max_units)
     c1, c2 = st.columns(2)
-    if c1.button("Start training", key="start", type="primary", disabled=running, width="stretch"):
+    if c1.button("Start training", key="start", type="primary", disabled=live, width="stretch"):
         try:
             _start(config.check(), data)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:  # a limit, or the runs folder cannot be written
             st.error(as_text(exc))
         else:
             st.rerun()  # redraw at once: settings folded away, Start disabled, the live panel in view
-    if c2.button("Stop", key="stop", disabled=not running, width="stretch"):
-        run.stop()
+    if c2.button("Stop", key="stop", disabled=not live, width="stretch"):
+        entry.folder.request_stop()
         st.toast("Stopping after the current batch...")
-    if run is not None:
-        if running:
-            _live_panel(run)
+    if entry is not None:
+        if live:
+            st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, from any browser.")
+            _live_panel(entry.run_id)
         else:
-            snap = _progress_panel(run)
-            _outcome(run, snap, data)
+            snap = _progress_panel(entry)
+            if snap is not None:
+                _outcome(entry, snap, data)
+    _training_now(watched_id)
     _saved_runs()

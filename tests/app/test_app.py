@@ -1,4 +1,5 @@
-"""Every page runs under Streamlit's AppTest: training, stopping, drawing, picking, uploading, looking inside."""
+"""Every page runs under Streamlit's AppTest: training (in real worker processes), re-attaching, stopping, the queue,
+drawing, picking, uploading, looking inside, and damaged runs in the runs folder."""
 
 import io
 import json
@@ -13,16 +14,19 @@ import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
+from hrnn import runs
 from hrnn.charts import CURSOR_COLOR
 from hrnn.config import TrainConfig
 from hrnn.data import load_mnist
 from hrnn.model import load_model
 from hrnn.probe import probe
+from hrnn.progress_log import ProgressLogReader
 from hrnn.training import train
 from hrnn.ui import inside_page
 from tests.conftest import REPO, write_npz
 
 TIMEOUT = 120
+RUN_SECONDS = 240  # a worker process imports TensorFlow on a machine that may be busy
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +95,7 @@ def _set_small_config(at, epochs=1):
         at.session_state[key] = value
 
 
-def _wait_for(at, predicate, timeout=TIMEOUT):
+def _wait_for(predicate, timeout=RUN_SECONDS):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -100,38 +104,97 @@ def _wait_for(at, predicate, timeout=TIMEOUT):
     return False
 
 
-def test_a_tiny_training_run_completes_with_curves():
-    at = page("train_page").run()
-    _set_small_config(at)
+def _start(at, epochs=1):
+    """Start a small run from the Train page `at`; returns its run id (the page names it in its URL)."""
+    _set_small_config(at, epochs)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception
-    run = at.session_state["train_run"]
-    assert _wait_for(at, lambda: not run.alive)
+    return at.query_params["run"]
+
+
+def _status(run_id):
+    return runs.find_run(run_id).status
+
+
+def _batches(run_id):
+    return ProgressLogReader(runs.find_run(run_id).folder.progress_path).snapshot().samples_seen
+
+
+def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    run_id = _start(at)
+    assert _wait_for(lambda: _status(run_id) == "finished")
     at.run()
     assert not at.exception
-    snap = run.progress.snapshot()
-    assert snap.status == "finished" and len(snap.batch_loss) == 6
-    live = at.get("plotly_chart")
-    assert live, "no chart drawn"
+    assert at.get("plotly_chart"), "no chart drawn"
     assert any("finished after 1 epoch" in s.value for s in at.success)
     assert any(row.get("status") == "finished" for row in at.dataframe[0].value.to_dict("records"))
-
-
-def test_stop_stops_the_run(monkeypatch):
-    monkeypatch.setenv("HRNN_MAX_EPOCHS", "50")  # a run long enough to be stopped (the default limit is 20)
-    at = page("train_page").run()
-    _set_small_config(at, epochs=50)
-    at.run()
-    at.button(key="start").click().run()
-    run = at.session_state["train_run"]
-    assert _wait_for(at, lambda: run.progress.snapshot().samples_seen > 0)
-    at.button(key="stop").click().run()
-    assert _wait_for(at, lambda: not run.alive, timeout=60)
-    at.run()
-    snap = run.progress.snapshot()
-    assert snap.status == "stopped" and snap.epoch < 50
+    record = runs.find_run(run_id).read_record()
+    assert len(record.history.batches.loss) == 6
+    assert at.get("image"), "no digit grid drawn"
+    assert any(re.match(r"It reads \d+ of 20 right after 180 images", c.value) for c in at.caption)
+    (headline,) = [m.value for m in at.markdown if m.value.startswith("### Your model reads")]
+    assert f"({record.test_accuracy:.1%} of 60)" in headline and "the shipped model reads" in headline
+    at.button(key="try_on_draw").click().run()
     assert not at.exception
+    assert at.title[0].value == "Draw a digit"
+    assert at.session_state["current_model"] == run_id
+    assert at.sidebar.selectbox(key="model_choice").value == run_id
+
+
+def test_a_refreshed_page_reattaches_to_its_run_and_stops_it(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # a run long enough to be stopped (the default limit is 20)
+    first = page("train_page").run()
+    assert first.expander[0].proto.expanded
+    run_id = _start(first, epochs=200)
+    assert first.button(key="start").disabled and not first.button(key="stop").disabled
+    assert not first.expander[0].proto.expanded  # the settings fold away while it trains
+    assert _wait_for(lambda: _batches(run_id) > 0)
+    refreshed = page("train_page")  # a new session, as after a refresh: only the URL remembers the run
+    refreshed.query_params["run"] = run_id
+    refreshed.run()
+    assert not refreshed.exception
+    assert refreshed.button(key="start").disabled and not refreshed.button(key="stop").disabled
+    assert refreshed.get("plotly_chart") and refreshed.get("image")  # its curves and grid, live
+    refreshed.button(key="stop").click().run()
+    assert _wait_for(lambda: _status(run_id) == "stopped", 60)
+    first.run()
+    assert not first.exception and not first.button(key="start").disabled
+    assert any("stopped after" in s.value for s in first.success)
+    assert runs.find_run(run_id).has_model
+
+
+def test_two_sessions_train_at_once_and_each_watches_its_own_run(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_RUNS", "2")
+    first, second = page("train_page").run(), page("train_page").run()
+    ids = [_start(at) for at in (first, second)]
+    assert ids[0] != ids[1]
+    assert all(_wait_for(lambda r=r: _status(r) == "finished") for r in ids)
+    for at, run_id in zip((first, second), ids):
+        at.run()
+        assert not at.exception and at.query_params["run"] == run_id
+        assert any(f"Run {run_id} finished" in shown(s.value) for s in at.success)
+
+
+def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_RUNS", "1")
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # the first run is still training when the second starts
+    first, second = page("train_page").run(), page("train_page").run()
+    first_id = _start(first, epochs=200)
+    assert _wait_for(lambda: _status(first_id) == "running")
+    second_id = _start(second)
+    assert _wait_for(lambda: runs.find_run(second_id).queue_position == 1, 60)
+    second.run()
+    assert not second.exception
+    assert "Queued, 1st in line" in second.get("progress")[0].proto.text
+    assert second.button(key="start").disabled and not second.button(key="stop").disabled
+    first.run()  # the first page lists the queued run, with a button to watch it
+    assert first.button(key=f"watch_{second_id}")
+    first.button(key="stop").click().run()
+    assert _wait_for(lambda: _status(second_id) == "finished")
+    second.run()
+    assert any("finished after 1 epoch" in s.value for s in second.success)
 
 
 def test_seed_preset_fills_in_the_seeds_settings():
@@ -331,66 +394,6 @@ def test_missing_data_is_reported_not_raised(monkeypatch, tmp_path):
     assert "absent.npz: no such file" in shown(at.error[0].value)
 
 
-def test_two_sessions_train_at_once():
-    first, second = page("train_page").run(), page("train_page").run()
-    for at in (first, second):
-        _set_small_config(at)
-        at.run()
-        at.button(key="start").click().run()
-    runs = [at.session_state["train_run"] for at in (first, second)]
-    assert runs[0].run_id != runs[1].run_id
-    assert all(_wait_for(first, lambda r=r: not r.alive) for r in runs)
-    assert [r.progress.snapshot().status for r in runs] == ["finished", "finished"]
-
-
-def _finished_small_run(at, epochs=1):
-    _set_small_config(at, epochs)
-    at.run()
-    at.button(key="start").click().run()
-    run = at.session_state["train_run"]
-    assert _wait_for(at, lambda: not run.alive)
-    at.run()
-    assert not at.exception
-    return run
-
-
-def test_start_is_disabled_and_the_settings_fold_away_while_a_run_trains():
-    at = page("train_page").run()
-    assert at.expander[0].proto.expanded
-    _set_small_config(at, epochs=50)
-    at.run()
-    at.button(key="start").click().run()
-    run = at.session_state["train_run"]
-    assert at.button(key="start").disabled and not at.button(key="stop").disabled
-    assert not at.expander[0].proto.expanded
-    at.button(key="stop").click().run()
-    assert _wait_for(at, lambda: not run.alive, timeout=60)
-    at.run()
-    assert not at.button(key="start").disabled
-
-
-def test_a_finished_run_shows_the_digit_grid_and_a_verdict_against_the_shipped_model():
-    at = page("train_page").run()
-    run = _finished_small_run(at)
-    snap = run.progress.snapshot()
-    assert len(snap.grid_predictions) == len(snap.grid_labels) > 0
-    assert at.get("image"), "no digit grid drawn"
-    assert any(f"It reads {snap.grid_correct} of {len(snap.grid_labels)} right" in c.value for c in at.caption)
-    accuracy = run.result.record["test_accuracy"]
-    (headline,) = [m.value for m in at.markdown if m.value.startswith("### Your model reads")]
-    assert f"({accuracy:.1%} of 60)" in headline and "the shipped model reads" in headline
-
-
-def test_try_it_on_draw_opens_draw_with_the_runs_model():
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
-    run = _finished_small_run(at)
-    at.button(key="try_on_draw").click().run()
-    assert not at.exception
-    assert at.title[0].value == "Draw a digit"
-    assert at.session_state["current_model"] == run.run_id
-    assert at.sidebar.selectbox(key="model_choice").value == run.run_id
-
-
 # --- bad input: user-supplied strings are text, non-HRNN models are refused, the server's limits hold -------------
 
 MARKDOWN_NAMES = ["![pix](http://127.0.0.1:9/track.png) **bold**.png", "[click](http://evil) x.png"]
@@ -470,7 +473,7 @@ def test_a_run_record_with_markdown_is_shown_as_text():
     record = {
         "status": "failed",
         "error": error,
-        "config": {"epochs": 1, "row_units": "![e](http://127.0.0.1:9/e.png)", "col_units": 8},
+        "config": {"epochs": 1, "row_units": 8, "col_units": 8},
         "history": {"epochs": [], "batches": {"step": [], "loss": [], "accuracy": []}},
     }
     save_run(run_id, record, load_pretrained())
@@ -483,7 +486,33 @@ def test_a_run_record_with_markdown_is_shown_as_text():
     draw.selectbox(key="model_choice").set_value(run_id).run()
     assert not draw.exception
     assert draw.metric[0].label == "Prediction"
-    assert_shown_as_text(draw, f"model: {run_id} (failed, 0/1 epochs, ![e](http://127.0.0.1:9/e.png)/8 units)")
+    assert_shown_as_text(draw, f"model: {run_id} (failed, 0/1 epochs, 8/8 units)")
+
+
+@pytest.mark.parametrize("name", ["train_page", "draw_page", "inside_page", "app"])
+def test_damaged_records_beside_good_runs_break_no_page(name):
+    from hrnn.model import load_pretrained
+
+    model = load_pretrained()
+    good = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "test_accuracy": 0.9}
+    save_run("20250101-000000-good", good, model)
+    save_run("20250102-000000-list", {**good, "status": ["running"]}, model)
+    save_run("20250103-000000-conf", {**good, "config": "abc"}, model)
+    save_run("20250104-000000-half", good, model).joinpath("record.json").write_text('{"status": "fini')
+    at = (AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT) if name == "app" else page(name)).run()
+    assert not at.exception
+    if name in ("train_page", "app"):
+        rows = {r["run"]: r["status"] for r in at.dataframe[0].value.to_dict("records")}
+        assert rows["20250101-000000-good"] == "finished"
+        assert rows["20250102-000000-list"] == "unreadable: record.json: status: expected a string, got ['running']"
+        assert rows["20250103-000000-conf"] == "unreadable: record.json: config: expected an object or null, got 'abc'"
+        assert rows["20250104-000000-half"].startswith("unreadable: record.json is not valid JSON")
+        assert at.selectbox(key="saved_run_choice").options == ["20250101-000000-good"]
+    else:
+        assert at.sidebar.selectbox(key="model_choice").options == [
+            "Shipped pretrained model",
+            "20250101-000000-good (finished, 0/1 epochs, 8/8 units, acc 0.9000)",
+        ]
 
 
 def non_hrnn(classes):
@@ -548,7 +577,7 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception
-    assert "train_run" not in at.session_state
+    assert "run" not in at.query_params
     assert shown(at.error[0].value) == (
         f"the runs folder {runs_dir_path()} holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): "
         "delete old runs there or raise the cap"
@@ -561,28 +590,31 @@ def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
     _set_small_config(at)
     at.run()
     at.button(key="start").click().run()
-    assert not at.exception and "train_run" not in at.session_state
+    assert not at.exception and "run" not in at.query_params
     assert "would need about" in shown(at.error[0].value) and "this machine has 10 MB free" in shown(at.error[0].value)
 
 
-def test_no_more_runs_at_once_than_the_server_allows(monkeypatch):
-    monkeypatch.setenv("HRNN_MAX_RUNS", "1")
-    monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # the first run is still training when the second asks
-    first, second = page("train_page").run(), page("train_page").run()
-    _set_small_config(first, epochs=200)
-    first.run()
-    first.button(key="start").click().run()
-    run = first.session_state["train_run"]
-    _set_small_config(second)
-    second.run()
-    second.button(key="start").click().run()
-    assert not second.exception and "train_run" not in second.session_state
-    assert shown(second.error[0].value) == (
-        "1 run(s) are training on this server, the most it runs at once (HRNN_MAX_RUNS=1); "
-        "start this one when one of them has ended"
-    )
-    run.stop()
-    assert _wait_for(first, lambda: not run.alive)
-    second.button(key="start").click().run()  # the first has ended: now there is room
-    assert not second.exception and "train_run" in second.session_state
-    assert _wait_for(second, lambda: not second.session_state["train_run"].alive)
+# --- Streamlit's private clean-up ----------------------------------------------------------------------------------
+
+
+def test_streamlit_still_has_the_clean_up_the_app_replaces():
+    """`keep_keras_state_across_reruns` replaces this private function; if Streamlit renames it, it stops working."""
+    import inspect
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert callable(getattr(script_runner, "_clean_problem_modules", None))
+    assert "_clean_problem_modules" in inspect.getsource(script_runner.ScriptRunner)
+
+
+def test_a_script_run_does_not_clear_the_keras_session(monkeypatch):
+    """With the app's patch, Streamlit clears no Keras state after a run (clearing made each prediction 50x slower)."""
+    import keras
+
+    cleared = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: cleared.append(1))
+    script = "from hrnn.ui.resources import keep_keras_state_across_reruns\nkeep_keras_state_across_reruns()\n"
+    at = AppTest.from_string(script + "import streamlit as st\nst.write('ran')", default_timeout=TIMEOUT).run()
+    at.run()
+    assert not at.exception and at.markdown[0].value == "ran"
+    assert cleared == []

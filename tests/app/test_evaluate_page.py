@@ -20,7 +20,7 @@ def tiny_run(run_id, **settings):
     """A finished run in the runs folder, trained on the app's synthetic data; returns its folder."""
     config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="split", val_size=20, **settings)
     run_dir = runs.default_runs_dir() / run_id
-    train(config, make_mnist(), run_dir=run_dir, run_id=run_id)
+    train(config, make_mnist(), run_dir=run_dir)
     return run_dir
 
 
@@ -215,10 +215,10 @@ def test_the_train_page_trains_a_baseline_and_records_its_arch():
         at.session_state[key] = value
     at.run()
     at.button(key="start").click().run()
-    run = at.session_state["train_run"]
-    assert _wait_for(at, lambda: not run.alive)
+    run_id = at.query_params["run"]
+    assert _wait_for(lambda: runs.find_run(run_id).status == "finished")
     at.run()
     assert not at.exception
-    assert run.result.record["config"]["arch"] == "cnn" and run.progress.snapshot().status == "finished"
+    assert runs.find_run(run_id).read_record().config.arch == "cnn"
     at.button(key="preset_quick").click().run()  # presets are the HRNN's
     assert at.selectbox(key="cfg_arch").value == "hrnn"

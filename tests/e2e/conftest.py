@@ -66,41 +66,73 @@ def e2e_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("e2e")
 
 
-@pytest.fixture(scope="module")
-def server(e2e_dir):
-    """Base URL of `streamlit run app.py` on a free loopback port; the server is stopped after the module."""
+class Server:
+    """`streamlit run app.py` (of `app_dir`) on a loopback port, serving the runs folder `e2e_dir/runs`; `start`,
+    `kill` (as a crash would: SIGKILL, no clean-up) and `stop` it, as often as a test needs. Run workers are not its
+    to stop."""
+
+    def __init__(self, e2e_dir, port=None, app_dir=REPO, **env):
+        self.e2e_dir, self.port, self.app_dir = e2e_dir, port or _free_port(), app_dir
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = e2e_dir / "streamlit.log"
+        self.env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
+        self.env.pop("HRNN_NO_WARMUP", None)  # a real server keeps a warm spare worker
+        self.env.update(
+            HRNN_RUNS_DIR=str(e2e_dir / "runs"),
+            HRNN_OFFLINE="1",
+            HRNN_MNIST=str(_mnist_for_server(e2e_dir)),
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        self.env.update(env)
+        self.process = None
+
+    def start(self):
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
+        command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.app_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        _wait_until_healthy(f"{self.url}/_stcore/health", self.process, self.log_path)
+        return self
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait(timeout=20)
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def require_chromium():
     if not CHROMIUM.is_file():
         pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
-    port = _free_port()
-    env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
-    env.update(
-        HRNN_RUNS_DIR=str(e2e_dir / "runs"),
-        HRNN_OFFLINE="1",
-        HRNN_MNIST=str(_mnist_for_server(e2e_dir)),
-        TF_CPP_MIN_LOG_LEVEL="2",
-    )
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    log_path = e2e_dir / "streamlit.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(f"{base_url}/_stcore/health", process, log_path)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
-def browser(server):
+def server(e2e_dir):
+    """Base URL of `streamlit run app.py` on a free loopback port; the server is stopped after the module. Two runs
+    may train at once (`HRNN_MAX_RUNS=2`), whatever the machine, and for up to 200 epochs (long enough to be watched,
+    then stopped)."""
+    require_chromium()
+    running = Server(e2e_dir, HRNN_MAX_RUNS="2", HRNN_MAX_EPOCHS="200").start()
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
+    require_chromium()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -113,6 +145,21 @@ def page(browser):
     context = browser.new_context(viewport=VIEWPORT)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Makes more fresh browser pages (other people's browsers), each in its own context; closed after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{"viewport": VIEWPORT, **options})
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -12,13 +12,23 @@ from playwright.sync_api import expect
 
 from hrnn.model import PRETRAINED_PATH
 from tests.conftest import REPO
+from tests.e2e.pages import (
+    PAGE_LOAD_MS,
+    PREDICTION_MS,
+    TRAINING_MS,
+    draw_vertical_stroke,
+    live_points,
+    open_train_page,
+    set_number,
+    small_settings,
+    start_run,
+    wait_for_live_points,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
-PAGE_LOAD_MS = 120_000  # the first page load imports TensorFlow and loads MNIST on a possibly busy machine
-PREDICTION_MS = 60_000  # the first prediction loads and compiles the model
-TRAINING_MS = 180_000
 
 
 def _save_screenshot(page, name):
@@ -38,67 +48,20 @@ def _save_screenshot(page, name):
     page.set_viewport_size(viewport)
 
 
-def _wait_until_idle(page, timeout=PAGE_LOAD_MS, quiet_ms=1000):
-    """Wait until the Streamlit script has not been running for `quiet_ms`.
-
-    The browser learns that a widget change started a rerun only when the server says so, and reruns that were
-    asked for quickly one after the other are merged, so one glimpse of "notRunning" is not enough.
-    """
-    page.evaluate("window.__hrnnIdleSince = undefined")
-    page.wait_for_function(
-        """quietMs => {
-            const state = document.querySelector('[data-testid=stApp]')?.dataset.testScriptState;
-            if (state !== 'notRunning') { window.__hrnnIdleSince = undefined; return false; }
-            window.__hrnnIdleSince ??= performance.now();
-            return performance.now() - window.__hrnnIdleSince >= quietMs;
-        }""",
-        arg=quiet_ms,
-        timeout=timeout,
-    )
-
-
-def _number_field(page, label):
-    return page.get_by_label(label, exact=isinstance(label, str))
-
-
-def _set_number(page, label, value):
-    """Type into a number input and press Enter, which is when Streamlit sends the value and reruns."""
-    field = _number_field(page, label)
-    field.fill(str(value))
-    field.press("Enter")
-    expect(field).to_have_value(str(value))
-    _wait_until_idle(page)
-
-
-def _draw_vertical_stroke(page):
-    """A mouse stroke down the middle of the 280 x 280 canvas, as a person draws a 1."""
-    canvas = page.locator("canvas.upper-canvas")  # fabric.js's event layer, inside the component's shadow root
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x = box["x"] + box["width"] / 2
-    top, bottom = box["y"] + 40 * box["height"] / 280, box["y"] + 240 * box["height"] / 280
-    page.mouse.move(x, top)
-    page.mouse.down()
-    steps = 40
-    for i in range(1, steps + 1):
-        page.mouse.move(x, top + (bottom - top) * i / steps)
-    page.mouse.up()
-
-
 def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
     if not os.environ.get("HRNN_PRETRAINED") and not PRETRAINED_PATH.is_file():
         pytest.skip(f"no shipped model at {PRETRAINED_PATH} and HRNN_PRETRAINED unset: nothing to read the drawing")
     page.goto(f"{server}/draw")
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
     page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
-    _wait_until_idle(page)
+    wait_until_idle(page)
 
-    _draw_vertical_stroke(page)
+    draw_vertical_stroke(page)
 
     prediction = page.get_by_test_id("stMetricValue")
     expect(prediction).to_have_text("1", timeout=PREDICTION_MS)
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=PREDICTION_MS)  # probabilities, model input
-    _wait_until_idle(page)
+    wait_until_idle(page)
     _save_screenshot(page, "draw.png")
 
     # The sidebar link keeps this session (and its drawing); page.goto would start a new one.
@@ -106,7 +69,7 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
     expect(page.get_by_role("heading", name="The state map")).to_be_visible(timeout=PREDICTION_MS)
     expect(page.get_by_text("Input: your drawing")).to_be_visible()
     expect(page.locator(".js-plotly-plot")).to_have_count(INSIDE_CHARTS, timeout=PREDICTION_MS)
-    _wait_until_idle(page)
+    wait_until_idle(page)
     story = page.locator(".st-key-inside_story")
     expect(story).to_contain_text("That is its final answer")  # the cursor starts on row 28
 
@@ -121,7 +84,7 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
     assert seen[0].startswith("Row 1"), seen  # Play starts at the top...
     assert len(seen) >= 3 and "final answer" in seen[-1], seen  # ...the caption changes, and it stops on row 28
     print(f"\nPlay: {len(seen)} frames shown, row 1 to row 28 in {sweep_ms / 1000:.1f} s after the click")
-    _wait_until_idle(page)
+    wait_until_idle(page)
 
     latencies = _cursor_latencies(page, moves=CURSOR_MOVES)
     print(f"\ncursor move -> updated page, ms, {len(latencies)} moves: {sorted(round(t) for t in latencies)}")
@@ -171,7 +134,7 @@ def _cursor_latencies(page, moves):
         slider.press(key)
         shown = page.wait_for_function(f"row => ({VIEWS_SHOW_ROW})(row) && performance.now()", arg=row, polling="raf")
         latencies.append(shown.json_value() - start)
-        _wait_until_idle(page, quiet_ms=300)
+        wait_until_idle(page, quiet_ms=300)
     return latencies
 
 
@@ -207,22 +170,22 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
     try:
         page.goto(f"{server}/draw")
         expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         page.get_by_text("Test digit", exact=True).click()
-        _wait_until_idle(page)
-        _set_number(page, re.compile(r"^Test image \(0 to"), SCREENSHOT_DIGIT)
+        wait_until_idle(page)
+        set_number(page, re.compile(r"^Test image \(0 to"), SCREENSHOT_DIGIT)
         if page.get_by_test_id("stExpandSidebarButton").is_visible():  # a phone keeps the sidebar folded away
             page.get_by_test_id("stExpandSidebarButton").click()
         page.get_by_test_id("stSidebarNavLink").filter(has_text="Inside the network").click()
         expect(page.get_by_role("heading", name="The state map")).to_be_visible(timeout=PREDICTION_MS)
         if device == "phone" and page.get_by_test_id("stSidebarCollapseButton").is_visible():
             page.get_by_test_id("stSidebarCollapseButton").locator("button").click()
-        _wait_until_idle(page)
+        wait_until_idle(page)
         slider = page.locator(ROW_SLIDER)
         for _ in range(28 - SCREENSHOT_ROW):
             slider.press("ArrowLeft")
         page.wait_for_function(VIEWS_SHOW_ROW, arg=SCREENSHOT_ROW, timeout=PREDICTION_MS)
-        _wait_until_idle(page)
+        wait_until_idle(page)
 
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
         _save_screenshot(page, "inside.png" if device == "desktop" else "inside-phone.png")
@@ -230,30 +193,14 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
         context.close()
 
 
-# The most points in a 'batch loss' trace of any plotly chart on the page (0 if there is none). The traces are read
-# from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}), which have no length.
-BATCH_LOSS_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.js-plotly-plot')].flatMap(
-    graph => (graph._fullData || []).filter(trace => trace.name === 'batch loss').map(trace => trace.x.length)))"""
-
-
-def test_a_tiny_training_run_draws_its_curve_reads_digits_and_opens_on_draw(server, page):
-    page.goto(f"{server}/")  # Train is the default page: Streamlit serves it at the root, and /train is "not found"
-    expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
-    _wait_until_idle(page)
-    tiny = {"Epochs": 1, "Row reader size": 16, "Image reader size": 16, re.compile(r"^Training images \(of "): 300}
-    for label, value in tiny.items():
-        _set_number(page, label, value)
-    for label, value in tiny.items():  # every value survived the reruns the others started
-        expect(_number_field(page, label)).to_have_value(str(value))
-
-    page.get_by_role("button", name="Start training").click()
-
-    page.wait_for_selector(".js-plotly-plot", timeout=TRAINING_MS)
-    page.wait_for_function(f"({BATCH_LOSS_POINTS})() > 0", timeout=TRAINING_MS)
+def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
+    open_train_page(page, server)
+    run_id, _ = start_run(page, small_settings(epochs=1))
+    wait_for_live_points(page, 0)
     success = page.get_by_test_id("stAlert").filter(has_text="finished")
     expect(success).to_be_visible(timeout=TRAINING_MS)
-    run_id = re.match(r"Run (\S+) finished", success.inner_text()).group(1)
-    assert page.evaluate(BATCH_LOSS_POINTS) == 10  # 300 images in batches of 32
+    assert re.match(r"Run (\S+) finished", success.inner_text()).group(1) == run_id
+    assert live_points(page) == 10  # 300 images in batches of 32
 
     saved = page.get_by_test_id("stDataFrame")  # a canvas grid; its cells are in the canvas's accessible table
     expect(saved).to_contain_text(run_id)
@@ -266,7 +213,7 @@ def test_a_tiny_training_run_draws_its_curve_reads_digits_and_opens_on_draw(serv
     expect(
         page.get_by_role("heading", name=re.compile(r"^Your model reads \d+ of 100 held-out digits"))
     ).to_be_visible()
-    _wait_until_idle(page)
+    wait_until_idle(page)
     _save_screenshot(page, "train.png")
     page.get_by_role("button", name="Try it on Draw").click()
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)

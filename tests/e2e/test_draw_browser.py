@@ -10,14 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import (
-    LAYOUT_PROBLEMS,
-    PAGE_LOAD_MS,
-    PREDICTION_MS,
-    _draw_vertical_stroke,
-    _save_screenshot,
-    _wait_until_idle,
-)
+from tests.e2e.pages import PAGE_LOAD_MS, PREDICTION_MS, draw_vertical_stroke, wait_until_idle
+from tests.e2e.test_browser import LAYOUT_PROBLEMS, _save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +66,7 @@ def _open_draw(browser, server, device):
     page.goto(f"{server}/draw")
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
     page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
-    _wait_until_idle(page)
+    wait_until_idle(page)
     return context, page
 
 
@@ -134,10 +128,10 @@ def test_draw_fits_leaves_the_canvas_toolbar_clear_and_reads_a_drawn_one(server,
         if device == "phone":
             _touch_stroke(page)
         else:
-            _draw_vertical_stroke(page)
+            draw_vertical_stroke(page)
         prediction = page.get_by_test_id("stMetricValue")
         expect(prediction).to_have_text("1", timeout=PREDICTION_MS)
-        _wait_until_idle(page)
+        wait_until_idle(page)
         expect(page.locator(".modebar-btn")).to_have_count(0)  # no plotly zoom toolbars over the small charts
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
         assert page.evaluate(SIDEWAYS) == {"document": 0, "main": 0}
@@ -163,7 +157,7 @@ def test_a_test_digit_from_the_gallery_gets_a_verdict_that_outlives_a_visit_to_i
         verdict = page.get_by_test_id("stAlert").filter(has_text=VERDICT)
         expect(verdict).to_be_visible(timeout=PREDICTION_MS)
         said = VERDICT.search(verdict.inner_text()).group(0)  # the alert's text starts with its icon's name
-        _wait_until_idle(page)
+        wait_until_idle(page)
 
         page.get_by_role("button", name="See how it read this digit, row by row").click()
         expect(page.get_by_role("heading", name="Inside the network")).to_be_visible(timeout=PREDICTION_MS)

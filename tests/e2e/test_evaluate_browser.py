@@ -9,7 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_browser import PAGE_LOAD_MS, PREDICTION_MS, _save_screenshot, _wait_until_idle
+from tests.e2e.pages import PAGE_LOAD_MS, PREDICTION_MS, wait_until_idle
+from tests.e2e.test_browser import _save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -29,14 +30,14 @@ def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server
     page.goto(f"{server}/evaluate")
     expect(page.get_by_role("heading", name="Evaluate and compare")).to_be_visible(timeout=PAGE_LOAD_MS)
     expect(page.locator(".st-key-confusion .js-plotly-plot")).to_be_visible(timeout=SCORING_MS)
-    _wait_until_idle(page)
+    wait_until_idle(page)
 
     true, predicted = CELL
     _click_cell(page, true, predicted)
 
     heading = page.get_by_text(re.compile(rf"^[\d,]+ test images? of a {true} read as {predicted}"))
     expect(heading).to_be_visible(timeout=PREDICTION_MS)
-    _wait_until_idle(page)
+    wait_until_idle(page)
     count = int(heading.inner_text().split(" ")[0].replace(",", ""))
     cards = page.locator("[class*='st-key-open_draw_cell_']")
     if count == 0:

@@ -1,0 +1,108 @@
+"""What a person does on the app's pages, for the browser tests: wait for Streamlit, fill in a number, draw a stroke,
+start a small run, count the points of the live curve."""
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+PAGE_LOAD_MS = 120_000  # the first page load imports TensorFlow and loads MNIST on a possibly busy machine
+PREDICTION_MS = 60_000  # the first prediction loads and compiles the model
+TRAINING_MS = 240_000  # a run's worker process may import TensorFlow before its first batch
+
+# The most points in a 'batch loss' trace of the watched run's live chart (0 if there is none). The traces are read
+# from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}), which have no length.
+LIVE_BATCH_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.st-key-live_chart .js-plotly-plot')]
+    .flatMap(graph => (graph._fullData || []).filter(trace => trace.name === 'batch loss')
+    .map(trace => trace.x.length)))"""
+
+
+def wait_until_idle(page, timeout=PAGE_LOAD_MS, quiet_ms=1000):
+    """Wait until the Streamlit script has not been running for `quiet_ms`.
+
+    The browser learns that a widget change started a rerun only when the server says so, and reruns that were
+    asked for quickly one after the other are merged, so one glimpse of "notRunning" is not enough.
+    """
+    page.evaluate("window.__hrnnIdleSince = undefined")
+    page.wait_for_function(
+        """quietMs => {
+            const state = document.querySelector('[data-testid=stApp]')?.dataset.testScriptState;
+            if (state !== 'notRunning') { window.__hrnnIdleSince = undefined; return false; }
+            window.__hrnnIdleSince ??= performance.now();
+            return performance.now() - window.__hrnnIdleSince >= quietMs;
+        }""",
+        arg=quiet_ms,
+        timeout=timeout,
+    )
+
+
+def number_field(page, label):
+    return page.get_by_label(label, exact=isinstance(label, str))
+
+
+def set_number(page, label, value):
+    """Type into a number input and press Enter, which is when Streamlit sends the value and reruns."""
+    field = number_field(page, label)
+    field.fill(str(value))
+    field.press("Enter")
+    expect(field).to_have_value(str(value))
+    wait_until_idle(page)
+
+
+def open_train_page(page, server, query=""):
+    page.goto(f"{server}/{query}")  # Train is the default page: Streamlit serves it at the root
+    expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
+    wait_until_idle(page)
+
+
+def small_settings(epochs, units=16, images=300):
+    return {
+        "Epochs": epochs,
+        "Row reader size": units,
+        "Image reader size": units,
+        re.compile(r"^Training images \(of "): images,
+    }
+
+
+def start_run(page, settings):
+    """Fill in `settings` ({label: value}), press Start and return the run's id (which the page puts in its URL)
+    and the `time.perf_counter()` of the click."""
+    for label, value in settings.items():
+        set_number(page, label, value)
+    for label, value in settings.items():  # every value survived the reruns the others started
+        expect(number_field(page, label)).to_have_value(str(value))
+    page.get_by_role("button", name="Start training").click()
+    clicked = time.perf_counter()
+    page.wait_for_function("() => /[?&]run=/.test(location.search)", timeout=PAGE_LOAD_MS)
+    return page.evaluate("() => new URLSearchParams(location.search).get('run')"), clicked
+
+
+def wait_for_prediction(page, timeout=PREDICTION_MS):
+    """Wait, checking every animation frame, until the Draw page shows a prediction."""
+    page.wait_for_function(
+        "() => !!document.querySelector('[data-testid=stMetricValue]')", polling="raf", timeout=timeout
+    )
+
+
+def live_points(page):
+    return page.evaluate(LIVE_BATCH_POINTS)
+
+
+def wait_for_live_points(page, more_than, timeout=TRAINING_MS):
+    page.wait_for_function(f"({LIVE_BATCH_POINTS})() > {more_than}", timeout=timeout)
+    return live_points(page)
+
+
+def draw_vertical_stroke(page, dx=0):
+    """A mouse stroke down the middle of the 280 x 280 canvas (shifted `dx` pixels), as a person draws a 1."""
+    canvas = page.locator("canvas.upper-canvas")  # fabric.js's event layer, inside the component's shadow root
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x = box["x"] + box["width"] / 2 + dx
+    top, bottom = box["y"] + 40 * box["height"] / 280, box["y"] + 240 * box["height"] / 280
+    page.mouse.move(x, top)
+    page.mouse.down()
+    steps = 40
+    for i in range(1, steps + 1):
+        page.mouse.move(x, top + (bottom - top) * i / steps)
+    page.mouse.up()
