@@ -8,6 +8,7 @@ from hrnn.narration import percent
 
 MAX_RAW_POINTS = 3000  # more raw points than pixels only slows the browser down
 DIGITS = [str(d) for d in range(10)]
+STILL = {"displayModeBar": False}  # plotly config for small charts: no zoom toolbar (a phone shows it over the chart)
 
 
 def smooth(values, weight=0.9):

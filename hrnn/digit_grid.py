@@ -49,3 +49,8 @@ def render_grid(images, labels, predictions=(), columns=10):
         text = "?" if read is None else str(read)
         pen.text((x0 + cw / 2, y0 + cw + LABEL / 2), text, fill=color, font=font, anchor="mm")
     return np.asarray(canvas)
+
+
+def thumbnail(image_uint8, scale=SCALE):
+    """A `(28, 28)` uint8 digit drawn `scale` times larger with its pixels kept sharp: uint8 `(28 * scale,) * 2`."""
+    return np.asarray(Image.fromarray(image_uint8, "L").resize((28 * scale,) * 2, Image.NEAREST))

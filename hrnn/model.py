@@ -377,7 +377,7 @@ ARCHITECTURES = {
     "hrnn": Architecture(
         "hrnn",
         "hrnn",
-        "hierarchical RNN (row LSTM, then image LSTM)",
+        "hierarchical RNN (a row reader, then an image reader)",
         LAYER_NAMES,
         ("row_units", "col_units"),
         VIEWS,

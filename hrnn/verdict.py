@@ -1,4 +1,5 @@
-"""A finished run's result in plain words, against the shipped model on the same held-out digits."""
+"""Results in plain words: a finished run against the shipped model on the same held-out digits, and one test
+digit read right or wrong."""
 
 
 def out_of_100(accuracy):
@@ -28,3 +29,11 @@ def verdict(accuracy, images, reference=None, stopped=False):
             text += f"; the shipped model reads {round(reference * images)} of the same {images}"
     text += "."
     return "Stopped early. " + text if stopped else text
+
+
+def reading_verdict(label, predicted):
+    """Whether a model read a digit whose true label is `label` right, in words: "Right: it is a 7", or "Wrong: it
+    is a 4, read as 9"."""
+    if predicted == label:
+        return f"Right: it is a {label}"
+    return f"Wrong: it is a {label}, read as {predicted}"

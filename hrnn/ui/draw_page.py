@@ -3,20 +3,37 @@
 import numpy as np
 import streamlit as st
 
-from hrnn.charts import image_figure, probability_bars
-from hrnn.model import ModelFileError
+from hrnn.charts import STILL, image_figure, probability_bars
+from hrnn.digit_grid import thumbnail
+from hrnn.model import ModelFileError, model_architecture
 from hrnn.preprocess import canvas_to_mnist, is_blank, load_upload
 from hrnn.probe import predict_one
-from hrnn.ui.model_picker import pick_model
+from hrnn.ui import inside_page
+from hrnn.ui.explainers import DRAW, explain
+from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import load_choice, mnist_or_error, model_choices, set_current_input
 from hrnn.ui.text import as_text
+from hrnn.verdict import reading_verdict
 
 URL_PATH = "draw"
+# 280 px fits the column on a 390 px phone (358 px) and on any desktop; a column narrower than that scrolls the
+# canvas inside the component, never the page.
 CANVAS_SIZE = 280
+# The canvas component draws its own toolbar (undo, redo, reset) over the 2.65rem (42 px) above the canvas when the
+# pointer is over it, and keeps it there, invisible but clickable, over the 1rem above. This space, with the gaps
+# around it, keeps everything of ours out from under it.
+TOOLBAR_ROOM = 20  # pixels
 SOURCES = ("Draw", "Test digit", "Upload")
-BLANK_PROMPT = "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it."
+PROMPTS = {  # what to do while there is no input yet, by source
+    "Draw": "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it.",
+    "Test digit": "No test images to pick from.",
+    "Upload": "Upload a picture of one digit (a photo or a scan) and the model will read it.",
+}
 OPEN_TEST_IMAGE = "open_test_image"  # session key: a test image index another page asks this page to show
 NO_COMPARISON = ""
+GALLERY_SIZE, GALLERY_ROW = 12, 6  # test digits offered as thumbnails, in rows of 6 (53 px each on a phone)
+KEPT = "draw_kept"  # session key: {widget key: value} of this page's choices, kept while another page shows
+GALLERY = "draw_gallery"  # session key: the test image indices the gallery shows
 
 
 def page():
@@ -32,27 +49,44 @@ def st_canvas(**kwargs):
     return canvas(**kwargs)
 
 
+def _restore(key, default):
+    """Give widget `key` the value it had when this page last drew it, else `default`. Streamlit forgets the state
+    of a widget that a run does not draw, so without this a visit to another page would reset the choice."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(KEPT, {}).get(key, default)
+
+
+def _remember(key, value):
+    """Keep `value`, widget `key`'s value now, for `_restore`."""
+    st.session_state.setdefault(KEPT, {})[key] = value
+
+
 def _drawn_image():
     """The canvas, its controls, and what was drawn as a 28 x 28 image (None while blank)."""
     st.session_state.setdefault("canvas_nonce", 0)
-    width = st.session_state.get("pen_width", 22)
-    result = st_canvas(
-        stroke_width=width,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        update_streamlit=True,
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=f"canvas-{st.session_state['canvas_nonce']}",
-    )
-    # The controls sit below the canvas, clear of the component's own toolbar.
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    c1.slider("Pen width", 8, 40, 22, key="pen_width")
-    if c2.button("Clear", key="clear_canvas", width="stretch"):
-        st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
-        st.rerun()
+    with st.container(horizontal=True, vertical_alignment="bottom", key="canvas_controls"):
+        width = st.slider("Pen width", 8, 40, 22, key="pen_width")
+        if st.button(
+            "Clear",
+            key="clear_canvas",
+            icon=":material/delete:",
+            help="Start again. The canvas's own toolbar, above it while the pointer is on it, can also undo and redo.",
+        ):
+            st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
+            st.rerun()
+    st.space(TOOLBAR_ROOM)
+    with st.container(horizontal_alignment="center", key="canvas_box"):
+        result = st_canvas(
+            stroke_width=width,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            update_streamlit=True,
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"canvas-{st.session_state['canvas_nonce']}",
+        )
     rgba = result.image_data if result is not None else None
     if rgba is None:
         return None
@@ -60,18 +94,64 @@ def _drawn_image():
     return None if is_blank(image) else image
 
 
+def _pick_test_image(index):
+    st.session_state["test_index"] = index
+    _remember("test_index", index)
+
+
+def _shuffle_gallery(n):
+    """New random test images for the gallery, from `n`."""
+    count = min(GALLERY_SIZE, n)
+    st.session_state[GALLERY] = [int(i) for i in np.random.default_rng().choice(n, count, replace=False)]
+
+
+def _gallery(data, chosen):
+    """Thumbnails of the gallery's test images; one click on an image's button (key `pick_test_<index>`) picks it."""
+    n = len(data.y_test)
+    if any(i >= n for i in st.session_state.get(GALLERY, [n])):  # none yet, or drawn from other data
+        _shuffle_gallery(n)
+    indices = st.session_state[GALLERY]
+    with st.container(gap="xsmall", key="test_gallery"):
+        for start in range(0, len(indices), GALLERY_ROW):
+            with st.container(horizontal=True, wrap=False, gap="xsmall"):  # rows that never wrap: a tidy grid
+                for index in indices[start : start + GALLERY_ROW]:
+                    with st.container(gap=None, horizontal_alignment="center"):
+                        st.image(thumbnail(data.x_test[index]), width="stretch")
+                        st.button(
+                            str(index),
+                            key=f"pick_test_{index}",
+                            on_click=_pick_test_image,
+                            args=(index,),
+                            type="primary" if index == chosen else "tertiary",
+                            width="stretch",
+                            help=f"Read test image {index}",
+                        )
+
+
 def _test_digit():
+    """A test image picked from the gallery or by its index: `(image28, description, true label)`, or
+    `(None, "", None)` without data."""
     data, error = mnist_or_error()
     if error:
         st.error(as_text(error))
-        return None, ""
+        return None, "", None
     n = len(data.y_test)
-    c1, c2 = st.columns([3, 1])
-    if c2.button("Random", key="random_digit", width="stretch"):
-        st.session_state["test_index"] = int(np.random.default_rng().integers(n))
-    index = c1.number_input(f"Test image (0 to {n - 1})", 0, n - 1, key="test_index", step=1)
+    _restore("test_index", 0)
+    st.session_state["test_index"] = min(int(st.session_state["test_index"]), n - 1)  # the data may have changed
+    _gallery(data, st.session_state["test_index"])
+    with st.container(horizontal=True, vertical_alignment="bottom", key="test_controls"):
+        index = st.number_input(f"Test image (0 to {n - 1})", 0, n - 1, key="test_index", step=1)
+        st.button(
+            "Shuffle",
+            key="shuffle_gallery",
+            icon=":material/shuffle:",
+            on_click=_shuffle_gallery,
+            args=(n,),
+            help=f"{GALLERY_SIZE} other test images",
+        )
+    _remember("test_index", index)
     label = int(data.y_test[index])
-    return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})"
+    return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})", label
 
 
 def _read_upload():
@@ -100,13 +180,21 @@ def _uploaded_image():
     return image, f"upload {name}"
 
 
-def _show_prediction(model, image, label="Prediction", key="prob_bars"):
+def _show_prediction(model, image, truth=None, label="Prediction", key="prob_bars"):
+    """The model's reading of `image`: right or wrong when its true label `truth` is known, the digit, the ten
+    probabilities."""
     probs = predict_one(model, image)
     digit = int(np.argmax(probs))
+    if truth is not None:
+        verdict = reading_verdict(truth, digit)
+        if digit == truth:
+            st.success(verdict, icon=":material/check_circle:")
+        else:
+            st.error(verdict, icon=":material/cancel:")
     p = float(probs[digit])
     sure = "over 99.9% sure" if p > 0.999 else f"{p:.1%} sure"
     st.metric(label, str(digit), sure, delta_color="off", delta_arrow="off")
-    st.plotly_chart(probability_bars(probs), width="stretch", key=key)
+    st.plotly_chart(probability_bars(probs), width="stretch", key=key, config=STILL)
 
 
 def _pick_comparison():
@@ -136,44 +224,59 @@ def _open_requested_test_image():
     """Show the test image another page asked for (Evaluate's galleries), as if picked here."""
     index = st.session_state.pop(OPEN_TEST_IMAGE, None)
     if index is not None:
-        st.session_state["input_source"] = "Test digit"
-        st.session_state["test_index"] = int(index)
+        for key, value in (("input_source", "Test digit"), ("test_index", int(index))):
+            st.session_state[key] = value
+            _remember(key, value)
+
+
+def _look_inside_link(model):
+    """A button to the Inside page, for a model that has its views."""
+    if "inside" in model_architecture(model).views and st.button(
+        "See how it read this digit, row by row", key="open_inside", icon=":material/visibility:"
+    ):
+        st.switch_page(inside_page.page())
 
 
 def render():
     st.title("Draw a digit")
+    explain(DRAW, key="draw_how")
     _open_requested_test_image()
-    model, label = pick_model()
+    model, choice = pick_model_choice()
     other, other_label = _pick_comparison()
-    source = st.radio("Input", SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+    _restore("input_source", SOURCES[0])
+    with st.container(horizontal=True, vertical_alignment="center", key="draw_choices"):
+        source = st.radio("Input", SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
+        model_menu(choice)
+    _remember("input_source", source)
     left, right = st.columns(2, gap="large")
+    truth = None
     with left:
         if source == "Draw":
             image = _drawn_image()
             origin = "your drawing"
         elif source == "Test digit":
-            image, origin = _test_digit()
+            image, origin, truth = _test_digit()
         else:
             image, origin = _uploaded_image()
     with right:
         if image is None:
-            st.info(BLANK_PROMPT if source == "Draw" else "Choose an input on the left.")
+            st.info(PROMPTS[source])
             return
         set_current_input(image, origin)
         if model is None:
-            st.warning("Pick a model in the sidebar to classify this digit.")
+            st.warning("Pick a model with the **Model** button above: this one cannot be used (the sidebar says why).")
             return
         if other is None:
-            st.caption(f"{as_text(origin)} - model: {as_text(label)}")
-            _show_prediction(model, image)
+            st.caption(f"{as_text(origin)} - model: {as_text(choice.label)}")
+            _show_prediction(model, image, truth)
         else:
             st.caption(f"{as_text(origin)}, read by two models")
             first, second = st.columns(2)
             with first:
-                st.caption(f"Model: {as_text(label)}")
-                _show_prediction(model, image)
+                st.caption(f"Model: {as_text(choice.label)}")
+                _show_prediction(model, image, truth)
             with second:
                 st.caption(f"Compared with: {as_text(other_label)}")
-                _show_prediction(other, image, "Compared model", key="compare_prob_bars")
-        st.plotly_chart(image_figure(image), width="stretch", key="model_input")
-    st.caption("Open **Inside the network** in the sidebar to see how the model read this digit, row by row.")
+                _show_prediction(other, image, truth, "Compared model", key="compare_prob_bars")
+        st.plotly_chart(image_figure(image), width="stretch", key="model_input", config=STILL)
+        _look_inside_link(model)

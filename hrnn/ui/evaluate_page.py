@@ -4,12 +4,13 @@ Compare runs (their curves overlaid, the settings that differ, their results).""
 
 import numpy as np
 import streamlit as st
-from PIL import Image
 
 from hrnn import compare, runs
-from hrnn.charts import compare_figure, confusion_figure, per_class_figure
+from hrnn.charts import STILL, compare_figure, confusion_figure, per_class_figure
+from hrnn.digit_grid import thumbnail
 from hrnn.model import model_architecture
 from hrnn.ui import draw_page, inside_page
+from hrnn.ui.explainers import EVALUATE, explain
 from hrnn.ui.model_picker import pick_model_choice
 from hrnn.ui.resources import (
     mnist_or_error,
@@ -35,11 +36,6 @@ def page():
     return st.Page(render, title="Evaluate", icon=":material/analytics:", url_path=URL_PATH)
 
 
-def _inside_page():
-    """The Inside page as app.py registers it (`st.switch_page` finds a page by its url_path)."""
-    return st.Page(inside_page.render, title="Inside the network", icon=":material/visibility:", url_path="inside")
-
-
 def cell_from_selection(event):
     """The `(true, predicted)` cell of a click on the confusion matrix (`st.plotly_chart`'s selection state), or
     None when nothing is selected. Points carry the predicted digit as `x` and the true digit as `y`."""
@@ -61,11 +57,6 @@ def _percent(p):
     return ">99.9%" if p > 0.999 else "<0.1%" if p < 0.001 else f"{p:.1%}"
 
 
-def _thumbnail(image_uint8):
-    """A 28 x 28 digit drawn `THUMB_SCALE` times larger, pixels kept sharp."""
-    return np.asarray(Image.fromarray(image_uint8, "L").resize((28 * THUMB_SCALE,) * 2, Image.NEAREST))
-
-
 def _open(index, data, choice, target):
     """Make test image `index` the session's input and `choice` its model, and go to `target` ("draw"/"inside")."""
     label = int(data.y_test[index])
@@ -74,7 +65,7 @@ def _open(index, data, choice, target):
     if target == "draw":
         st.session_state[draw_page.OPEN_TEST_IMAGE] = int(index)
         st.switch_page(draw_page.page())
-    st.switch_page(_inside_page())
+    st.switch_page(inside_page.page())
 
 
 def _gallery(name, indices, scores, data, choice, inside):
@@ -84,7 +75,7 @@ def _gallery(name, indices, scores, data, choice, inside):
         for index in indices:
             index = int(index)
             with st.container(width=CARD_WIDTH, border=True, gap="small"):
-                st.image(_thumbnail(data.x_test[index]), width="stretch")
+                st.image(thumbnail(data.x_test[index], THUMB_SCALE), width="stretch")
                 top = "  \n".join(f"{d}: {_percent(p)}" for d, p in scores.top(index))
                 st.caption(f"**#{index}**, a {int(data.y_test[index])}, read as  \n{top}")
                 with st.container(horizontal=True, gap="small"):
@@ -144,7 +135,7 @@ def _confusion(scores, data, choice, inside):
             key="confusion",
             on_select=_on_cell_click,
             selection_mode="points",
-            config={"displayModeBar": False},
+            config=STILL,
         )
     with cell:
         c1, c2 = st.columns(2)
@@ -190,7 +181,7 @@ def _evaluate_view():
         per_class_figure(evaluation.per_class_accuracy),
         width="stretch",
         key="per_class",
-        config={"displayModeBar": False},
+        config=STILL,
     )
     inside = "inside" in arch.views
     _confusion(scores, data, choice, inside)
@@ -251,7 +242,7 @@ def _compare_view():
         compare_figure([(c.label, compare.curves(r)) for c, r in zip(chosen, records)], x=x),
         width="stretch",
         key="compare_chart",
-        config={"displayModeBar": False},
+        config=STILL,
     )
     st.caption("Solid: training (the mean over each epoch's batches). Dashed: held-out images after each epoch.")
     st.subheader("Settings that differ")
@@ -273,6 +264,7 @@ def _compare_view():
 
 def render():
     st.title("Evaluate and compare")
+    explain(EVALUATE, key="evaluate_how")
     view = st.radio("View", VIEWS, horizontal=True, key="eval_view", label_visibility="collapsed")
     if view == VIEWS[1]:
         _compare_view()

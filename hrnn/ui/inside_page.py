@@ -10,20 +10,21 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from hrnn.charts import belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
+from hrnn.charts import STILL, belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
 from hrnn.importance import RowImportance, row_importance
 from hrnn.narration import describe_row, main_rival, percent
 from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe
 from hrnn.projection import build_state_map
+from hrnn.ui.explainers import INSIDE, explain
 from hrnn.ui.model_picker import pick_model_with_key
 from hrnn.ui.resources import current_input, mnist_or_error
 from hrnn.ui.views import inside_applies
 from hrnn.units import ORDERINGS, order_units
 
+URL_PATH = "inside"
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
 MAP_DIGITS = 2000  # held-out test digits on the state map
 PLAY_SECONDS_PER_ROW = 0.11  # Play sweeps 28 rows in about 3 s (frames come this often, or as fast as they can)
-STILL = {"displayModeBar": False}  # small charts: no zoom toolbar (a phone shows it all the time, over the chart)
 # The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
 # (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
 # runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
@@ -36,17 +37,15 @@ CURSOR_KEY, VERSION_KEY, PLAYING_KEY, PLAY_START_KEY = (
 )
 
 
-INTRO = """The network reads a digit the way you read a page: one line at a time, top to bottom. It has three parts,
-named the same everywhere on this page:
+PARTS = """The network's three parts, named the same on every page:
 
-* the **row reader** (an LSTM) reads one pixel row from left to right and sums it up in {row_units} numbers;
+* the **row reader** (an LSTM, a network with a memory) reads one pixel row from left to right and sums it up in
+  {row_units} numbers;
 * the **image reader** (a second LSTM) reads those 28 row summaries from top to bottom; after each row, its
   {col_units} numbers (its *state*) hold everything the network knows about the image so far;
-* the **classifier** turns the image reader's state into ten digit probabilities. Applied after every row, it shows
-  what the network would answer if it stopped reading there.
+* the **classifier** turns the image reader's state into ten digit probabilities.
 
-A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1. Move the row
-cursor, or press Play, and every view below follows it."""
+A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +130,14 @@ def _advance_cursor(timed):
         st.rerun(scope="app")  # stops the timer; the full run draws row 28
 
 
+def page():
+    """This page for `st.navigation` and `st.switch_page`."""
+    return st.Page(render, title="Inside the network", icon=":material/visibility:", url_path=URL_PATH)
+
+
 def render():
     st.title("Inside the network")
+    how = explain(INSIDE, key="inside_how")
     model, label, model_key = pick_model_with_key()
     if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
         return
@@ -148,7 +153,8 @@ def render():
     reading = _reading(model_key, image, model)
     state_map = _state_map(model_key, model)
     result = reading.result
-    st.markdown(INTRO.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
+    if how.open:
+        how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
     st.markdown(
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "

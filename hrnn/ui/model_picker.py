@@ -1,4 +1,4 @@
-"""The sidebar's model picker, shared by the Draw, Inside and Evaluate pages.
+"""The model picker, shared by the Draw, Inside and Evaluate pages: in the sidebar, and as a compact menu on the page.
 
 The session's model lives under its own key (`resources.CURRENT_MODEL`), not under the widget's: Streamlit drops
 a widget's state on a page that does not draw it, so a widget key alone would reset the choice on every page change.
@@ -11,10 +11,32 @@ from hrnn.ui.resources import current_model_key, load_choice_with_key, model_cho
 from hrnn.ui.text import as_text
 
 WIDGET_KEY = "model_choice"
+PAGE_WIDGET_KEY = "model_choice_page"  # the same choice, on the page itself (see `model_menu`)
 
 
-def _remember_choice():
-    set_current_model(st.session_state[WIDGET_KEY])
+def _remember_choice(key):
+    set_current_model(st.session_state[key])
+
+
+def _model_selectbox(where, key, choices):
+    """The "Model" selectbox in `where` (the sidebar, or a container on the page) under widget key `key`, showing
+    the session's model; returns the key of the chosen `choices` entry."""
+    labels = {c.key: c.label for c in choices}
+    keys = list(labels)
+    current = current_model_key()
+    if current not in keys:
+        current = keys[0]
+        set_current_model(current)
+    st.session_state[key] = current  # the widget shows the session's model, whichever page or widget chose it
+    return where.selectbox(
+        "Model",
+        keys,
+        format_func=labels.get,
+        key=key,
+        on_change=_remember_choice,
+        args=(key,),
+        help="The shipped model, or any saved training run. The choice holds on every page.",
+    )
 
 
 def pick_model():
@@ -39,21 +61,7 @@ def pick_model_choice():
 def pick_model_choice_with_key():
     """The picker itself: `(model or None, choice, cache key or "")`."""
     choices = model_choices()
-    labels = {c.key: c.label for c in choices}
-    keys = list(labels)
-    current = current_model_key()
-    if current not in keys:
-        current = keys[0]
-        set_current_model(current)
-    st.session_state[WIDGET_KEY] = current  # the widget shows the session's model, whichever page chose it
-    key = st.sidebar.selectbox(
-        "Model",
-        keys,
-        format_func=labels.get,
-        key=WIDGET_KEY,
-        on_change=_remember_choice,
-        help="The shipped model, or any saved training run. The choice holds on every page.",
-    )
+    key = _model_selectbox(st.sidebar, WIDGET_KEY, choices)
     choice = next(c for c in choices if c.key == key)
     try:
         model, cache_key = load_choice_with_key(choice)
@@ -61,3 +69,11 @@ def pick_model_choice_with_key():
         st.sidebar.error(f"Cannot use this model: {as_text(exc)}")
         return None, choice, ""
     return model, choice, cache_key
+
+
+def model_menu(choice):
+    """The current model's name on the page, as a button that opens the same choice as the sidebar's picker (key
+    `PAGE_WIDGET_KEY`): a phone keeps the sidebar folded away behind an icon. `choice`: the current `ModelChoice`."""
+    with st.popover(f"Model: {as_text(choice.label)}", icon=":material/neurology:", key="model_menu"):
+        _model_selectbox(st, PAGE_WIDGET_KEY, model_choices())
+        st.caption("The same choice as the sidebar's **Model**: it holds on every page.")

@@ -29,7 +29,7 @@ def inside_applies(model):
         digit = int(np.argmax(probs))
         reading = f" It reads {as_text(origin)} as **{digit}** ({probs[digit]:.1%})."
     st.info(
-        f"This model is a {as_text(arch.label)}: it has no row or column encoder, so of this page only the "
+        f"This model is a {as_text(arch.label)}: it has no row reader or image reader, so of this page only the "
         f"prediction applies to it; Draw and Evaluate work for it in full.{reading}",
         icon=":material/info:",
     )

@@ -1,0 +1,163 @@
+"""The Draw page under AppTest: the test-digit gallery, the verdict on a test digit, choices that outlive a visit to
+another page, the model menu on the page; and the "How this works" of the Draw, Inside and Evaluate pages."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from hrnn.model import PRETRAINED_PATH, load_model
+from hrnn.splits import to_model_input
+from hrnn.ui import draw_page
+from tests.app.test_app import TIMEOUT, app_env, page, save_run, shown  # noqa: F401 (app_env: autouse fixture)
+from tests.conftest import make_mnist
+
+# Draw and Inside under st.navigation, with one button per page in the sidebar (`go_draw`, `go_inside`) that goes
+# there with st.switch_page, as the sidebar's page links do in the browser.
+TWO_PAGES = """
+import streamlit as st
+from hrnn.ui import draw_page, inside_page
+pages = {"draw": draw_page.page(), "inside": inside_page.page()}
+current = st.navigation(list(pages.values()))
+for name, target in pages.items():
+    if st.sidebar.button(name, key=f"go_{name}"):
+        st.switch_page(target)
+current.run()
+"""
+
+
+def on_test_digits(at):
+    """Draw, with its input switched to "Test digit"."""
+    at.run()
+    at.radio(key="input_source").set_value("Test digit").run()
+    assert not at.exception
+    return at
+
+
+def gallery(at):
+    """The test images the gallery offers, from its buttons' keys (`pick_test_<index>`)."""
+    return [int(b.key.removeprefix("pick_test_")) for b in at.button if b.key and b.key.startswith("pick_test_")]
+
+
+def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
+    at = on_test_digits(page("draw_page"))
+    offered = gallery(at)
+    assert len(offered) == len(set(offered)) == draw_page.GALLERY_SIZE
+    assert len(at.get("image")) == draw_page.GALLERY_SIZE  # one thumbnail each
+    index = offered[5]
+    at.button(key=f"pick_test_{index}").click().run()
+    assert not at.exception
+    label = int(make_mnist().y_test[index])
+    assert at.session_state["input"]["origin"] == f"test image {index} (true label {label})"
+    assert at.number_input(key="test_index").value == index  # the exact-index box follows the pick
+    assert at.button(key=f"pick_test_{index}").proto.type == "primary"  # and the picked thumbnail stands out
+    assert at.metric[0].label == "Prediction"
+
+
+def test_shuffle_offers_other_test_digits_and_the_index_box_still_picks_any():
+    at = on_test_digits(page("draw_page"))
+    before = gallery(at)
+    at.button(key="shuffle_gallery").click().run()
+    assert set(gallery(at)) != set(before)  # 12 of 60: the same dozen again is a 1 in 10^11 chance
+    at.number_input(key="test_index").set_value(59).run()
+    assert "test image 59 " in at.session_state["input"]["origin"]
+
+
+def shipped_readings():
+    """`(labels, predictions)` of the shipped model on the app's (synthetic) test digits."""
+    data = make_mnist()
+    predicted = load_model(PRETRAINED_PATH).predict(to_model_input(data.x_test), verbose=0).argmax(axis=1)
+    return data.y_test, predicted
+
+
+@pytest.mark.parametrize("right", [True, False], ids=["right", "wrong"])
+def test_the_verdict_says_right_or_wrong_with_the_true_label(monkeypatch, right):
+    monkeypatch.setenv("HRNN_PRETRAINED", str(PRETRAINED_PATH))
+    labels, predicted = shipped_readings()
+    index = int(np.flatnonzero((predicted == labels) == right)[0])
+    at = on_test_digits(page("draw_page"))
+    at.number_input(key="test_index").set_value(index).run()
+    assert not at.exception
+    label, read = int(labels[index]), int(predicted[index])
+    assert at.metric[0].value == str(read)
+    if right:
+        assert [s.value for s in at.success] == [f"Right: it is a {label}"] and not at.error
+    else:
+        assert [e.value for e in at.error] == [f"Wrong: it is a {label}, read as {read}"] and not at.success
+
+
+def test_a_drawing_gets_no_verdict(monkeypatch):
+    from tests.app.test_app import FakeCanvas, drawn_bar
+
+    monkeypatch.setattr("hrnn.ui.draw_page.st_canvas", FakeCanvas(drawn_bar()))
+    at = page("draw_page").run()
+    assert at.metric[0].label == "Prediction"
+    assert not at.success and not at.error  # nobody knows what a drawing "really" is
+
+
+def test_the_chosen_test_digit_survives_a_visit_to_another_page():
+    at = on_test_digits(AppTest.from_string(TWO_PAGES, default_timeout=TIMEOUT))
+    index = gallery(at)[3]
+    at.button(key=f"pick_test_{index}").click().run()
+    origin = at.session_state["input"]["origin"]
+
+    at.button(key="go_inside").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Inside the network"
+    assert "test_index" not in at.session_state and "input_source" not in at.session_state  # Streamlit forgot them
+
+    at.button(key="go_draw").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Draw a digit"
+    assert at.radio(key="input_source").value == "Test digit"
+    assert at.number_input(key="test_index").value == index
+    assert at.session_state["input"]["origin"] == origin
+    assert index in gallery(at)  # the same dozen on offer
+
+
+def test_a_test_image_opened_from_another_page_is_shown_and_kept():
+    at = page("draw_page")
+    at.session_state[draw_page.OPEN_TEST_IMAGE] = 17
+    at.run()
+    assert at.radio(key="input_source").value == "Test digit"
+    assert at.number_input(key="test_index").value == 17
+    assert at.session_state["input"]["origin"].startswith("test image 17 ")
+    assert draw_page.OPEN_TEST_IMAGE not in at.session_state  # shown once: the page's own choices take over
+
+
+def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
+    from hrnn.model import load_pretrained
+
+    run_id = "20250101-000000-menu"
+    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "history": {}}
+    save_run(run_id, record, load_pretrained())
+    at = on_test_digits(page("draw_page"))
+    assert at.get_by_key("model_menu").proto.popover.label == "Model: Shipped pretrained model"
+    at.selectbox(key="model_choice_page").set_value(run_id).run()
+    assert not at.exception
+    assert at.session_state["current_model"] == run_id
+    assert at.sidebar.selectbox(key="model_choice").value == run_id  # the sidebar's picker agrees
+    assert shown(at.get_by_key("model_menu").proto.popover.label).startswith(f"Model: {run_id} (")
+    assert any(f"model: {run_id} (" in shown(c.value) for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    "name, key, words",
+    [
+        ("draw_page", "draw_how", ("row reader", "image reader", "classifier", "original Keras example")),
+        ("inside_page", "inside_how", ("image reader", "classifier", "row reader")),
+        ("evaluate_page", "evaluate_how", ("test digits", "confusion matrix", "original Keras example")),
+    ],
+)
+def test_how_this_works_is_folded_at_the_top_of_the_page_and_opens(name, key, words):
+    at = page(name).run()
+    assert not at.exception
+    how = at.expander(key)
+    assert how.label == "How this works" and not how.proto.expanded and not how.markdown  # folded and empty
+    at.session_state[key] = True  # opened, as a click does
+    at.run()
+    how = at.expander(key)
+    assert not at.exception and how.proto.expanded
+    text = " ".join(m.value for m in how.markdown)
+    assert all(word in text for word in words), text
+    for jargon in ("seed's", "Row units", "Column units", "encoder"):
+        assert jargon not in text
