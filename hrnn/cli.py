@@ -133,7 +133,7 @@ def build_parser():
         choices=VALIDATIONS,
         default=d.validation,
         help="split: hold out --val-size training images (default); "
-        "test: validate on the test set, the seed's protocol; none",
+        "test: validate on the test set, the original example's protocol; none",
     )
     t.add_argument(
         "--val-size",

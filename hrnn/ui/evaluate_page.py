@@ -11,7 +11,7 @@ from hrnn.digit_grid import thumbnail
 from hrnn.model import model_architecture
 from hrnn.ui import draw_page, inside_page
 from hrnn.ui.explainers import EVALUATE, explain
-from hrnn.ui.model_picker import pick_model_choice
+from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import (
     mnist_or_error,
     model_choices,
@@ -155,6 +155,7 @@ def _confusion(scores, data, choice, inside):
 
 def _evaluate_view():
     model, choice = pick_model_choice()
+    model_menu(choice)  # on the page too: a phone folds the sidebar away
     data, error = mnist_or_error()
     if error:
         st.error(f"No test data: {as_text(error)}")

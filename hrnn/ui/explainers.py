@@ -1,5 +1,5 @@
-""" "How this works": a line and a folded paragraph at the top of the Draw, Inside and Evaluate pages, written for a
-student who has never met an LSTM.
+""" "How this works": a line and a folded paragraph at the top of every page, written for a student who has never met
+an LSTM.
 
 The network's parts have one name each, everywhere in the app: the **row reader** (the LSTM that reads each pixel row
 left to right), the **image reader** (the LSTM that reads the 28 row summaries top to bottom) and the
@@ -18,6 +18,20 @@ class Explainer:
     line: str  # one sentence under the title, always shown
     more: str  # two to four sentences (Markdown), folded under "How this works"
 
+
+TRAIN = Explainer(
+    "Press Start and watch a neural network learn to read handwritten digits: the loss falls as it learns, and the "
+    "held-out digits beside the chart turn green as it reads them right.",
+    "An image is 28 rows of 28 pixels. The **row reader** (an LSTM: a layer that reads a sequence one step at a time "
+    "and keeps a memory of what it has seen) reads each row left to right and sums it up as a list of numbers; the "
+    "**image reader** (a second LSTM) reads those 28 summaries top to bottom; the **classifier** turns what it read "
+    "into ten probabilities, one per digit.\n\n"
+    "The network starts with random weights and reads at chance (10%). For each batch of 32 images it guesses, "
+    "measures how wrong it was (the **loss**) and nudges every weight to be a little less wrong. **Validation** "
+    "digits are held out: it never trains on them, so they show whether it learned to read digits or only "
+    "memorised the ones it saw. *Quick demo* learns in about a minute; *the original Keras example* repeats that "
+    "example's settings exactly (much slower). Point at a setting's ⓘ for what it does.",
+)
 
 DRAW = Explainer(
     "Draw a digit, or pick one, and a neural network reads it, one pixel row at a time.",

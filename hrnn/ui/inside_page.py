@@ -16,7 +16,7 @@ from hrnn.narration import describe_row, main_rival, percent
 from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe
 from hrnn.projection import build_state_map
 from hrnn.ui.explainers import INSIDE, explain
-from hrnn.ui.model_picker import pick_model_with_key
+from hrnn.ui.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.resources import current_input, mnist_or_error
 from hrnn.ui.views import inside_applies
 from hrnn.units import ORDERINGS, order_units
@@ -138,7 +138,9 @@ def page():
 def render():
     st.title("Inside the network")
     how = explain(INSIDE, key="inside_how")
-    model, label, model_key = pick_model_with_key()
+    model, choice, model_key = pick_model_choice_with_key()
+    label = choice.label if model is not None else ""
+    model_menu(choice)  # on the page too: a phone folds the sidebar away
     if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
         return
     image, origin = current_input()

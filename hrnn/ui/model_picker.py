@@ -39,18 +39,6 @@ def _model_selectbox(where, key, choices):
     )
 
 
-def pick_model():
-    """Draw the picker in the sidebar; return `(model, label)`, or `(None, "")` after showing why not."""
-    model, label, _ = pick_model_with_key()
-    return model, label
-
-
-def pick_model_with_key():
-    """As `pick_model`, plus a cache key for the model's file and version: `(model, label, key)` or `(None, "", "")`."""
-    model, choice, key = pick_model_choice_with_key()
-    return model, (choice.label if model is not None else ""), key
-
-
 def pick_model_choice():
     """Draw the picker in the sidebar; return `(model, choice)` (a `resources.ModelChoice`), or `(None, choice)`
     after showing why the chosen file cannot be used."""

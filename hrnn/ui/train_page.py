@@ -10,7 +10,7 @@ Each browser watches the run it started; other runs training are listed, and one
 import streamlit as st
 
 from hrnn import limits, runs
-from hrnn.charts import training_figure
+from hrnn.charts import STILL, training_figure
 from hrnn.config import (
     DEMO,
     LEARNING_FIELDS,
@@ -27,6 +27,7 @@ from hrnn.digit_grid import render_grid
 from hrnn.model import ARCHITECTURES
 from hrnn.splits import held_out_count
 from hrnn.ui import draw_page
+from hrnn.ui.explainers import TRAIN, explain
 from hrnn.ui.resources import (
     mnist_or_error,
     reference_accuracy,
@@ -45,7 +46,6 @@ WATCH_PARAM = "run"  # the URL's query parameter naming the watched run
 WATCHED = "watched_run"  # session key: the same, for when navigating between pages drops the URL's query
 FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
-STILL_CHART = {"displayModeBar": False}  # no zoom toolbar: on a phone it covers the chart titles
 PHASE_TEXT = {
     "validating": "Evaluating on held-out digits...",
     "testing": "Evaluating on test digits...",
@@ -290,9 +290,7 @@ def _progress_panel(entry, snap):
     st.progress(min(done, 1.0), text=_status_text(entry, snap))
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
-        st.plotly_chart(
-            training_figure(snap, height=CHART_HEIGHT), width="stretch", key="live_chart", config=STILL_CHART
-        )
+        st.plotly_chart(training_figure(snap, height=CHART_HEIGHT), width="stretch", key="live_chart", config=STILL)
     with side:
         _metrics(snap)
         _digit_grid(snap)
@@ -447,30 +445,13 @@ def _saved_runs():
     except runs.RecordError as exc:  # a record.json edited by hand, or by something else
         st.warning(f"The curves of {as_text(chosen)} cannot be drawn: {as_text(exc)}")
         return
-    st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart", config=STILL_CHART)
+    st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart", config=STILL)
     if entry.summary.error:
         st.error(f"This run failed: {as_text(entry.summary.error)}")
 
 
 def _runs_folder_caption():
     st.caption(f"Runs folder: {as_text(runs_dir())}")
-
-
-HOW_IT_WORKS = """
-**The network.** An image is 28 rows of 28 pixels. A **row reader** (an LSTM, a layer that reads a sequence one
-step at a time and keeps a memory of what it has seen) reads each row left to right and sums it up as 128 numbers.
-An **image reader** (a second LSTM) reads those 28 row summaries top to bottom into one summary of the whole image,
-and a **classifier** turns that into ten probabilities, one per digit. The same idea reads words into sentences and
-sentences into documents.
-
-**Training.** The network starts with random weights and reads digits at chance (10%). Each batch of 32 images it
-guesses, measures how wrong it was (the **loss**) and nudges every weight to be a little less wrong. **Validation**
-digits are held out: the network never trains on them, so they show whether it learned to read digits or only
-memorised the ones it saw.
-
-**The settings.** *Quick demo* learns fast (about a minute); *the original Keras example* repeats, exactly, the
-example this app is built on (much slower). Every setting explains itself when you point at its ⓘ.
-"""
 
 
 def _will_train(config, n_train):
@@ -486,12 +467,7 @@ def _will_train(config, n_train):
 
 def render():
     st.title("Train the hierarchical RNN")
-    st.markdown(
-        "Press **Start** and watch the network learn to read handwritten digits: the loss falls as it learns, and "
-        "the held-out digits beside the chart turn green as it reads them right."
-    )
-    with st.expander("How this works", icon=":material/help:"):
-        st.markdown(HOW_IT_WORKS)
+    explain(TRAIN, key="train_how")
     data, error = mnist_or_error()
     if error:
         st.error(f"No training data: {as_text(error)}")

@@ -638,7 +638,7 @@ def test_a_script_run_does_not_clear_the_keras_session(monkeypatch):
 def test_the_train_page_explains_itself_and_names_its_data_in_words():
     at = page("train_page").run()
     assert not at.exception
-    assert [e.label for e in at.expander] == ["How this works", "Settings"]
+    assert [e.label for e in at.expander] == ["How this works", "Settings"]  # both folded: Start comes first
     (data,) = [c for c in at.caption if c.value.startswith("Data: ")]
     assert "training and" in data.value and "/" not in data.value  # in words; the path is in its tooltip
     assert str(runs_dir_path().parent) not in data.value

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from hrnn import runs
 from hrnn.model import PRETRAINED_PATH, load_model
 from hrnn.splits import to_model_input
 from hrnn.ui import draw_page
@@ -136,13 +137,15 @@ def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
     assert not at.exception
     assert at.session_state["current_model"] == run_id
     assert at.sidebar.selectbox(key="model_choice").value == run_id  # the sidebar's picker agrees
-    assert shown(at.get_by_key("model_menu").proto.popover.label).startswith(f"Model: {run_id} (")
-    assert any(f"model: {run_id} (" in shown(c.value) for c in at.caption)
+    label = runs.find_run(run_id).label()
+    assert shown(at.get_by_key("model_menu").proto.popover.label) == f"Model: {label}"
+    assert any(f"model: {label}" in shown(c.value) for c in at.caption)
 
 
 @pytest.mark.parametrize(
     "name, key, words",
     [
+        ("train_page", "train_how", ("row reader", "image reader", "classifier", "original Keras example")),
         ("draw_page", "draw_how", ("row reader", "image reader", "classifier", "original Keras example")),
         ("inside_page", "inside_how", ("image reader", "classifier", "row reader")),
         ("evaluate_page", "evaluate_how", ("test digits", "confusion matrix", "original Keras example")),
