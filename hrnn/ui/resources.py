@@ -180,12 +180,16 @@ def reference_accuracy(source, test_limit, seed):
     return float(np.mean(np.argmax(probs, axis=1) == prepared.y_test))
 
 
+REFERENCE_DELAY_SECONDS = 10.0  # after Start: the run's first batches have the CPU to themselves
+
+
 def score_reference_soon(source, test_limit, seed):
-    """Start computing `reference_accuracy(source, test_limit, seed)` in a background thread, so that a run's verdict
-    does not wait seconds for it when the run ends (the page would show its old and new panels meanwhile)."""
-    threading.Thread(
-        target=reference_accuracy, args=(source, test_limit, seed), name="hrnn-reference", daemon=True
-    ).start()
+    """Compute `reference_accuracy(source, test_limit, seed)` in a background thread `REFERENCE_DELAY_SECONDS` from
+    now, so that a run's verdict does not wait seconds for it when the run ends (the page would show its old and new
+    panels meanwhile). Not at once: scoring 2,000 digits in the app would slow the worker's first batch by a second."""
+    timer = threading.Timer(REFERENCE_DELAY_SECONDS, reference_accuracy, args=(source, test_limit, seed))
+    timer.name, timer.daemon = "hrnn-reference", True
+    timer.start()
 
 
 SCORES_KEPT = 8  # test-set scores kept (each is 10,000 x 10 probabilities: 400 kB)

@@ -12,9 +12,11 @@ TRAINING_MS = 240_000  # a run's worker process may import TensorFlow before its
 
 # The most points in the per-batch loss trace (meta 'batch_loss') of the watched run's live chart (0 if there is none).
 # The traces are read from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}),
-# which have no length.
+# which have no length. (Apps before the legend named its lines by kind called that trace 'batch loss'; the
+# measuring script serves those too.)
 LIVE_BATCH_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.st-key-live_chart .js-plotly-plot')]
-    .flatMap(graph => (graph._fullData || []).filter(trace => trace.meta === 'batch_loss')
+    .flatMap(graph => (graph._fullData || [])
+        .filter(trace => trace.meta === 'batch_loss' || trace.name === 'batch loss')
     .map(trace => trace.x.length)))"""
 
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.pages import PAGE_LOAD_MS, PREDICTION_MS, wait_until_idle
-from tests.e2e.test_browser import _save_screenshot
+from tests.e2e.test_browser import INSIDE_VIEWPORTS, LAYOUT_PROBLEMS, _save_screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -52,3 +52,18 @@ def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PREDICTION_MS)
     expect(page.get_by_test_id("stMetricValue")).to_be_visible(timeout=PREDICTION_MS)
     expect(page.get_by_text(f"test image {index} (true label")).to_be_visible()
+
+
+def test_evaluate_fits_a_phone(server, browser):
+    context = browser.new_context(**INSIDE_VIEWPORTS["phone"])
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/evaluate")
+        expect(page.get_by_role("heading", name="Evaluate and compare")).to_be_visible(timeout=PAGE_LOAD_MS)
+        expect(page.locator(".st-key-confusion .js-plotly-plot")).to_be_visible(timeout=SCORING_MS)
+        wait_until_idle(page)
+        expect(page.get_by_role("button", name=re.compile(r"^Model: "))).to_be_visible()  # reachable on the page
+        assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
+        _save_screenshot(page, "evaluate-phone.png")
+    finally:
+        context.close()
