@@ -10,36 +10,20 @@ from collections import Counter
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs
 from hrnn.charts import CURSOR_COLOR
-from hrnn.config import TrainConfig
 from hrnn.data import load_mnist
 from hrnn.model import load_model
 from hrnn.probe import probe
 from hrnn.progress_log import ProgressLogReader
-from hrnn.training import train
 from hrnn.ui import inside_page
-from tests.conftest import REPO, write_npz
+from tests.conftest import REPO
 
 TIMEOUT = 120
 RUN_SECONDS = 240  # a worker process imports TensorFlow on a machine that may be busy
-
-
-@pytest.fixture(autouse=True)
-def app_env(monkeypatch, tmp_path, tiny_data):
-    """Synthetic data and a small trained model; fresh Streamlit caches for each test."""
-    monkeypatch.setenv("HRNN_MNIST", str(write_npz(tmp_path / "mnist.npz", tiny_data)))
-    model_path = tmp_path / "small.keras"
-    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="none", test_limit=0)
-    train(config, tiny_data, keep_model=True).model.save(model_path)
-    monkeypatch.setenv("HRNN_PRETRAINED", str(model_path))
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
 
 
 def shown(markdown):

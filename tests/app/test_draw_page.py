@@ -9,7 +9,7 @@ from hrnn import runs
 from hrnn.model import PRETRAINED_PATH, load_model
 from hrnn.splits import to_model_input
 from hrnn.ui import draw_page
-from tests.app.test_app import TIMEOUT, app_env, page, save_run, shown  # noqa: F401 (app_env: autouse fixture)
+from tests.app.test_app import TIMEOUT, page, save_run, shown
 from tests.conftest import make_mnist
 
 # Draw and Inside under st.navigation, with one button per page in the sidebar (`go_draw`, `go_inside`) that goes

@@ -12,7 +12,7 @@ from hrnn.config import TrainConfig
 from hrnn.model import load_model
 from hrnn.splits import to_model_input
 from hrnn.training import train
-from tests.app.test_app import TIMEOUT, _wait_for, app_env, page, shown  # noqa: F401 (app_env: autouse fixture)
+from tests.app.test_app import TIMEOUT, _wait_for, page, shown
 from tests.conftest import make_mnist
 
 

@@ -228,26 +228,35 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     assert re.search(rf"custom HRNN [\d.]+% \({re.escape(runs.started_text(run_id))}\)", shown), shown
 
 
-@pytest.mark.parametrize("device", INSIDE_VIEWPORTS)
-def test_the_train_page_puts_start_and_then_the_live_run_on_screen(server, browser, device):
-    context = browser.new_context(**INSIDE_VIEWPORTS[device])
-    page = context.new_page()
+def _check_train_layout(page, device):
+    """The live chart where the device's screen shows it, and nothing overlapping or sticking out."""
+    height = INSIDE_VIEWPORTS[device]["viewport"]["height"]
+    start = page.get_by_role("button", name="Start training").bounding_box()
+    assert start["y"] + start["height"] <= height  # Start (and Stop beside or under it) on the first screen
+    wait_for_live_points(page, 2)
+    page.wait_for_timeout(1000)  # the layout settles; never "idle" while the live view refreshes every second
+    chart = page.locator(".st-key-live_chart").bounding_box()
+    if device == "desktop":  # the whole chart on screen, beside the figures and the digit grid
+        assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, chart
+    else:  # one column: the chart starts on the first screen, right under the progress bar
+        assert chart["y"] < height, chart
+    assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
+    _save_screenshot(page, "train-running.png" if device == "desktop" else "train-phone.png")
+
+
+def test_the_train_page_puts_start_and_then_the_live_run_on_screen_of_a_desktop_and_a_phone(server, browser):
+    desktop = browser.new_context(**INSIDE_VIEWPORTS["desktop"])
+    phone = browser.new_context(**INSIDE_VIEWPORTS["phone"])
     try:
+        page = desktop.new_page()
         open_train_page(page, server)
-        height = INSIDE_VIEWPORTS[device]["viewport"]["height"]
-        start = page.get_by_role("button", name="Start training")
-        assert start.bounding_box()["y"] + start.bounding_box()["height"] <= height  # Start on the first screen
-        start_run(page, small_settings(epochs=200, images=3000))  # minutes long: stopped below
-        wait_for_live_points(page, 2)
-        wait_until_idle(page)
-        chart = page.locator(".st-key-live_chart").bounding_box()
-        if device == "desktop":  # the whole chart on screen, beside the figures and the digit grid
-            assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, chart
-        else:  # one column: the chart starts on the first screen, right under the progress bar
-            assert chart["y"] < height, chart
-        assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
-        _save_screenshot(page, "train-running.png" if device == "desktop" else "train-phone.png")
-        page.get_by_role("button", name="Stop").click()
-        expect(page.get_by_test_id("stAlert").filter(has_text="stopped")).to_be_visible(timeout=TRAINING_MS)
+        run_id, _ = start_run(page, small_settings(epochs=200, images=3000))  # minutes long: stopped below
+        _check_train_layout(page, "desktop")
+        on_phone = phone.new_page()  # the same run, watched from a phone (its address names it)
+        open_train_page(on_phone, server, f"?run={run_id}")
+        _check_train_layout(on_phone, "phone")
+        on_phone.get_by_role("button", name="Stop").click()
+        expect(on_phone.get_by_test_id("stAlert").filter(has_text="stopped")).to_be_visible(timeout=TRAINING_MS)
     finally:
-        context.close()
+        desktop.close()
+        phone.close()
