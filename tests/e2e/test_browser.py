@@ -235,7 +235,8 @@ def _check_train_layout(page, device):
     assert start["y"] + start["height"] <= height  # Start (and Stop beside or under it) on the first screen
     wait_for_live_points(page, 2)
     page.wait_for_timeout(1000)  # the layout settles; never "idle" while the live view refreshes every second
-    chart = page.locator(".st-key-live_chart").bounding_box()
+    # While a fragment reruns Streamlit may keep the previous copy of an element ("retained") beside the new one.
+    chart = page.locator(".st-key-live_chart:not([data-retained=true])").first.bounding_box()
     if device == "desktop":  # the whole chart on screen, beside the figures and the digit grid
         assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, chart
     else:  # one column: the chart starts on the first screen, right under the progress bar
