@@ -228,6 +228,16 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     assert re.search(rf"custom HRNN [\d.]+% \({re.escape(runs.started_text(run_id))}\)", shown), shown
 
 
+# The live chart's box on screen: while its fragment reruns, Streamlit may keep the previous copy of the element
+# ("retained", or not laid out) beside the new one, so the current, laid-out copy is waited for.
+LIVE_CHART_BOX = """() => {
+    const shown = [...document.querySelectorAll('.st-key-live_chart')]
+        .filter(e => e.dataset.retained !== 'true' && e.getBoundingClientRect().height > 0);
+    const r = shown.length ? shown[0].getBoundingClientRect() : null;
+    return r && {y: r.top, height: r.height};
+}"""
+
+
 def _check_train_layout(page, device):
     """The live chart where the device's screen shows it, and nothing overlapping or sticking out."""
     height = INSIDE_VIEWPORTS[device]["viewport"]["height"]
@@ -235,8 +245,7 @@ def _check_train_layout(page, device):
     assert start["y"] + start["height"] <= height  # Start (and Stop beside or under it) on the first screen
     wait_for_live_points(page, 2)
     page.wait_for_timeout(1000)  # the layout settles; never "idle" while the live view refreshes every second
-    # While a fragment reruns Streamlit may keep the previous copy of an element ("retained") beside the new one.
-    chart = page.locator(".st-key-live_chart:not([data-retained=true])").first.bounding_box()
+    chart = page.wait_for_function(LIVE_CHART_BOX, timeout=TRAINING_MS).json_value()
     if device == "desktop":  # the whole chart on screen, beside the figures and the digit grid
         assert chart["y"] >= 0 and chart["y"] + chart["height"] <= height, chart
     else:  # one column: the chart starts on the first screen, right under the progress bar
