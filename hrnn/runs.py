@@ -212,10 +212,7 @@ class RunRecord:
     @classmethod
     def from_json(cls, values):
         """A record from parsed JSON. Raises RecordError naming the first problem."""
-        record = _read_typed(cls, values)
-        if record.status not in STATUSES:
-            raise RecordError(f"status: expected one of {', '.join(STATUSES)}, got {record.status!r}")
-        return record
+        return _read_with_status(cls, values)
 
     def to_json(self):
         return asdict(self)
@@ -272,10 +269,7 @@ class RunSummary:
 
     @classmethod
     def from_json(cls, values):
-        summary = _read_typed(cls, values)
-        if summary.status not in STATUSES:
-            raise RecordError(f"status: expected one of {', '.join(STATUSES)}, got {summary.status!r}")
-        return summary
+        return _read_with_status(cls, values)
 
 
 @dataclass
@@ -295,6 +289,14 @@ def _read_typed(cls, values):
         return schema.from_json(cls, values)
     except schema.SchemaError as exc:
         raise RecordError(str(exc)) from None
+
+
+def _read_with_status(cls, values):
+    """`_read_typed`, then the status checked against `STATUSES` (records and summaries alike)."""
+    read = _read_typed(cls, values)
+    if read.status not in STATUSES:
+        raise RecordError(f"status: expected one of {', '.join(STATUSES)}, got {read.status!r}")
+    return read
 
 
 def _read_json(path):
