@@ -494,12 +494,17 @@ class RunEntry:
         """Ended without a finished epoch or a saved model: nothing to use."""
         return not self.live and self.summary is not None and self.summary.epochs_done == 0 and not self.has_model
 
+    def _kind(self):
+        """What the run is, in words: its preset, else its architecture (summaries from before presets)."""
+        s = self.summary
+        return s.preset or ("HRNN" if s.arch == "hrnn" else f"{s.arch} baseline")
+
     def name(self):
         """The run in words, for people: "quick demo, 3 of 3 epochs, 97.1% test"."""
         s = self.summary
         if s is None:
             return f"unreadable run {self.run_id}"
-        kind = s.preset or ("HRNN" if s.arch == "hrnn" else f"{s.arch} baseline")
+        kind = self._kind()
         planned = s.epochs if s.epochs is not None else "?"
         text = f"{kind}, {s.epochs_done} of {planned} epoch{'' if planned == 1 else 's'}"
         accuracy, on = self.accuracy
@@ -511,7 +516,7 @@ class RunEntry:
         s = self.summary
         if s is None:
             return f"{self.run_id} ({self.status})"
-        kind = s.preset or ("HRNN" if s.arch == "hrnn" else f"{s.arch} baseline")
+        kind = self._kind()
         accuracy, _ = self.accuracy
         parts = [kind]
         if self.status != "finished":
