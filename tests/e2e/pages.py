@@ -1,14 +1,43 @@
 """What a person does on the app's pages, for the browser tests: wait for Streamlit, fill in a number, draw a stroke,
 start a small run, count the points of the live curve."""
 
+import os
 import re
 import time
 
 from playwright.sync_api import expect
 
+from tests.conftest import REPO
+
 PAGE_LOAD_MS = 120_000  # the first page load imports TensorFlow and loads MNIST on a possibly busy machine
 PREDICTION_MS = 60_000  # the first prediction loads and compiles the model
 TRAINING_MS = 240_000  # a run's worker process may import TensorFlow before its first batch
+
+VIEWPORTS = {
+    "desktop": dict(viewport={"width": 1440, "height": 900}),
+    "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True),
+}
+
+# The page's visible elements (innermost element containers) that overlap one another or stick out of the window.
+LAYOUT_PROBLEMS = """() => {
+    const leaves = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]
+        .filter(e => !e.querySelector('[data-testid=stElementContainer]') && e.offsetParent !== null)
+        .filter(e => !e.closest('details:not([open])'));  // a folded expander's content is laid out, unseen
+    const boxes = leaves.map(e => {
+        const r = e.getBoundingClientRect();
+        const name = (e.className.match(/st-key-\\S+/) || [e.firstElementChild?.dataset.testid || e.tagName])[0];
+        return {name: `${name}: ${e.innerText.slice(0, 30)}`, l: r.left, r: r.right, t: r.top, b: r.bottom};
+    }).filter(b => b.r > b.l && b.b > b.t);
+    const overlaps = [];
+    boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
+        if (Math.min(a.r, b.r) - Math.max(a.l, b.l) > 2 && Math.min(a.b, b.b) - Math.max(a.t, b.t) > 2)
+            overlaps.push([a.name, b.name]);
+    }));
+    const overflow = boxes.filter(b => b.l < -1 || b.r > window.innerWidth + 1).map(b => b.name);
+    return {overlaps, overflow};
+}"""
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
 
 # The most points in the per-batch loss trace (meta 'batch_loss') of the watched run's live chart (0 if there is none).
 # The traces are read from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}),
@@ -53,9 +82,17 @@ def set_number(page, label, value):
 
 
 def open_train_page(page, server, query=""):
+    """Open the Train page (`query` may name a run to watch: "?run=<id>").
+
+    A page that watches a live run reruns its live view every second, and on a slow machine a rerun may take that
+    long, so the script is never idle: such a page is ready once it shows Start, not once it is quiet.
+    """
     page.goto(f"{server}/{query}")  # Train is the default page: Streamlit serves it at the root
     expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
-    wait_until_idle(page)
+    if "run=" in query:
+        expect(page.get_by_role("button", name="Start training")).to_be_visible(timeout=PAGE_LOAD_MS)
+    else:
+        wait_until_idle(page)
 
 
 def small_settings(epochs, units=16, images=300):
@@ -133,3 +170,20 @@ def draw_vertical_stroke(page, dx=0):
     for i in range(1, steps + 1):
         page.mouse.move(x, top + (bottom - top) * i / steps)
     page.mouse.up()
+
+
+def save_screenshot(page, name):
+    """Refresh docs/screenshots/<name> when asked to (HRNN_SCREENSHOTS=1); tests leave the repo alone otherwise.
+
+    Streamlit scrolls inside <main>, not the document, so `full_page` alone shows one screen: the viewport is made
+    as tall as the page's content for the capture.
+    """
+    if os.environ.get("HRNN_SCREENSHOTS") != "1":
+        return
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    viewport = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
+    page.wait_for_timeout(1000)  # let the charts settle in the taller window
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    page.set_viewport_size(viewport)

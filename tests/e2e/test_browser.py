@@ -12,14 +12,16 @@ from playwright.sync_api import expect
 
 from hrnn import runs
 from hrnn.model import PRETRAINED_PATH
-from tests.conftest import REPO
 from tests.e2e.pages import (
+    LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
     PREDICTION_MS,
     TRAINING_MS,
+    VIEWPORTS,
     draw_vertical_stroke,
     live_points,
     open_train_page,
+    save_screenshot,
     set_number,
     small_settings,
     start_run,
@@ -28,25 +30,6 @@ from tests.e2e.pages import (
 )
 
 pytestmark = pytest.mark.e2e
-
-SCREENSHOTS = REPO / "docs" / "screenshots"
-
-
-def _save_screenshot(page, name):
-    """Refresh docs/screenshots/<name> when asked to (HRNN_SCREENSHOTS=1); tests leave the repo alone otherwise.
-
-    Streamlit scrolls inside <main>, not the document, so `full_page` alone shows one screen: the viewport is made
-    as tall as the page's content for the capture.
-    """
-    if os.environ.get("HRNN_SCREENSHOTS") != "1":
-        return
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    viewport = page.viewport_size
-    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
-    page.wait_for_timeout(1000)  # let the charts settle in the taller window
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
-    page.set_viewport_size(viewport)
 
 
 def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
@@ -63,7 +46,7 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
     expect(prediction).to_have_text("1", timeout=PREDICTION_MS)
     expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=PREDICTION_MS)  # probabilities, model input
     wait_until_idle(page)
-    _save_screenshot(page, "draw.png")
+    save_screenshot(page, "draw.png")
 
     # The sidebar link keeps this session (and its drawing); page.goto would start a new one.
     page.get_by_test_id("stSidebarNavLink").filter(has_text="Inside the network").click()
@@ -139,35 +122,12 @@ def _cursor_latencies(page, moves):
     return latencies
 
 
-INSIDE_VIEWPORTS = {
-    "desktop": dict(viewport={"width": 1440, "height": 900}),
-    "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True),
-}
 SCREENSHOT_DIGIT, SCREENSHOT_ROW = 149, 19  # a 2 the network takes for a 3 until about row 19
 
-# The page's visible elements (innermost element containers) that overlap one another or stick out of the window.
-LAYOUT_PROBLEMS = """() => {
-    const leaves = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]
-        .filter(e => !e.querySelector('[data-testid=stElementContainer]') && e.offsetParent !== null)
-        .filter(e => !e.closest('details:not([open])'));  // a folded expander's content is laid out, unseen
-    const boxes = leaves.map(e => {
-        const r = e.getBoundingClientRect();
-        const name = (e.className.match(/st-key-\\S+/) || [e.firstElementChild?.dataset.testid || e.tagName])[0];
-        return {name: `${name}: ${e.innerText.slice(0, 30)}`, l: r.left, r: r.right, t: r.top, b: r.bottom};
-    }).filter(b => b.r > b.l && b.b > b.t);
-    const overlaps = [];
-    boxes.forEach((a, i) => boxes.slice(i + 1).forEach(b => {
-        if (Math.min(a.r, b.r) - Math.max(a.l, b.l) > 2 && Math.min(a.b, b.b) - Math.max(a.t, b.t) > 2)
-            overlaps.push([a.name, b.name]);
-    }));
-    const overflow = boxes.filter(b => b.l < -1 || b.r > window.innerWidth + 1).map(b => b.name);
-    return {overlaps, overflow};
-}"""
 
-
-@pytest.mark.parametrize("device", INSIDE_VIEWPORTS)
+@pytest.mark.parametrize("device", VIEWPORTS)
 def test_inside_page_lays_out_its_views_without_overlap(server, browser, device):
-    context = browser.new_context(**INSIDE_VIEWPORTS[device])
+    context = browser.new_context(**VIEWPORTS[device])
     page = context.new_page()
     try:
         page.goto(f"{server}/draw")
@@ -190,7 +150,7 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
         wait_until_idle(page)
 
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
-        _save_screenshot(page, "inside.png" if device == "desktop" else "inside-phone.png")
+        save_screenshot(page, "inside.png" if device == "desktop" else "inside-phone.png")
     finally:
         context.close()
 
@@ -217,7 +177,7 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     expect(saved).to_contain_text(run_id)
     expect(saved).to_contain_text("custom HRNN, 1 of 1 epoch")  # its name in words
     wait_until_idle(page)
-    _save_screenshot(page, "train.png")
+    save_screenshot(page, "train.png")
     page.get_by_role("button", name="Try it on Draw").click()
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
     model = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model")
@@ -240,7 +200,7 @@ LIVE_CHART_BOX = """() => {
 
 def _check_train_layout(page, device):
     """The live chart where the device's screen shows it, and nothing overlapping or sticking out."""
-    height = INSIDE_VIEWPORTS[device]["viewport"]["height"]
+    height = VIEWPORTS[device]["viewport"]["height"]
     start = page.get_by_role("button", name="Start training").bounding_box()
     assert start["y"] + start["height"] <= height  # Start (and Stop beside or under it) on the first screen
     wait_for_live_points(page, 2)
@@ -251,12 +211,12 @@ def _check_train_layout(page, device):
     else:  # one column: the chart starts on the first screen, right under the progress bar
         assert chart["y"] < height, chart
     assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
-    _save_screenshot(page, "train-running.png" if device == "desktop" else "train-phone.png")
+    save_screenshot(page, "train-running.png" if device == "desktop" else "train-phone.png")
 
 
 def test_the_train_page_puts_start_and_then_the_live_run_on_screen_of_a_desktop_and_a_phone(server, browser):
-    desktop = browser.new_context(**INSIDE_VIEWPORTS["desktop"])
-    phone = browser.new_context(**INSIDE_VIEWPORTS["phone"])
+    desktop = browser.new_context(**VIEWPORTS["desktop"])
+    phone = browser.new_context(**VIEWPORTS["phone"])
     try:
         page = desktop.new_page()
         open_train_page(page, server)

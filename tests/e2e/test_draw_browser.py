@@ -10,8 +10,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import PAGE_LOAD_MS, PREDICTION_MS, draw_vertical_stroke, wait_until_idle
-from tests.e2e.test_browser import LAYOUT_PROBLEMS, _save_screenshot
+from tests.e2e.pages import (
+    LAYOUT_PROBLEMS,
+    PAGE_LOAD_MS,
+    PREDICTION_MS,
+    draw_vertical_stroke,
+    save_screenshot,
+    wait_until_idle,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -139,7 +145,7 @@ def test_draw_fits_leaves_the_canvas_toolbar_clear_and_reads_a_drawn_one(server,
             canvas = page.locator("canvas.upper-canvas").bounding_box()
             gap = prediction.bounding_box()["y"] - (canvas["y"] + canvas["height"])
             assert 0 < gap < UNDER_CANVAS_PX
-        _save_screenshot(page, "draw.png" if device == "desktop" else "draw-phone.png")
+        save_screenshot(page, "draw.png" if device == "desktop" else "draw-phone.png")
     finally:
         context.close()
 

@@ -9,8 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import PAGE_LOAD_MS, PREDICTION_MS, wait_until_idle
-from tests.e2e.test_browser import INSIDE_VIEWPORTS, LAYOUT_PROBLEMS, _save_screenshot
+from tests.e2e.pages import LAYOUT_PROBLEMS, PAGE_LOAD_MS, PREDICTION_MS, VIEWPORTS, save_screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +43,7 @@ def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server
         expect(page.get_by_text("No test image falls in this cell")).to_be_visible()
     else:
         expect(cards).to_have_count(min(count, 48))
-    _save_screenshot(page, "evaluate.png")
+    save_screenshot(page, "evaluate.png")
 
     first = page.locator("[class*='st-key-open_draw_mistakes_']").first
     index = re.search(r"st-key-open_draw_mistakes_(\d+)", first.get_attribute("class")).group(1)
@@ -55,7 +54,7 @@ def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server
 
 
 def test_evaluate_fits_a_phone(server, browser):
-    context = browser.new_context(**INSIDE_VIEWPORTS["phone"])
+    context = browser.new_context(**VIEWPORTS["phone"])
     page = context.new_page()
     try:
         page.goto(f"{server}/evaluate")
@@ -64,6 +63,6 @@ def test_evaluate_fits_a_phone(server, browser):
         wait_until_idle(page)
         expect(page.get_by_role("button", name=re.compile(r"^Model: "))).to_be_visible()  # reachable on the page
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
-        _save_screenshot(page, "evaluate-phone.png")
+        save_screenshot(page, "evaluate-phone.png")
     finally:
         context.close()
