@@ -141,6 +141,27 @@ def demo_config(n_available):
     return replace(DEMO, train_size=train_size, epochs=epochs)
 
 
+# Each setting's name in words, as the Train page labels it (tables that list settings use these, not field names).
+SETTING_LABELS = {
+    "arch": "Model",
+    "epochs": "Epochs",
+    "batch_size": "Batch size",
+    "row_units": "Row reader size",
+    "col_units": "Image reader size",
+    "optimizer": "Optimizer",
+    "learning_rate": "Learning rate",
+    "schedule": "Schedule",
+    "clipnorm": "Gradient clipping",
+    "row_input_scale": "Row reader input scale",
+    "forget_bias": "Image reader forget bias",
+    "train_size": "Training images",
+    "validation": "Validation",
+    "val_size": "Validation images",
+    "val_limit": "Validation images read per epoch",
+    "test_limit": "Test images read at the end",
+    "seed": "Random seed",
+}
+
 # What a preset fixes: how the model learns (the model, its sizes, the optimizer, the initialisation). The amount of
 # data and of evaluation may vary (the demo adapts its images and epochs to the data; live runs validate and test on
 # subsets), and so may the seed.

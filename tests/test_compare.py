@@ -1,8 +1,10 @@
 """Comparing runs from their records: the settings that differ, curves against epochs or images, results."""
 
 import math
+from dataclasses import fields
 
 from hrnn import compare, runs
+from hrnn.config import SETTING_LABELS, TrainConfig
 
 
 def record(epochs=2, **config):
@@ -21,6 +23,11 @@ def test_only_differing_settings_are_listed_with_defaults_for_missing_ones():
     b = record(learning_rate=2e-3, val_limit=500)  # no arch: an HRNN, as before architectures were recorded
     assert compare.differing_settings([a, b]) == [("arch", ["cnn", "hrnn"]), ("learning_rate", [1e-3, 2e-3])]
     assert compare.differing_settings([a, a]) == []
+
+
+def test_every_setting_has_a_name_in_words_for_the_tables_that_list_settings():
+    assert list(SETTING_LABELS) == [f.name for f in fields(TrainConfig)]
+    assert len(set(SETTING_LABELS.values())) == len(SETTING_LABELS)
 
 
 def test_curves_against_epochs_and_images_seen():

@@ -7,6 +7,7 @@ import streamlit as st
 
 from hrnn import compare, runs
 from hrnn.charts import STILL, compare_figure, confusion_figure, per_class_figure
+from hrnn.config import SETTING_LABELS
 from hrnn.digit_grid import thumbnail
 from hrnn.model import model_architecture
 from hrnn.ui import draw_page, inside_page
@@ -210,6 +211,13 @@ def _format(value):
     return str(value)
 
 
+def _format_result(name, value):
+    """An accuracy as a percentage, anything else as `_format` writes it."""
+    if name.endswith("accuracy") and isinstance(value, float):
+        return f"{value:.1%}"
+    return _format(value)
+
+
 def _compare_view():
     candidates = compare.candidates(runs_dir(), model_choices()[0].path)
     if len(candidates) < 2:
@@ -251,11 +259,17 @@ def _compare_view():
     if not differing:
         st.write("None: these runs were trained with the same settings.")
     else:
-        rows = [{"setting": n, **{c.label: _format(v) for c, v in zip(chosen, values)}} for n, values in differing]
+        rows = [
+            {"setting": SETTING_LABELS[n], **{c.label: _format(v) for c, v in zip(chosen, values)}}
+            for n, values in differing
+        ]
         st.dataframe(rows, width="stretch", hide_index=True, key="compare_settings")
     st.subheader("Results")
     outcomes = [compare.results(r) for r in records]
-    rows = [{"result": name, **{c.label: _format(o[name]) for c, o in zip(chosen, outcomes)}} for name in outcomes[0]]
+    rows = [
+        {"result": name, **{c.label: _format_result(name, o[name]) for c, o in zip(chosen, outcomes)}}
+        for name in outcomes[0]
+    ]
     st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
     st.caption(
         "Test accuracy as the run measured it, on the test images it names (runs started in the app test on a "

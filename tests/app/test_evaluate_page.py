@@ -167,9 +167,9 @@ def test_compare_overlays_two_runs_and_lists_only_differing_settings():
     assert {"20250101-000000-a (hrnn): held-out", "20250101-000000-b (cnn): held-out"} <= names
     assert not any("-c " in n for n in names)
     (settings,) = [d.value for d in at.dataframe if "setting" in d.value.columns]
-    assert settings["setting"].tolist() == ["arch", "epochs", "learning_rate"]
+    assert settings["setting"].tolist() == ["Model", "Epochs", "Learning rate"]  # in the Train page's words
     (results,) = [d.value.set_index("result") for d in at.dataframe if "result" in d.value.columns]
-    assert results.loc["test accuracy"].tolist() == ["0.7", "0.9"]
+    assert results.loc["test accuracy"].tolist() == ["70.0%", "90.0%"]
     assert results.loc["samples/s"].tolist() == ["900.0", "900.0"]
     at.radio(key="compare_x").set_value("samples").run()
     held_out = [t for t in chart(at, "compare_chart")["data"] if t["name"] == "20250101-000000-b (cnn): held-out"]
