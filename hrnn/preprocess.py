@@ -118,7 +118,7 @@ def image_to_mnist(image):
     try:
         image = _standard_mode(image)
     except ValueError as exc:  # Pillow's "conversion not supported" for exotic modes
-        raise ValueError(f"images in Pillow mode {image.mode} are not supported; save it as PNG or JPEG") from exc
+        raise ValueError(f"this image's colour format ({image.mode}) is not supported; save it as PNG or JPEG") from exc
     width, height = image.size
     if max(width, height) > WORK_SIDE:
         factor = WORK_SIDE / max(width, height)
@@ -137,7 +137,7 @@ def load_upload(data):
         `(28, 28)` float32 in [0, 1], as `canvas_to_mnist` returns (all zeros if the picture holds no digit).
 
     Raises:
-        ValueError: with a one-line message, if the bytes are empty, not an image Pillow can read, corrupt or
+        ValueError: with a one-line message, if the bytes are empty, not a picture Pillow can read, corrupt or
             truncated, or the image has more than `MAX_UPLOAD_PIXELS` pixels.
         TypeError: if `data` is not bytes-like.
     """
@@ -155,7 +155,9 @@ def load_upload(data):
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise ValueError(f"the image is far too large; {limit}") from None
         except unreadable:
-            raise ValueError("this is not an image Pillow can read; upload a PNG, JPEG, BMP, GIF or WebP") from None
+            raise ValueError(
+                "this file is not a picture this app can read; upload a PNG, JPEG, BMP, GIF or WebP"
+            ) from None
         width, height = image.size
         if width * height > MAX_UPLOAD_PIXELS:  # checked before decoding, so a bomb never reaches memory
             raise ValueError(f"the image is {width} x {height} pixels; {limit}")

@@ -229,7 +229,7 @@ def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
     data = None
     try:
         data = load_mnist(data_spec)
-        if line is None:
+        if line is None and not select.select([stdin], [], [], 0)[0]:  # a run that came meanwhile goes first
             warm_up(data)
     except Exception:  # a failed warm-up costs the run its speed, not its start
         log.exception("the spare worker could not warm up")

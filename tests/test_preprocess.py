@@ -237,7 +237,7 @@ def test_load_upload_rejects_empty_bytes():
 
 
 def test_load_upload_rejects_bytes_that_are_not_an_image():
-    with pytest.raises(ValueError, match="not an image Pillow can read"):
+    with pytest.raises(ValueError, match="not a picture this app can read"):
         load_upload(b"not an image")
 
 

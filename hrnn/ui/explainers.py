@@ -21,7 +21,7 @@ class Explainer:
 
 TRAIN = Explainer(
     "Press Start and watch a neural network learn to read handwritten digits: the loss falls as it learns, and the "
-    "held-out digits beside the chart turn green as it reads them right.",
+    "twenty digits it never trains on turn green as it reads them right.",
     "An image is 28 rows of 28 pixels. The **row reader** (an LSTM: a layer that reads a sequence one step at a time "
     "and keeps a memory of what it has seen) reads each row left to right and sums it up as a list of numbers; the "
     "**image reader** (a second LSTM) reads those 28 summaries top to bottom; the **classifier** turns what it read "

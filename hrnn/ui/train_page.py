@@ -219,11 +219,20 @@ def _ordinal(n):
     return f"{n}{suffix}"
 
 
+def _queued_text(entry):
+    """A queued run's place in line; or, while a slot is free for it, that it is starting (its worker takes the
+    slot when it is ready: a worker still loading TensorFlow has not yet)."""
+    training = sum(1 for e in runs.list_runs(runs_dir()) if e.live and e.status == "running")
+    if entry.queue_position and entry.queue_position <= limits.max_runs() - training:
+        return "Starting: the worker is loading TensorFlow and the data..."
+    place = f"{_ordinal(entry.queue_position)} in line" if entry.queue_position else "waiting"
+    return f"Queued, {place}: it starts when one of the runs training now ends"
+
+
 def _status_text(entry, snap):
     status = entry.status
     if status == "queued":
-        place = f"{_ordinal(entry.queue_position)} in line" if entry.queue_position else "waiting"
-        return f"Queued, {place}: it starts when one of the runs training now ends"
+        return _queued_text(entry)
     if status == runs.INTERRUPTED:
         return "Interrupted: its worker ended before the run did"
     if status != "running":
@@ -249,27 +258,34 @@ def _digit_grid(snap):
         st.caption("Each digit shows what the model reads once the first batch is done.")
 
 
+def _metric_pair():
+    """A row of two metrics that stays a row on a phone (Streamlit's columns stack one under another there)."""
+    return st.container(horizontal=True, wrap=False, gap="small")
+
+
 def _metrics(snap):
     """Epoch, images seen and the last epoch's accuracies, two by two (the column beside the chart is narrow)."""
-    top, bottom = st.columns(2), st.columns(2)
-    top[0].metric("Epoch", f"{min(max(snap.epoch, 1), snap.epochs or 1)} of {snap.epochs or '?'}")
-    top[1].metric("Images seen", f"{snap.samples_seen:,}")
+    with _metric_pair():
+        st.metric("Epoch", f"{min(max(snap.epoch, 1), snap.epochs or 1)} of {snap.epochs or '?'}")
+        st.metric("Images seen", f"{snap.samples_seen:,}")
     if not snap.epoch_history:
         return
     last = snap.epoch_history[-1]
-    bottom[0].metric(
-        "Training accuracy",
-        f"{last['accuracy']:.1%}",
-        help="The average over the last epoch's batches, while the model was still learning.",
-    )
-    if "val_accuracy" not in last:
-        return
-    bottom[1].metric(
-        "Validation accuracy",
-        f"{last['val_accuracy']:.1%}",
-        help="On held-out images never trained on, with the model as it is at the end of the epoch.",
-    )
-    if last["val_accuracy"] > last["accuracy"]:
+    with _metric_pair():
+        st.metric(
+            "Training accuracy",
+            f"{last['accuracy']:.1%}",
+            help="The average over the last epoch's batches, while the model was still learning.",
+        )
+        if "val_accuracy" in last:
+            st.metric(
+                "Validation accuracy",
+                f"{last['val_accuracy']:.1%}",
+                help="On held-out images never trained on, with the model as it is at the end of the epoch.",
+            )
+        else:
+            st.empty()  # keeps the first metric to half the row, as above
+    if last.get("val_accuracy", 0.0) > last["accuracy"]:
         st.caption(
             "Why is validation higher? Training accuracy averages the whole epoch, early batches included, while "
             "validation reads with the end-of-epoch model, which has learned more."
@@ -399,7 +415,7 @@ def _saved_runs():
     training_now = len(saved) < len(listed)
     st.subheader("Saved runs")
     if not saved:
-        ended = "The run training now is listed here when it ends." if training_now else "Start one above;"
+        ended = "The run training now is listed here when it ends." if training_now else "Start one above."
         st.write(f"No saved runs yet. {ended} Every run is saved, finished or not.")
         _runs_folder_caption()
         return

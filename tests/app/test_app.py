@@ -195,6 +195,22 @@ def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
     assert any("finished after 1 epoch" in s.value for s in second.success)
 
 
+def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch):
+    """A worker takes its slot once it is ready (a spare still tracing, a fresh one importing TensorFlow): till
+    then the run is queued on disk, but with nothing training it is not waiting for anyone."""
+    from types import SimpleNamespace
+
+    from hrnn.ui import train_page
+
+    monkeypatch.setenv("HRNN_MAX_RUNS", "1")
+    queued = SimpleNamespace(queue_position=1)
+    training = SimpleNamespace(live=True, status="running")
+    monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [])
+    assert train_page._queued_text(queued).startswith("Starting:")
+    monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [training])
+    assert train_page._queued_text(queued).startswith("Queued, 1st in line")
+
+
 def test_seed_preset_fills_in_the_seeds_settings():
     at = page("train_page").run()
     at.button(key="preset_seed").click().run()
