@@ -240,6 +240,7 @@ class RunSummary:
     optimizer: str | None = None
     val_accuracy: float | None = None  # the last finished epoch's
     test_accuracy: float | None = None
+    test_images: int | None = None  # how many test images `test_accuracy` is on (summaries before it: None)
     samples_seen: int = 0
     finished: str | None = None
     error: str | None = None
@@ -262,6 +263,7 @@ class RunSummary:
             optimizer=config.optimizer if config else None,
             val_accuracy=last.get("val_accuracy") if last else None,
             test_accuracy=record.test_accuracy,
+            test_images=record.test_images,
             samples_seen=record.samples_seen or 0,
             finished=record.finished,
             error=record.error,

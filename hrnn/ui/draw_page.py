@@ -34,6 +34,7 @@ NO_COMPARISON = ""
 GALLERY_SIZE, GALLERY_ROW = 12, 6  # test digits offered as thumbnails, in rows of 6 (53 px each on a phone)
 KEPT = "draw_kept"  # session key: {widget key: value} of this page's choices, kept while another page shows
 GALLERY = "draw_gallery"  # session key: the test image indices the gallery shows
+PHONE_READING = "phone_reading"  # the key of the one-line reading that phones show above the input (hrnn.ui.style)
 
 
 def page():
@@ -105,17 +106,21 @@ def _shuffle_gallery(n):
     st.session_state[GALLERY] = [int(i) for i in np.random.default_rng().choice(n, count, replace=False)]
 
 
-def _gallery(data, chosen):
-    """Thumbnails of the gallery's test images; one click on an image's button (key `pick_test_<index>`) picks it."""
-    n = len(data.y_test)
+def _gallery_indices(n):
+    """The test images (of `n`) the gallery offers, drawn at random the first time and after the data change."""
     if any(i >= n for i in st.session_state.get(GALLERY, [n])):  # none yet, or drawn from other data
         _shuffle_gallery(n)
-    indices = st.session_state[GALLERY]
+    return st.session_state[GALLERY]
+
+
+def _gallery(indices, data, chosen):
+    """Thumbnails of test images `indices`; one click on an image or its button (key `pick_test_<index>`) picks it."""
     with st.container(gap="xsmall", key="test_gallery"):
         for start in range(0, len(indices), GALLERY_ROW):
             with st.container(horizontal=True, wrap=False, gap="xsmall"):  # rows that never wrap: a tidy grid
                 for index in indices[start : start + GALLERY_ROW]:
-                    with st.container(gap=None, horizontal_alignment="center"):
+                    # The button lies over its picture too (hrnn.ui.style), so a click on the picture picks it.
+                    with st.container(gap=None, horizontal_alignment="center", key=f"thumb_{index}"):
                         st.image(thumbnail(data.x_test[index]), width="stretch")
                         st.button(
                             str(index),
@@ -136,9 +141,10 @@ def _test_digit():
         st.error(as_text(error))
         return None, "", None
     n = len(data.y_test)
-    _restore("test_index", 0)
+    indices = _gallery_indices(n)
+    _restore("test_index", indices[0])  # at first, the gallery's first image: the one read is one of those shown
     st.session_state["test_index"] = min(int(st.session_state["test_index"]), n - 1)  # the data may have changed
-    _gallery(data, st.session_state["test_index"])
+    _gallery(indices, data, st.session_state["test_index"])
     with st.container(horizontal=True, vertical_alignment="bottom", key="test_controls"):
         index = st.number_input(f"Test image (0 to {n - 1})", 0, n - 1, key="test_index", step=1)
         st.button(
@@ -185,16 +191,26 @@ def _show_prediction(model, image, truth=None, label="Prediction", key="prob_bar
     probabilities."""
     probs = predict_one(model, image)
     digit = int(np.argmax(probs))
+    p = float(probs[digit])
+    sure = "over 99.9% sure" if p > 0.999 else f"{p:.1%} sure"
     if truth is not None:
         verdict = reading_verdict(truth, digit)
         if digit == truth:
             st.success(verdict, icon=":material/check_circle:")
         else:
             st.error(verdict, icon=":material/cancel:")
-    p = float(probs[digit])
-    sure = "over 99.9% sure" if p > 0.999 else f"{p:.1%} sure"
     st.metric(label, str(digit), sure, delta_color="off", delta_arrow="off")
     st.plotly_chart(probability_bars(probs), width="stretch", key=key, config=STILL)
+    return digit, sure
+
+
+def _phone_reading(digit, sure, truth):
+    """The reading in one line, for a phone's first screen: there the prediction comes under the input, below the
+    fold (hrnn.ui.style shows this line on narrow screens only)."""
+    line = f"The model reads **{digit}** ({sure})"
+    if truth is not None:
+        line += ": right" if digit == truth else f": wrong, it is a {truth}"
+    st.markdown(line)
 
 
 def _pick_comparison():
@@ -248,6 +264,7 @@ def render():
         source = st.radio("Input", SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
         model_menu(choice)
     _remember("input_source", source)
+    reading = st.container(key=PHONE_READING)  # filled once the model has read the input
     left, right = st.columns(2, gap="large")
     truth = None
     with left:
@@ -268,15 +285,17 @@ def render():
             return
         if other is None:
             st.caption(f"{as_text(origin)} - model: {as_text(choice.label)}")
-            _show_prediction(model, image, truth)
+            digit, sure = _show_prediction(model, image, truth)
         else:
             st.caption(f"{as_text(origin)}, read by two models")
             first, second = st.columns(2)
             with first:
                 st.caption(f"Model: {as_text(choice.label)}")
-                _show_prediction(model, image, truth)
+                digit, sure = _show_prediction(model, image, truth)
             with second:
                 st.caption(f"Compared with: {as_text(other_label)}")
                 _show_prediction(other, image, truth, "Compared model", key="compare_prob_bars")
         st.plotly_chart(image_figure(image), width="stretch", key="model_input", config=STILL)
         _look_inside_link(model)
+    with reading:
+        _phone_reading(digit, sure, truth)

@@ -178,6 +178,7 @@ def _evaluate_view():
         st.metric("Test accuracy", f"{evaluation.accuracy:.2%}", help=f"Data: {as_text(data.source)}", width=150)
         st.metric("Test loss", f"{evaluation.loss:.4f}", help="Mean cross-entropy, nats.", width=150)
         st.metric(f"Mistakes, of {evaluation.count:,}", f"{mistakes:,}", width=150)
+    _name_figure_note(choice, evaluation.count)
     st.subheader("Accuracy per digit")
     st.plotly_chart(
         per_class_figure(evaluation.per_class_accuracy),
@@ -197,6 +198,26 @@ def _evaluate_view():
         st.info("The model reads every test image right.")
     else:
         _gallery("mistakes", wrong, scores, data, choice, inside)
+
+
+def _name_figure_note(choice, count):
+    """Say why the accuracy in a run's name may differ from this page's: the run measured it on fewer images (a
+    test sample, or its validation images) when it ended; this page reads all `count` test images."""
+    entry = runs.find_run(choice.key, runs_dir())
+    accuracy, on = entry.accuracy if entry is not None else (None, "")
+    if accuracy is None:
+        return
+    images = entry.summary.test_images
+    if on == "test" and images == count:
+        return  # the same measure
+    if on == "test":
+        where = f"{images:,} test images" if images else "a sample of the test images"
+    else:
+        where = "its validation images"
+    st.caption(
+        f"The {accuracy:.1%} in this model's name is what its run measured when it ended, on {where}. This page "
+        f"reads all {count:,} test images, so the two can differ a little."
+    )
 
 
 def _format(value):

@@ -164,14 +164,18 @@ def keep_keras_state_across_reruns():
 
 
 @st.cache_resource(max_entries=16, show_spinner="Scoring the shipped model on the same digits...")
-def reference_accuracy(source, test_limit, seed):
-    """The shipped model's accuracy on the test digits a live run with `test_limit` and `seed` is tested on
-    (`source` names the data, for the cache key). None if the shipped model cannot be loaded."""
+def reference_accuracy(spec, test_limit, seed):
+    """The shipped model's accuracy on the test digits that a live run with `test_limit` and `seed` is tested on,
+    from the data `spec` names (`MnistData.spec`: loaded again by name, so a delayed call reads the run's data
+    whatever the environment is by then). None if the shipped model or the data cannot be loaded."""
     from hrnn.probe import predict_batch
     from hrnn.splits import prepare_data
 
-    del source  # part of the cache key only
-    prepared = prepare_data(TrainConfig(validation="none", test_limit=test_limit, seed=seed), mnist())
+    try:
+        data = load_mnist(spec)
+    except DataError:
+        return None
+    prepared = prepare_data(TrainConfig(validation="none", test_limit=test_limit, seed=seed), data)
     try:
         model = load_choice(model_choices()[0])
     except ModelFileError:
@@ -183,11 +187,11 @@ def reference_accuracy(source, test_limit, seed):
 REFERENCE_DELAY_SECONDS = 10.0  # after Start: the run's first batches have the CPU to themselves
 
 
-def score_reference_soon(source, test_limit, seed):
-    """Compute `reference_accuracy(source, test_limit, seed)` in a background thread `REFERENCE_DELAY_SECONDS` from
+def score_reference_soon(spec, test_limit, seed):
+    """Compute `reference_accuracy(spec, test_limit, seed)` in a background thread `REFERENCE_DELAY_SECONDS` from
     now, so that a run's verdict does not wait seconds for it when the run ends (the page would show its old and new
     panels meanwhile). Not at once: scoring 2,000 digits in the app would slow the worker's first batch by a second."""
-    timer = threading.Timer(REFERENCE_DELAY_SECONDS, reference_accuracy, args=(source, test_limit, seed))
+    timer = threading.Timer(REFERENCE_DELAY_SECONDS, reference_accuracy, args=(spec, test_limit, seed))
     timer.name, timer.daemon = "hrnn-reference", True
     timer.start()
 

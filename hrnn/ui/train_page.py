@@ -258,20 +258,21 @@ def _digit_grid(snap):
         st.caption("Each digit shows what the model reads once the first batch is done.")
 
 
-def _metric_pair():
-    """A row of two metrics that stays a row on a phone (Streamlit's columns stack one under another there)."""
-    return st.container(horizontal=True, wrap=False, gap="small")
+def _metric_pair(key):
+    """A row of two metrics that stays a row on a phone (Streamlit's columns stack one under another there); its
+    halves are equal (hrnn.ui.style), so the rows' metrics line up."""
+    return st.container(horizontal=True, wrap=False, gap="small", key=f"metric_row_{key}")
 
 
 def _metrics(snap):
     """Epoch, images seen and the last epoch's accuracies, two by two (the column beside the chart is narrow)."""
-    with _metric_pair():
+    with _metric_pair("top"):
         st.metric("Epoch", f"{min(max(snap.epoch, 1), snap.epochs or 1)} of {snap.epochs or '?'}")
         st.metric("Images seen", f"{snap.samples_seen:,}")
     if not snap.epoch_history:
         return
     last = snap.epoch_history[-1]
-    with _metric_pair():
+    with _metric_pair("bottom"):
         st.metric(
             "Training accuracy",
             f"{last['accuracy']:.1%}",
@@ -359,7 +360,7 @@ def _outcome(entry, snap, data):
     if accuracy is None or not entry.has_model:
         return
     config = record.config or TrainConfig()
-    reference = reference_accuracy(data.source, config.test_limit, config.seed) if on_test else None
+    reference = reference_accuracy(data.spec, config.test_limit, config.seed) if on_test else None
     st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished')}")
     if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
         set_current_model(entry.run_id)
@@ -374,7 +375,7 @@ def _start(config, data):
     limits.check_runs_disk(runs_dir())
     _watch(start_run(config, data))
     if config.test_limit != 0:
-        score_reference_soon(data.source, config.test_limit, config.seed)  # ready for the verdict
+        score_reference_soon(data.spec, config.test_limit, config.seed)  # ready for the verdict
 
 
 @st.fragment(run_every=LIST_REFRESH_SECONDS)

@@ -264,7 +264,7 @@ def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
     (error,) = at.error
-    assert shown(error.value).startswith("notes.png: ") and "not an image" in error.value
+    assert shown(error.value).startswith("notes.png: ") and "not a picture" in error.value
     at.radio(key="input_source").set_value("Test digit").run()
     assert at.metric[0].label == "Prediction"
 

@@ -44,6 +44,7 @@ def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
     offered = gallery(at)
     assert len(offered) == len(set(offered)) == draw_page.GALLERY_SIZE
     assert len(at.get("image")) == draw_page.GALLERY_SIZE  # one thumbnail each
+    assert at.number_input(key="test_index").value == offered[0]  # what is read at first is one of those shown
     index = offered[5]
     at.button(key=f"pick_test_{index}").click().run()
     assert not at.exception
@@ -52,6 +53,10 @@ def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
     assert at.number_input(key="test_index").value == index  # the exact-index box follows the pick
     assert at.button(key=f"pick_test_{index}").proto.type == "primary"  # and the picked thumbnail stands out
     assert at.metric[0].label == "Prediction"
+    digit = int(at.metric[0].value)
+    verdict = ": right" if digit == label else f": wrong, it is a {label}"
+    (line,) = [m.value for m in at.markdown if m.value.startswith("The model reads")]  # a phone's first screen
+    assert line.startswith(f"The model reads **{digit}** (") and line.endswith(verdict)
 
 
 def test_shuffle_offers_other_test_digits_and_the_index_box_still_picks_any():

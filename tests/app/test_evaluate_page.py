@@ -76,6 +76,21 @@ def test_evaluate_renders_for_a_tiny_run_of_each_architecture():
         assert bool(inside_buttons) == (arch == "hrnn"), arch  # Inside only for a model that has its views
 
 
+def test_the_figure_in_a_runs_name_is_explained_where_it_was_measured_on_fewer_images():
+    tiny_run("20250101-000000-all")  # tested on every test image: the same measure as the page's
+    tiny_run("20250101-000000-sample", test_limit=20)  # tested on a sample, as the app's runs are
+    notes = {}
+    for run_id in ("20250101-000000-all", "20250101-000000-sample"):
+        at = evaluate(run_id)
+        assert not at.exception
+        notes[run_id] = [shown(c.value) for c in at.caption if "in this model's name" in c.value]
+    assert notes["20250101-000000-all"] == []
+    (note,) = notes["20250101-000000-sample"]
+    accuracy, _ = runs.find_run("20250101-000000-sample").accuracy
+    assert f"The {accuracy:.1%} in this model's name" in note
+    assert "on 20 test images" in note and "all 60 test images" in note
+
+
 def test_selecting_a_confusion_cell_shows_exactly_its_images():
     labels, predicted, _ = predictions(os.environ["HRNN_PRETRAINED"])
     at = evaluate()

@@ -22,7 +22,8 @@ VIEWPORTS = {
 LAYOUT_PROBLEMS = """() => {
     const leaves = [...document.querySelectorAll('[data-testid=stMain] [data-testid=stElementContainer]')]
         .filter(e => !e.querySelector('[data-testid=stElementContainer]') && e.offsetParent !== null)
-        .filter(e => !e.closest('details:not([open])'));  // a folded expander's content is laid out, unseen
+        .filter(e => !e.closest('details:not([open])'))  // a folded expander's content is laid out, unseen
+        .filter(e => getComputedStyle(e).position !== 'absolute');  // laid over another on purpose (Draw's gallery)
     const boxes = leaves.map(e => {
         const r = e.getBoundingClientRect();
         const name = (e.className.match(/st-key-\\S+/) || [e.firstElementChild?.dataset.testid || e.tagName])[0];

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from hrnn.ui import draw_page
 from tests.e2e.pages import (
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
@@ -141,10 +142,16 @@ def test_draw_fits_leaves_the_canvas_toolbar_clear_and_reads_a_drawn_one(server,
         expect(page.locator(".modebar-btn")).to_have_count(0)  # no plotly zoom toolbars over the small charts
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
         assert page.evaluate(SIDEWAYS) == {"document": 0, "main": 0}
-        if device == "phone":  # one column: the prediction right under the canvas
+        reading = page.locator(f".st-key-{draw_page.PHONE_READING}")
+        if device == "phone":  # one column: the prediction right under the canvas, and in one line on screen
             canvas = page.locator("canvas.upper-canvas").bounding_box()
             gap = prediction.bounding_box()["y"] - (canvas["y"] + canvas["height"])
             assert 0 < gap < UNDER_CANVAS_PX
+            expect(reading).to_contain_text("The model reads 1 (")
+            box = reading.bounding_box()
+            assert 0 <= box["y"] and box["y"] + box["height"] <= DEVICES[device]["viewport"]["height"], box
+        else:  # the prediction is beside the canvas: no line for it
+            expect(reading).to_be_hidden()
         save_screenshot(page, "draw.png" if device == "desktop" else "draw-phone.png")
     finally:
         context.close()
@@ -158,7 +165,8 @@ def test_a_test_digit_from_the_gallery_gets_a_verdict_that_outlives_a_visit_to_i
         expect(thumbnails).to_have_count(12, timeout=PREDICTION_MS)
         pick = thumbnails.nth(4)
         index = re.search(r"st-key-pick_test_(\d+)", pick.get_attribute("class")).group(1)
-        pick.get_by_role("button").click()
+        picture = page.locator(f".st-key-thumb_{index}").get_by_role("img").bounding_box()
+        page.mouse.click(picture["x"] + picture["width"] * 0.2, picture["y"] + picture["height"] * 0.8)  # the picture
         expect(page.get_by_label(re.compile(r"^Test image \(0 to"))).to_have_value(index, timeout=PREDICTION_MS)
         verdict = page.get_by_test_id("stAlert").filter(has_text=VERDICT)
         expect(verdict).to_be_visible(timeout=PREDICTION_MS)
