@@ -15,20 +15,54 @@ def percent(p):
     return f"{p:.0%}"
 
 
-def main_rival(step_probs):
+def first_ink_row(image28):
+    """The index (0-based) of the first row with ink, or None for a blank image."""
+    inked = np.flatnonzero((np.asarray(image28) >= INK).any(axis=1))
+    return int(inked[0]) if len(inked) else None
+
+
+def main_rival(step_probs, image28=None):
     """The digit, other than the final prediction, that came closest to winning while the rows were read.
 
     Args:
         step_probs: `(28, classes)` the probabilities after rows 1..28 (`ProbeResult.step_probs`).
+        image28: the input, if known: then only the rows from its first inked row on count (over blank top rows
+            the network is guessing from nothing, not reading).
 
     Returns:
         `(prediction, rival)`: the final prediction and the other digit with the highest probability at any row.
     """
     step_probs = np.asarray(step_probs)
     prediction = int(np.argmax(step_probs[-1]))
-    peaks = step_probs.max(axis=0).astype(np.float64)
+    start = (first_ink_row(image28) or 0) if image28 is not None else 0
+    peaks = step_probs[start:].max(axis=0).astype(np.float64)
     peaks[prediction] = -np.inf
     return prediction, int(np.argmax(peaks))
+
+
+def closest_call(step_probs, labels, images):
+    """Of a batch of inputs, the one most worth watching being read: among those the network reads right, the one
+    whose strongest wrong guess, while the inked rows were read, came closest to winning.
+
+    Args:
+        step_probs: `(N, 28, classes)` each input's probabilities after rows 1..28.
+        labels: `(N,)` the true digits.
+        images: `(N, 28, 28)` the inputs.
+
+    Returns:
+        An index into the batch; 0 when the network reads none of them right.
+    """
+    step_probs, labels = np.asarray(step_probs), np.asarray(labels)
+    best, best_peak = 0, -1.0
+    for k, (probs, label) in enumerate(zip(step_probs, labels)):
+        start = first_ink_row(images[k])
+        if start is None or int(np.argmax(probs[-1])) != label:
+            continue
+        wrong = np.delete(probs[start:], label, axis=1)
+        peak = float(wrong.max())
+        if peak > best_peak:
+            best, best_peak = k, peak
+    return best
 
 
 def describe_ink(row_pixels):

@@ -52,6 +52,7 @@ class Prober:
             raise ModelFileError(f"not an hrnn model: {exc}") from exc
         self._row, self._col, self._classifier = row, col, classifier
         self._fn = tf.function(self._forward, input_signature=[tf.TensorSpec((28, 28), tf.float32)])
+        self._batch_fn = tf.function(self._step_probs, input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
         self._lock = threading.Lock()
 
     @staticmethod
@@ -76,6 +77,23 @@ class Prober:
         step_probs = self._classifier(column_states)  # (28, classes), the classifier's own weights
         return rows, column_states, step_probs
 
+    def _step_probs(self, images):
+        """`(N, 28, 28)` -> `(N, 28, classes)`: `_forward`'s beliefs for a batch of images."""
+        n = tf.shape(images)[0]
+        rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]  # every row of every image
+        column_states = self._run_lstm(self._col, tf.reshape(rows, (n, 28, self._row.cell.units)))
+        return self._classifier(column_states)
+
+    def step_probs(self, images, batch_size=256):
+        """The probabilities after rows 1..28 of each image: `(N, 28, 28)` -> `(N, 28, classes)`."""
+        images = np.asarray(images, np.float32)
+        with self._lock:
+            parts = [
+                self._batch_fn(tf.constant(images[k : k + batch_size])).numpy()
+                for k in range(0, len(images), batch_size)
+            ]
+        return np.concatenate(parts) if parts else np.zeros((0, 28, self._classifier.units), np.float32)
+
     def __call__(self, image28):
         image = _as_image(image28)
         with self._lock:  # one trace, shared by every session using this model
@@ -99,6 +117,15 @@ _PROBERS = weakref.WeakKeyDictionary()
 _PROBERS_LOCK = threading.Lock()
 
 
+def _prober(model):
+    """The one `Prober` of `model` (made on first use)."""
+    with _PROBERS_LOCK:
+        prober = _PROBERS.get(model)
+        if prober is None:
+            prober = _PROBERS[model] = Prober(model)
+    return prober
+
+
 def probe(model, image28):
     """Run `model` on one image and return what its layers saw.
 
@@ -113,11 +140,17 @@ def probe(model, image28):
     Raises:
         ValueError: for an image of the wrong shape; ModelFileError: for a model that is not an HRNN.
     """
-    with _PROBERS_LOCK:
-        prober = _PROBERS.get(model)
-        if prober is None:
-            prober = _PROBERS[model] = Prober(model)
-    return prober(image28)
+    return _prober(model)(image28)
+
+
+def step_probs_batch(model, images28):
+    """What an HRNN believes after each row, for a batch: `(N, 28, 28)` floats in [0, 1] -> `(N, 28, classes)`
+    (`ProbeResult.step_probs` of each image, computed together).
+
+    Raises:
+        ModelFileError: for a model that is not an HRNN.
+    """
+    return _prober(model).step_probs(images28)
 
 
 def predict_batch(model, images, batch_size=256):

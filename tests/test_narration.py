@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from hrnn.narration import describe_ink, describe_row, main_rival, percent
+from hrnn.narration import closest_call, describe_ink, describe_row, first_ink_row, main_rival, percent
 
 
 def beliefs(leaders):
@@ -57,6 +57,28 @@ def test_the_rival_is_the_other_digit_with_the_highest_peak():
     probs[9, 3] = 0.8  # 3 came closest to winning
     probs[20, 8] = 0.75  # high, but never as high
     assert main_rival(probs) == (2, 3)
+
+
+def test_the_guesses_over_blank_top_rows_are_no_rival(image):
+    probs = beliefs([4] * 6 + [1] * 22)  # 4 leads over rows 1 to 6, all blank (the ink starts at row 7)
+    probs[10, 9] = 0.5  # while the ink is read, 9 comes closest
+    assert first_ink_row(image) == 6
+    assert main_rival(probs) == (1, 4)  # without the image every row counts
+    assert main_rival(probs, image) == (1, 9)
+    assert first_ink_row(np.zeros((28, 28))) is None
+
+
+def test_the_closest_call_is_the_input_read_right_whose_wrong_guess_came_nearest_to_winning(image):
+    steady = beliefs([2] * 28)  # read right, no doubt
+    switch = beliefs([2] * 28)
+    switch[8:14] = beliefs([5] * 6)  # 5 led for six inked rows
+    wrong = beliefs([3] * 28)  # the closest call of all, but read wrong: never shown as the example
+    blank_guess = beliefs([2] * 28)
+    blank_guess[0:4] = beliefs([8] * 4) * 1.3  # a higher wrong peak, over blank rows only: not a reading
+    batch = np.stack([steady, switch, wrong, blank_guess])
+    images = np.stack([image] * 4)
+    assert closest_call(batch, [2, 2, 2, 2], images) == 1
+    assert closest_call(batch[[2]], [2], images[:1]) == 0  # none read right
 
 
 def test_percent_never_rounds_to_certainty():

@@ -12,8 +12,8 @@ import streamlit as st
 
 from hrnn.charts import STILL, belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
 from hrnn.importance import RowImportance, row_importance
-from hrnn.narration import describe_row, main_rival, percent
-from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe
+from hrnn.narration import closest_call, describe_row, main_rival, percent
+from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
 from hrnn.projection import build_state_map
 from hrnn.ui.explainers import INSIDE, explain
 from hrnn.ui.model_picker import model_menu, pick_model_choice_with_key
@@ -24,6 +24,7 @@ from hrnn.units import ORDERINGS, order_units
 URL_PATH = "inside"
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
 MAP_DIGITS = 2000  # held-out test digits on the state map
+SEARCHED_DIGITS = 300  # test digits searched for the default input (one batch: under a second)
 PLAY_SECONDS_PER_ROW = 0.11  # Play sweeps 28 rows in about 3 s (frames come this often, or as fast as they can)
 # The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
 # (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
@@ -63,7 +64,7 @@ def _reading(model_key, image, _model):
     del model_key  # the cache key names the model (file and version); `_model` is not hashed
     result = probe(_model, image)
     importance = row_importance(lambda batch: predict_batch(_model, batch[..., None]), image, result.prediction)
-    _, rival = main_rival(result.step_probs)
+    _, rival = main_rival(result.step_probs, image)
     return Reading(result, importance, rival)
 
 
@@ -79,11 +80,24 @@ def _state_map(model_key, _model):
     return build_state_map(final_column_states(_model, images), data.y_test[:n])
 
 
-def _default_input():
+@st.cache_resource(max_entries=6, show_spinner="Looking for a test digit worth watching...")
+def _closest_call(model_key, _model):
+    """The index of the test digit (of the first `SEARCHED_DIGITS`) that `closest_call` picks for this model."""
+    del model_key
+    data, _ = mnist_or_error()
+    images = data.x_test[:SEARCHED_DIGITS].astype(np.float32) / 255.0
+    return closest_call(step_probs_batch(_model, images), data.y_test[:SEARCHED_DIGITS], images)
+
+
+def _default_input(model_key, model):
+    """Before anything is drawn or picked: the test digit this model reads right after the closest call (the
+    reading is worth watching: the network changes its mind), or None without data."""
     data, error = mnist_or_error()
     if error:
         return None, ""
-    return data.x_test[0].astype(np.float32) / 255.0, f"test image 0 (true label {int(data.y_test[0])})"
+    index = _closest_call(model_key, model)
+    image = data.x_test[index].astype(np.float32) / 255.0
+    return image, f"test image {index} (true label {int(data.y_test[index])})"
 
 
 def slider_key(state):
@@ -143,15 +157,15 @@ def render():
     model_menu(choice)  # on the page too: a phone folds the sidebar away
     if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
         return
-    image, origin = current_input()
-    if image is None:
-        image, origin = _default_input()
-        if image is None:
-            st.info("Draw, pick or upload a digit on the Draw page first.")
-            return
     if model is None:
         st.warning("Pick a model in the sidebar.")
         return
+    image, origin = current_input()
+    if image is None:
+        image, origin = _default_input(model_key, model)
+        if image is None:
+            st.info("Draw, pick or upload a digit on the Draw page first.")
+            return
     reading = _reading(model_key, image, model)
     state_map = _state_map(model_key, model)
     result = reading.result

@@ -17,6 +17,7 @@ from hrnn import runs
 from hrnn.charts import CURSOR_COLOR
 from hrnn.data import load_mnist
 from hrnn.model import load_model
+from hrnn.narration import describe_row
 from hrnn.probe import probe
 from hrnn.progress_log import ProgressLogReader
 from hrnn.ui import inside_page
@@ -294,10 +295,18 @@ def _story(at):
     return story
 
 
-def _expected_step_probs():
-    """What the page should show for its default input (test image 0) under the test's model."""
+def _shown_test_image(at):
+    """The test image the Inside page reads, from its "Input: test image K (true label L)" line: `(image, L)`."""
+    (line,) = [t.value for t in at.text if t.value.startswith("Input: test image")]
+    index, label = (int(n) for n in re.match(r"Input: test image (\d+) \(true label (\d+)\)", line).groups())
     data = load_mnist(os.environ["HRNN_MNIST"])
-    return probe(load_model(os.environ["HRNN_PRETRAINED"]), data.x_test[0] / 255.0).step_probs
+    assert data.y_test[index] == label
+    return data.x_test[index] / 255.0, label
+
+
+def _expected_step_probs(image):
+    """What the page should show for `image` under the test's model."""
+    return probe(load_model(os.environ["HRNN_PRETRAINED"]), image).step_probs
 
 
 def test_inside_page_shows_every_view():
@@ -324,9 +333,12 @@ def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
     at.radio(key="inside_layer").set_value("row_reader").run()
     assert _cursor_rows(at, "inside_row_reader") == {5}
     bars = {x: y for trace in _figure(at, "inside_belief")["data"] for x, y in zip(trace["x"], trace["y"])}
-    expected = _expected_step_probs()[4]  # after row 5
-    np.testing.assert_allclose([bars[str(d)] for d in range(10)], expected, atol=1e-6)
-    assert "Rows 1 to 5 are blank" in _story(at)  # the synthetic digits' bars start lower
+    image, label = _shown_test_image(at)
+    expected = _expected_step_probs(image)
+    np.testing.assert_allclose([bars[str(d)] for d in range(10)], expected[4], atol=1e-6)  # after row 5
+    assert _story(at) == f"**{describe_row(image, expected, 5)}**"
+    # Before anything is drawn or picked, the page reads a test digit that the model gets right.
+    assert int(np.argmax(expected[-1])) == label
 
 
 def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
