@@ -98,8 +98,8 @@ def _gallery(name, indices, scores, data, choice, inside):
                         _open(index, data, choice, "inside")
 
 
-def _scores(choice, model, data):
-    bar = st.empty()
+def _scores(choice, model, data, bar):
+    """The model's scores on the test set, with a progress bar in placeholder `bar` while they are computed."""
 
     def on_progress(done, total):
         bar.progress(done / max(total, 1), text=f"Scoring the model on the {total:,} test images: {done:,} done...")
@@ -110,7 +110,6 @@ def _scores(choice, model, data):
         bar.empty()
         st.error(f"Cannot score this model: {as_text(choice.path)}: {as_text(exc.strerror or exc)}")
         return None
-    bar.empty()
     return scores
 
 
@@ -169,9 +168,16 @@ def _evaluate_view():
         f"Model: {as_text(choice.label)}, a {as_text(arch.label)} of {model.count_params():,} parameters, "
         f"on all {len(data.y_test):,} test images."
     )
-    scores = _scores(choice, model, data)
-    if scores is None:
-        return
+    # One slot for the results: while a newly chosen model is scored, its progress bar takes the slot, so the previous
+    # model's results go at once (Streamlit would otherwise show them, greyed, under the new model's name).
+    slot = st.empty()
+    scores = _scores(choice, model, data, slot)
+    if scores is not None:
+        with slot.container():
+            _results(choice, scores, data, arch)
+
+
+def _results(choice, scores, data, arch):
     evaluation = scores.evaluation
     mistakes = int(np.sum(scores.predicted != scores.labels))
     with st.container(horizontal=True, gap="medium"):
