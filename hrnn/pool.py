@@ -5,10 +5,43 @@ A process trains one run at a time (a worker trains one run; the benchmarks run 
 process-global seed that `acquire` sets is that run's alone, and a lent model has one user: the spare worker warms a
 model up, gives it back, and its run borrows it."""
 
+from contextlib import contextmanager
+
 import keras
 import numpy as np
 
 from hrnn.model import ARCHITECTURES, CompileSettings, compile_hrnn, initialise
+
+
+@contextmanager
+def _kernel_cache_kept():
+    """Within the block, TensorFlow does not empty its cache of instantiated kernels and functions.
+
+    `tf.random.set_seed` empties it "to reset any existing seeds" of stateful random kernels. Training here runs no
+    such kernel across runs (weights come from Keras's stateless seed generator; each `fit` builds its shuffling
+    anew from the global seed), but the flush makes TensorFlow optimise and instantiate the whole training step
+    again: 1.1 s before a run's first batch, measured, although the spare worker had traced and run it.
+    `tests/test_training.py` checks that runs stay bit-for-bit reproducible and fails if the private function
+    patched here disappears (then the flush simply happens, as before).
+    """
+    from tensorflow.python import pywrap_tfe
+
+    clear = getattr(pywrap_tfe, "TFE_ContextClearCaches", None)
+    if clear is None:
+        yield
+        return
+    pywrap_tfe.TFE_ContextClearCaches = lambda handle: None
+    try:
+        yield
+    finally:
+        pywrap_tfe.TFE_ContextClearCaches = clear
+
+
+def set_seed(seed):
+    """`keras.utils.set_random_seed(seed)` (Python, NumPy, TensorFlow and Keras's own generator), without
+    TensorFlow's kernel-cache flush (`_kernel_cache_kept`)."""
+    with _kernel_cache_kept():
+        keras.utils.set_random_seed(seed)
 
 
 class ModelPool:
@@ -28,7 +61,7 @@ class ModelPool:
         `config.seed`."""
         idle = self._idle.get(self.key(config), [])
         model = idle.pop() if idle else None
-        keras.utils.set_random_seed(config.seed)
+        set_seed(config.seed)
         fresh = ARCHITECTURES[config.arch].build(config.row_units, config.col_units)
         if config.arch == "hrnn":  # the initialisation settings are the HRNN's (its row and image readers)
             fresh = initialise(fresh, config.row_input_scale, config.forget_bias)

@@ -4,6 +4,7 @@ Runs in worker processes are specified in tests/test_worker.py."""
 
 import json
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -241,3 +242,32 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
     assert snap.status == "stopped" and snap.phase == "done"
     assert "validating" in seen_phases and seen_phases[-1] == "done"
     assert snap.message.startswith("stopped after 1 epoch and 2 batches")
+
+
+def test_a_run_trains_the_same_whatever_ran_before_it_in_the_process(tiny_data):
+    """A worker's spare warms up (trains a little) before its run, and the pool hands a used model on: neither may
+    change what the run computes. The same seed gives the same batches, bit for bit."""
+    pool = ModelPool()
+    config = TrainConfig(**TINY)
+    first = train(config, tiny_data, pool=pool).record.history.batches
+    train(replace(config, seed=1), tiny_data, pool=pool)  # another seed in between: other shuffles, other weights
+    again = train(config, tiny_data, pool=pool).record.history.batches
+    assert again.loss == first.loss and again.accuracy == first.accuracy
+
+
+def test_seeding_a_run_keeps_tensorflows_kernel_cache(monkeypatch):
+    """`tf.random.set_seed` empties TensorFlow's kernel cache, and the next training step then pays for optimising
+    and instantiating the whole step again (1.1 s); `set_seed` seeds the same without that. Fails if TensorFlow's
+    private function goes away (the pool would then flush, slower but still correct)."""
+    import tensorflow as tf
+    from tensorflow.python import pywrap_tfe
+
+    from hrnn.pool import set_seed
+
+    flushes = []
+    monkeypatch.setattr(pywrap_tfe, "TFE_ContextClearCaches", flushes.append)
+    tf.random.set_seed(0)
+    assert len(flushes) == 1  # what the public call does
+    set_seed(0)
+    assert len(flushes) == 1  # and what set_seed leaves out
+    assert pywrap_tfe.TFE_ContextClearCaches == flushes.append  # put back as it was
