@@ -44,6 +44,7 @@ REFRESH_SECONDS = 1.0  # the watched run's panel
 LIST_REFRESH_SECONDS = 3.0  # the list of other runs training
 WATCH_PARAM = "run"  # the URL's query parameter naming the watched run
 WATCHED = "watched_run"  # session key: the same, for when navigating between pages drops the URL's query
+OTHERS_LIVE = "others_live"  # session key: the ids of the other live runs at the list's last refresh
 FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
 PHASE_TEXT = {
@@ -380,20 +381,23 @@ def _start(config, data):
 
 @st.fragment(run_every=LIST_REFRESH_SECONDS)
 def _training_now(watched):
-    """The other runs training or queued on this server, each with a button to watch it."""
+    """The other runs training or queued on this server, each with a button to watch it. When one of them ends, the
+    whole page runs again, so that the saved runs below list it."""
     others = [e for e in runs.list_runs(runs_dir()) if e.live and e.run_id != watched]
+    live = {e.run_id for e in others}
+    ended = st.session_state.get(OTHERS_LIVE, set()) - live
+    st.session_state[OTHERS_LIVE] = live
+    if ended:
+        st.rerun(scope="app")
     if not others:
         return
     st.markdown(f"**Training now on this server** ({limits.max_runs()} at once; more wait in line)")
     for entry in others:
-        s = entry.summary
-        where = (
-            f"queued, {_ordinal(entry.queue_position)} in line"
-            if entry.queue_position
-            else f"epoch {min(s.epochs_done + 1, s.epochs or 1)} of {s.epochs}"
-        )
         text, button = st.columns([4, 1], vertical_alignment="center")
-        text.write(f"{as_text(entry.run_id)}: {where}, {s.row_units}/{s.col_units} units")
+        line = f"{entry.name()} (started {runs.started_text(entry.run_id)})"
+        if entry.queue_position:
+            line += f": queued, {_ordinal(entry.queue_position)} in line"
+        text.write(as_text(line))
         if button.button("Watch", key=f"watch_{entry.run_id}", width="stretch"):
             _watch(entry.run_id)
             st.rerun(scope="app")
