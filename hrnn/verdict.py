@@ -10,8 +10,8 @@ def out_of_100(accuracy):
 
 
 def verdict(accuracy, images, reference=None, stopped=False):
-    """One sentence: how many of 100 held-out digits the run's model reads (of all of them, when fewer than 100
-    were read), and the shipped model's figure on the same digits.
+    """One sentence: how many in every 100 held-out digits the run's model reads right (how many of all of them,
+    when fewer than 100 were read), and the shipped model's figure on the same digits.
 
     Args:
         accuracy: the run's accuracy on `images` held-out digits (test, else validation, else the live grid).
@@ -20,9 +20,11 @@ def verdict(accuracy, images, reference=None, stopped=False):
         stopped: the run was stopped before the end.
     """
     if images >= 100:
-        text = f"Your model reads {out_of_100(accuracy)} of 100 held-out digits ({accuracy:.1%} of {images:,})"
+        text = (
+            f"Your model reads {out_of_100(accuracy)} in every 100 held-out digits right ({accuracy:.1%} of {images:,})"
+        )
         if reference is not None:
-            text += f"; the shipped model reads {out_of_100(reference)} of the same 100"
+            text += f"; the shipped model, {out_of_100(reference)} in 100 of the same digits"
     else:  # "10 of 100" would claim digits it was never tried on
         text = f"Your model reads {round(accuracy * images)} of {images} held-out digits ({accuracy:.1%})"
         if reference is not None:

@@ -5,7 +5,8 @@ from hrnn.verdict import out_of_100, reading_verdict, verdict
 
 def test_a_test_accuracy_reads_as_digits_out_of_100_beside_the_shipped_model():
     assert verdict(0.9712, 2000, reference=0.9885) == (
-        "Your model reads 97 of 100 held-out digits (97.1% of 2,000); the shipped model reads 99 of the same 100."
+        "Your model reads 97 in every 100 held-out digits right (97.1% of 2,000); the shipped model, 99 in 100 of the "
+        "same digits."
     )
 
 

@@ -26,6 +26,17 @@ from hrnn.ui.text import as_text
 URL_PATH = "evaluate"
 VIEWS = ("This model on the test set", "Compare runs")
 COUNTS, SHARES = "counts", "share of each row"
+CELL_MODEL = "eval_cell_model"  # session key: the model file whose confusion cell is selected
+RESULT_LABELS = {  # Compare's results, in words
+    "arch": "Model",
+    "status": "Status",
+    "epochs": "Epochs trained",
+    "held-out accuracy": "Held-out accuracy (last epoch)",
+    "test accuracy": "Test accuracy",
+    "test images": "Test images",
+    "wall time, s": "Training time, s",
+    "samples/s": "Images per second",
+}
 CELL_SHOWN = 48  # images shown for one confusion-matrix cell (the diagonal's cells hold about a thousand)
 THUMB_SCALE = 3  # gallery digits are drawn 84 x 84
 CARD_WIDTH = 170  # one gallery card, pixels: the digit, its caption and its buttons (two cards across a phone)
@@ -121,6 +132,10 @@ def _confusion(scores, data, choice, inside):
         "Rows: the true digit; columns: the digit the model read. Mistakes are shaded by their size; the diagonal "
         "(read right) is green. **Click a cell** (or pick its two digits) to see its images."
     )
+    if st.session_state.get(CELL_MODEL) != str(choice.path):  # another model: its own largest mistake
+        st.session_state.pop("eval_true", None)
+        st.session_state.pop("eval_pred", None)
+        st.session_state[CELL_MODEL] = str(choice.path)
     if "eval_true" not in st.session_state:  # start on the largest mistake
         off = np.where(np.eye(len(confusion), dtype=bool), -1, confusion)
         true, predicted = np.unravel_index(off.argmax(), off.shape)
@@ -294,7 +309,10 @@ def _compare_view():
     st.subheader("Results")
     outcomes = [compare.results(r) for r in records]
     rows = [
-        {"result": name, **{c.label: _format_result(name, o[name]) for c, o in zip(chosen, outcomes)}}
+        {
+            "result": RESULT_LABELS.get(name, name),
+            **{c.label: _format_result(name, o[name]) for c, o in zip(chosen, outcomes)},
+        }
         for name in outcomes[0]
     ]
     st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")

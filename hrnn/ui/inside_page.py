@@ -161,7 +161,8 @@ def render():
         st.warning("Pick a model in the sidebar.")
         return
     image, origin = current_input()
-    if image is None:
+    chosen_here = image is None
+    if chosen_here:
         image, origin = _default_input(model_key, model)
         if image is None:
             st.info("Draw, pick or upload a digit on the Draw page first.")
@@ -172,6 +173,11 @@ def render():
     if how.open:
         how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
+    if chosen_here:
+        st.caption(
+            "Nothing drawn or picked yet, so here is a test digit that this model gets right only late: it changes "
+            "its mind while reading. Draw your own on the Draw page."
+        )
     st.markdown(
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
         f"reading: **{reading.rival}**."

@@ -108,6 +108,28 @@ def test_selecting_a_confusion_cell_shows_exactly_its_images():
             assert any("No test image falls in this cell" in i.value for i in at.info)
 
 
+def test_another_model_starts_on_its_own_largest_mistake():
+    def largest_mistake(model_path):
+        labels, predicted, _ = predictions(model_path)
+        confusion = np.zeros((10, 10), int)
+        np.add.at(confusion, (labels, predicted), 1)
+        np.fill_diagonal(confusion, -1)
+        return tuple(int(i) for i in np.unravel_index(confusion.argmax(), confusion.shape))
+
+    at = evaluate()
+    shipped = largest_mistake(os.environ["HRNN_PRETRAINED"])
+    assert (at.session_state["eval_true"], at.session_state["eval_pred"]) == shipped
+    run_dir = tiny_run("20250101-000000-other")
+    other = largest_mistake(run_dir / runs.MODEL_NAME)
+    picked = next((t, p) for t in range(10) for p in range(10) if t != p and (t, p) != other)
+    at.selectbox(key="eval_true").set_value(picked[0]).run()
+    at.selectbox(key="eval_pred").set_value(picked[1]).run()  # a cell the user picked for the shipped model
+    at.session_state["current_model"] = "20250101-000000-other"
+    at.run()
+    assert not at.exception
+    assert (at.session_state["eval_true"], at.session_state["eval_pred"]) == other
+
+
 def test_a_click_on_a_cell_reads_as_that_cell():
     from hrnn.ui.evaluate_page import cell_from_selection
 
@@ -184,8 +206,8 @@ def test_compare_overlays_two_runs_and_lists_only_differing_settings():
     (settings,) = [d.value for d in at.dataframe if "setting" in d.value.columns]
     assert settings["setting"].tolist() == ["Model", "Epochs", "Learning rate"]  # in the Train page's words
     (results,) = [d.value.set_index("result") for d in at.dataframe if "result" in d.value.columns]
-    assert results.loc["test accuracy"].tolist() == ["70.0%", "90.0%"]
-    assert results.loc["samples/s"].tolist() == ["900.0", "900.0"]
+    assert results.loc["Test accuracy"].tolist() == ["70.0%", "90.0%"]  # in words, as percentages
+    assert results.loc["Images per second"].tolist() == ["900.0", "900.0"]
     at.radio(key="compare_x").set_value("samples").run()
     held_out = [t for t in chart(at, "compare_chart")["data"] if t["name"] == "20250101-000000-b (cnn): held-out"]
     assert held_out[0]["x"] == [180, 360, 540] or "bdata" in str(held_out[0]["x"])
