@@ -53,10 +53,12 @@ def candidates(runs_root, shipped_model_path):
         shipped = None
     if _usable(shipped):
         found.append(Candidate(SHIPPED_KEY, "Shipped pretrained model", lambda: shipped))
-    for entry in runs.list_runs(runs_root):
-        summary = entry.summary
-        if summary is not None and summary.epochs_done > 0:
-            found.append(Candidate(entry.run_id, f"{entry.run_id} ({summary.arch})", _record_reader(entry)))
+    entries = [e for e in runs.list_runs(runs_root) if e.summary is not None and e.summary.epochs_done > 0]
+    labels = [e.label() for e in entries]  # as the model pickers name them: "quick demo 97.1% (Nov 29 08:33)"
+    for entry, label in zip(entries, labels):
+        if labels.count(label) > 1:  # the same kind, score and minute: the id tells them apart
+            label = f"{label} [{entry.run_id}]"
+        found.append(Candidate(entry.run_id, label, _record_reader(entry)))
     return found
 
 

@@ -65,7 +65,10 @@ def test_candidates_are_the_shipped_record_then_runs_with_an_epoch(tmp_path):
     (root / "20250103-000000-cccc").mkdir()
     (root / "20250103-000000-cccc" / runs.RECORD_NAME).write_text("{not json")
     found = compare.candidates(root, shipped)
-    assert [(c.key, c.label) for c in found] == [
-        ("pretrained", "Shipped pretrained model"),
-        ("20250101-000000-aaaa", "20250101-000000-aaaa (cnn)"),
-    ]
+    label = runs.find_run("20250101-000000-aaaa", root).label()  # as the model pickers name it
+    assert label.startswith("cnn baseline")
+    shipped_label = ("pretrained", "Shipped pretrained model")
+    assert [(c.key, c.label) for c in found] == [shipped_label, ("20250101-000000-aaaa", label)]
+    runs.atomic_write_json(root / "20250101-000000-dddd" / runs.RECORD_NAME, record(arch="cnn"))  # the same label
+    found = compare.candidates(root, shipped)
+    assert [c.label for c in found[1:]] == [f"{label} [20250101-000000-dddd]", f"{label} [20250101-000000-aaaa]"]

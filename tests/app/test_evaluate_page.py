@@ -201,15 +201,16 @@ def test_compare_overlays_two_runs_and_lists_only_differing_settings():
     assert not at.exception
     traces = chart(at, "compare_chart")["data"]
     names = {t["name"] for t in traces}
-    assert {"20250101-000000-a (hrnn): held-out", "20250101-000000-b (cnn): held-out"} <= names
-    assert not any("-c " in n for n in names)
+    a, b, c = (runs.find_run(f"20250101-000000-{k}").label() for k in "abc")  # named as the model pickers name them
+    assert len({a, b, c}) == 3 and {f"{a}: held-out", f"{b}: held-out"} <= names
+    assert not any(n.startswith(c) for n in names)
     (settings,) = [d.value for d in at.dataframe if "setting" in d.value.columns]
     assert settings["setting"].tolist() == ["Model", "Epochs", "Learning rate"]  # in the Train page's words
     (results,) = [d.value.set_index("result") for d in at.dataframe if "result" in d.value.columns]
     assert results.loc["Test accuracy"].tolist() == ["70.0%", "90.0%"]  # in words, as percentages
     assert results.loc["Images per second"].tolist() == ["900.0", "900.0"]
     at.radio(key="compare_x").set_value("samples").run()
-    held_out = [t for t in chart(at, "compare_chart")["data"] if t["name"] == "20250101-000000-b (cnn): held-out"]
+    held_out = [t for t in chart(at, "compare_chart")["data"] if t["name"] == f"{b}: held-out"]
     assert held_out[0]["x"] == [180, 360, 540] or "bdata" in str(held_out[0]["x"])
 
 
