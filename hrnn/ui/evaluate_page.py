@@ -317,8 +317,8 @@ def _compare_view():
     ]
     st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
     st.caption(
-        "Test accuracy as the run measured it, on the test images it names (runs started in the app test on a "
-        "2,000-image sample). Wall time and samples/s depend on what else the machine was doing."
+        "Test accuracy as the run measured it, on the test images it names (runs started in the app are tested on a "
+        "2,000-image sample). Training time and images per second depend on what else the machine was doing."
     )
 
 
