@@ -70,19 +70,22 @@ class Prober:
         )
         return h_seq
 
+    def _layers(self, images):
+        """What each layer computes for a batch `(N, 28, 28)`: the row summaries `(N, 28, row_units)`, the image
+        reader's state after each row `(N, 28, col_units)` and the classifier on each state `(N, 28, classes)`."""
+        n = tf.shape(images)[0]
+        # The row reader reads each of the 28 rows of each image as its own sequence of 28 one-pixel steps.
+        rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]
+        rows = tf.reshape(rows, (n, 28, self._row.cell.units))
+        column_states = self._run_lstm(self._col, rows)
+        return rows, column_states, self._classifier(column_states)  # the classifier's own weights
+
     def _forward(self, image):
-        # The row encoder reads each of the 28 rows as its own sequence of 28 one-pixel steps.
-        rows = self._run_lstm(self._row, image[:, :, None])[:, -1]  # (28, row_units)
-        column_states = self._run_lstm(self._col, rows[None])[0]  # (28, col_units)
-        step_probs = self._classifier(column_states)  # (28, classes), the classifier's own weights
-        return rows, column_states, step_probs
+        rows, column_states, step_probs = self._layers(image[None])
+        return rows[0], column_states[0], step_probs[0]
 
     def _step_probs(self, images):
-        """`(N, 28, 28)` -> `(N, 28, classes)`: `_forward`'s beliefs for a batch of images."""
-        n = tf.shape(images)[0]
-        rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]  # every row of every image
-        column_states = self._run_lstm(self._col, tf.reshape(rows, (n, 28, self._row.cell.units)))
-        return self._classifier(column_states)
+        return self._layers(images)[2]
 
     def step_probs(self, images, batch_size=256):
         """The probabilities after rows 1..28 of each image: `(N, 28, 28)` -> `(N, 28, classes)`."""
