@@ -21,6 +21,15 @@ def first_ink_row(image28):
     return int(inked[0]) if len(inked) else None
 
 
+def _strongest_other(step_probs, digit, start=0):
+    """`(other, peak)`: the digit other than `digit` with the highest probability over rows `start`.. of
+    `step_probs` `(28, classes)`, and that probability."""
+    peaks = np.asarray(step_probs)[start:].max(axis=0).astype(np.float64)
+    peaks[digit] = -np.inf
+    other = int(np.argmax(peaks))
+    return other, float(peaks[other])
+
+
 def main_rival(step_probs, image28=None):
     """The digit, other than the final prediction, that came closest to winning while the rows were read.
 
@@ -32,12 +41,9 @@ def main_rival(step_probs, image28=None):
     Returns:
         `(prediction, rival)`: the final prediction and the other digit with the highest probability at any row.
     """
-    step_probs = np.asarray(step_probs)
-    prediction = int(np.argmax(step_probs[-1]))
+    prediction = int(np.argmax(np.asarray(step_probs)[-1]))
     start = (first_ink_row(image28) or 0) if image28 is not None else 0
-    peaks = step_probs[start:].max(axis=0).astype(np.float64)
-    peaks[prediction] = -np.inf
-    return prediction, int(np.argmax(peaks))
+    return prediction, _strongest_other(step_probs, prediction, start)[0]
 
 
 def closest_call(step_probs, labels, images):
@@ -52,14 +58,12 @@ def closest_call(step_probs, labels, images):
     Returns:
         An index into the batch; 0 when the network reads none of them right.
     """
-    step_probs, labels = np.asarray(step_probs), np.asarray(labels)
     best, best_peak = 0, -1.0
-    for k, (probs, label) in enumerate(zip(step_probs, labels)):
+    for k, (probs, label) in enumerate(zip(np.asarray(step_probs), np.asarray(labels))):
         start = first_ink_row(images[k])
         if start is None or int(np.argmax(probs[-1])) != label:
             continue
-        wrong = np.delete(probs[start:], label, axis=1)
-        peak = float(wrong.max())
+        _, peak = _strongest_other(probs, label, start)
         if peak > best_peak:
             best, best_peak = k, peak
     return best
