@@ -91,13 +91,14 @@ def _closest_call(model_key, _model):
 
 def _default_input(model_key, model):
     """Before anything is drawn or picked: the test digit this model reads right after the closest call (the
-    reading is worth watching: the network changes its mind), or None without data."""
+    reading is worth watching: the network changes its mind): `(image, description, true label)`, or
+    `(None, "", None)` without data."""
     data, error = mnist_or_error()
     if error:
-        return None, ""
+        return None, "", None
     index = _closest_call(model_key, model)
-    image = data.x_test[index].astype(np.float32) / 255.0
-    return image, f"test image {index} (true label {int(data.y_test[index])})"
+    image, label = data.x_test[index].astype(np.float32) / 255.0, int(data.y_test[index])
+    return image, f"test image {index} (true label {label})", label
 
 
 def slider_key(state):
@@ -161,9 +162,9 @@ def render():
         st.warning("Pick a model in the sidebar.")
         return
     image, origin = current_input()
-    chosen_here = image is None
+    chosen_here, truth = image is None, None
     if chosen_here:
-        image, origin = _default_input(model_key, model)
+        image, origin, truth = _default_input(model_key, model)
         if image is None:
             st.info("Draw, pick or upload a digit on the Draw page first.")
             return
@@ -173,11 +174,13 @@ def render():
     if how.open:
         how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
-    if chosen_here:
-        st.caption(
-            "Nothing drawn or picked yet, so here is a test digit that this model gets right only late: it changes "
-            "its mind while reading. Draw your own on the Draw page."
+    if chosen_here:  # why this digit (a model that reads none of them right had no closest call to offer)
+        why = (
+            "a test digit that this model gets right only late: it changes its mind while reading"
+            if result.prediction == truth
+            else "a test digit"
         )
+        st.caption(f"Nothing drawn or picked yet, so here is {why}. Draw your own on the Draw page.")
     st.markdown(
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
         f"reading: **{reading.rival}**."

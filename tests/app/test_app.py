@@ -339,6 +339,7 @@ def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
     assert _story(at) == f"**{describe_row(image, expected, 5)}**"
     # Before anything is drawn or picked, the page reads a test digit that the model gets right.
     assert int(np.argmax(expected[-1])) == label
+    assert any("gets right only late" in c.value for c in at.caption)  # and says why it shows that digit
 
 
 def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
