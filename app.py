@@ -6,8 +6,9 @@ from hrnn.ui.first_screen import while_loading
 
 st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
 with while_loading():  # the pages import TensorFlow: on a cold start that takes seconds, so say what is happening
+    from hrnn._compat import keep_keras_state_across_reruns
     from hrnn.ui import draw_page, evaluate_page, inside_page, style, train_page
-    from hrnn.ui.resources import keep_keras_state_across_reruns, start_launcher
+    from hrnn.ui.resources import start_launcher
 
     keep_keras_state_across_reruns()
     start_launcher()  # loads the data and starts the spare worker, so that the first Start trains at once

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests never touch the network, the user's home folder or the real runs folder."""
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,16 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("HRNN_OFFLINE", "1")  # never try a Keras download
     monkeypatch.setenv("HRNN_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("HRNN_NO_WARMUP", "1")
+
+
+def wait_until(predicate, timeout, poll=0.5):
+    """Poll `predicate` until it is true (returns True) or `timeout` seconds have passed (returns False)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return bool(predicate())
 
 
 def full_mnist_path():
@@ -37,7 +48,7 @@ def mnist_npz():
 
 def make_mnist(n_train=200, n_test=60, seed=0):
     """Synthetic MNIST-shaped data: each digit is a bright bar at a digit-specific row, plus noise."""
-    from hrnn.data import MnistData
+    from hrnn.data.mnist import MnistData
 
     rng = np.random.default_rng(seed)
 

@@ -3,17 +3,19 @@
 import numpy as np
 import streamlit as st
 
-from hrnn.charts import STILL, image_figure, probability_bars
-from hrnn.digit_grid import thumbnail
-from hrnn.model import ModelFileError, model_architecture
-from hrnn.preprocess import canvas_to_mnist, is_blank, load_upload
-from hrnn.probe import predict_one
+from hrnn.data.preprocess import canvas_to_mnist, is_blank, load_upload
+from hrnn.nn.architectures import model_architecture
+from hrnn.nn.model_files import ModelFileError
+from hrnn.nn.probe import predict_one
 from hrnn.ui import inside_page
+from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.explainers import DRAW, explain
+from hrnn.ui.figures import STILL, image_figure, probability_bars
 from hrnn.ui.model_picker import model_menu, pick_model_choice
-from hrnn.ui.resources import load_choice, mnist_or_error, model_choices, set_current_input
+from hrnn.ui.resources import load_choice, mnist_or_error, model_choices
+from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input
 from hrnn.ui.text import as_text
-from hrnn.verdict import reading_verdict
+from hrnn.ui.verdict import reading_verdict
 
 URL_PATH = "draw"
 # 280 px fits the column on a 390 px phone (358 px) and on any desktop; a column narrower than that scrolls the
@@ -29,7 +31,6 @@ PROMPTS = {  # what to do while there is no input yet, by source
     "Test digit": "No test images to pick from.",
     "Upload": "Upload a picture of one digit (a photo or a scan) and the model will read it.",
 }
-OPEN_TEST_IMAGE = "open_test_image"  # session key: a test image index another page asks this page to show
 NO_COMPARISON = ""
 GALLERY_SIZE, GALLERY_ROW = 12, 6  # test digits offered as thumbnails, in rows of 6 (53 px each on a phone)
 KEPT = "draw_kept"  # session key: {widget key: value} of this page's choices, kept while another page shows

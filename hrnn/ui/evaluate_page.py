@@ -5,22 +5,19 @@ Compare runs (their curves overlaid, the settings that differ, their results).""
 import numpy as np
 import streamlit as st
 
-from hrnn import compare, runs
-from hrnn.charts import STILL, compare_figure, confusion_figure, per_class_figure
-from hrnn.config import SETTING_LABELS
-from hrnn.digit_grid import thumbnail
-from hrnn.model import model_architecture
+from hrnn import runs
+from hrnn.nn.architectures import model_architecture
+from hrnn.runs import compare
 from hrnn.ui import draw_page, inside_page
+from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.explainers import EVALUATE, explain
+from hrnn.ui.figures import STILL, compare_figure, confusion_figure, per_class_figure
+from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
 from hrnn.ui.model_picker import model_menu, pick_model_choice
-from hrnn.ui.resources import (
-    mnist_or_error,
-    model_choices,
-    runs_dir,
-    set_current_input,
-    set_current_model,
-    test_scores,
-)
+from hrnn.ui.resources import mnist_or_error, model_choices, runs_dir
+from hrnn.ui.run_names import run_label
+from hrnn.ui.scores import test_scores
+from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input, set_current_model
 from hrnn.ui.text import as_text
 
 URL_PATH = "evaluate"
@@ -75,7 +72,7 @@ def _open(index, data, choice, target):
     set_current_input(data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})")
     set_current_model(choice.key)
     if target == "draw":
-        st.session_state[draw_page.OPEN_TEST_IMAGE] = int(index)
+        st.session_state[OPEN_TEST_IMAGE] = int(index)
         st.switch_page(draw_page.page())
     st.switch_page(inside_page.page())
 
@@ -180,7 +177,7 @@ def _evaluate_view():
         return
     arch = model_architecture(model)
     st.caption(
-        f"Model: {as_text(choice.label)}, a {as_text(arch.label)} of {model.count_params():,} parameters, "
+        f"Model: {as_text(choice.label)}, a {as_text(ARCH_LABELS[arch.name])} of {model.count_params():,} parameters, "
         f"on all {len(data.y_test):,} test images."
     )
     # One slot for the results: while a newly chosen model is scored, its progress bar takes the slot, so the previous
@@ -261,7 +258,7 @@ def _format_result(name, value):
 
 
 def _compare_view():
-    candidates = compare.candidates(runs_dir(), model_choices()[0].path)
+    candidates = compare.candidates(runs_dir(), model_choices()[0].path, label_of=run_label)
     if len(candidates) < 2:
         st.info(
             "Comparing needs two runs with at least one finished epoch (the shipped model's record counts as one). "

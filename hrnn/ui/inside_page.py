@@ -10,16 +10,17 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from hrnn.charts import STILL, belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
-from hrnn.importance import RowImportance, row_importance
-from hrnn.narration import closest_call, describe_row, main_rival, percent
-from hrnn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
-from hrnn.projection import build_state_map
+from hrnn.analysis.importance import RowImportance, row_importance
+from hrnn.analysis.narration import closest_call, describe_row, main_rival, percent
+from hrnn.analysis.projection import build_state_map
+from hrnn.analysis.units import ORDERINGS, order_units
+from hrnn.nn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
 from hrnn.ui.explainers import INSIDE, explain
+from hrnn.ui.figures import STILL, belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
 from hrnn.ui.model_picker import model_menu, pick_model_choice_with_key
-from hrnn.ui.resources import current_input, mnist_or_error
+from hrnn.ui.resources import mnist_or_error
+from hrnn.ui.session import current_input
 from hrnn.ui.views import inside_applies
-from hrnn.units import ORDERINGS, order_units
 
 URL_PATH = "inside"
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}

@@ -6,8 +6,9 @@ a widget's state on a page that does not draw it, so a widget key alone would re
 
 import streamlit as st
 
-from hrnn.model import ModelFileError
-from hrnn.ui.resources import current_model_key, load_choice_with_key, model_choices, set_current_model
+from hrnn.nn.model_files import ModelFileError
+from hrnn.ui.resources import load_choice_with_key, model_choices
+from hrnn.ui.session import current_model_key, set_current_model
 from hrnn.ui.text import as_text
 
 WIDGET_KEY = "model_choice"

@@ -3,9 +3,11 @@
 import numpy as np
 import streamlit as st
 
-from hrnn.model import model_architecture
-from hrnn.probe import predict_one
-from hrnn.ui.resources import current_input, mnist_or_error
+from hrnn.nn.architectures import model_architecture
+from hrnn.nn.probe import predict_one
+from hrnn.ui.labels import ARCH_LABELS
+from hrnn.ui.resources import mnist_or_error
+from hrnn.ui.session import current_input
 from hrnn.ui.text import as_text
 
 
@@ -29,8 +31,8 @@ def inside_applies(model):
         digit = int(np.argmax(probs))
         reading = f" It reads {as_text(origin)} as **{digit}** ({probs[digit]:.1%})."
     st.info(
-        f"This model is a {as_text(arch.label)}: it has no row reader or image reader, so of this page only the "
-        f"prediction applies to it; Draw and Evaluate work for it in full.{reading}",
+        f"This model is a {as_text(ARCH_LABELS[arch.name])}: it has no row reader or image reader, so of this page "
+        f"only the prediction applies to it; Draw and Evaluate work for it in full.{reading}",
         icon=":material/info:",
     )
     return False

@@ -5,8 +5,8 @@ import shutil
 import pytest
 import streamlit as st
 
-from hrnn.config import TrainConfig
-from hrnn.training import train
+from hrnn.train.config import TrainConfig
+from hrnn.train.loop import train
 from tests.conftest import make_mnist, write_npz
 
 

@@ -5,7 +5,6 @@ import io
 import json
 import os
 import re
-import time
 from collections import Counter
 
 import numpy as np
@@ -13,15 +12,17 @@ import pytest
 from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
-from hrnn import runs
-from hrnn.charts import CURSOR_COLOR
-from hrnn.data import load_mnist
-from hrnn.model import load_model
-from hrnn.narration import describe_row
-from hrnn.probe import probe
-from hrnn.progress_log import ProgressLogReader
+from hrnn import runs, settings
+from hrnn.analysis.narration import describe_row
+from hrnn.data.mnist import load_mnist
+from hrnn.nn.model_files import load_model
+from hrnn.nn.probe import probe
+from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.runs.records import epoch_seconds
 from hrnn.ui import inside_page
-from tests.conftest import REPO
+from hrnn.ui.figures import CURSOR_COLOR
+from hrnn.ui.run_names import started_text
+from tests.conftest import REPO, wait_until
 
 TIMEOUT = 120
 RUN_SECONDS = 240  # a worker process imports TensorFlow on a machine that may be busy
@@ -81,12 +82,7 @@ def _set_small_config(at, epochs=1):
 
 
 def _wait_for(predicate, timeout=RUN_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.5)
-    return False
+    return wait_until(predicate, timeout)
 
 
 def _start(at, epochs=1):
@@ -170,6 +166,15 @@ def test_two_sessions_train_at_once_and_each_watches_its_own_run(monkeypatch):
     ids = [_start(at) for at in (first, second)]
     assert ids[0] != ids[1]
     assert all(_wait_for(lambda r=r: _status(r) == "finished") for r in ids)
+    # They trained at once: each held a training slot (from `started`, when it left the queue, to `finished`) while
+    # the other did. With one slot the second starts only after the first finished, and this fails.
+    records = [runs.find_run(run_id).read_record() for run_id in ids]
+    spans = [(epoch_seconds(r.started), epoch_seconds(r.finished)) for r in records]
+    assert all(start is not None and end is not None and start < end for start, end in spans), spans
+    (start_1, end_1), (start_2, end_2) = spans
+    assert start_1 < end_2 and start_2 < end_1, (
+        f"the runs trained one after the other: {[(r.started, r.finished) for r in records]}"
+    )
     for at, run_id in zip((first, second), ids):
         at.run()
         assert not at.exception and at.query_params["run"] == run_id
@@ -484,7 +489,7 @@ def save_run(run_id, record, model=None):
     """A run folder in the runs folder, as the app lists it: record.json and, if given, model.keras."""
     from hrnn import runs
 
-    folder = runs.default_runs_dir() / run_id
+    folder = settings.runs_dir() / run_id
     folder.mkdir(parents=True)
     runs.atomic_write_json(folder / runs.RECORD_NAME, record)
     if model is not None:
@@ -493,7 +498,7 @@ def save_run(run_id, record, model=None):
 
 
 def test_a_run_record_with_markdown_is_shown_as_text():
-    from hrnn.model import load_pretrained
+    from hrnn.nn.model_files import load_pretrained
 
     run_id = "[click](https:evil.example) **run**"
     error = "OSError: ![pix](http://127.0.0.1:9/track.png) [click](http://evil)"
@@ -518,7 +523,7 @@ def test_a_run_record_with_markdown_is_shown_as_text():
 
 @pytest.mark.parametrize("name", ["train_page", "draw_page", "inside_page", "app"])
 def test_damaged_records_beside_good_runs_break_no_page(name):
-    from hrnn.model import load_pretrained
+    from hrnn.nn.model_files import load_pretrained
 
     model = load_pretrained()
     good = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "test_accuracy": 0.9}
@@ -539,7 +544,7 @@ def test_damaged_records_beside_good_runs_break_no_page(name):
     else:
         assert at.sidebar.selectbox(key="model_choice").options == [
             "Shipped pretrained model",
-            f"custom HRNN 90.0% ({runs.started_text('20250101-000000-good')})",
+            f"custom HRNN 90.0% ({started_text('20250101-000000-good')})",
         ]
 
 
@@ -571,9 +576,8 @@ def test_a_run_whose_model_is_of_no_known_architecture_gives_one_line_and_the_pa
 
 
 def runs_dir_path():
-    from hrnn import runs
 
-    return runs.default_runs_dir()
+    return settings.runs_dir()
 
 
 def test_the_server_limits_bound_the_settings(monkeypatch):
@@ -613,39 +617,13 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
 
 
 def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
-    monkeypatch.setattr("hrnn.limits.available_memory_bytes", lambda: 10_000_000)
+    monkeypatch.setattr("hrnn.train.limits.available_memory_bytes", lambda: 10_000_000)
     at = page("train_page").run()
     _set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception and "run" not in at.query_params
     assert "would need about" in shown(at.error[0].value) and "this machine has 10 MB free" in shown(at.error[0].value)
-
-
-# --- Streamlit's private clean-up ----------------------------------------------------------------------------------
-
-
-def test_streamlit_still_has_the_clean_up_the_app_replaces():
-    """`keep_keras_state_across_reruns` replaces this private function; if Streamlit renames it, it stops working."""
-    import inspect
-
-    from streamlit.runtime.scriptrunner import script_runner
-
-    assert callable(getattr(script_runner, "_clean_problem_modules", None))
-    assert "_clean_problem_modules" in inspect.getsource(script_runner.ScriptRunner)
-
-
-def test_a_script_run_does_not_clear_the_keras_session(monkeypatch):
-    """With the app's patch, Streamlit clears no Keras state after a run (clearing made each prediction 50x slower)."""
-    import keras
-
-    cleared = []
-    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: cleared.append(1))
-    script = "from hrnn.ui.resources import keep_keras_state_across_reruns\nkeep_keras_state_across_reruns()\n"
-    at = AppTest.from_string(script + "import streamlit as st\nst.write('ran')", default_timeout=TIMEOUT).run()
-    at.run()
-    assert not at.exception and at.markdown[0].value == "ran"
-    assert cleared == []
 
 
 def test_the_train_page_explains_itself_and_names_its_data_in_words():
@@ -660,7 +638,7 @@ def test_the_train_page_explains_itself_and_names_its_data_in_words():
 
 
 def test_a_run_that_trained_nothing_is_marked_and_the_newest_run_is_shown():
-    from hrnn.model import load_pretrained
+    from hrnn.nn.model_files import load_pretrained
 
     save_run("20250101-000000-empt", {"status": "stopped", "config": {"epochs": 1}})
     finished = {

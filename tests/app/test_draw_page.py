@@ -6,9 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs
-from hrnn.model import PRETRAINED_PATH, load_model
-from hrnn.splits import to_model_input
+from hrnn.data.splits import to_model_input
+from hrnn.nn.model_files import PRETRAINED_PATH, load_model
 from hrnn.ui import draw_page
+from hrnn.ui.run_names import run_label
 from tests.app.test_app import TIMEOUT, page, save_run, shown
 from tests.conftest import make_mnist
 
@@ -17,6 +18,7 @@ from tests.conftest import make_mnist
 TWO_PAGES = """
 import streamlit as st
 from hrnn.ui import draw_page, inside_page
+from hrnn.ui.run_names import run_label
 pages = {"draw": draw_page.page(), "inside": inside_page.page()}
 current = st.navigation(list(pages.values()))
 for name, target in pages.items():
@@ -131,7 +133,7 @@ def test_a_test_image_opened_from_another_page_is_shown_and_kept():
 
 
 def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
-    from hrnn.model import load_pretrained
+    from hrnn.nn.model_files import load_pretrained
 
     run_id = "20250101-000000-menu"
     record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "history": {}}
@@ -142,7 +144,7 @@ def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
     assert not at.exception
     assert at.session_state["current_model"] == run_id
     assert at.sidebar.selectbox(key="model_choice").value == run_id  # the sidebar's picker agrees
-    label = runs.find_run(run_id).label()
+    label = run_label(runs.find_run(run_id))
     assert shown(at.get_by_key("model_menu").proto.popover.label) == f"Model: {label}"
     assert any(f"model: {label}" in shown(c.value) for c in at.caption)
 

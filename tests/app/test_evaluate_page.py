@@ -7,20 +7,21 @@ import os
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from hrnn import runs
-from hrnn.config import TrainConfig
-from hrnn.model import load_model
-from hrnn.splits import to_model_input
-from hrnn.training import train
+from hrnn import runs, settings
+from hrnn.data.splits import to_model_input
+from hrnn.nn.model_files import load_model
+from hrnn.runs.worker import train_in_folder
+from hrnn.train.config import TrainConfig
+from hrnn.ui.run_names import run_label
 from tests.app.test_app import TIMEOUT, _wait_for, page, shown
 from tests.conftest import make_mnist
 
 
-def tiny_run(run_id, **settings):
+def tiny_run(run_id, **overrides):
     """A finished run in the runs folder, trained on the app's synthetic data; returns its folder."""
-    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="split", val_size=20, **settings)
-    run_dir = runs.default_runs_dir() / run_id
-    train(config, make_mnist(), run_dir=run_dir)
+    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="split", val_size=20, **overrides)
+    run_dir = settings.runs_dir() / run_id
+    train_in_folder(config, make_mnist(), run_dir)
     return run_dir
 
 
@@ -68,9 +69,9 @@ def test_evaluate_renders_for_a_tiny_run_of_each_architecture():
         tiny_run(run_id, arch=arch)
         at = evaluate(run_id)
         assert not at.exception, arch
-        label = runs.find_run(run_id).label()
+        label = run_label(runs.find_run(run_id))
         assert any(label in shown(c.value) for c in at.caption), (arch, label)
-        labels, predicted, _ = predictions(runs.default_runs_dir() / run_id / runs.MODEL_NAME)
+        labels, predicted, _ = predictions(settings.runs_dir() / run_id / runs.MODEL_NAME)
         assert {m.label: m.value for m in at.metric}["Test accuracy"] == f"{np.mean(predicted == labels):.2%}"
         inside_buttons = [b for b in at.button if b.key and b.key.startswith("open_inside_")]
         assert bool(inside_buttons) == (arch == "hrnn"), arch  # Inside only for a model that has its views
@@ -201,7 +202,7 @@ def test_compare_overlays_two_runs_and_lists_only_differing_settings():
     assert not at.exception
     traces = chart(at, "compare_chart")["data"]
     names = {t["name"] for t in traces}
-    a, b, c = (runs.find_run(f"20250101-000000-{k}").label() for k in "abc")  # named as the model pickers name them
+    a, b, c = (run_label(runs.find_run(f"20250101-000000-{k}")) for k in "abc")  # named as the model pickers name them
     assert len({a, b, c}) == 3 and {f"{a}: held-out", f"{b}: held-out"} <= names
     assert not any(n.startswith(c) for n in names)
     (settings,) = [d.value for d in at.dataframe if "setting" in d.value.columns]

@@ -1,4 +1,4 @@
-"""Measure, in a real browser, what the README's "Runs" section reports (a script, not a test):
+"""Measure, in a real browser, what docs/performance.md describes for runs (a script, not a test):
 
 * Start to the first batch on the Train page's live chart, for `--starts` Starts of the default quick demo, each
   stopped after its first batch, `--between` seconds apart (a person watches a run before starting the next);

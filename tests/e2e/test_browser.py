@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from hrnn import runs
-from hrnn.model import PRETRAINED_PATH
+from hrnn.nn.model_files import PRETRAINED_PATH
+from hrnn.ui.run_names import started_text
 from tests.e2e.pages import (
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
@@ -79,7 +79,7 @@ INSIDE_CHARTS = 5  # the image, the two belief charts, the map, one heatmap
 ROW_SLIDER = "[class*=st-key-inside_row_] input[type=range]"  # its key changes when Play moves it
 CURSOR_MOVES = 12
 PLAY_MS = 60_000
-CURSOR_UPDATE_MS = 10_000  # a generous ceiling for a busy machine; the README gives the measured figures
+CURSOR_UPDATE_MS = 10_000  # a generous ceiling for a busy machine; docs/performance.md says how to measure it
 
 # Whether the views show the cursor on `row`: the image and the image reader's heatmap outline that row, the map's
 # cursor dot carries its label, and the belief heading names it.
@@ -184,7 +184,7 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     shown = model.evaluate(
         "el => el.value || el.getAttribute('aria-label') || el.closest('[data-baseweb=select]').innerText"
     )
-    assert re.search(rf"custom HRNN [\d.]+% \({re.escape(runs.started_text(run_id))}\)", shown), shown
+    assert re.search(rf"custom HRNN [\d.]+% \({re.escape(started_text(run_id))}\)", shown), shown
 
 
 # The live chart's box on screen: while its fragment reruns, Streamlit may keep the previous copy of the element

@@ -1,0 +1,314 @@
+"""`python -m hrnn bench`: the project's training and probing against the seed's plain Keras, in one process.
+
+Measured side by side, on the same images, batch size and number of steps:
+
+* training throughput, samples/s: the median over several timed windows after warm-up, for the seed's model
+  written out here with plain Keras layers and `model.fit`, and for the project's own path (`hrnn.train.loop.train`,
+  as the CLI and the app call it). Rounds alternate baseline and project so that a change in machine load
+  affects both alike; the ratio is the number to read, absolute figures move with load;
+* time from the start of a run to its first finished batch: the baseline's first fit, the project's first run
+  in the process (it traces its graphs) and its second run (it reuses them, as the app's second Start does);
+* `probe` latency for one image (median and p95 over many calls after warm-up), with `model.predict` beside it;
+* `canvas_to_mnist` latency for a 280 x 280 drawing.
+"""
+
+import logging
+import os
+import platform
+import time
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 32
+
+
+def _windows(times, warmup, window, batch_size=BATCH_SIZE):
+    """Samples/s over consecutive windows of `window` batches, from batch end times, skipping `warmup` batches."""
+    times = np.asarray(times[warmup:], dtype=np.float64)
+    return [window * batch_size / (times[i + window] - times[i]) for i in range(0, len(times) - window, window)]
+
+
+def _seed_model():
+    """The seed's model exactly as the Keras example writes it: TimeDistributed(LSTM) -> LSTM -> Dense."""
+    import keras
+
+    image = keras.Input(shape=(28, 28, 1))
+    encoded_rows = keras.layers.TimeDistributed(keras.layers.LSTM(128))(image)
+    encoded_columns = keras.layers.LSTM(128)(encoded_rows)
+    prediction = keras.layers.Dense(10, activation="softmax")(encoded_columns)
+    model = keras.Model(image, prediction)
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
+    return model
+
+
+def _baseline_round(model, x, y, started, batch_size=BATCH_SIZE):
+    """One `fit` of the seed's model over x; returns batch end times (perf_counter) and the first-batch delay."""
+    import keras
+
+    times = []
+
+    class Clock(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            times.append(time.perf_counter())
+
+    model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0, callbacks=[Clock()])
+    return times, times[0] - started
+
+
+def _project_round(data, steps, pool, batch_size=BATCH_SIZE):
+    """One run of the project's training path; returns batch end times and the first-batch delay."""
+    from hrnn.train.config import TrainConfig
+    from hrnn.train.loop import train
+    from hrnn.train.progress import Progress
+
+    class ClockedProgress(Progress):
+        def __init__(self):
+            super().__init__()
+            self.times = []
+
+        def add_batch(self, global_step, loss, accuracy, /, **values):
+            self.times.append(time.perf_counter())
+            super().add_batch(global_step, loss, accuracy, **values)
+
+    progress = ClockedProgress()
+    config = TrainConfig(
+        epochs=1, batch_size=batch_size, train_size=steps * batch_size, validation="none", test_limit=0
+    )
+    train(config, data, progress=progress, pool=pool)
+    return progress.times, progress.snapshot().first_batch_seconds
+
+
+def _latency(fn, calls, warmup=5):
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000.0)
+    return {"median_ms": float(np.median(samples)), "p95_ms": float(np.percentile(samples, 95)), "calls": calls}
+
+
+def _drawing():
+    """A 280 x 280 RGBA canvas with a drawn '7', transparent background, as the canvas component returns it."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(canvas)
+    pen.line([(70, 60), (210, 60), (120, 230)], fill=(255, 255, 255, 255), width=22, joint="curve")
+    return np.asarray(canvas)
+
+
+def _spread(values):
+    """`{"median", "min", "max"}` of `values`, or all None when there are none (too few steps to time)."""
+    if not len(values):
+        return {"median": None, "min": None, "max": None}
+    return {"median": float(np.median(values)), "min": float(np.min(values)), "max": float(np.max(values))}
+
+
+def _round_medians(rounds_windows):
+    """The median samples/s of each round (rounds with no complete window are left out)."""
+    return [float(np.median(w)) for w in rounds_windows if len(w)]
+
+
+WARMUP_AND_WINDOW = {True: (5, 5), False: (10, 10)}  # batches, with and without --quick
+
+
+def check_steps(quick, steps):
+    """The number of timed batches per round; raises ValueError when there are too few to time one window."""
+    warmup, window = WARMUP_AND_WINDOW[quick]
+    steps = steps or (40 if quick else 160)
+    if steps < warmup + window + 1:
+        raise ValueError(f"--steps must be at least {warmup + window + 1} (warm-up {warmup} + one window of {window})")
+    return steps, warmup, window
+
+
+def _throughput(data, batch_size, steps, rounds, warmup, window, pool, baseline, report):
+    """Alternating rounds of plain Keras and hrnn at `batch_size`; per side: samples/s per round and overall."""
+    x = to_model_input_cached(data, steps * batch_size)
+    y = data.y_train[: steps * batch_size]
+    sides = {"baseline": [], "project": []}
+    firsts = {"baseline": [], "project": []}
+    for r in range(rounds):
+        times, first = _baseline_round(baseline, x, y, time.perf_counter(), batch_size)
+        sides["baseline"].append(_windows(times, warmup, window, batch_size))
+        firsts["baseline"].append(first)
+        times, first = _project_round(data, steps, pool, batch_size)
+        sides["project"].append(_windows(times, warmup, window, batch_size))
+        firsts["project"].append(first)
+        report(
+            f"  batch {batch_size}, round {r + 1}: plain Keras {_fmt(np.median(sides['baseline'][-1]))}, "
+            f"hrnn {_fmt(np.median(sides['project'][-1]))} samples/s"
+        )
+    out = {}
+    for side, windows in sides.items():
+        pooled = [w for ws in windows for w in ws]
+        out[side] = {**_spread(pooled), "rounds": _round_medians(windows), "windows": pooled}
+    b, p = out["baseline"]["median"], out["project"]["median"]
+    out["ratio"] = p / b if b and p else None
+    out["first_batch_seconds"] = firsts
+    return out
+
+
+def _fmt(value, digits=0):
+    return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
+
+
+_INPUTS = {}
+
+
+def to_model_input_cached(data, n):
+    from hrnn.data.splits import to_model_input
+
+    if n not in _INPUTS:
+        _INPUTS[n] = to_model_input(data.x_train[:n])
+    return _INPUTS[n]
+
+
+def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report=print):
+    """Run the benchmark, print a table and write JSON to `json_out`; returns the results dict.
+
+    Raises:
+        ValueError: if `steps` is too small to time one window.
+    """
+    import keras
+    import tensorflow as tf
+
+    from hrnn.data.mnist import load_mnist
+    from hrnn.data.preprocess import canvas_to_mnist
+    from hrnn.data.splits import to_model_input
+    from hrnn.nn.builders import build_hrnn
+    from hrnn.nn.model_files import PRETRAINED_PATH, load_pretrained
+    from hrnn.nn.probe import predict_batch, probe
+    from hrnn.train.pool import ModelPool
+
+    steps, warmup, window = check_steps(quick, steps)
+    rounds = 1 if quick else 3
+    probe_calls = 50 if quick else 300
+    data = load_mnist("auto")
+    if len(data.y_train) < steps * BATCH_SIZE:
+        steps = len(data.y_train) // BATCH_SIZE
+        check_steps(quick, steps)
+    report(f"data: {data.source}")
+    report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
+
+    keras.utils.set_random_seed(0)
+    baseline = _seed_model()
+    pool = ModelPool()
+    main = _throughput(data, BATCH_SIZE, steps, rounds, warmup, window, pool, baseline, report)
+    later_first = None
+    if rounds == 1:  # the second run in a process is what the app's second Start sees
+        _, later_first = _project_round(data, warmup + window + 1, pool, BATCH_SIZE)
+    else:
+        later_first = main["first_batch_seconds"]["project"][1]
+    larger = {}
+    if not quick:  # larger batches: fewer, larger matmuls; the same number of images per round
+        for batch_size in (64, 128):
+            n_steps = max(warmup + window + 1, steps * BATCH_SIZE // batch_size)
+            larger[str(batch_size)] = _throughput(data, batch_size, n_steps, 2, warmup, window, pool, baseline, report)
+
+    model = load_pretrained() if PRETRAINED_PATH.is_file() else build_hrnn()
+    image = to_model_input(data.x_test[:1])[0, :, :, 0]
+    probe_stats = _latency(lambda: probe(model, image), probe_calls)
+    predict_stats = _latency(lambda: predict_batch(model, image[None, :, :, None]), max(20, probe_calls // 10))
+    drawing = _drawing()
+    canvas_stats = _latency(lambda: canvas_to_mnist(drawing), max(50, probe_calls // 2))
+
+    base, proj = main["baseline"], main["project"]
+    results = {
+        "machine": {
+            "platform": platform.platform(),
+            "processor": _cpu_name(),
+            "cpus": os.cpu_count(),
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "gpu": [d.name for d in tf.config.list_logical_devices("GPU")],
+            "date": time.strftime("%Y-%m-%d"),
+        },
+        "settings": {
+            "quick": quick,
+            "steps": steps,
+            "rounds": rounds,
+            "batch_size": BATCH_SIZE,
+            "warmup": warmup,
+            "window": window,
+            "data": data.source,
+        },
+        "training": {
+            "baseline_samples_per_second": base["median"],
+            "project_samples_per_second": proj["median"],
+            "ratio": main["ratio"],
+            "baseline": base,
+            "project": proj,
+            "baseline_first_batch_seconds": main["first_batch_seconds"]["baseline"][0],
+            "project_first_batch_seconds_first_run": main["first_batch_seconds"]["project"][0],
+            "project_first_batch_seconds_later_run": later_first,
+            "larger_batches": larger,
+        },
+        "probe": probe_stats,
+        "predict_one_image": predict_stats,
+        "canvas_to_mnist": canvas_stats,
+    }
+
+    def sps(side):
+        return f"{_fmt(side['median'])} ({_fmt(side['min'])}-{_fmt(side['max'])})"
+
+    def ratio(value):
+        return "n/a" if value is None else f"{value:.2f}x"
+
+    rows = [(f"training samples/s, batch {BATCH_SIZE}: median (min-max)", sps(base), sps(proj), ratio(main["ratio"]))]
+    for batch_size, result in larger.items():
+        rows.append(
+            (
+                f"training samples/s, batch {batch_size}",
+                sps(result["baseline"]),
+                sps(result["project"]),
+                ratio(result["ratio"]),
+            )
+        )
+    rows += [
+        (
+            "first batch, first run in process (s)",
+            _fmt(results["training"]["baseline_first_batch_seconds"], 1),
+            _fmt(results["training"]["project_first_batch_seconds_first_run"], 1),
+            "",
+        ),
+        ("first batch, later run in process (s)", "", _fmt(later_first, 1), ""),
+        (
+            "one-image forward pass, median / p95 (ms)",
+            f"{predict_stats['median_ms']:.1f} / {predict_stats['p95_ms']:.1f} (predict)",
+            f"{probe_stats['median_ms']:.1f} / {probe_stats['p95_ms']:.1f} (probe)",
+            "",
+        ),
+        (
+            "canvas_to_mnist, median / p95 (ms)",
+            "",
+            f"{canvas_stats['median_ms']:.2f} / {canvas_stats['p95_ms']:.2f}",
+            "",
+        ),
+    ]
+    header = ("", "plain Keras", "hrnn", "ratio")
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
+    report("")
+    for row in [header] + rows:
+        report("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+    report(f"windows: {window} batches after {warmup} warm-up batches; spread = min-max over all windows")
+    if json_out:
+        from hrnn.atomic import atomic_write_json
+
+        atomic_write_json(json_out, results)
+        report(f"\nwrote {json_out}")
+    return results
+
+
+def _cpu_name():
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()

@@ -1,0 +1,101 @@
+"""The headless command line: `python -m hrnn train | evaluate | bench | runs | stop | worker`.
+
+Errors a user can fix (bad arguments, bad files, paths, permissions, sizes) print one line, `hrnn: error: ...`,
+and exit with status 2; arguments and output paths are checked before anything is written. `--verbose` also logs
+the full traceback.
+"""
+
+import logging
+import os
+import sys
+import time
+
+from hrnn.cli.commands import cmd_bench, cmd_evaluate, cmd_runs, cmd_stop, cmd_worker
+from hrnn.cli.parser import PROG, build_parser
+from hrnn.cli.train import cmd_train
+
+log = logging.getLogger(__name__)
+
+
+def _one_line(exc):
+    """`exc`'s message as one line (its first), for `hrnn: error: ...`."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _refusals():
+    """The errors that mean bad input (one line, status 2). `ModelFileError` only once `hrnn.nn.model_files` is
+    loaded: a command that never loads it (runs, stop, a queued worker) cannot raise it, and should not pay for
+    Keras."""
+    from hrnn.data.mnist import DataError
+    from hrnn.runs.records import RecordError
+    from hrnn.runs.worker import RunBusy
+
+    model = sys.modules.get("hrnn.nn.model_files")
+    return (DataError, RecordError, RunBusy, ValueError, OSError) + ((model.ModelFileError,) if model else ())
+
+
+TENSORFLOW_COMMANDS = ("train", "evaluate", "bench")  # the commands that import TensorFlow
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
+
+    Its C++ start-up lines (absl's "All log messages before absl::InitializeLog()..." and oneDNN's notice) are
+    written before TF_CPP_MIN_LOG_LEVEL is read, straight to the process's stderr, so only the descriptor itself
+    can hold them back. A failing import still raises, after stderr is back; `--verbose` imports it plainly.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def main(argv=None):
+    """Entry point; returns the exit status: 0 done, 2 refused input, 130 interrupted, 1 an unexpected error."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported: hide its C++ banners
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verbose:
+        logging.getLogger("hrnn").setLevel(logging.DEBUG)
+    elif args.command in TENSORFLOW_COMMANDS:
+        _import_tensorflow_quietly()
+    started = time.perf_counter()
+    try:
+        commands = {
+            "train": cmd_train,
+            "evaluate": cmd_evaluate,
+            "bench": cmd_bench,
+            "runs": cmd_runs,
+            "stop": cmd_stop,
+            "worker": cmd_worker,
+        }
+        status = commands[args.command](args)
+    except _refusals() as exc:
+        log.debug("%s refused", args.command, exc_info=True)
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\n{PROG}: aborted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or the machine, not the input: still one line; --verbose has the traceback
+        log.debug("%s failed", args.command, exc_info=True)
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError":
+            print(
+                f"{PROG}: error: out of memory at these sizes; try a smaller --batch-size or fewer units",
+                file=sys.stderr,
+            )
+            return 2
+        hint = "" if args.verbose else " (--verbose shows the traceback)"
+        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)}{hint}", file=sys.stderr)
+        return 1
+    log.debug("%s took %.1f s", args.command, time.perf_counter() - started)
+    return status

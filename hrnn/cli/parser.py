@@ -1,0 +1,151 @@
+"""The command line's arguments: `build_parser` and the checks of each argument's type and range."""
+
+import argparse
+
+from hrnn.bench.training import WARMUP_AND_WINDOW
+
+PROG = "hrnn"
+# The benchmark's rounds time windows of batches after a warm-up (5 + 5 with --quick, 10 + 10 without; see
+# hrnn/bench/training.py): fewer batches than warm-up + one window leave nothing to time. The most is MNIST's 60,000
+# training images in batches of 32.
+BENCH_MIN_STEPS = {quick: warmup + window + 1 for quick, (warmup, window) in WARMUP_AND_WINDOW.items()}
+BENCH_MAX_STEPS = 60_000 // 32
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _nonnegative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value != value:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _seed(text):
+    from hrnn.train.limits import SEED_MAX
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {SEED_MAX}, got {text!r}")
+    return value
+
+
+def _flag_options(setting):
+    """argparse's `type`/`choices` and help for a `hrnn.train.config.Setting`."""
+    text = setting.help if setting.default is None else f"{setting.help} (default {setting.default})"
+    options = {"help": text.replace("%", "%%")}  # argparse formats help with %
+    if setting.choices:
+        options["choices"] = setting.choices
+    elif setting.kind is int:
+        options["type"] = _positive_int if (setting.low or 0) >= 1 else _seed if setting.name == "seed" else int
+    elif setting.kind is float:
+        options["type"] = _positive_float if setting.low == 0.0 else float
+    return options
+
+
+def build_parser():
+    from hrnn.train.config import SETTINGS
+
+    parser = _Parser(
+        prog=f"python -m {PROG}",
+        description="Train, evaluate and benchmark the hierarchical RNN on MNIST; list and stop training runs.",
+    )
+    verbose_help = "on an error, also log the full traceback"
+    parser.add_argument("--verbose", "-v", action="store_true", help=verbose_help)
+    # Also accepted after the command; SUPPRESS keeps a subcommand from resetting what was given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    t = sub.add_parser(
+        "train", parents=[common], help="train a model in this process; writes a run folder the app can watch"
+    )
+    for setting in SETTINGS.values():  # one flag per TrainConfig setting, as hrnn.train.config describes it
+        if setting.flag:
+            t.add_argument(setting.flag_name, dest=setting.name, default=setting.default, **_flag_options(setting))
+    t.add_argument(
+        "--data", default="auto", help="MNIST .npz, IDX folder, 'keras', 'sample' or 'auto' (default; see README)"
+    )
+    t.add_argument(
+        "--out", default=None, help="folder for model.keras and record.json (default: a new folder in the runs folder)"
+    )
+
+    e = sub.add_parser("evaluate", parents=[common], help="score a saved model on the MNIST test set")
+    e.add_argument("model", help="a .keras file, or 'pretrained' for the shipped model")
+    e.add_argument("--data", default="auto", help="as for train")
+    e.add_argument("--limit", type=_positive_int, default=None, help="score only the first N test images")
+    e.add_argument(
+        "--shifted",
+        action="store_true",
+        help="also score the test set moved 2 to 4 pixels left, right, up or down (one shift per image)",
+    )
+    e.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+    b = sub.add_parser("bench", parents=[common], help="benchmark training and probing against plain Keras")
+    b.add_argument("--quick", action="store_true", help="a smoke-test size that finishes in about a minute")
+    b.add_argument(
+        "--steps",
+        type=_positive_int,
+        default=None,
+        help=f"training batches per round ({BENCH_MIN_STEPS[True]} to {BENCH_MAX_STEPS:,}; default 40, or 160)",
+    )
+    b.add_argument(
+        "--demo",
+        action="store_true",
+        help="time to accuracy instead: the one-click demo against the original example's settings",
+    )
+    b.add_argument("--data", default="auto", help="for --demo: as for train (default auto)")
+    b.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="for --demo: change one setting of the demo preset (repeatable), e.g. --set learning_rate=0.003",
+    )
+    b.add_argument("--no-reference", action="store_true", help="for --demo: skip the original settings' run")
+    b.add_argument(
+        "--json-out", default="bench-results.json", help="where to write the results (default bench-results.json)"
+    )
+
+    r = sub.add_parser("runs", parents=[common], help="list the runs folder: status, epochs, accuracies, model")
+    r.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    s = sub.add_parser("stop", parents=[common], help="ask a run to stop after its current batch")
+    s.add_argument("run_id", metavar="RUN_ID", help="a run's folder name in the runs folder (see `runs`)")
+
+    w = sub.add_parser("worker", parents=[common], help="run one run's worker (the app starts these)")
+    w.add_argument("run_dir", nargs="?", metavar="RUN_DIR", help="the run folder, made by the app or `train`")
+    w.add_argument("--spare", action="store_true", help="get ready, then run the folder that arrives on stdin")
+    w.add_argument("--data", default="auto", help="for --spare: the MNIST source to load ahead")
+    w.add_argument("--max-runs", type=_positive_int, default=None, help="for --spare: the queue's slots")
+    w.add_argument("--nice", type=_nonnegative_int, default=0, help="lower this process's priority by this much")
+    return parser

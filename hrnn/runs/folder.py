@@ -1,0 +1,141 @@
+"""One run folder: reading and writing its files, its stop request, and whether its worker lives (standard
+library only). The files and the liveness rule are described in `hrnn.runs.records`."""
+
+import fcntl
+import os
+import socket
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from hrnn.atomic import atomic_write_json
+from hrnn.runs.records import (
+    HEARTBEAT_NAME,
+    HEARTBEAT_STALE_SECONDS,
+    LAUNCH_GRACE_SECONDS,
+    LOCK_NAME,
+    MODEL_NAME,
+    PROGRESS_NAME,
+    RECORD_NAME,
+    SETTINGS_NAME,
+    STOP_NAME,
+    SUMMARY_NAME,
+    Heartbeat,
+    RecordError,
+    RunRecord,
+    RunSettings,
+    RunSummary,
+    epoch_seconds,
+    read_json,
+    read_typed,
+)
+from hrnn.train.history import utc_now
+
+
+class RunFolder:
+    """The files of one run (see the module docstring); reading and writing them, nothing cached."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+
+    def __repr__(self):
+        return f"RunFolder({str(self.path)!r})"
+
+    @property
+    def run_id(self):
+        return self.path.name
+
+    def file(self, name):
+        return self.path / name
+
+    @property
+    def model_path(self):
+        return self.path / MODEL_NAME
+
+    @property
+    def progress_path(self):
+        return self.path / PROGRESS_NAME
+
+    @property
+    def has_model(self):
+        try:
+            return self.model_path.is_file()
+        except OSError:  # an unreadable run folder has no model to offer
+            return False
+
+    def read_settings(self):
+        """`RunSettings`; raises RecordError."""
+        return read_typed(RunSettings, read_json(self.file(SETTINGS_NAME)))
+
+    def write_settings(self, settings):
+        atomic_write_json(self.file(SETTINGS_NAME), asdict(settings))
+
+    def read_record(self):
+        """`RunRecord`; raises RecordError."""
+        values = read_json(self.file(RECORD_NAME))  # its errors name the file
+        try:
+            return RunRecord.from_json(values)
+        except RecordError as exc:
+            raise RecordError(f"{RECORD_NAME}: {exc}") from None
+
+    def write_record(self, record):
+        """Write `record.json`, then `summary.json` from it (both atomic; the summary never runs ahead)."""
+        atomic_write_json(self.file(RECORD_NAME), record.to_json())
+        atomic_write_json(self.file(SUMMARY_NAME), asdict(RunSummary.from_record(record, self.run_id)))
+
+    def read_heartbeat(self):
+        """The worker's last `Heartbeat`, or None if there is none (or it cannot be read)."""
+        try:
+            return read_typed(Heartbeat, read_json(self.file(HEARTBEAT_NAME)))
+        except RecordError:
+            return None
+
+    def write_heartbeat(self, token):
+        beat = Heartbeat(token=token, pid=os.getpid(), host=socket.gethostname(), time=time.time())
+        atomic_write_json(self.file(HEARTBEAT_NAME), asdict(beat))
+
+    def request_stop(self):
+        """Ask the run's worker to stop after its current batch (or, queued, not to start)."""
+        atomic_write_json(self.file(STOP_NAME), {"requested": utc_now()})
+
+    @property
+    def stop_requested(self):
+        return os.path.exists(self.file(STOP_NAME))
+
+    def lock_held(self):
+        """Whether a process holds this run's `worker.lock` now (False when there is no lock file)."""
+        try:
+            fd = os.open(self.file(LOCK_NAME), os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        else:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        finally:
+            os.close(fd)
+
+
+def worker_alive(folder, token, created, now=None):
+    """Whether the worker of the run in `folder` (a `RunFolder`) lives.
+
+    Its heartbeat must carry `token` (the run's) and be fresher than `HEARTBEAT_STALE_SECONDS`; on this machine the
+    worker must also still hold the run's lock. A run that has no heartbeat yet counts as alive for
+    `LAUNCH_GRACE_SECONDS` after `created` (its worker is starting). A run without a token (written before
+    workers had one) is never alive.
+    """
+    if not token:
+        return False
+    now = time.time() if now is None else now
+    beat = folder.read_heartbeat()
+    if beat is None or beat.token != token:
+        started = epoch_seconds(created)
+        return started is not None and now - started < LAUNCH_GRACE_SECONDS
+    if now - beat.time > HEARTBEAT_STALE_SECONDS:
+        return False
+    return beat.host != socket.gethostname() or folder.lock_held()

@@ -1,0 +1,79 @@
+"""The queue: at most `max_runs` runs train at once on one runs folder; the others wait their turn, in order.
+
+A training slot is a lock file, `<runs folder>/.slots/slot-<k>.lock` for k in 0..max_runs-1. A worker trains
+while it holds an exclusive `flock` on one of them, and the kernel releases it when the worker ends, however it
+ends (a finished run, an exception, `kill -9`): there is no scheduler process to keep alive and no slot to leak.
+A queued worker polls every `POLL_SECONDS` and takes a free slot only when no live queued run was asked for before
+it (`hrnn.runs.records.queue_order`), so runs start in the order they were started. Standard library only.
+"""
+
+import fcntl
+import logging
+import os
+import time
+from pathlib import Path
+
+from hrnn import runs
+
+log = logging.getLogger(__name__)
+
+SLOTS_DIR = ".slots"
+POLL_SECONDS = 0.5
+
+
+class Slot:
+    """A held training slot; released by `release`, by leaving a `with` block, or by the process ending."""
+
+    def __init__(self, fd, index):
+        self._fd = fd
+        self.index = index
+
+    def release(self):
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class SlotQueue:
+    """The training slots of the runs folder `root`: `max_runs` of them."""
+
+    def __init__(self, root, max_runs):
+        self.root = Path(root)
+        self.max_runs = max_runs
+        self.folder = self.root / SLOTS_DIR
+
+    def try_acquire(self):
+        """A free `Slot`, or None when all are taken."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for index in range(self.max_runs):
+            fd = os.open(self.folder / f"slot-{index}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return Slot(fd, index)
+        return None
+
+    def ahead_of(self, run_id, created):
+        """How many live queued runs in the folder were asked for before (`created`, `run_id`)."""
+        queued = runs.queue_order(runs.list_runs(self.root))
+        return sum((e.summary.created, e.run_id) < (created, run_id) for e in queued)
+
+    def wait(self, run_id, created, should_stop, poll=POLL_SECONDS):
+        """Block until this run's turn and a free slot: returns the `Slot`, or None if `should_stop()` became true
+        while waiting."""
+        while not should_stop():
+            if self.ahead_of(run_id, created) == 0:
+                slot = self.try_acquire()
+                if slot is not None:
+                    return slot
+            time.sleep(poll)
+        return None

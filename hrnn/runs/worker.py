@@ -1,0 +1,273 @@
+"""A training run in its own process: `python -m hrnn worker RUN_DIR`.
+
+The worker owns its run from start to end. It takes the run folder's lock (`worker.lock`, held until the process
+ends), beats a heartbeat with the run's token, waits its turn for a training slot (`hrnn.runs.slots`), loads the data
+its settings name, seeds itself, trains through `hrnn.train.loop.train`, and writes everything to the run folder: the
+progress log (one line per batch and per epoch, flushed as written), the model after every epoch, the record and
+its summary. It checks the folder's `stop` file after every batch (and while queued). Started in its own session,
+it survives the browser, the app's server and a restart of either; whoever started it only reads the folder.
+
+`python -m hrnn train` runs the same `execute` in the foreground. A spare worker (`run_spare`) starts ahead of
+need, imports TensorFlow, loads the data and traces the default run's graphs, then waits on its stdin for the
+folder of the next run: the first batch of a run it takes comes in about a second instead of the 6-10 s a fresh
+process needs (see docs/architecture.md).
+"""
+
+import fcntl
+import logging
+import os
+import select
+import sys
+import threading
+import time
+
+from hrnn import runs, settings
+from hrnn.data.mnist import load_mnist
+from hrnn.runs.progress_log import ProgressLogWriter
+from hrnn.runs.slots import SlotQueue
+from hrnn.train.progress import Progress
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 2.0
+LOCK_WAIT_SECONDS = 2.0  # a reader probing the lock holds it for microseconds; another worker holds it for good
+SPARE_DELAY_SECONDS = 5.0  # a new spare waits this long before it warms up
+
+
+class RunBusy(RuntimeError):
+    """Another worker already owns this run."""
+
+
+class StopRequest:
+    """A run's stop: its folder's `stop` file (written by anyone, any process) or `set()` in this process."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        self._event = threading.Event()
+
+    def set(self):
+        self._event.set()
+
+    def is_set(self):
+        return self._event.is_set() or self.folder.stop_requested
+
+
+class Heartbeat:
+    """Rewrites the run's `heartbeat.json` every `HEARTBEAT_SECONDS` from a thread, for as long as it runs (a thread,
+    so a long batch or evaluation does not make a live worker look dead)."""
+
+    def __init__(self, folder, token, every=HEARTBEAT_SECONDS):
+        self.folder, self.token, self.every = folder, token, every
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="hrnn-heartbeat", daemon=True)
+
+    def start(self):
+        self.folder.write_heartbeat(self.token)  # at once: readers see a live worker before any slow import
+        self._thread.start()
+        return self
+
+    def _beat(self):
+        while not self._done.wait(self.every):
+            try:
+                self.folder.write_heartbeat(self.token)
+            except OSError as exc:  # a full disk must not end the run; readers will call it stale
+                log.warning("cannot write the heartbeat of %s: %s", self.folder.path, exc)
+
+    def stop(self):
+        self._done.set()
+        self._thread.join()
+
+
+class _RunLock:
+    """The run folder's `worker.lock`, held exclusively by its one worker."""
+
+    def __init__(self, folder):
+        self.path = folder.file(runs.LOCK_NAME)
+        self._fd = None
+
+    def __enter__(self):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise RunBusy(f"{self.path.parent}: another worker is running this run") from None
+                time.sleep(0.05)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc):
+        os.close(self._fd)  # closing the only descriptor releases the lock
+
+
+def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
+    """Run the run in `folder` (a `RunFolder` with its settings and queued record) in this process, to its end.
+
+    Args:
+        folder: the run.
+        data: `MnistData` already loaded (used if its `spec` is the settings' source; else the settings' source is
+            loaded once the run has a slot).
+        stop: a `StopRequest` (one on `folder` if None).
+        on_queued: called with the number of runs ahead when the run has to wait for a slot.
+        share_cores: give TensorFlow this run's share of the cores (`_limit_threads`); for a process of its own,
+            where TensorFlow has not started yet.
+
+    Returns:
+        The final `RunRecord`.
+
+    Raises:
+        RunBusy: another worker owns the run. RecordError: the settings cannot be read. Any error of the run
+        itself, after its record says "failed".
+    """
+    run_settings = folder.read_settings()
+    stop = stop or StopRequest(folder)
+    with _RunLock(folder):
+        beat = Heartbeat(folder, run_settings.token).start()
+        record = None
+        try:
+            record = folder.read_record()
+            if record.status not in runs.LIVE_STATUSES:
+                return record  # ran already (a second launch of the same folder)
+            record.pid = os.getpid()
+            queue = SlotQueue(run_settings.queue, run_settings.max_runs)
+            slot = queue.try_acquire() if queue.ahead_of(run_settings.run_id, run_settings.created) == 0 else None
+            if slot is None:
+                if on_queued is not None:
+                    on_queued(queue.ahead_of(run_settings.run_id, run_settings.created))
+                slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set)
+            if slot is None:
+                record.status, record.finished, record.message = "stopped", runs.utc_now(), "stopped before it started"
+                folder.write_record(record)
+                return record
+            with slot:
+                record.status, record.started = "running", runs.utc_now()  # no longer in line: starting
+                folder.write_record(record)
+                return _train(folder, run_settings, record, data, stop, share_cores)
+        except BaseException as exc:
+            if record is not None and record.status in runs.LIVE_STATUSES:  # failed before `train` took over
+                record.status, record.finished = "failed", runs.utc_now()
+                record.error = f"{type(exc).__name__}: {exc}"
+                try:
+                    folder.write_record(record)
+                except OSError:
+                    log.warning("could not write the record of the failed run in %s", folder.path)
+            raise
+        finally:
+            beat.stop()
+
+
+def _train(folder, run_settings, record, data, stop, share_cores):
+    if data is None or data.spec != run_settings.data:
+        data = load_mnist(run_settings.data)
+    if share_cores:
+        _limit_threads(run_settings.max_runs)
+    writer = ProgressLogWriter(folder.progress_path)
+    try:
+        result = train_in_folder(
+            run_settings.config, data, folder.path, record=record, progress=Progress(sink=writer), stop_event=stop
+        )
+    finally:
+        writer.close()
+    return result.record
+
+
+def train_in_folder(config, data, run_dir, record=None, **kwargs):
+    """Train as `hrnn.train.loop.train` does, keeping the run's `record.json` (and `summary.json`) and `model.keras`
+    in `run_dir` up to date: the record when training starts, after every epoch and at the end.
+
+    Args:
+        record: the run's `RunRecord` so far (the queued one, with its id, token and creation time), or None for a
+            new one named after the folder.
+        kwargs: passed on to `train` (progress, stop_event, pool, keep_model, callbacks).
+
+    Returns:
+        `hrnn.train.loop.TrainResult`, its `record` the run's `RunRecord`.
+    """
+    from hrnn.train.loop import (
+        train,  # TensorFlow: imported once the run has its slot (700 MB; a queued worker holds 35)
+    )
+
+    folder = runs.RunFolder(run_dir)
+    if record is None:
+        record = runs.RunRecord(status="running", run_id=folder.run_id, created=runs.utc_now(), config=config)
+    return train(
+        config,
+        data,
+        report=record,
+        on_report=folder.write_record,
+        save_model=lambda model: runs.atomic_save_model(model, folder.model_path),
+        **kwargs,
+    )
+
+
+def _limit_threads(max_runs):
+    """Give this process's TensorFlow its share of the cores: all of them over `max_runs` runs at once."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(max(1, settings.usable_cores() // max_runs))
+    except RuntimeError:  # TensorFlow already started in this process: it keeps its own setting
+        log.debug("TensorFlow threads already set", exc_info=True)
+
+
+def run_process(run_dir):
+    """`python -m hrnn worker RUN_DIR`: the worker of one run. Returns the exit status (0: the run ended, finished
+    or stopped; 1: it failed)."""
+    record = execute(runs.RunFolder(run_dir), share_cores=True)
+    return 0 if record.status in ("finished", "stopped") else 1
+
+
+def warm_up(data, config=None):
+    """Trace the training and evaluation graphs of `config` (the demo preset) into the default model pool, so
+    the next run with the same model sizes and optimizer starts without tracing."""
+    from hrnn.data.splits import to_model_input
+    from hrnn.train.config import DEMO
+    from hrnn.train.pool import DEFAULT_POOL
+
+    config = config or DEMO
+    model = DEFAULT_POOL.acquire(config)
+    # Two batches and one image: a last, partial batch makes Keras trace for any batch size, as a real run needs
+    # (with a whole number of batches it traces for exactly `batch_size`, and the run traces again: 4 s here).
+    x = to_model_input(data.x_train[: config.batch_size * 2 + 1])
+    model.fit(x, data.y_train[: len(x)], batch_size=config.batch_size, epochs=1, verbose=0)
+    model.evaluate(x, data.y_train[: len(x)], batch_size=256, verbose=0)
+    DEFAULT_POOL.release(model, config)
+
+
+def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
+    """`python -m hrnn worker --spare`: get ready, then run the one run whose folder arrives on stdin.
+
+    Ready means TensorFlow imported, `data_spec` loaded and the demo preset's graphs traced: about 10 s of CPU,
+    which it spends only after `delay` seconds (a spare starts as the previous one takes a run, and that run's first
+    batches should have the CPU). A run that arrives sooner starts at once, without the warm-up. The line on stdin
+    is the run folder's path; an empty stdin (whoever started the spare has gone) ends it with nothing to do.
+    Returns the exit status, as `run_process`.
+    """
+    stdin = stdin or sys.stdin
+    arrived, _, _ = select.select([stdin], [], [], delay)
+    line = stdin.readline().strip() if arrived else None
+    if line == "":
+        return 0
+    _limit_threads(max_runs)
+    data = None
+    try:
+        data = load_mnist(data_spec)
+        if line is None and not select.select([stdin], [], [], 0)[0]:  # a run that came meanwhile goes first
+            warm_up(data)
+    except Exception:  # a failed warm-up costs the run its speed, not its start
+        log.exception("the spare worker could not warm up")
+    if line is None:
+        line = stdin.readline().strip()
+        if not line:
+            return 0
+    folder = runs.RunFolder(line)
+    log_fd = os.open(folder.file(runs.LOG_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log_fd, 1)  # from here on, this process's output belongs to its run
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    record = execute(folder, data=data)
+    return 0 if record.status in ("finished", "stopped") else 1

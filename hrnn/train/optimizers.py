@@ -1,0 +1,55 @@
+"""How a model is compiled for training: the optimizer by name, the loss, the metric (Keras only).
+
+The model itself knows nothing of how it is trained; this module is where training builds its optimizer.
+"""
+
+from dataclasses import dataclass
+
+import keras
+
+from hrnn.train.config import OPTIMIZERS
+
+
+@dataclass(frozen=True)
+class CompileSettings:
+    """How a model is compiled; the defaults are the seed's."""
+
+    optimizer: str = "rmsprop"  # one of OPTIMIZERS
+    learning_rate: float = 1e-3  # Keras's default for RMSprop, as the seed used
+    clipnorm: float | None = None  # clip each weight's gradient to this norm (None: no clipping, as the seed)
+    loss: str = "sparse_categorical_crossentropy"  # the seed's categorical cross-entropy, on integer labels
+
+
+def make_optimizer(name="rmsprop", learning_rate=1e-3, clipnorm=None):
+    """Return a fresh Keras optimizer by name (one of `OPTIMIZERS`), clipping each gradient to `clipnorm` if set.
+
+    Raises:
+        ValueError: for an unknown name or a learning rate that is not a positive number.
+    """
+    if name not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+        raise ValueError(f"learning rate must be a positive number, got {learning_rate!r}")
+    classes = {
+        "rmsprop": keras.optimizers.RMSprop,
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "adamw": keras.optimizers.AdamW,
+        "nadam": keras.optimizers.Nadam,
+    }
+    clip = {} if clipnorm is None else {"clipnorm": float(clipnorm)}
+    return classes[name](learning_rate=float(learning_rate), **clip)
+
+
+def compile_hrnn(model, settings=CompileSettings()):
+    """Compile `model` in place with `settings` (the seed's by default) and return it.
+
+    Categorical cross-entropy on integer labels is `sparse_categorical_crossentropy`: the same loss as the
+    seed's one-hot `categorical_crossentropy`, without materialising the one-hot matrix.
+    """
+    model.compile(
+        optimizer=make_optimizer(settings.optimizer, settings.learning_rate, settings.clipnorm),
+        loss=settings.loss,
+        metrics=["accuracy"],
+    )
+    return model

@@ -1,0 +1,177 @@
+"""What a run does around each Keras step: the learning-rate schedule, each batch's own loss and accuracy, speed,
+the phase-aware ETA, the live digit grid, and stopping. `Tracker` holds that state and `RunCallback` feeds it
+Keras's events; both publish through an `hrnn.train.progress.Progress` (one event per batch, one per epoch)."""
+
+import math
+import time
+
+import keras
+import numpy as np
+
+from hrnn.data.splits import grid_indices
+from hrnn.train.history import EpochEntry
+
+GRID_SECONDS = 2.0  # how often the live digit grid is read again
+EVAL_SPEEDUP = 4.0  # before the first evaluation is timed, assume it runs this many times faster than training
+SAVE_SECONDS = 0.5  # before the first save is timed, assume a model save takes this long
+
+
+class RunCallback(keras.callbacks.Callback):
+    """Forwards Keras's batch and epoch events to the run's `Tracker`."""
+
+    def __init__(self, tracker):
+        super().__init__()
+        self.tracker = tracker
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.tracker.on_epoch_begin(epoch)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.tracker.on_batch_begin(self.model, batch)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.tracker.on_batch_end(self.model, batch, logs or {})
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.tracker.on_epoch_end(self.model, epoch, logs or {})
+
+
+class Tracker:
+    """The state `train` shares with its Keras callback: the schedule, progress, the live grid, the ETA."""
+
+    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model):
+        self.config = config
+        self.prepared = prepared
+        self.progress = progress
+        self.stop_event = stop_event
+        self.on_epoch_saved = on_epoch_saved
+        n = len(prepared.y_train)
+        self.steps_per_epoch = math.ceil(n / config.batch_size)
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.n_train = n
+        self.start = time.perf_counter()
+        self.epoch = 0
+        self.epoch_start = self.start
+        self.global_step = 0
+        self.samples_seen = 0
+        self.window = []  # (time, samples_seen) for a recent-speed estimate
+        self.prev_sum = (0.0, 0.0, 0)  # running sums of loss*n, acc*n and n within the epoch
+        self.stopped = False
+        # What follows the training steps, for the ETA: validation after each epoch, the test, the saves.
+        self.n_val = 0 if prepared.x_val is None else len(prepared.y_val)
+        self.n_test = len(prepared.y_test) if config.test_limit != 0 else 0
+        self.saves = config.epochs + 1 if save_model else 0
+        self.eval_rate = None  # images/s of evaluation, once measured
+        self.save_seconds = None  # one save, once measured
+        x_held, y_held = prepared.held_out()
+        idx = grid_indices(y_held)
+        self.grid_x = x_held[idx]  # (20, 28, 28, 1)
+        self.grid_next = 0.0
+        progress.update(
+            grid_images=[np.round(im[:, :, 0] * 255).astype(np.uint8) for im in self.grid_x],
+            grid_labels=[int(v) for v in y_held[idx]],
+        )
+
+    def batch_size_at(self, batch):
+        return min(self.config.batch_size, self.n_train - batch * self.config.batch_size)
+
+    def on_epoch_begin(self, epoch):
+        self.epoch = epoch
+        self.epoch_start = time.perf_counter()
+        self.prev_sum = (0.0, 0.0, 0)
+        self.progress.update(epoch=epoch + 1, step=0, status="running", phase="training")
+
+    def on_batch_begin(self, model, batch):
+        if self.config.schedule == "cosine":
+            done = (self.epoch * self.steps_per_epoch + batch) / self.total_steps
+            model.optimizer.learning_rate.assign(self.config.learning_rate * 0.5 * (1 + math.cos(math.pi * done)))
+
+    def eta(self, speed):
+        """Seconds to the end of the run: the training images left, then the evaluations and saves left."""
+        if speed <= 0:
+            return None
+        remaining = (self.n_train * self.config.epochs - self.samples_seen) / speed
+        epochs_left = self.config.epochs - self.epoch  # validations after this epoch and the ones to come
+        eval_images = epochs_left * self.n_val + self.n_test
+        remaining += eval_images / (self.eval_rate or EVAL_SPEEDUP * speed)
+        saves_left = max(0, self.saves - self.epoch)
+        return remaining + saves_left * (self.save_seconds if self.save_seconds is not None else SAVE_SECONDS)
+
+    def timed_evaluate(self, model, x, y, phase):
+        """`model.evaluate` on `(x, y)` with the phase shown and the evaluation speed measured."""
+        self.progress.update(phase=phase)
+        started = time.perf_counter()
+        result = model.evaluate(x, y, batch_size=256, verbose=0, return_dict=True)
+        self.eval_rate = len(y) / max(time.perf_counter() - started, 1e-6)
+        return result
+
+    def timed_save(self, save):
+        self.progress.update(phase="saving")
+        started = time.perf_counter()
+        save()
+        self.save_seconds = time.perf_counter() - started
+
+    def read_grid(self, model, now):
+        """What the model being trained reads the grid digits as (every `GRID_SECONDS`, and once at the end)."""
+        probs = np.asarray(model(self.grid_x, training=False))  # (20, 10); eager: no graph to trace
+        self.progress.update(
+            grid_predictions=[int(k) for k in probs.argmax(axis=1)],
+            grid_confidences=[float(p) for p in probs.max(axis=1)],
+            grid_samples=self.samples_seen,
+        )
+        self.grid_next = now + GRID_SECONDS
+
+    def on_batch_end(self, model, batch, logs):
+        now = time.perf_counter()
+        n = self.batch_size_at(batch)
+        self.global_step += 1
+        self.samples_seen += n
+        # Keras logs running means over the epoch, weighted by batch size; recover this batch's own values.
+        loss_sum, acc_sum, seen = self.prev_sum
+        seen_now = seen + n
+        loss_total, acc_total = (
+            float(logs.get("loss", np.nan)) * seen_now,
+            float(logs.get("accuracy", np.nan)) * seen_now,
+        )
+        batch_loss, batch_accuracy = (loss_total - loss_sum) / n, (acc_total - acc_sum) / n
+        self.prev_sum = (loss_total, acc_total, seen_now)
+        self.window.append((now, self.samples_seen))
+        while len(self.window) > 2 and now - self.window[0][0] > 5.0:
+            self.window.pop(0)
+        (t0, s0) = self.window[0]
+        speed = (self.samples_seen - s0) / (now - t0) if now > t0 else 0.0
+        updates = dict(
+            step=batch + 1,
+            samples_seen=self.samples_seen,
+            samples_per_second=speed,
+            eta_seconds=self.eta(speed),
+            elapsed_seconds=now - self.start,
+        )
+        if self.global_step == 1:
+            updates["first_batch_seconds"] = now - self.start
+        self.progress.add_batch(self.global_step, batch_loss, batch_accuracy, **updates)  # one event per batch
+        if now >= self.grid_next:
+            self.read_grid(model, now)
+        if self.stop_event is not None and self.stop_event.is_set():
+            self.stopped = True
+            model.stop_training = True
+
+    def on_epoch_end(self, model, epoch, logs):
+        if self.stopped:
+            return  # a stopped epoch is incomplete: no validation, no epoch entry
+        p = self.prepared
+        val = {}
+        if p.x_val is not None:
+            scores = self.timed_evaluate(model, p.x_val, p.y_val, "validating")
+            val = dict(val_loss=float(scores["loss"]), val_accuracy=float(scores["accuracy"]))
+        entry = EpochEntry(
+            epoch=epoch + 1,
+            loss=float(logs["loss"]),
+            accuracy=float(logs["accuracy"]),
+            seconds=time.perf_counter() - self.epoch_start,
+            **val,
+        )
+        self.progress.add_epoch(entry)
+        if self.on_epoch_saved is not None:
+            self.timed_save(lambda: self.on_epoch_saved(model))
+        self.progress.update(phase="training")

@@ -1,0 +1,77 @@
+"""Plotly figures for the app (plotly and numpy only; no Streamlit, so tests can read the figures' data), one
+module per page; `common` holds what they share."""
+
+from hrnn.ui.figures.common import (
+    DIGITS,
+    IMAGE_X_RANGE,
+    IMAGE_Y_RANGE,
+    MAX_RAW_POINTS,
+    STILL,
+    image_trace,
+    smooth,
+    thin,
+)
+from hrnn.ui.figures.drawing import image_figure, probability_bars
+from hrnn.ui.figures.evaluation import (
+    MISTAKE_SCALE,
+    RIGHT_COLOR,
+    RUN_COLORS,
+    compare_figure,
+    confusion_figure,
+    per_class_figure,
+)
+from hrnn.ui.figures.inside import (
+    BAR_HALF,
+    BAR_ZERO,
+    CURSOR_COLOR,
+    DIGIT_COLORS,
+    LABEL_HALO,
+    OTHER_COLOR,
+    PREDICTION_COLOR,
+    RIVAL_COLOR,
+    ROW_RANGE,
+    ROWS,
+    UNREAD_FILL,
+    belief_figure,
+    formation_figure,
+    reading_figure,
+    state_map_figure,
+    states_figure,
+)
+from hrnn.ui.figures.training import training_figure
+
+__all__ = [
+    "DIGITS",
+    "IMAGE_X_RANGE",
+    "IMAGE_Y_RANGE",
+    "MAX_RAW_POINTS",
+    "STILL",
+    "image_trace",
+    "smooth",
+    "thin",
+    "training_figure",
+    "image_figure",
+    "probability_bars",
+    "BAR_HALF",
+    "BAR_ZERO",
+    "CURSOR_COLOR",
+    "DIGIT_COLORS",
+    "LABEL_HALO",
+    "OTHER_COLOR",
+    "PREDICTION_COLOR",
+    "RIVAL_COLOR",
+    "ROWS",
+    "ROW_RANGE",
+    "UNREAD_FILL",
+    "belief_figure",
+    "formation_figure",
+    "reading_figure",
+    "state_map_figure",
+    "states_figure",
+    "MISTAKE_SCALE",
+    "RIGHT_COLOR",
+    "RUN_COLORS",
+    "compare_figure",
+    "confusion_figure",
+    "per_class_figure",
+]

@@ -1,0 +1,30 @@
+"""Per-session state every page shares (`st.session_state`): the current model and input, and the keys by which
+one page asks another to show something."""
+
+import numpy as np
+import streamlit as st
+
+from hrnn.ui.resources import PRETRAINED_CHOICE
+
+OPEN_TEST_IMAGE = "open_test_image"  # a test image index another page asks the Draw page to show
+CURRENT_MODEL = "current_model"  # session key: the model chosen on any page (a model choice key)
+
+
+def current_model_key():
+    """The key of this session's current model (a run id, or "pretrained")."""
+    return st.session_state.get(CURRENT_MODEL, PRETRAINED_CHOICE)
+
+
+def set_current_model(key):
+    """Make `key` (a run id, or "pretrained") this session's model on every page."""
+    st.session_state[CURRENT_MODEL] = key
+
+
+def current_input():
+    """This session's current input: `(image28, description)` or `(None, "")`."""
+    entry = st.session_state.get("input")
+    return (entry["image"], entry["origin"]) if entry else (None, "")
+
+
+def set_current_input(image28, origin):
+    st.session_state["input"] = {"image": np.asarray(image28, np.float32), "origin": origin}

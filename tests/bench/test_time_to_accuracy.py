@@ -1,0 +1,120 @@
+"""Time to accuracy: the monitor's bookkeeping, the held-out set, the demo preset and its overrides."""
+
+import numpy as np
+import pytest
+
+from hrnn.bench.demo import AccuracyMonitor, monitor_set, run_demo_benchmark
+from hrnn.train.config import DEMO, DEMO_SAMPLES, ORIGINAL, TrainConfig, demo_config, with_overrides
+
+
+class _Model:
+    """Stands in for a Keras model: predicts the true label for the first `right` images, a wrong one after."""
+
+    def __init__(self, y, right):
+        self.y, self.right, self.stop_training = y, right, False
+
+    def predict(self, x, batch_size, verbose):
+        wrong = (self.y + 1) % 10
+        labels = np.where(np.arange(len(self.y)) < self.right, self.y, wrong)
+        return np.eye(10)[labels]
+
+
+def test_monitor_notes_the_first_point_at_or_above_each_threshold():
+    y = np.arange(100) % 10
+    monitor = AccuracyMonitor(np.zeros((100, 28, 28, 1)), y, batch_size=50, n_train=1000, every=100)
+    model = _Model(y, right=0)
+    monitor.set_model(model)
+    monitor.on_train_begin()
+    for right in (50, 85, 91, 93, 96):  # accuracy after each 100 images
+        model.right = right
+        monitor.on_train_batch_end(0)
+        monitor.on_train_batch_end(1)
+    monitor.on_train_end()
+    result = monitor.summary(total_seconds=12.0)
+    assert result["samples_to_accuracy"] == {"0.8": 200, "0.9": 300, "0.95": 500}
+    assert result["final_accuracy"] == 0.96 and result["samples"] == 500 and result["seconds"] == 12.0
+    assert [p[0] for p in result["curve"]] == [100, 200, 300, 400, 500]  # no extra point at the end
+    assert all(s is not None for s in result["seconds_to_accuracy"].values())
+
+
+def test_monitor_reports_none_for_an_accuracy_never_reached_and_stops_at_the_cap():
+    y = np.arange(20) % 10
+    monitor = AccuracyMonitor(np.zeros((20, 28, 28, 1)), y, batch_size=32, n_train=1000, every=1000, cap=64)
+    model = _Model(y, right=17)
+    monitor.set_model(model)
+    monitor.on_train_begin()
+    monitor.on_train_batch_end(0)
+    assert not model.stop_training
+    monitor.on_train_batch_end(1)
+    assert model.stop_training  # 64 images seen
+    monitor.on_train_end()  # evaluates once at the end: no point was due before
+    result = monitor.summary(total_seconds=1.0)
+    assert result["samples_to_accuracy"] == {"0.8": 64, "0.9": None, "0.95": None}
+    assert result["final_accuracy"] == pytest.approx(0.85)
+
+
+def test_the_monitor_set_is_stratified_and_comes_from_the_test_images(tiny_data):
+    x, y = monitor_set(tiny_data, size=40)
+    assert x.shape == (40, 28, 28, 1) and x.dtype == np.float32 and x.max() <= 1.0
+    assert np.bincount(y, minlength=10).tolist() == [4] * 10
+    test_rows = {row.tobytes() for row in tiny_data.x_test}
+    assert all(np.round(image[..., 0] * 255).astype(np.uint8).tobytes() in test_rows for image in x)
+
+
+def test_the_demo_sees_about_the_same_number_of_images_whatever_the_data():
+    full, sample = demo_config(55_000), demo_config(3_600)
+    assert full.train_size == 10_000 and full.epochs * full.train_size == DEMO_SAMPLES
+    assert sample.train_size == 3_600 and abs(sample.epochs * sample.train_size - DEMO_SAMPLES) <= 3_600 / 2
+    assert demo_config(50).train_size == 50  # never more than there is
+    for config in (full, sample):
+        assert (config.optimizer, config.schedule, config.clipnorm) == ("adam", "cosine", 1.0)
+        config.check()
+
+
+def test_the_original_preset_is_the_keras_examples_settings():
+    assert ORIGINAL == TrainConfig()
+    assert (ORIGINAL.optimizer, ORIGINAL.learning_rate, ORIGINAL.batch_size, ORIGINAL.epochs) == (
+        "rmsprop",
+        1e-3,
+        32,
+        5,
+    )
+    assert (ORIGINAL.row_input_scale, ORIGINAL.forget_bias, ORIGINAL.clipnorm) == (1.0, 1.0, None)
+
+
+def test_overrides_are_typed_and_checked():
+    changed = with_overrides(DEMO, ["learning_rate=0.003", "clipnorm=none", "batch-size=64", "optimizer=rmsprop"])
+    assert (changed.learning_rate, changed.clipnorm, changed.batch_size, changed.optimizer) == (
+        0.003,
+        None,
+        64,
+        "rmsprop",
+    )
+    with pytest.raises(ValueError, match="expected NAME=VALUE"):
+        with_overrides(DEMO, ["units=5"])
+    with pytest.raises(ValueError, match="learning-rate must be a number, got 'fast'"):
+        with_overrides(DEMO, ["learning_rate=fast"])
+    with pytest.raises(ValueError, match="batch-size must be an integer, got '6.5'"):
+        with_overrides(DEMO, ["batch_size=6.5"])  # read as its field's type, not guessed
+    with pytest.raises(ValueError, match="unknown optimizer 'fast'"):
+        with_overrides(DEMO, ["optimizer=fast"])
+
+
+def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.setattr("hrnn.train.config.DEMO_SAMPLES", 360)  # 2 epochs of the 180 synthetic images
+    lines = []
+    results = run_demo_benchmark(
+        tiny_data,
+        json_out=tmp_path / "demo.json",
+        report=lines.append,
+        settings=["row_units=8", "col_units=8", "val_limit=20", "test_limit=20"],
+    )
+    assert (tmp_path / "demo.json").is_file()
+    for name in ("demo", "seed"):
+        result = results[name]
+        assert set(result["samples_to_accuracy"]) == {"0.8", "0.9", "0.95"}
+        assert 0.0 <= result["final_accuracy"] <= 1.0 and result["seconds"] > 0
+    assert results["demo"]["samples"] == 2 * 180
+    assert results["seed"]["samples"] == 360  # capped at the demo's images
+    assert results["seed"]["preset"]["optimizer"] == "rmsprop"
+    assert any(line.startswith("  demo:") for line in lines)

@@ -1,0 +1,64 @@
+"""The progress log: what a worker writes, a reader in another process rebuilds, line by line."""
+
+import numpy as np
+
+from hrnn.runs.progress_log import ProgressLogReader, ProgressLogWriter
+from hrnn.train.config import TrainConfig
+from hrnn.train.loop import train
+from hrnn.train.progress import Progress
+
+
+def test_a_reader_rebuilds_exactly_what_the_training_loop_published(tiny_data, tmp_path):
+    path = tmp_path / "progress.jsonl"
+    writer = ProgressLogWriter(path)
+    progress = Progress(sink=writer)
+    train(TrainConfig(epochs=2, row_units=8, col_units=8, val_size=50), tiny_data, progress=progress)
+    writer.close()
+    written, read = progress.snapshot(), ProgressLogReader(path).snapshot()
+    grid_images = read.grid_images
+    read.grid_images = written.grid_images = []
+    assert read == written
+    np.testing.assert_array_equal(np.stack(grid_images), np.stack(progress.snapshot().grid_images))
+    assert read.status == "finished" and len(read.batch_loss) == 12 and len(read.epoch_history) == 2
+    lines = path.read_text().splitlines()
+    assert sum('"b":' in line for line in lines) == 12  # one line per batch
+    assert sum('"e":' in line for line in lines) == 2  # one line per epoch
+
+
+def test_reading_is_incremental_and_waits_for_the_end_of_a_line(tmp_path):
+    path = tmp_path / "progress.jsonl"
+    writer = ProgressLogWriter(path)
+    progress = Progress(sink=writer)
+    reader = ProgressLogReader(path)
+    assert reader.snapshot().batch_loss == []  # no log yet
+    progress.add_batch(1, 2.3, 0.1, step=1, samples_seen=32)
+    assert reader.snapshot().batch_loss == [2.3]
+    with open(path, "ab") as fh:  # a line being written: half of it is there
+        fh.write(b'{"b":[2,2.2,0.2],"u":{"st')
+    assert reader.snapshot().batch_loss == [2.3]
+    with open(path, "ab") as fh:
+        fh.write(b'ep":2}}\n')
+    snap = reader.snapshot()
+    assert snap.batch_loss == [2.3, 2.2] and snap.step == 2 and snap.samples_seen == 32
+    assert reader.snapshot() is snap  # unchanged file: nothing read, the same snapshot
+
+
+def test_a_bad_line_is_skipped_and_reading_goes_on(tmp_path):
+    path = tmp_path / "progress.jsonl"
+    path.write_bytes(
+        b'{"u":{"epochs":3}}\nnot json\n{"u":{"epochs":"three"}}\n{"b":["x",1,2]}\n[1,2]\n{"b":[1,2.0,0.5],"u":{}}\n'
+    )
+    reader = ProgressLogReader(path)
+    snap = reader.snapshot()
+    assert snap.epochs == 3 and snap.batch_loss == [2.0] and reader.skipped_lines == 4
+
+
+def test_a_replaced_log_is_read_from_its_start(tmp_path):
+    path = tmp_path / "progress.jsonl"
+    path.write_bytes(b'{"b":[1,2.0,0.5]}\n{"b":[2,1.9,0.5]}\n')
+    reader = ProgressLogReader(path)
+    assert reader.snapshot().batch_loss == [2.0, 1.9]
+    replacement = tmp_path / "new.jsonl"
+    replacement.write_bytes(b'{"b":[1,1.0,0.5]}\n')
+    replacement.replace(path)
+    assert reader.snapshot().batch_loss == [1.0]

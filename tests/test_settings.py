@@ -1,0 +1,68 @@
+"""Every HRNN_* variable is read in hrnn.settings: defaults when unset or empty, one line naming it when wrong."""
+
+from pathlib import Path
+
+import pytest
+
+from hrnn import settings
+
+
+def test_env_limits_have_safe_defaults(monkeypatch):
+    for name in ("HRNN_MAX_RUNS", "HRNN_MAX_EPOCHS", "HRNN_MAX_UNITS", "HRNN_RUNS_DISK_MB", "HRNN_WORKER_NICE"):
+        monkeypatch.delenv(name, raising=False)
+    assert (settings.max_epochs(), settings.max_units(), settings.runs_disk_mb()) == (20, 256, 1024)
+    assert settings.max_runs() == max(1, settings.usable_cores() // 2)
+    assert settings.worker_nice() == 10
+
+
+@pytest.mark.parametrize("cores, runs_at_once", [(1, 1), (2, 1), (3, 1), (4, 2), (16, 8)])
+def test_runs_at_once_default_to_one_per_two_cores(monkeypatch, cores, runs_at_once):
+    monkeypatch.delenv("HRNN_MAX_RUNS", raising=False)
+    monkeypatch.setattr(settings, "usable_cores", lambda: cores)
+    assert settings.max_runs() == runs_at_once
+
+
+def test_env_limits_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("HRNN_MAX_RUNS", "1")
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "3")
+    monkeypatch.setenv("HRNN_MAX_UNITS", " 64 ")
+    monkeypatch.setenv("HRNN_RUNS_DISK_MB", "5")
+    assert (settings.max_runs(), settings.max_epochs(), settings.max_units(), settings.runs_disk_mb()) == (1, 3, 64, 5)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "lots", "1.5"])
+def test_a_bad_env_limit_is_refused_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("HRNN_MAX_UNITS", value)
+    with pytest.raises(ValueError, match=f"HRNN_MAX_UNITS must be a positive integer, got '{value}'"):
+        settings.max_units()
+
+
+@pytest.mark.parametrize("value", ["20", "-1", "ten"])
+def test_a_bad_worker_nice_is_refused_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("HRNN_WORKER_NICE", value)
+    with pytest.raises(ValueError, match="HRNN_WORKER_NICE must be an integer from 0 to 19"):
+        settings.worker_nice()
+
+
+def test_paths_and_switches_follow_the_environment(monkeypatch, tmp_path):
+    for name in ("HRNN_MNIST", "HRNN_OFFLINE", "HRNN_PRETRAINED", "HRNN_NO_WARMUP"):
+        monkeypatch.delenv(name, raising=False)
+    assert settings.mnist_path() is None and not settings.offline() and settings.pretrained_path() is None
+    assert settings.warm_spare()
+    monkeypatch.setenv("HRNN_MNIST", str(tmp_path / "m.npz"))
+    monkeypatch.setenv("HRNN_OFFLINE", "1")
+    monkeypatch.setenv("HRNN_PRETRAINED", str(tmp_path / "p.keras"))
+    monkeypatch.setenv("HRNN_NO_WARMUP", "yes")
+    assert settings.mnist_path() == str(tmp_path / "m.npz") and settings.offline()
+    assert Path(settings.pretrained_path()) == tmp_path / "p.keras" and not settings.warm_spare()
+
+
+def test_every_hrnn_variable_the_code_reads_is_read_in_settings():
+    """No other module reads an HRNN_* variable from the environment."""
+    root = Path(settings.__file__).parent
+    readers = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if p.name != "settings.py" and ('environ.get("HRNN_' in p.read_text() or 'getenv("HRNN_' in p.read_text())
+    ]
+    assert readers == []

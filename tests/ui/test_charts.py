@@ -1,0 +1,130 @@
+"""The figures carry the data they are given, on fixed axes."""
+
+import numpy as np
+
+from hrnn.train.history import EpochEntry
+from hrnn.train.progress import ProgressSnapshot
+from hrnn.ui.figures import (
+    CURSOR_COLOR,
+    OTHER_COLOR,
+    PREDICTION_COLOR,
+    RIVAL_COLOR,
+    belief_figure,
+    formation_figure,
+    reading_figure,
+    smooth,
+    state_map_figure,
+    states_figure,
+    training_figure,
+)
+
+
+def test_smooth_is_a_bias_corrected_moving_average():
+    assert smooth([2.0, 2.0, 2.0]).tolist() == [2.0, 2.0, 2.0]
+    values = smooth([0.0, 10.0], weight=0.5)
+    assert values[0] == 0.0 and values[1] == (0.5 * 0.0 * 0.5 + 0.5 * 10.0) / 0.75
+
+
+def test_training_figure_has_batches_and_validation_on_fixed_axes():
+    snap = ProgressSnapshot(
+        epochs=3,
+        steps_per_epoch=10,
+        batch_steps=list(range(1, 16)),
+        batch_loss=list(np.linspace(2.3, 0.5, 15)),
+        batch_accuracy=list(np.linspace(0.1, 0.8, 15)),
+        epoch_history=[EpochEntry(epoch=1, loss=1.0, accuracy=0.5, val_loss=0.9, val_accuracy=0.6)],
+    )
+    fig = training_figure(snap)
+    by_meta = {t.meta: t for t in fig.data}
+    assert len(by_meta["batch_loss"].x) == 15 and by_meta["batch_loss"].x[-1] == 1.5
+    assert list(by_meta["validation_accuracy"].y) == [0.6]
+    # One legend entry per kind of line, standing for it in both panels: every line is named.
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == ["each batch", "smoothed over batches", "validation, after each epoch"]
+    assert {t.name for t in fig.data} == set(legend)
+    assert list(fig.layout.xaxis.range) == [0, 3 * 1.03]  # the whole run, from the start
+
+
+def test_reading_figure_keeps_pixels_square_and_each_bar_beside_its_row():
+    drop = np.linspace(-0.1, 0.4, 28)
+    fig = reading_figure(np.zeros((28, 28)), 14, drop, digit=2)
+    image, bars = fig.data
+    assert fig.layout.xaxis.scaleanchor == "y"  # one pair of axes: square pixels, bars aligned at any width
+    assert list(bars.y) == list(range(1, 29)) and bars.orientation == "h"
+    np.testing.assert_allclose(bars.customdata, -drop)  # the hover tells the change in P(2)
+    outlines = [s for s in fig.layout.shapes if s.line.color == CURSOR_COLOR]
+    assert any(s.y0 == 13.5 and s.y1 == 14.5 for s in outlines)  # the cursor row
+    greyed = [s for s in fig.layout.shapes if s.fillcolor]
+    assert [(s.y0, s.y1) for s in greyed] == [(14.5, 28.5)]  # rows not read yet
+
+
+def test_prediction_and_rival_get_distinct_colours_and_everyone_else_grey():
+    probs = np.full(10, 0.02)
+    probs[2], probs[3] = 0.6, 0.24
+    fig = belief_figure(probs, prediction=2, rival=3, row=15)
+    colours = {trace.name: trace.marker.color for trace in fig.data}
+    assert colours == {"2: final answer": PREDICTION_COLOR, "3: main rival": RIVAL_COLOR, "other digits": OTHER_COLOR}
+    by_digit = {x: y for trace in fig.data for x, y in zip(trace.x, trace.y)}
+    assert by_digit["2"] == 0.6 and by_digit["3"] == 0.24
+    lines = formation_figure(np.full((28, 10), 0.1), prediction=2, rival=3, row=15)
+    assert len(lines.data) == 10 and sum(trace.showlegend for trace in lines.data) == 3
+    assert lines.layout.shapes[0].x0 == 15  # the cursor
+
+
+def test_state_map_has_ten_digit_clouds_and_the_inputs_path():
+    rng = np.random.default_rng(0)
+    fig = state_map_figure(rng.normal(size=(50, 2)), np.arange(50) % 10, rng.normal(size=(28, 2)), row=7)
+    legend = [trace.name for trace in fig.data if trace.showlegend is not False]
+    assert legend == [str(d) for d in range(10)]
+    (path,) = [trace for trace in fig.data if trace.name == "this input"]
+    assert len(path.x) == 28
+    (cursor,) = [trace for trace in fig.data if trace.name == "cursor"]
+    assert (cursor.x[0], cursor.y[0]) == (path.x[6], path.y[6])
+
+
+def test_states_figure_shows_all_rows_and_explains_every_cell():
+    states = np.random.default_rng(0).uniform(-1, 1, size=(28, 5))
+    fig = states_figure(states, np.array([4, 0, 3, 1, 2]), 9, "what a value means")
+    heatmap = fig.data[0]
+    assert np.asarray(heatmap.z).shape == (28, 5) and list(heatmap.x) == ["4", "0", "3", "1", "2"]
+    assert "row %{y}, unit %{x}" in heatmap.hovertemplate and "what a value means" in heatmap.hovertemplate
+    assert (heatmap.zmin, heatmap.zmax) == (-1, 1)  # one scale for every input and row
+
+
+def test_confusion_figure_puts_true_digits_on_rows_and_a_clickable_marker_on_every_cell():
+    from hrnn.ui.figures import confusion_figure
+
+    confusion = np.diag([5] * 10)
+    confusion[4, 9] = 3
+    fig = confusion_figure(confusion, selected=(4, 9))
+    mistakes, right, cells = fig.data
+    assert mistakes.z[4][9] == 3 and np.isnan(mistakes.z[4][4]) and right.z[4][4] == 5
+    assert mistakes.text[4][9] == "3" and fig.layout.yaxis.range == (9.5, -0.5)  # true 0 at the top
+    assert mistakes.text[4][8] == "" and np.isnan(mistakes.z[4][8])  # an empty cell is blank
+    point = 10 * 4 + 9
+    assert (cells.x[point], cells.y[point]) == (9, 4)  # a click on it reads as (true 4, predicted 9)
+    frame = fig.layout.shapes[0]
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (8.5, 9.5, 3.5, 4.5)
+    shares = confusion_figure(confusion, normalised=True)
+    assert shares.data[0].text[4][9] == "37.5%" and shares.data[1].text[0][0] == "100.0%"
+
+
+def test_per_class_figure_starts_its_axis_below_the_lowest_bar():
+    from hrnn.ui.figures import per_class_figure
+
+    fig = per_class_figure([0.99, 0.97, 0.93] + [1.0] * 7)
+    assert fig.layout.yaxis.range == (0.85, 1.0) and "axis from 85%" in fig.layout.yaxis.title.text
+    assert per_class_figure([0.1] * 10).layout.yaxis.range == (0.0, 1.0)
+
+
+def test_compare_figure_overlays_runs_against_epochs_or_images():
+    from hrnn.runs.compare import Curves
+    from hrnn.ui.figures import compare_figure
+
+    nan = float("nan")
+    a = Curves([1, 2], [100, 200], [1.0, 0.5], [0.6, 0.8], [1.1, 0.6], [0.55, 0.75])
+    b = Curves([1], None, [0.9], [0.7], [nan], [nan])  # no held-out curve, images per epoch unknown
+    fig = compare_figure([("a", a), ("b", b)], x="samples")
+    names = [t.name for t in fig.data]
+    assert names == ["a: training", "a: held-out", "a: training", "a: held-out", "b: training", "b: training"]
+    assert list(fig.data[0].x) == [100, 200] and list(fig.data[4].x) == [1]
