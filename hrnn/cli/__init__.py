@@ -3,6 +3,10 @@
 Errors a user can fix (bad arguments, bad files, paths, permissions, sizes) print one line, `hrnn: error: ...`,
 and exit with status 2; arguments and output paths are checked before anything is written. `--verbose` also logs
 the full traceback.
+
+Holds `main` and the error handling; the arguments are in `parser`, `train` in `train`, the other commands in
+`commands`. May import every package except `hrnn.ui`; commands import TensorFlow only when they need it, so that
+`runs` and `stop` answer at once.
 """
 
 import logging
