@@ -12,13 +12,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parent.parent
 
 
-
-def pytest_xdist_auto_num_workers(config):
-    """`-n auto` (pyproject's addopts): one worker more than the cores. Much of a test's time is spent waiting for a
-    worker process, a server or the browser, so a third worker on two cores keeps the CPUs busy."""
-    return len(os.sched_getaffinity(0)) + 1 if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1) + 1
-
-
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("HRNN_OFFLINE", "1")  # never try a Keras download
