@@ -29,7 +29,6 @@ The folder defaults to the user's data directory (`$XDG_DATA_HOME/hrnn/runs`, el
 
 import calendar
 import json
-import logging
 import secrets
 import time
 from dataclasses import asdict, dataclass
@@ -38,8 +37,6 @@ from pathlib import Path
 from hrnn import schema
 from hrnn.train.config import TrainConfig, preset_name
 from hrnn.train.history import TrainReport
-
-log = logging.getLogger(__name__)
 
 SCHEMA = 1  # the version of the files below; a reader refuses a newer one
 SETTINGS_NAME = "settings.json"

@@ -1,15 +1,16 @@
 """How large a run may be: fixed bounds on the settings, limits for a served app, and a memory estimate.
 
-Fixed bounds (`TrainConfig.check` applies them wherever a run starts: the CLI, the app, a script):
+Fixed bounds (`TrainConfig.check` applies them; they do not depend on the machine):
 
 * `EPOCHS_MAX` 1,000: far past where MNIST stops improving (the seed trains 5 epochs);
 * `UNITS_MAX` 4,096 per LSTM: 32 times the seed's 128, already days per epoch on a CPU;
 * `BATCH_MAX` 60,000: MNIST's whole training set in one step;
 * `SEED_MAX` 2**32 - 1: the largest seed NumPy's and Keras's generators take;
-* the memory a run would need at its sizes (`training_bytes`) must fit in the memory this machine has free.
+A run must also fit the memory this machine has free at its sizes (`training_bytes`): `check_fits_machine`,
+asked where a run starts (the CLI, the Train page's Start, `train()`), since its answer changes with the load.
 
-Limits for an app served to others, set by environment variables (a value that is not a positive integer is
-refused with a message naming the variable):
+Limits for an app served to others, read by `hrnn.settings` from environment variables (a value that is not a
+positive integer is refused with a message naming the variable) and applied by `check_app_config`:
 
 * `HRNN_MAX_RUNS` (default: one per two cores, at least 1): runs that train at once on a runs folder, the app's and
   the CLI's together; more wait in its queue (`hrnn.runs.slots`);

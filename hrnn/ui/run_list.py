@@ -50,10 +50,10 @@ def saved_runs():
     and the curves of one, the newest by default."""
     listed = runs.list_runs(runs_dir())
     saved = [r for r in listed if not r.live]  # runs training are shown, live, above
-    training_now = len(saved) < len(listed)
+    one_is_training = len(saved) < len(listed)
     st.subheader("Saved runs")
     if not saved:
-        ended = "The run training now is listed here when it ends." if training_now else "Start one above."
+        ended = "The run training now is listed here when it ends." if one_is_training else "Start one above."
         st.write(f"No saved runs yet. {ended} Every run is saved, finished or not.")
         _runs_folder_caption()
         return
