@@ -19,7 +19,6 @@ from tests.e2e.pages import (
     PREDICTION_MS,
     TRAINING_MS,
     draw_vertical_stroke,
-    live_points,
     open_train_page,
     small_settings,
     start_run,
