@@ -5,8 +5,8 @@ and exit with status 2; arguments and output paths are checked before anything i
 the full traceback.
 
 Holds `main` and the error handling; the arguments are in `parser`, `train` in `train`, the other commands in
-`commands`. May import every package except `hrnn.ui`; commands import TensorFlow only when they need it, so that
-`runs` and `stop` answer at once.
+`commands`. May import every package except `hrnn.ui`. Commands import TensorFlow (`startup`) only once their
+arguments are checked and only when they need it, so that `runs`, `stop` and a refused argument answer at once.
 """
 
 import logging
@@ -39,29 +39,6 @@ def _refusals():
     return (DataError, RecordError, RunBusy, ValueError, OSError) + ((model.ModelFileError,) if model else ())
 
 
-TENSORFLOW_COMMANDS = ("train", "evaluate", "bench")  # the commands that import TensorFlow
-
-
-def _import_tensorflow_quietly():
-    """Import TensorFlow with file descriptor 2 pointed at /dev/null.
-
-    Its C++ start-up lines (absl's "All log messages before absl::InitializeLog()..." and oneDNN's notice) are
-    written before TF_CPP_MIN_LOG_LEVEL is read, straight to the process's stderr, so only the descriptor itself
-    can hold them back. A failing import still raises, after stderr is back; `--verbose` imports it plainly.
-    """
-    if "tensorflow" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-            import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def main(argv=None):
     """Entry point; returns the exit status: 0 done, 2 refused input, 130 interrupted, 1 an unexpected error."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported: hide its C++ banners
@@ -70,8 +47,6 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.verbose:
         logging.getLogger("hrnn").setLevel(logging.DEBUG)
-    elif args.command in TENSORFLOW_COMMANDS:
-        _import_tensorflow_quietly()
     started = time.perf_counter()
     try:
         commands = {

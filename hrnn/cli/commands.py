@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hrnn import settings
 from hrnn.cli.parser import BENCH_MAX_STEPS, BENCH_MIN_STEPS, PROG
+from hrnn.cli.startup import import_tensorflow
 from hrnn.cli.train import check_output_folder
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,51 @@ def _record_arch(model_path):
     return record.config.arch if record.config else "hrnn"
 
 
+MODEL_HINT = "give 'pretrained' (the shipped model), a .keras file, a run id or a run folder"
+
+
+def resolve_model(text):
+    """The model file that `evaluate`'s argument names: None for "pretrained" (the shipped model); a file as given;
+    a run folder's, or the run's of that id in the runs folder, `model.keras`. Reads only the runs folder, so that
+    a name that is no model is refused before TensorFlow is imported.
+
+    Raises:
+        ValueError: one line: no argument; a run (or run folder) without a model; a name that is neither a file nor
+            a run. A path that names no file is left to `load_model`, whose error names it.
+    """
+    from hrnn import runs
+
+    listed = f"(`python -m {PROG} runs` lists the runs in {settings.runs_dir()})"
+    if text is None:
+        raise ValueError(f"evaluate needs a model: {MODEL_HINT} {listed}")
+    if text == "pretrained":
+        return None
+    path = Path(text).expanduser()
+    if os.path.isdir(path):
+        return _run_model(runs.RunFolder(path.absolute()))
+    if os.path.lexists(path) or os.sep in text or path.suffix == ".keras":
+        return path
+    entry = runs.find_run(text)
+    if entry is None:
+        raise ValueError(f"no run or model file {text!r}: {MODEL_HINT} {listed}")
+    return _run_model(entry.folder)
+
+
+def _run_model(folder):
+    """The `model.keras` of a run folder (a `RunFolder`), if it has one yet."""
+    from hrnn import runs
+
+    if folder.has_model:
+        return folder.model_path
+    entry = runs.read_entry(folder)
+    if entry is None:
+        raise ValueError(f"{folder.path}: a folder with no {runs.MODEL_NAME} and no run; {MODEL_HINT}")
+    raise ValueError(f"run folder {folder.path} has no {runs.MODEL_NAME} ({entry.status})")
+
+
 def cmd_evaluate(args):
+    model_path = resolve_model(args.model)
+    import_tensorflow(args.verbose)
     from hrnn.analysis.evaluation import score
     from hrnn.data.mnist import load_mnist
     from hrnn.data.shift import shifted_test_set
@@ -32,10 +77,10 @@ def cmd_evaluate(args):
     from hrnn.nn.model_files import load_model, load_pretrained
     from hrnn.nn.probe import predict_batch
 
-    if args.model == "pretrained":
+    if model_path is None:
         model = load_pretrained()
     else:
-        model = load_model(args.model, arch=_record_arch(args.model))
+        model = load_model(model_path, arch=_record_arch(model_path))
     arch = model_architecture(model).name
     data = load_mnist(args.data)
     x, y = data.x_test, data.y_test
@@ -47,13 +92,20 @@ def cmd_evaluate(args):
         moved, _ = shifted_test_set(x)
         shifted = score(predict_batch(model, to_model_input(moved)), y)
     if args.json:
-        report = {"model": args.model, "arch": arch, "parameters": model.count_params(), "data": data.source}
+        report = {
+            "model": args.model,
+            "model_path": None if model_path is None else str(model_path),
+            "arch": arch,
+            "parameters": model.count_params(),
+            "data": data.source,
+        }
         report.update(result.to_dict())
         if shifted is not None:
             report["shifted"] = {"loss": shifted.loss, "accuracy": shifted.accuracy}
         print(json.dumps(report, indent=2))
     else:
-        print(f"model: {args.model}\narchitecture: {arch}, {model.count_params():,} parameters\ndata: {data.source}")
+        shown = args.model if model_path is None or str(model_path) == args.model else f"{args.model} ({model_path})"
+        print(f"model: {shown}\narchitecture: {arch}, {model.count_params():,} parameters\ndata: {data.source}")
         print(result.format_text())
         if shifted is not None:
             print(
@@ -92,6 +144,7 @@ def _check_bench_args(args):
 
 def cmd_bench(args):
     _check_bench_args(args)
+    import_tensorflow(args.verbose)
     if args.demo:
         from hrnn.bench.demo import run_demo_benchmark
         from hrnn.data.mnist import load_mnist
@@ -114,16 +167,17 @@ def cmd_bench(args):
 
 def cmd_runs(args):
     from hrnn import runs
+    from hrnn.runs.names import run_name
 
     listed = runs.list_runs()
     if args.json:
-        print(json.dumps([_run_json(e) for e in listed], indent=2))
+        print(json.dumps([_run_json(e, run_name(e)) for e in listed], indent=2))
         return 0
     if not listed:
         print(f"no runs in {settings.runs_dir()}")
         return 0
     width = max(len(e.run_id) for e in listed)
-    print(f"{'RUN':<{width}}  {'STATUS':<12}  {'EPOCHS':>7}  {'VAL ACC':>7}  {'TEST ACC':>8}  MODEL")
+    print(f"{'RUN':<{width}}  {'STATUS':<12}  {'EPOCHS':>7}  {'VAL ACC':>7}  {'TEST ACC':>8}  MODEL  NAME")
     for e in listed:
         s = e.summary
         if s is None:
@@ -134,14 +188,15 @@ def cmd_runs(args):
         val = f"{s.val_accuracy:.4f}" if s.val_accuracy is not None else "-"
         test = f"{s.test_accuracy:.4f}" if s.test_accuracy is not None else "-"
         model = "yes" if e.has_model else "no"
-        print(f"{e.run_id:<{width}}  {status:<12}  {epochs:>7}  {val:>7}  {test:>8}  {model}")
+        print(f"{e.run_id:<{width}}  {status:<12}  {epochs:>7}  {val:>7}  {test:>8}  {model:<5}  {run_name(e)}")
     return 0
 
 
-def _run_json(entry):
+def _run_json(entry, name):
     s = entry.summary
     return {
         "run_id": entry.run_id,
+        "name": name,
         "status": entry.status,
         "queue_position": entry.queue_position,
         "epochs_done": s.epochs_done if s else None,

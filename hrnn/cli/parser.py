@@ -72,8 +72,19 @@ def _flag_options(setting):
     return options
 
 
+def _preset_help():
+    from hrnn.train.config import DEMO_SAMPLES, DEMO_TRAIN_SIZE, PRESETS
+
+    names = "; ".join(f"{name}: the {words}" for name, (words, _) in PRESETS.items())
+    return (
+        f"start from a preset's settings ({names}); the flags given as well override its values. The demo trains on "
+        f"up to {DEMO_TRAIN_SIZE:,} images for about {DEMO_SAMPLES:,} images seen. Without a preset: the original "
+        "example's settings"
+    )
+
+
 def build_parser():
-    from hrnn.train.config import SETTINGS
+    from hrnn.train.config import PRESETS, SETTINGS
 
     parser = _Parser(
         prog=f"python -m {PROG}",
@@ -89,9 +100,12 @@ def build_parser():
     t = sub.add_parser(
         "train", parents=[common], help="train a model in this process; writes a run folder the app can watch"
     )
-    for setting in SETTINGS.values():  # one flag per TrainConfig setting, as hrnn.train.config describes it
+    t.add_argument("--preset", choices=list(PRESETS), default=None, help=_preset_help())
+    # One flag per TrainConfig setting, as hrnn.train.config describes it. Only the flags given are set (SUPPRESS),
+    # so that they override the preset's values and the rest are the preset's.
+    for setting in SETTINGS.values():
         if setting.flag:
-            t.add_argument(setting.flag_name, dest=setting.name, default=setting.default, **_flag_options(setting))
+            t.add_argument(setting.flag_name, dest=setting.name, default=argparse.SUPPRESS, **_flag_options(setting))
     t.add_argument(
         "--data", default="auto", help="MNIST .npz, IDX folder, 'keras', 'sample' or 'auto' (default; see README)"
     )
@@ -100,7 +114,12 @@ def build_parser():
     )
 
     e = sub.add_parser("evaluate", parents=[common], help="score a saved model on the MNIST test set")
-    e.add_argument("model", help="a .keras file, or 'pretrained' for the shipped model")
+    e.add_argument(
+        "model",
+        nargs="?",  # missing: `cmd_evaluate` says what it takes, in one line
+        metavar="MODEL",
+        help="'pretrained' (the shipped model), a .keras file, a run id or a run folder (`runs` lists them)",
+    )
     e.add_argument("--data", default="auto", help="as for train")
     e.add_argument("--limit", type=_positive_int, default=None, help="score only the first N test images")
     e.add_argument(

@@ -7,9 +7,11 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from hrnn import settings
+from hrnn.cli.startup import import_tensorflow
 
 log = logging.getLogger(__name__)
 
@@ -25,29 +27,64 @@ def _format_seconds(seconds):
     )
 
 
+ENDED = ("finished", "stopped", "failed")  # a run's statuses once it has ended
+LOG_SECONDS = 30  # in a log file (not a terminal) the bar is printed at most this often, and at the end
+
+
 def _progress_line(snap, width=30):
-    done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
+    """The progress bar of `snap` (a `ProgressSnapshot`), starting with a carriage return. A finished run's shows
+    100%; a stopped or failed one's, how far it got and how it ended."""
+    finished = snap.status == "finished"
+    done = 1.0 if finished else snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
+    step = snap.steps_per_epoch if finished else snap.step
     bar = "#" * int(done * width) + "-" * (width - int(done * width))
     loss = f"loss {snap.batch_loss[-1]:.4f}" if snap.batch_loss else ""
+    ended = f" {snap.status}" if snap.status in ENDED and not finished else ""
     return (
-        f"\repoch {snap.epoch}/{snap.epochs} [{bar}] {100 * done:5.1f}% {snap.step}/{snap.steps_per_epoch} "
+        f"\repoch {snap.epoch}/{snap.epochs} [{bar}] {100 * done:5.1f}% {step}/{snap.steps_per_epoch}{ended} "
         f"{snap.samples_per_second:6.0f} samples/s ETA {_format_seconds(snap.eta_seconds)} {loss}"
     )
+
+
+class ProgressPrinter:
+    """Prints a run's progress as its log grows: the bar on stderr, each finished epoch's line on stdout.
+
+    On a terminal the bar is redrawn in place; in a log file a line is printed every `LOG_SECONDS`. Either way the
+    last frame, printed by `poll(last=True)` once the run has ended, is the run's end, never a frame from before.
+    """
+
+    def __init__(self, reader, tty):
+        self.reader, self.tty = reader, tty  # a `ProgressLogReader`; whether stderr is a terminal
+        self._epochs_printed, self._last_line, self._last_time = 0, "", None
+
+    def poll(self, last=False):
+        """Print what the log holds that is new; `last`: the run has ended, print its last frame whenever it is."""
+        snap = self.reader.snapshot()
+        line = _progress_line(snap) if snap.steps_per_epoch else ""
+        due = self.tty or last or self._last_time is None or time.monotonic() - self._last_time > LOG_SECONDS
+        if line and line != self._last_line and due:
+            print(line if self.tty else line.lstrip("\r"), end="" if self.tty else "\n", file=sys.stderr, flush=True)
+            self._last_line, self._last_time = line, time.monotonic()
+        for entry in snap.epoch_history[self._epochs_printed :]:
+            print(("\n" if self.tty else "") + _epoch_line(entry), flush=True)
+        self._epochs_printed = len(snap.epoch_history)
 
 
 def check_output_folder(folder, what):
     """Refuse `folder` as the place for a run's files unless it is, or can be made, a writable folder.
 
-    Creates nothing that stays: writability is tried with a temporary file in the nearest existing folder, which
-    catches read-only folders and file systems such as /proc, whoever runs it.
+    Creates nothing that stays: names too long for the file system are refused first, then writability is tried
+    with a temporary file in the nearest existing folder, which catches read-only folders and file systems such as
+    /proc, whoever runs it.
 
     Raises:
         ValueError: one line naming `what` (the option) and the path.
     """
     folder = Path(folder).expanduser().absolute()
     existing = folder
-    while not existing.exists() and existing != existing.parent:
+    while not os.path.exists(existing) and existing != existing.parent:  # False, not an error, for a too-long name
         existing = existing.parent
+    _check_name_lengths(folder, existing, what)
     if existing == folder and not folder.is_dir():
         raise ValueError(f"{what} {folder}: exists and is not a folder")
     if not existing.is_dir():
@@ -62,9 +99,76 @@ def check_output_folder(folder, what):
         raise ValueError(f"{what} {folder}: cannot write in {existing} ({exc.strerror or exc})") from exc
 
 
+RUN_DIR_SLACK = 64  # the longest name a run writes in its folder, with the temporary suffix of an atomic write
+
+
+def _check_name_lengths(folder, existing, what):
+    """Refuse a `folder` (absolute) whose names, or whole path, are longer than the file system of `existing` (its
+    nearest existing folder) allows: caught here, before the first folder of it is made and left behind."""
+    try:
+        name_max, path_max = os.pathconf(existing, "PC_NAME_MAX"), os.pathconf(existing, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        name_max, path_max = 255, 4096  # POSIX systems' usual limits
+    for name in folder.relative_to(existing).parts:
+        size = len(os.fsencode(name))
+        if size > name_max:
+            length = f"{len(name)} characters" if size == len(name) else f"{size} bytes"
+            raise ValueError(
+                f"{what} {folder}: a name in it is {length} long; this file system allows at most {name_max}"
+            )
+    size = len(os.fsencode(str(folder))) + RUN_DIR_SLACK
+    if size > path_max:
+        raise ValueError(
+            f"{what} {folder}: the path is too long ({size - RUN_DIR_SLACK:,} bytes); this file system allows "
+            f"{path_max:,}, less {RUN_DIR_SLACK} for the files in it"
+        )
+
+
+def check_new_run_folder(folder, what):
+    """Refuse `folder` for a new run if it holds a run's files already: a run training now, or one that has ended,
+    whose record, token and model a new run would replace. Reads only; call before anything touches the folder.
+
+    Raises:
+        ValueError: one line naming `what` (the option), the path and the run's status.
+    """
+    from hrnn import runs
+
+    folder = Path(folder).expanduser().absolute()
+    if not os.path.isdir(folder):  # False, not an error, for a path that cannot be a folder
+        return
+    run_files = (runs.SETTINGS_NAME, runs.RECORD_NAME, runs.SUMMARY_NAME, runs.MODEL_NAME, runs.PROGRESS_NAME)
+    found = [name for name in run_files if os.path.lexists(folder / name)]
+    if not found:
+        return
+    entry = runs.read_entry(runs.RunFolder(folder))
+    if entry is not None and entry.live:
+        raise ValueError(
+            f"{what} {folder}: holds a run that is training now ({entry.summary.status}); name a new folder"
+        )
+    detail = entry.status if entry is not None else ", ".join(found)
+    raise ValueError(f"{what} {folder}: holds a run already ({detail}); name a new folder")
+
+
 def _is_inside(path, folder):
     path, folder = Path(path).expanduser().absolute(), Path(folder).expanduser().absolute()
     return path == folder or folder in path.parents
+
+
+def _train_config(args, n_available=None):
+    """The `TrainConfig` that `args` ask for, checked: the preset's (`--preset`), else the original example's,
+    with the flags given. The demo's images and epochs fit the data once its size is known (`n_available`
+    training images), unless flags set them.
+
+    Raises:
+        ValueError: one line naming the first bad setting.
+    """
+    from hrnn.train.config import PRESETS, SETTINGS, TrainConfig, demo_config
+
+    given = {name: getattr(args, name) for name, s in SETTINGS.items() if s.flag and hasattr(args, name)}
+    base = PRESETS[args.preset][1] if args.preset else TrainConfig()
+    if args.preset == "demo" and n_available is not None:
+        base = demo_config(min(given.get("train_size") or n_available, n_available))
+    return replace(base, **given).check()
 
 
 def cmd_train(args):
@@ -75,18 +179,22 @@ def cmd_train(args):
     from hrnn.runs.progress_log import ProgressLogReader
     from hrnn.runs.worker import StopRequest, execute
     from hrnn.train import limits
-    from hrnn.train.config import SETTINGS, TrainConfig
 
-    config = TrainConfig(**{name: getattr(args, name) for name, s in SETTINGS.items() if s.flag}).check()
+    config = _train_config(args)
     limits.check_fits_machine(config)
-    # Everything the user chose is checked before the run folder exists: a refused argument leaves nothing behind.
+    # Everything the user chose is checked before the run folder exists: a refused argument leaves nothing behind,
+    # and an existing run is never written over.
     runs_root = settings.runs_dir()
     run_dir = args.out or os.path.join(runs_root, runs.new_run_id())
-    check_output_folder(run_dir, "--out" if args.out else "runs folder")
+    what = "--out" if args.out else "runs folder"
+    check_new_run_folder(run_dir, what)
+    check_output_folder(run_dir, what)
     if _is_inside(run_dir, runs_root):
         limits.check_runs_disk(runs_root)
+    import_tensorflow(args.verbose)
     data = load_mnist(args.data)
     available = len(data.y_train) - held_out_count(len(data.y_train), config)
+    config = _train_config(args, available)
     if config.train_size is not None and config.train_size > available:
         raise ValueError(
             f"train-size {config.train_size:,} is more than the {available:,} training images available "
@@ -113,23 +221,12 @@ def cmd_train(args):
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     done = threading.Event()
-    reader = ProgressLogReader(folder.progress_path)  # the app's view of the run, printed
+    printer = ProgressPrinter(ProgressLogReader(folder.progress_path), tty=sys.stderr.isatty())  # the app's view
 
     def report():
-        # On a terminal the bar redraws in place; in a log file it prints a line every 30 s.
-        tty = sys.stderr.isatty()
-        printed_epochs, last_line, last_time = 0, "", 0.0
-        finished = False
-        while not finished:
-            finished = done.wait(0.5)  # one last pass after training ends, so no epoch line is lost
-            snap = reader.snapshot()
-            line = _progress_line(snap) if snap.steps_per_epoch else ""
-            if line and line != last_line and (tty or time.monotonic() - last_time > 30):
-                print(line if tty else line.lstrip("\r"), end="" if tty else "\n", file=sys.stderr, flush=True)
-                last_line, last_time = line, time.monotonic()
-            for entry in snap.epoch_history[printed_epochs:]:
-                print(("\n" if tty else "") + _epoch_line(entry), flush=True)
-            printed_epochs = len(snap.epoch_history)
+        while not done.wait(0.5):
+            printer.poll()
+        printer.poll(last=True)  # after training has ended: the run's last frame, and no epoch line lost
 
     reporter = threading.Thread(target=report, daemon=True)
     reporter.start()

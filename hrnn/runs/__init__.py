@@ -2,8 +2,9 @@
 
 Holds the folder's files and their schema (`records`), one folder (`folder`), listing and liveness (`listing`),
 the queue of training slots (`slots`), the progress log (`progress_log`), the worker process (`worker`), starting
-workers (`launcher`) and comparing runs (`compare`). May import `hrnn.train`, `hrnn.nn`, `hrnn.data` and the base
-modules; never `hrnn.ui`, `hrnn.cli` or Streamlit. The names below are the package's public API.
+workers (`launcher`), comparing runs (`compare`) and a run's name in words, as the app and the CLI show it
+(`names`). May import `hrnn.train`, `hrnn.nn`, `hrnn.data` and the base modules; never `hrnn.ui`, `hrnn.cli`
+or Streamlit. The names below are the package's public API.
 """
 
 from hrnn.atomic import atomic_save_model, atomic_write_bytes, atomic_write_json

@@ -210,6 +210,11 @@ def demo_config(n_available):
     return replace(DEMO, train_size=train_size, epochs=epochs)
 
 
+# The presets by the name a front end offers each under (`python -m hrnn train --preset NAME`): its words and its
+# config. The demo's images and epochs adapt to the data (`demo_config`).
+PRESETS = {"demo": ("quick demo", DEMO), "original": ("original Keras example", ORIGINAL)}
+
+
 # What a preset fixes: how the model learns (the model, its sizes, the optimizer, the initialisation). The amount of
 # data and of evaluation may vary (the demo adapts its images and epochs to the data; live runs validate and test on
 # subsets), and so may the seed.
@@ -230,7 +235,7 @@ LEARNING_FIELDS = (
 def preset_name(config):
     """In words, which preset `config` follows: "quick demo", "original Keras example", else what it is ("custom
     HRNN", "flat-lstm baseline", "cnn baseline")."""
-    for name, preset in (("quick demo", DEMO), ("original Keras example", ORIGINAL)):
+    for name, preset in PRESETS.values():
         if all(getattr(config, f) == getattr(preset, f) for f in LEARNING_FIELDS):
             return name
     return "custom HRNN" if config.arch == "hrnn" else f"{config.arch} baseline"

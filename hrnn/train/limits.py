@@ -84,8 +84,8 @@ def check_runs_disk(folder, limit_mb=None):
     size = folder_bytes(folder)
     if size > limit_mb * 1_000_000:
         raise ValueError(
-            f"the runs folder {folder} holds {size / 1e6:,.1f} MB, over its {limit_mb:,} MB cap "
-            "(HRNN_RUNS_DISK_MB): delete old runs there or raise the cap"
+            f"the runs folder holds {size / 1e6:,.1f} MB, over its {limit_mb:,} MB cap (HRNN_RUNS_DISK_MB): "
+            f"delete old runs in {folder} or raise the cap"
         )
 
 

@@ -1,24 +1,11 @@
-"""Runs named for people: "quick demo, 3 of 3 epochs, 97.1% test", "quick demo 97.1% (Nov 29 08:33)"."""
+"""Runs named for people: "quick demo, 3 of 3 epochs, 97.1% test" (`run_name`, shared with the command line in
+`hrnn.runs.names`), "quick demo 97.1% (Nov 29 08:33)"."""
 
 import calendar
 import time
 
-
-def run_kind(entry):
-    """What the run is, in words: its preset, else its architecture (summaries from before presets)."""
-    s = entry.summary
-    return s.preset or ("HRNN" if s.arch == "hrnn" else f"{s.arch} baseline")
-
-
-def run_name(entry):
-    """A `RunEntry` in words, for people: "quick demo, 3 of 3 epochs, 97.1% test"."""
-    s = entry.summary
-    if s is None:
-        return f"unreadable run {entry.run_id}"
-    planned = s.epochs if s.epochs is not None else "?"
-    text = f"{run_kind(entry)}, {s.epochs_done} of {planned} epoch{'' if planned == 1 else 's'}"
-    accuracy, on = entry.accuracy
-    return text + (f", {accuracy:.1%} {on}" if accuracy is not None else "")
+from hrnn.runs.names import run_kind
+from hrnn.runs.names import run_name as run_name  # the app's pages name runs from here; the CLI, from hrnn.runs
 
 
 def run_label(entry):

@@ -384,8 +384,8 @@ def test_the_runs_folder_disk_cap_refuses_a_new_run(npz, capsys, monkeypatch):
     assert _runs_dir_entries() == ["old-run"]
     error = _one_line_error(capsys)
     assert error == (
-        f"hrnn: error: the runs folder {root} holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): "
-        "delete old runs there or raise the cap"
+        "hrnn: error: the runs folder holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): "
+        f"delete old runs in {root} or raise the cap"
     )
 
 
@@ -524,9 +524,10 @@ def test_runs_lists_the_runs_folder_with_unreadable_runs_marked(capsys):
     (bad / runs.RECORD_NAME).write_text('{"status": ["running"]}')
     assert main(["runs"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["RUN", "STATUS", "EPOCHS", "VAL", "ACC", "TEST", "ACC", "MODEL"]
+    assert lines[0].split() == ["RUN", "STATUS", "EPOCHS", "VAL", "ACC", "TEST", "ACC", "MODEL", "NAME"]
     assert lines[1] == "20260102-000000-bbbb  unreadable: record.json: status: expected a string, got ['running']"
-    assert lines[2].split() == ["20260101-000000-aaaa", "finished", "0/3", "-", "0.9312", "no"]
+    assert lines[2].split()[:6] == ["20260101-000000-aaaa", "finished", "0/3", "-", "0.9312", "no"]
+    assert lines[2].endswith("  custom HRNN, 0 of 3 epochs, 93.1% test")
     assert main(["runs", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(r["run_id"], r["status"][:10], r["test_accuracy"], r["model"]) for r in listed] == [

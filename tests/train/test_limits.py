@@ -98,8 +98,8 @@ def test_the_disk_cap_refuses_a_new_run_naming_the_folder_and_its_size(tmp_path)
     with pytest.raises(ValueError) as info:
         limits.check_runs_disk(tmp_path, limit_mb=2)
     assert str(info.value) == (
-        f"the runs folder {tmp_path} holds 2.5 MB, over its 2 MB cap (HRNN_RUNS_DISK_MB): "
-        "delete old runs there or raise the cap"
+        "the runs folder holds 2.5 MB, over its 2 MB cap (HRNN_RUNS_DISK_MB): "
+        f"delete old runs in {tmp_path} or raise the cap"
     )
 
 
