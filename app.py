@@ -3,8 +3,10 @@
 import streamlit as st
 
 from hrnn.ui.first_screen import while_loading
+from hrnn.ui.serving import answer_only_whom_the_server_allows
 
 st.set_page_config(page_title="hrnn lab: a hierarchical RNN on MNIST", page_icon="🔢", layout="wide")
+answer_only_whom_the_server_allows()  # this machine only, unless the server was started to serve others
 with while_loading():  # the pages import TensorFlow: on a cold start that takes seconds, so say what is happening
     from hrnn._compat import keep_keras_state_across_reruns
     from hrnn.ui import draw_page, evaluate_page, inside_page, style, train_page

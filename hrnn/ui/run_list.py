@@ -55,7 +55,6 @@ def saved_runs():
     if not saved:
         ended = "The run training now is listed here when it ends." if one_is_training else "Start one above."
         st.write(f"No saved runs yet. {ended} Every run is saved, finished or not.")
-        _runs_folder_caption()
         return
     rows = []
     for r in saved:
@@ -84,7 +83,6 @@ def saved_runs():
             "id": st.column_config.TextColumn(help="The run's folder in the runs folder"),
         },
     )
-    _runs_folder_caption()
     readable = [r for r in saved if r.readable]
     if not readable:
         return
@@ -102,7 +100,3 @@ def saved_runs():
     st.plotly_chart(training_figure(snapshot), width="stretch", key="saved_chart", config=STILL)
     if entry.summary.error:
         st.error(f"This run failed: {as_text(entry.summary.error)}")
-
-
-def _runs_folder_caption():
-    st.caption(f"Runs folder: {as_text(runs_dir())}")

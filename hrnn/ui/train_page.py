@@ -230,7 +230,8 @@ def render():
     with st.expander("Settings", icon=":material/tune:"):
         config = controls(n_train, max_epochs, max_units)
     if not live:
-        plan.caption(will_train(config, n_train))  # made of checked settings only
+        held_out = held_out_count(len(data.y_train), config)
+        plan.caption(will_train(config, n_train, held_out))  # made of checked settings only
     if start:
         try:
             _start(limits.check_fits_machine(config.check()), data)

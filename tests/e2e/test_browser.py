@@ -6,12 +6,17 @@ the tests also refresh the screenshots in docs/screenshots/ (draw.png, inside.pn
 
 import os
 import re
+import shutil
+import socket
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 
 from hrnn.nn.model_files import PRETRAINED_PATH
 from hrnn.ui.run_names import started_text
+from tests.conftest import REPO
+from tests.e2e.conftest import Server
 from tests.e2e.pages import (
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
@@ -229,3 +234,60 @@ def test_the_train_page_puts_start_and_then_the_live_run_on_screen_of_a_desktop_
     finally:
         desktop.close()
         phone.close()
+
+
+# Strings a visitor controls, put in the address: each is shown in the Train page's one-line warning as its own
+# characters, with no link, image or element made of it (GitHub-style autolinks are found after escapes are read).
+HOSTILE_RUN_NAMES = [
+    "www.example.com",
+    "http://example.com/a",
+    "me@example.com",
+    "[x](http://example.com/b)",
+    "![i](http://127.0.0.1:9/i.png)",
+    "<img src=x onerror=alert(1)>",
+    ":red[red] :material/home:",
+]
+
+
+def test_strings_from_the_address_are_shown_as_text_never_as_links(server, page):
+    for name in HOSTILE_RUN_NAMES:
+        page.goto(f"{server}/?run={quote(name)}")
+        warning = page.get_by_test_id("stAlert").filter(has_text="There is no run")
+        expect(warning).to_be_visible(timeout=PAGE_LOAD_MS)
+        assert warning.locator("a, img, [data-testid=stIconMaterial]").count() == 0, name
+        assert name in warning.inner_text().replace("\u2060", ""), name  # what a reader sees: the name's characters
+
+
+def _this_machines_other_address():
+    """An IPv4 address of this machine other than loopback, or None (a machine with no network has none)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("198.51.100.1", 9))  # no packet is sent: this only picks the outgoing interface
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if address.startswith("127.") else address
+
+
+def test_started_from_another_folder_it_answers_only_this_machine(browser, tmp_path):
+    address = _this_machines_other_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback to visit from")
+    # Started without its settings (app.py away from .streamlit/, started elsewhere, as an older Streamlit did from
+    # any other folder): no address is set, and Streamlit listens on every interface.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(REPO / "app.py", elsewhere)
+    env = dict(PYTHONPATH=str(REPO), HRNN_NO_WARMUP="1")
+    server = Server(tmp_path, app_dir=elsewhere, started_in=tmp_path, address=None, **env).start()
+    context = browser.new_context(viewport=VIEWPORTS["desktop"]["viewport"])
+    try:
+        page = context.new_page()
+        page.goto(f"http://{address}:{server.port}/")
+        expect(page.get_by_text("This lab answers only the machine it runs on")).to_be_visible(timeout=PAGE_LOAD_MS)
+        expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_have_count(0)
+        page.goto(server.url)  # this machine itself is answered as always
+        expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
+    finally:
+        context.close()
+        server.stop()

@@ -1,10 +1,12 @@
-"""Safe by default: the Streamlit config binds to this machine and hides error details; the README says how to
-serve the app to others."""
+"""Safe by default: the Streamlit config binds to this machine and hides error details, the app answers only this
+machine when it was started without its settings, and the README says how to serve the app to others."""
 
 import tomllib
 
+import pytest
 from streamlit import config as streamlit_config
 
+from hrnn.ui.serving import is_this_machine
 from tests.conftest import REPO
 
 
@@ -35,3 +37,52 @@ def test_the_readme_says_how_to_serve_it_to_others():
     for needed in ("--server.address 0.0.0.0", "reverse proxy", "HRNN_MAX_RUNS", "HRNN_MAX_EPOCHS", "HRNN_MAX_UNITS"):
         assert needed in section, needed
     assert "HRNN_RUNS_DISK_MB" in section
+
+
+@pytest.mark.parametrize(
+    "address, local",
+    [
+        (None, True),  # Streamlit's word for a browser on this machine
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),  # a server on "::" sees IPv4 loopback so
+        ("192.0.2.2", False),
+        ("::ffff:192.0.2.2", False),
+        ("fe80::1%eth0", False),
+        ("not an address", False),
+    ],
+)
+def test_only_loopback_is_this_machine(address, local):
+    assert is_this_machine(address) is local
+
+
+GUARDED_PAGE = """
+from hrnn.ui.serving import answer_only_whom_the_server_allows
+import streamlit as st
+
+answer_only_whom_the_server_allows()
+st.title("The page")
+"""
+
+
+@pytest.mark.parametrize(
+    "address_set, visitor, answered",
+    [
+        (False, "192.0.2.2", False),  # started without its settings: another machine gets one line
+        (False, None, True),  # ...and this machine the page
+        (True, "192.0.2.2", True),  # an address set on purpose (to serve others): everyone gets the page
+    ],
+)
+def test_a_visitor_from_another_machine_is_answered_only_where_the_server_was_started_to_serve_others(
+    monkeypatch, address_set, visitor, answered
+):
+    from streamlit.testing.v1 import AppTest
+
+    from hrnn.ui import serving
+
+    monkeypatch.setattr(serving, "_never_set", lambda option: option == "server.address" and not address_set)
+    monkeypatch.setattr(serving, "_visitor_address", lambda: visitor)
+    at = AppTest.from_string(GUARDED_PAGE).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == (["The page"] if answered else [])
+    assert [e.value for e in at.error] == ([] if answered else [serving.REFUSED])

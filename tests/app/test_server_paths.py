@@ -1,0 +1,44 @@
+"""No server path reaches a visitor: messages name a file by its last name only, on every page, in the text and in
+the tooltips (the README promises it)."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.test_app import TIMEOUT, shown
+
+PAGES = ["train_page", "draw_page", "inside_page", "evaluate_page"]
+ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "metric")
+
+
+def everything_shown(at):
+    """The text of every element of those kinds, and its tooltip, in the main area and the sidebar."""
+    texts = []
+    for kind in ELEMENTS:
+        for element in at.get(kind):
+            texts.append(shown(str(element.value)))
+            texts.append(shown(getattr(element.proto, "help", "")))
+    return texts
+
+
+def render(name):
+    at = AppTest.from_string(f"from hrnn.ui import {name}\n{name}.render()", default_timeout=TIMEOUT).run()
+    assert not at.exception
+    return at
+
+
+@pytest.mark.parametrize("name", ["train_page", "evaluate_page"])  # the pages that read the data at once
+def test_a_broken_data_file_is_named_without_its_folder(monkeypatch, tmp_path, name):
+    private = tmp_path / "private-folder"
+    private.mkdir()
+    (private / "mnist.npz").write_bytes(b"not an npz")
+    monkeypatch.setenv("HRNN_MNIST", str(private / "mnist.npz"))
+    texts = everything_shown(render(name))
+    assert any("…/mnist.npz" in text for text in texts), texts
+    assert not any("private-folder" in text for text in texts), texts
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_working_page_shows_no_server_path(tmp_path, name):
+    texts = everything_shown(render(name))
+    assert texts
+    assert not any(str(tmp_path) in text for text in texts), texts
