@@ -257,3 +257,25 @@ def test_load_upload_reads_a_png():
     digit = load_upload(_png(_seven()))
     assert digit.shape == (28, 28)
     assert not is_blank(digit)
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "TIFF"])
+def test_an_upload_is_turned_upright_as_its_exif_orientation_says(image_format):
+    upright = np.zeros((140, 100), np.uint8)  # an L: no turn of it looks like another
+    upright[20:120, 20:40] = 255
+    upright[100:120, 20:80] = 255
+
+    def encoded(pixels, orientation=None):
+        exif = Image.Exif()
+        if orientation is not None:
+            exif[0x0112] = orientation  # EXIF Orientation
+        buf = io.BytesIO()
+        Image.fromarray(pixels).convert("RGB").save(buf, format=image_format, exif=exif, quality=95)
+        return buf.getvalue()
+
+    expected = load_upload(encoded(upright))
+    # Stored turned 90 degrees clockwise, with the note a phone writes: "rotate 90 CW to display" is orientation 6.
+    stored = np.rot90(upright, k=1)  # counter-clockwise, so that turning it clockwise makes it upright again
+    read = load_upload(encoded(stored, orientation=6))
+    assert np.abs(read - expected).max() < 0.1
+    assert np.abs(load_upload(encoded(stored)) - expected).max() > 0.5  # without the note it reads turned
