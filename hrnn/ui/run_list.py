@@ -45,9 +45,9 @@ def _status_words(entry):
     return f"{entry.status} (nothing trained)" if entry.empty else entry.status
 
 
-def saved_runs():
+def saved_runs(shown_above=None):
     """Every run that is not training: a readable name, its status and results (or why its files cannot be read),
-    and the curves of one, the newest by default."""
+    and the curves of one, the newest by default (not drawn again when it is `shown_above`, the page's own run)."""
     listed = runs.list_runs(runs_dir())
     saved = [r for r in listed if not r.live]  # runs training are shown, live, above
     one_is_training = len(saved) < len(listed)
@@ -92,6 +92,9 @@ def saved_runs():
         "Show the curves of", list(names), format_func=names.get, key=f"saved_run_choice_{readable[0].run_id}"
     )
     entry = next(r for r in readable if r.run_id == chosen)
+    if chosen == shown_above:
+        st.caption("Its curves are the ones above.")
+        return
     try:
         snapshot = run_snapshot(entry)
     except runs.RecordError as exc:  # a record.json edited by hand, or by something else

@@ -7,10 +7,14 @@ live, with its curves from the first batch, and Stop (a request file in the run 
 Each browser watches the run it started; other runs training are listed, and one click watches one of them.
 """
 
+import errno
+import time
+
 import streamlit as st
 
 from hrnn import runs, settings
 from hrnn.data.splits import held_out_count
+from hrnn.runs.records import epoch_seconds
 from hrnn.train import limits
 from hrnn.train.config import (
     DEMO,
@@ -20,7 +24,7 @@ from hrnn.ui import draw_page
 from hrnn.ui.digit_grid import render_grid
 from hrnn.ui.explainers import TRAIN, explain
 from hrnn.ui.figures import STILL, training_figure
-from hrnn.ui.resources import mnist_or_error, run_snapshot, runs_dir, start_run
+from hrnn.ui.resources import mnist_or_error, run_progress_problem, run_snapshot, runs_dir, start_run
 from hrnn.ui.run_list import saved_runs, training_now
 from hrnn.ui.run_names import ordinal
 from hrnn.ui.scores import reference_accuracy, score_reference_soon
@@ -39,12 +43,18 @@ PHASE_TEXT = {
 }
 
 
+def _since_asked(entry):
+    """ " (12 s)": the seconds since the run was asked for, so that a start that takes a while still moves."""
+    asked = epoch_seconds(entry.summary.created) if entry.summary else None
+    return f" ({max(0, time.time() - asked):.0f} s)" if asked is not None else ""
+
+
 def _queued_text(entry):
     """A queued run's place in line; or, while a slot is free for it, that it is starting (its worker takes the
     slot when it is ready: a worker still loading TensorFlow has not yet)."""
     training = sum(1 for e in runs.list_runs(runs_dir()) if e.live and e.status == "running")
     if entry.queue_position and entry.queue_position <= settings.max_runs() - training:
-        return "Starting: the worker is loading TensorFlow and the data..."
+        return f"Starting{_since_asked(entry)}: the worker is loading TensorFlow and the data..."
     place = f"{ordinal(entry.queue_position)} in line" if entry.queue_position else "waiting"
     return f"Queued, {place}: it starts when one of the runs training now ends"
 
@@ -58,7 +68,7 @@ def _status_text(entry, snap):
     if status != "running":
         return status.capitalize()
     if snap.samples_seen == 0:
-        return "Starting: preparing the data and the model..."
+        return f"Starting{_since_asked(entry)}: preparing the data and the model..."
     eta = f"about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else "estimating time left"
     doing = PHASE_TEXT.get(snap.phase, f"Epoch {snap.epoch} of {snap.epochs}, batch {snap.step}/{snap.steps_per_epoch}")
     return f"{doing} - {snap.samples_per_second:.0f} images/s - {eta}"
@@ -114,11 +124,16 @@ def _metrics(snap):
 
 
 def _snapshot_or_warning(entry):
+    """The run's snapshot, or None; one warning line when its progress cannot be read, or part of it."""
     try:
-        return run_snapshot(entry)
+        snap = run_snapshot(entry)
     except runs.RecordError as exc:
         st.warning(f"The progress of {as_text(entry.run_id)} cannot be read: {as_text(exc)}")
         return None
+    problem = run_progress_problem(entry)
+    if problem is not None:
+        st.warning(f"Part of the progress of {as_text(entry.run_id)} cannot be read: {as_text(problem)}")
+    return snap
 
 
 def _progress_panel(entry, snap):
@@ -186,6 +201,15 @@ def _outcome(entry, snap, data):
         st.switch_page(draw_page.page())
 
 
+def _cannot_train_text(exc):
+    """Why Start could not make the run's folder (`exc`, an OSError), in one line without the server's paths."""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "Cannot train here: the runs folder is read-only"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "Cannot train here: the runs folder's disk is full"
+    return f"Cannot train here: the runs folder cannot be written ({as_text(exc.strerror or type(exc).__name__)})"
+
+
 def _start(config, data):
     """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its epochs
     and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`) and the runs folder's size (`HRNN_RUNS_DISK_MB`). Beyond
@@ -235,8 +259,10 @@ def render():
     if start:
         try:
             _start(limits.check_fits_machine(config.check()), data)
-        except (ValueError, OSError) as exc:  # a limit, or the runs folder cannot be written
+        except ValueError as exc:  # a limit
             st.error(as_text(exc))
+        except OSError as exc:  # the runs folder cannot be written
+            st.error(_cannot_train_text(exc))
         else:
             st.rerun()  # redraw at once: Start disabled, the live panel in view
     if entry is not None:
@@ -251,4 +277,4 @@ def render():
                 with outcome:
                     _outcome(entry, snap, data)
     training_now(watched_id)
-    saved_runs()
+    saved_runs(shown_above=entry.run_id if entry is not None else None)

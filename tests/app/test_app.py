@@ -5,6 +5,7 @@ import io
 import json
 import os
 import re
+import time
 from collections import Counter
 
 import numpy as np
@@ -114,7 +115,9 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
     assert _wait_for(lambda: _status(run_id) == "finished")
     at.run()
     assert not at.exception
-    assert at.get("plotly_chart"), "no chart drawn"
+    charts = [c.proto.id.rsplit("-", 1)[1] for c in at.get("plotly_chart")]
+    assert charts == ["live_chart"]  # its curves once: the saved runs' chart does not draw them again below
+    assert any(c.value == "Its curves are the ones above." for c in at.caption)
     assert any("finished after 1 epoch" in s.value for s in at.success)
     record = runs.find_run(run_id).read_record()
     assert len(record.history.batches.loss) == 6
@@ -210,10 +213,12 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     from hrnn.ui import train_page
 
     monkeypatch.setenv("HRNN_MAX_RUNS", "1")
-    queued = SimpleNamespace(queue_position=1)
+    asked = time.time() - 12.4  # twelve seconds ago: the text counts them, so that a slow start still moves
+    created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(asked)) + f".{int(asked % 1 * 1000):03d}Z"
+    queued = SimpleNamespace(queue_position=1, summary=SimpleNamespace(created=created))
     training = SimpleNamespace(live=True, status="running")
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [])
-    assert train_page._queued_text(queued).startswith("Starting:")
+    assert re.match(r"Starting \(1[23] s\): the worker is loading TensorFlow", train_page._queued_text(queued))
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [training])
     assert train_page._queued_text(queued).startswith("Queued, 1st in line")
 
@@ -607,7 +612,8 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
     assert not at.exception
     assert "run" not in at.query_params
     assert shown(at.error[0].value) == (
-        "the runs folder holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): delete old runs in …/runs or raise the cap"
+        "the runs folder holds 2.0 MB, over its 1 MB cap (HRNN_RUNS_DISK_MB): "
+        "delete old runs in …/runs or raise the cap"
     )  # the folder by its last name only: visitors see no server path
 
 
