@@ -242,11 +242,12 @@ def _views(image, reading, state_map, timed):
             _chart(figure, "inside_state_map")
             st.caption(
                 f"Each dot is one of {len(state_map.labels):,} test digits after the image reader has read all 28 "
-                "rows, placed on the two directions in which those states differ most (PCA); the same digits "
-                "gather in one cloud. The black path is this input's state after rows 1, 2, ..., 28: it starts "
-                "where every blank top starts and should end (star) in its digit's cloud. Sharp turns are rows "
-                "that changed the network's mind; the green dot is the cursor. The map flattens many numbers into "
-                "two, so clouds can overlap here that the classifier tells apart."
+                "rows. Each state is a list of numbers; the map shows it from the two directions in which the digits' "
+                "states differ most (a principal component analysis), and each axis says how much of their spread "
+                "it shows. The same digits gather in one cloud. The black path is this input's state after rows 1, "
+                "2, ..., 28: it starts where every blank top starts and should end (star) in its digit's cloud. "
+                "Sharp turns are rows that changed the network's mind; the green dot is the cursor. The map "
+                "flattens many numbers into two, so clouds can overlap here that the classifier tells apart."
             )
     with right:
         _heatmaps(result, row)
@@ -306,11 +307,16 @@ def _heatmaps(result, row):
     if layer == "image_reader":
         meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
         _chart(states_figure(states[:, order], order, row, meaning), "inside_image_reader")
+        staircase = (
+            "Ordered by when they react, as here, the picture is a staircase"
+            if ordering == "reaction"
+            else "Order them by *when it reacts* and the picture becomes a staircase"
+        )
         st.caption(
-            "Each column is one unit of the image reader, each line its value after that row (blue +, red -). "
-            "Ordered by when they react, the picture becomes a staircase: units that respond to the top of the "
-            "digit first, the bottom last. Units that stay constant through the blank rows and flip at one row "
-            "are reacting to that row."
+            f"A unit is one of the {states.shape[1]} numbers the image reader keeps in its memory. Each column is "
+            "one unit, each line its value after that row (blue +, red -). "
+            f"{staircase}: units that respond to the top of the digit first, the bottom last. Units that stay "
+            "constant through the blank rows and flip at one row are reacting to that row."
         )
     else:
         meaning = "the row reader's unit for this pixel row alone (-1 to +1)"
