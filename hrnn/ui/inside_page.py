@@ -4,7 +4,6 @@ The full script run computes what the page shows, once per input and model (cach
 that only draws, so moving the cursor or playing it redraws the views and runs no model.
 """
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,17 +25,16 @@ URL_PATH = "inside"
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
 MAP_DIGITS = 2000  # held-out test digits on the state map
 SEARCHED_DIGITS = 300  # test digits searched for the default input (one batch: under a second)
-PLAY_SECONDS_PER_ROW = 0.11  # Play sweeps 28 rows in about 3 s (frames come this often, or as fast as they can)
+# Play shows every row, one per frame: 28 rows in about 3 s where frames come this often, slower where they cannot
+# (a phone, a busy server), rather than skipping rows to keep time.
+PLAY_SECONDS_PER_ROW = 0.11
 # The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
 # (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
 # runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
 FRAME_KEY = "inside_frame"  # counts the charts drawn (see _chart)
-CURSOR_KEY, VERSION_KEY, PLAYING_KEY, PLAY_START_KEY = (
-    "inside_cursor",
-    "inside_cursor_version",
-    "inside_playing",
-    "inside_play_start",
-)
+CURSOR_PANEL = "inside_cursor_panel"  # Play, the row cursor and what the network thinks at it
+FIRST_FRAME_KEY = "inside_first_frame"  # set by Play: its first frame shows row 1, each later one the next row
+CURSOR_KEY, VERSION_KEY, PLAYING_KEY = "inside_cursor", "inside_cursor_version", "inside_playing"
 
 
 PARTS = """The network's three parts, named the same on every page:
@@ -116,7 +114,7 @@ def _move_cursor(row):
 def _start_playing():
     _move_cursor(1)
     st.session_state[PLAYING_KEY] = True
-    st.session_state[PLAY_START_KEY] = None  # the clock starts with the first frame, which shows row 1
+    st.session_state[FIRST_FRAME_KEY] = True  # the first frame shows row 1
 
 
 def _slider_moved(key):
@@ -127,20 +125,16 @@ def _slider_moved(key):
 
 
 def _advance_cursor(timed):
-    """While playing, move the cursor down a row or more per frame, on a clock; start or stop the frame timer (only a
-    full run can) when Play starts or stops."""
+    """While playing, move the cursor down one row per frame; start or stop the frame timer (only a full run can)
+    when Play starts or stops."""
     state = st.session_state
     playing = state.get(PLAYING_KEY, False)
     if playing != timed:  # Play was pressed, or the slider moved while playing: only a full run sets the timer
         st.rerun(scope="app")
     if not playing:
         return
-    now = time.monotonic()
-    if state.get(PLAY_START_KEY) is None:
-        state[PLAY_START_KEY] = now
-    else:  # the row the clock has reached, and at least one row per frame: ~3 s however slow the frames
-        due = 1 + int((now - state[PLAY_START_KEY]) / PLAY_SECONDS_PER_ROW)
-        _move_cursor(min(28, max(state[CURSOR_KEY] + 1, due)))
+    if not state.pop(FIRST_FRAME_KEY, False):
+        _move_cursor(min(28, state[CURSOR_KEY] + 1))
     if state[CURSOR_KEY] >= 28:
         state[PLAYING_KEY] = False
         st.rerun(scope="app")  # stops the timer; the full run draws row 28
@@ -197,7 +191,8 @@ def _views(image, reading, state_map, timed):
     _advance_cursor(timed)
     result = reading.result
     prediction, rival = result.prediction, reading.rival
-    c1, c2 = st.columns([1, 5], vertical_alignment="bottom")
+    panel = st.container(key=CURSOR_PANEL)  # on a phone it stays on screen while the views scroll under it
+    c1, c2 = panel.columns([1, 5], vertical_alignment="bottom")
     c1.button(
         "▶ Play", key="inside_play", on_click=_start_playing, width="stretch", help="Sweep the cursor over rows 1..28."
     )
@@ -211,7 +206,7 @@ def _views(image, reading, state_map, timed):
         on_change=_slider_moved,
         args=(key,),
     )
-    st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
+    panel.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
 
     left, right = st.columns(2, gap="large")
     with left:

@@ -1,5 +1,5 @@
-"""The app's few style rules, for what Streamlit's own settings cannot say: which elements a phone shows, and the Draw
-gallery's clickable pictures.
+"""The app's few style rules, for what Streamlit's own settings cannot say: which elements a phone shows (and which
+stay on its screen), and the Draw gallery's clickable pictures.
 
 The rules name elements by the `st-key-<key>` class that Streamlit gives every keyed element and container (a
 documented hook), and otherwise by Streamlit's test ids; the browser tests check what each rule is for.
@@ -8,6 +8,7 @@ documented hook), and otherwise by Streamlit's test ids; the browser tests check
 import streamlit as st
 
 from hrnn.ui.draw_page import PHONE_READING
+from hrnn.ui.inside_page import CURSOR_PANEL
 
 # Streamlit's columns stack one under another below this width: the app's "phone" layout.
 NARROW_PX = 640
@@ -19,6 +20,12 @@ RULES = f"""
    sits above the input because the prediction itself comes below the fold. */
 @media (max-width: {NARROW_PX}px) {{
     .modebar-container {{ display: none !important; }}
+    /* Inside's Play and row cursor stay at the top of the screen while its views, one under another, scroll by
+       (the panel's layout wrapper is what sticks: the panel alone fills it exactly, so has no room to move). */
+    [data-testid="stLayoutWrapper"]:has(> .st-key-{CURSOR_PANEL}) {{
+        position: sticky; top: 0; z-index: 99; background: #ffffff; padding-bottom: 0.3rem;
+        box-shadow: 0 6px 6px -6px rgba(0, 0, 0, 0.25);
+    }}
 }}
 @media (min-width: {NARROW_PX + 1}px) {{
     .st-key-{PHONE_READING} {{ display: none; }}

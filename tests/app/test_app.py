@@ -366,14 +366,14 @@ def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
     at.button(key="inside_play").click().run()
     assert not at.exception
     rows, stories = [at.session_state["inside_cursor"]], {_story(at)}
-    for _ in range(40):  # AppTest runs no timer: each run is one frame of Play, one row or more further down
+    for _ in range(40):  # AppTest runs no timer: each run is one frame of Play, one row further down
         if not at.session_state["inside_playing"]:
             break
         at.run()
         assert not at.exception
         rows.append(at.session_state["inside_cursor"])
         stories.add(_story(at))
-    assert rows[0] == 1 and rows[-1] == 28 and all(a < b for a, b in zip(rows, rows[1:])), rows
+    assert rows == list(range(1, 29)), rows  # every row shown, however slow the frames (a phone skipped most)
     assert not at.session_state["inside_playing"]
     assert _row_slider(at).value == 28
     assert _cursor_rows(at, "inside_reading") == {28}
