@@ -1,16 +1,19 @@
 """The model picker, shared by the Draw, Inside and Evaluate pages: in the sidebar, and as a compact menu on the page.
 
-The session's model lives under its own key (`resources.CURRENT_MODEL`), not under the widget's: Streamlit drops
+The session's model lives under its own key (`session.CURRENT_MODEL`), not under the widget's: Streamlit drops
 a widget's state on a page that does not draw it, so a widget key alone would reset the choice on every page change.
+The page's address names it too (`?model=<run id>`), so that a new tab, a phone or a shared link opens the same
+model: an address is read when a session has no model yet, and written whenever a page draws the picker.
 """
 
 import streamlit as st
 
 from hrnn.nn.model_files import ModelFileError
-from hrnn.ui.resources import load_choice_with_key, model_choices
-from hrnn.ui.session import current_model_key, set_current_model
+from hrnn.ui.resources import PRETRAINED_CHOICE, load_choice_with_key, model_choices
+from hrnn.ui.session import current_model_key, has_current_model, set_current_model
 from hrnn.ui.text import as_text
 
+MODEL_PARAM = "model"  # the address's query parameter naming the model (a run id; none for the shipped model)
 WIDGET_KEY = "model_choice"
 PAGE_WIDGET_KEY = "model_choice_page"  # the same choice, on the page itself (see `model_menu`)
 
@@ -24,10 +27,17 @@ def _model_selectbox(where, key, choices):
     the session's model; returns the key of the chosen `choices` entry."""
     labels = {c.key: c.label for c in choices}
     keys = list(labels)
+    named = st.query_params.get(MODEL_PARAM)
+    if not has_current_model() and named in keys:  # a new session opened on an address that names a model
+        set_current_model(named)
     current = current_model_key()
     if current not in keys:
         current = keys[0]
         set_current_model(current)
+    if current == PRETRAINED_CHOICE:
+        st.query_params.pop(MODEL_PARAM, None)
+    else:
+        st.query_params[MODEL_PARAM] = current
     st.session_state[key] = current  # the widget shows the session's model, whichever page or widget chose it
     return where.selectbox(
         "Model",

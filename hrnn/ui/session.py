@@ -15,6 +15,11 @@ def current_model_key():
     return st.session_state.get(CURRENT_MODEL, PRETRAINED_CHOICE)
 
 
+def has_current_model():
+    """Whether this session has chosen a model yet (a new session has not)."""
+    return CURRENT_MODEL in st.session_state
+
+
 def set_current_model(key):
     """Make `key` (a run id, or "pretrained") this session's model on every page."""
     st.session_state[CURRENT_MODEL] = key

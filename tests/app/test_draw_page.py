@@ -149,6 +149,34 @@ def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
     assert any(f"model: {label}" in shown(c.value) for c in at.caption)
 
 
+@pytest.mark.parametrize("name", ["draw_page", "inside_page", "evaluate_page"])
+def test_the_address_names_the_model_so_a_new_tab_opens_the_same_one(name):
+    from hrnn.nn.model_files import load_pretrained
+
+    run_id = "20250101-000000-link"
+    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "history": {}}
+    save_run(run_id, record, load_pretrained())
+    chooser = page(name).run()
+    assert "model" not in chooser.query_params  # the shipped model needs no name
+    chooser.sidebar.selectbox(key="model_choice").set_value(run_id).run()
+    assert not chooser.exception and chooser.query_params["model"] == run_id
+
+    opened = page(name)  # a new session (another tab, a phone) on that address
+    opened.query_params["model"] = run_id
+    opened.run()
+    assert not opened.exception
+    assert opened.sidebar.selectbox(key="model_choice").value == run_id
+
+
+@pytest.mark.parametrize("named", ["20990101-000000-none", "../../etc/passwd", "[x](http://example.com)"])
+def test_an_address_naming_no_model_here_opens_the_shipped_one(named):
+    at = page("draw_page")
+    at.query_params["model"] = named
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="model_choice").value == "pretrained" and "model" not in at.query_params
+
+
 @pytest.mark.parametrize(
     "name, key, words",
     [
