@@ -161,6 +161,9 @@ def _test_digit():
     return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})", label
 
 
+UPLOAD_PREVIEW_PX = 120
+
+
 def _read_upload():
     """The uploader widget; returns `(file name, bytes)` or None."""
     upload = st.file_uploader(
@@ -181,6 +184,7 @@ def _uploaded_image():
     except (ValueError, TypeError) as exc:
         st.error(as_text(f"{name}: {exc}"))
         return None, ""
+    st.image(data, width=UPLOAD_PREVIEW_PX)  # the picture as sent, beside the 28 x 28 digit the model reads
     if is_blank(image):
         st.warning(f"{as_text(name)}: no digit found in this image (it looks empty).")
         return None, ""

@@ -487,6 +487,7 @@ def test_an_upload_named_in_markdown_is_shown_as_text(monkeypatch, name, content
     assert not at.exception
     assert any(name in shown(e.value) for e in at.get(element))
     assert_shown_as_text(at, name)
+    assert len(at.get("image")) == (0 if element == "error" else 1)  # a picture is previewed as sent
 
 
 @pytest.mark.parametrize("name", MARKDOWN_NAMES)
