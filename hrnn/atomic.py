@@ -3,12 +3,19 @@
 
 Each writes a temporary file in the target's folder, flushes and fsyncs it, then renames it over the target with
 `os.replace`, so a crash or a kill at any point leaves the previous complete file or the new one, never half of one.
+A kill can leave the temporary file too: hidden (`.record.json.<random>.tmp`, `.model.<random>.keras`), and told
+apart by `is_temporary` so that whoever owns the folder can remove it.
 """
 
 import json
 import os
 import tempfile
 from pathlib import Path
+
+
+def is_temporary(name):
+    """Whether a file named `name` is the temporary file of an atomic write (whole or left by a kill)."""
+    return name.startswith(".") and name.endswith((".tmp", ".keras"))
 
 
 def atomic_write_bytes(path, data):

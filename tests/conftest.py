@@ -1,6 +1,10 @@
 """Shared fixtures. Tests never touch the network, the user's home folder or the real runs folder."""
 
+import builtins
+import errno
+import io
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -75,3 +79,74 @@ def tiny_data():
 def write_npz(path, data):
     np.savez(path, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test)
     return path
+
+
+_OS_READS = ("stat", "lstat", "open", "scandir", "listdir")  # `open` reads or writes, as its flags say
+_OS_WRITES = ("mkdir", "unlink", "remove", "rename", "replace", "rmdir")
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+@pytest.fixture
+def deny_access(monkeypatch):
+    """`deny_access(folder, writes_only=False)`: make `folder` unreadable (mode 000) or, with `writes_only`, read-only
+    (mode 555), as a server's permissions would; modes are restored after the test.
+
+    Root ignores file modes (reads and writes still succeed), and tests may run as root: there the same errors are
+    simulated instead, by patching the `os` and `io` calls to raise PermissionError for paths inside `folder`.
+    Returns "mode" when the file mode itself denies access, "simulated" otherwise.
+    """
+    changed = []
+
+    def deny(folder, writes_only=False):
+        folder = Path(folder).absolute()
+        changed.append(folder)
+        folder.chmod(0o555 if writes_only else 0o000)
+        try:
+            if writes_only:
+                tempfile.TemporaryFile(dir=folder).close()
+            else:
+                os.listdir(folder)
+        except PermissionError:
+            return "mode"
+        folder.chmod(0o755)  # root: the mode does not bite, so simulate what it would do
+        _simulate_denial(monkeypatch, folder, writes_only)
+        return "simulated"
+
+    yield deny
+    for folder in changed:
+        folder.chmod(0o755)
+
+
+def _simulate_denial(monkeypatch, folder, writes_only):
+    """Patch `os` and `io` so that reaching into `folder` (or, `writes_only`, changing anything in it) raises
+    PermissionError, as the folder's mode would for anyone but root."""
+    inside = str(folder) + os.sep
+
+    def check(path, writing):
+        if isinstance(path, int) or path is None or (writes_only and not writing):
+            return
+        name = os.fsdecode(path)
+        if os.path.abspath(name).startswith(inside):
+            raise PermissionError(errno.EACCES, "Permission denied", name)
+
+    def guard(name, real):
+        def call(*args, **kwargs):
+            path = args[0] if args else kwargs.get("path", kwargs.get("src"))
+            flags = args[1] if len(args) > 1 else kwargs.get("flags", 0)
+            check(path, name in _OS_WRITES or (name == "open" and flags & _WRITE_FLAGS))
+            if name in ("rename", "replace"):
+                check(args[1] if len(args) > 1 else kwargs.get("dst"), True)
+            return real(*args, **kwargs)
+
+        return call
+
+    for name in _OS_READS + _OS_WRITES:
+        monkeypatch.setattr(os, name, guard(name, getattr(os, name)))
+    real_open = io.open
+
+    def open_file(file, mode="r", *args, **kwargs):
+        check(file, bool(set(mode) & set("wax+")))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", open_file)
+    monkeypatch.setattr(builtins, "open", open_file)

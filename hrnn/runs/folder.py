@@ -8,7 +8,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from hrnn.atomic import atomic_write_json
+from hrnn.atomic import atomic_save_model, atomic_write_json, is_temporary
 from hrnn.runs.records import (
     HEARTBEAT_NAME,
     HEARTBEAT_STALE_SECONDS,
@@ -63,6 +63,13 @@ class RunFolder:
         except OSError:  # an unreadable run folder has no model to offer
             return False
 
+    @property
+    def has_progress_log(self):
+        try:
+            return self.progress_path.is_file()
+        except OSError:  # an unreadable run folder: its record says why
+            return False
+
     def read_settings(self):
         """`RunSettings`; raises RecordError."""
         return read_typed(RunSettings, read_json(self.file(SETTINGS_NAME)))
@@ -83,6 +90,17 @@ class RunFolder:
         atomic_write_json(self.file(RECORD_NAME), record.to_json())
         atomic_write_json(self.file(SUMMARY_NAME), asdict(RunSummary.from_record(record, self.run_id)))
 
+    def save_model(self, model):
+        """Save `model` (anything with `save(path)`: a Keras model) as `model.keras`, atomically.
+
+        Raises:
+            OSError: naming the file, its errno kept: `model.keras could not be saved: No space left on device`.
+        """
+        try:
+            atomic_save_model(model, self.model_path)
+        except OSError as exc:
+            raise OSError(exc.errno, f"{MODEL_NAME} could not be saved: {exc.strerror or exc}") from exc
+
     def read_heartbeat(self):
         """The worker's last `Heartbeat`, or None if there is none (or it cannot be read)."""
         try:
@@ -101,6 +119,23 @@ class RunFolder:
     @property
     def stop_requested(self):
         return os.path.exists(self.file(STOP_NAME))
+
+    def remove_temporary_files(self):
+        """Remove the temporary files of atomic writes that never finished (`hrnn.atomic.is_temporary`: a worker
+        killed while it saved its model). Only for a run whose worker is gone: a live one's are its writes in
+        progress. Returns the names removed; what cannot be removed (a read-only folder) stays, unreported."""
+        try:
+            names = [e.name for e in os.scandir(self.path) if is_temporary(e.name) and e.is_file(follow_symlinks=False)]
+        except OSError:
+            return []
+        removed = []
+        for name in names:
+            try:
+                os.unlink(self.path / name)
+            except OSError:
+                continue
+            removed.append(name)
+        return removed
 
     def lock_held(self):
         """Whether a process holds this run's `worker.lock` now (False when there is no lock file)."""

@@ -80,7 +80,8 @@ class LocalLauncher:
 
     With `spare_data` (a `load_mnist` source), it keeps one spare worker warm for that source: started ahead of
     need, handed the next run's folder on its stdin, and replaced at once by a new spare. A spare that has not
-    taken a run ends when this launcher's process does (its stdin closes).
+    taken a run ends when this launcher's process does (its stdin closes). Where no spare can start (the runs
+    folder is read-only, or full), runs start cold.
     """
 
     def __init__(self, root=None, spare_data=None, nice=None):
@@ -91,7 +92,7 @@ class LocalLauncher:
         self._spare = None  # (Popen, its log path)
         self._children = []  # started workers, polled so that ended ones are reaped
         if spare_data is not None:
-            self._start_spare()
+            self._keep_a_spare()
 
     def start(self, folder):
         """Start `folder`'s worker: hand it to the spare if one is waiting, else start a new process."""
@@ -111,7 +112,13 @@ class LocalLauncher:
             with self._lock:
                 self._children.append(process)
         if self.spare_data is not None:
+            self._keep_a_spare()
+
+    def _keep_a_spare(self):
+        try:
             self._start_spare()
+        except OSError as exc:  # its log cannot be written, or no process can start: the next run starts cold
+            log.warning("no spare worker: %s", exc)
 
     def _hand_over(self, spare, folder):
         process, spare_log = spare

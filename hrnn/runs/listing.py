@@ -137,14 +137,22 @@ def _is_run_name(name):
 
 
 def read_entry(folder, now=None):
-    """The `RunEntry` of one run folder (its queue position unset), or None if it holds no run."""
+    """The `RunEntry` of one run folder (its queue position unset), or None if it holds no run.
+
+    A run whose worker is gone (its summary says so, and no process on this machine holds its lock) loses any
+    temporary file its worker left half written (`RunFolder.remove_temporary_files`)."""
     found = _SUMMARIES.read(folder)
     if found is None:
         return None
     summary, problem = found
     alive = summary is not None and summary.status in LIVE_STATUSES
     alive = alive and worker_alive(folder, summary.token, summary.created, now)
-    return RunEntry(folder, summary, problem, alive)
+    entry = RunEntry(folder, summary, problem, alive)
+    if entry.readable and not entry.live and not folder.lock_held():
+        removed = folder.remove_temporary_files()
+        if removed:
+            log.info("removed %s, left by the ended worker of %s", ", ".join(removed), folder.path)
+    return entry
 
 
 def list_runs(root=None):

@@ -3,12 +3,15 @@
 The worker writes one line per event (a batch, an epoch, a phase change, a reading of the digit grid) and flushes
 it at once, so any process can follow a run live by reading the file; nothing is ever rewritten. A reader keeps
 its place (`ProgressLogReader`): each call reads only the bytes added since the last one, and a call that finds
-the file unchanged (same size and modification time) reads nothing. numpy and the standard library only.
+the file unchanged (same size and modification time) reads nothing. Each line is checked as it is read
+(`decode_event`: types, and numbers in range); a line that fails is skipped, and the reader names the first one.
+numpy and the standard library only.
 """
 
 import base64
 import json
 import logging
+import math
 import os
 import threading
 import time
@@ -17,6 +20,8 @@ import typing
 import numpy as np
 
 from hrnn import schema
+from hrnn.runs.records import RecordError, check_numbers
+from hrnn.train.history import EpochEntry
 from hrnn.train.progress import Progress, ProgressSnapshot
 
 log = logging.getLogger(__name__)
@@ -35,50 +40,81 @@ def encode_event(event):
 
 
 def decode_event(line):
-    """The event of one line, its types checked.
+    """The event of one line, its types and numbers checked (`hrnn.runs.records.check_numbers`: counts, times and
+    rates finite and not negative, accuracies from 0 to 1; a diverged run's NaN losses pass).
 
     Raises:
-        ValueError: not JSON, not an event, or a field of the wrong type (the line is then skipped by readers).
+        RecordError: naming the field: not JSON, not an event, a field of the wrong type or a number out of range
+            (readers skip the line).
     """
-    event = json.loads(line)
+    try:
+        event = json.loads(line)
+    except ValueError as exc:  # a UnicodeDecodeError is one
+        raise RecordError(f"not JSON ({exc})") from None
+    try:
+        return _decode(event)
+    except schema.SchemaError as exc:
+        raise RecordError(str(exc)) from None
+
+
+def _decode(event):
     if not isinstance(event, dict):
-        raise ValueError("an event is a JSON object")
+        raise RecordError(f"expected an event (a JSON object), got {type(event).__name__}")
     decoded = {}
     if "b" in event:
         decoded["b"] = schema.convert(event["b"], list[float], "b")
         if len(decoded["b"]) != 3:
-            raise ValueError("b: expected [step, loss, accuracy]")
-        decoded["b"][0] = int(decoded["b"][0])
+            raise RecordError("b: expected [step, loss, accuracy]")
+        step = decoded["b"][0]
+        if not (math.isfinite(step) and step >= 0 and step == int(step)):
+            raise RecordError(f"b[0]: expected a whole number, 0 or more, got {step!r}")
+        decoded["b"][0] = int(step)
     if "e" in event:
-        decoded["e"] = schema.convert(event["e"], dict[str, int | float], "e")
+        check_numbers(schema.from_json(EpochEntry, event["e"], "e"), "e")
+        decoded["e"] = event["e"]
     updates = {}
     for key, value in schema.convert(event.get("u", {}), dict, "u").items():
         if key == "grid_images":
             packed = schema.convert(value, dict, "u.grid_images")
-            raw = base64.b64decode(schema.convert(packed.get("uint8_base64"), str, "u.grid_images"))
-            updates[key] = list(np.frombuffer(raw, np.uint8).reshape(-1, 28, 28))
+            try:
+                raw = base64.b64decode(schema.convert(packed.get("uint8_base64"), str, "u.grid_images"))
+                updates[key] = list(np.frombuffer(raw, np.uint8).reshape(-1, 28, 28))
+            except ValueError as exc:  # not base64, or not a whole number of 28 x 28 images
+                raise RecordError(f"u.grid_images: {exc}") from None
         elif key in _TYPES:
-            updates[key] = schema.convert(value, _TYPES[key], f"u.{key}")
+            updates[key] = check_numbers(schema.convert(value, _TYPES[key], f"u.{key}"), f"u.{key}")
     decoded["u"] = updates
     return decoded
 
 
 class ProgressLogWriter:
-    """Appends events to a progress log, one flushed line each: a `Progress` sink (`Progress(sink=writer)`)."""
+    """Appends events to a progress log, one flushed line each: a `Progress` sink (`Progress(sink=writer)`).
+
+    A line that cannot be written (a full disk) raises OSError naming the file, its errno kept:
+    `progress.jsonl could not be written: No space left on device`.
+    """
 
     def __init__(self, path):
+        self._name = os.path.basename(path)
         self._file = open(path, "ab")  # noqa: SIM115 - held open for the run, closed by `close`
 
     def __call__(self, event):
-        self._file.write(encode_event(event))
-        self._file.flush()
+        try:
+            self._file.write(encode_event(event))
+            self._file.flush()
+        except OSError as exc:
+            raise OSError(exc.errno, f"{self._name} could not be written: {exc.strerror or exc}") from exc
 
     def close(self):
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as exc:  # the flush of a line that could not be written: that write already said so
+            log.warning("could not close %s: %s", self._name, exc)
 
 
 class ProgressLogReader:
-    """Follows one progress log: `snapshot()` is the run's `ProgressSnapshot` as of the log's last complete line.
+    """Follows one progress log: `snapshot()` is the run's `ProgressSnapshot` as of the log's last complete line, and
+    `problem` says what in the log could not be read.
 
     Thread-safe; the snapshots it returns are shared between callers and must not be changed.
     """
@@ -95,6 +131,16 @@ class ProgressLogReader:
         self._partial = b""  # the start of a line whose end is not written yet
         self._key = None
         self._snapshot = ProgressSnapshot()
+        self._lines = 0  # complete lines read
+        self._bad_line = None  # RecordError: the first line that was skipped
+        self._read_error = None  # RecordError: the log could not be read, the last time it was tried
+
+    @property
+    def problem(self):
+        """None, or a RecordError naming the file and what could not be read: the log itself (`progress.jsonl cannot
+        be read (Permission denied)`), else its first skipped line (`progress.jsonl line 7: u.samples_total:
+        expected a finite number, 0 or more, got -1`)."""
+        return self._read_error or self._bad_line
 
     @property
     def exists(self):
@@ -105,8 +151,10 @@ class ProgressLogReader:
         with self._lock:
             try:
                 stat = os.stat(self.path)
-            except OSError:
+            except FileNotFoundError:
                 return self._snapshot
+            except OSError as exc:
+                return self._cannot_read(exc)
             key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
             if key == self._key:
                 return self._snapshot
@@ -117,12 +165,13 @@ class ProgressLogReader:
                     fh.seek(self._offset)
                     data = fh.read()
             except OSError as exc:
-                log.warning("cannot read the progress log %s (%s)", self.path, exc)
-                return self._snapshot
+                return self._cannot_read(exc)
+            self._read_error = None
             self._offset += len(data)
             lines = (self._partial + data).split(b"\n")
             self._partial = lines.pop()
             for line in lines:
+                self._lines += 1
                 if not line.strip():
                     continue
                 try:
@@ -130,6 +179,13 @@ class ProgressLogReader:
                 except (ValueError, TypeError) as exc:
                     self.skipped_lines += 1
                     log.debug("skipped a line of %s: %s", self.path, exc)
+                    if self._bad_line is None:
+                        self._bad_line = RecordError(f"{os.path.basename(self.path)} line {self._lines}: {exc}")
             self._key = key
             self._snapshot = self._progress.snapshot()
             return self._snapshot
+
+    def _cannot_read(self, exc):
+        log.warning("cannot read the progress log %s (%s)", self.path, exc)
+        self._read_error = RecordError(f"{os.path.basename(self.path)} cannot be read ({exc.strerror or exc})")
+        return self._snapshot

@@ -15,8 +15,8 @@ the CLI only read it, apart from one control request (`stop`):
 
 Every file written whole is written atomically (a temporary file in the same folder, then `os.replace`), so a crash
 or a kill leaves the previous complete file or the new one, never half of one. Readers never trust a file: a
-record that is not JSON, is of an unknown schema or has a field of the wrong type is listed as
-"unreadable: <reason>" and never breaks a list.
+record that is not JSON, is of an unknown schema, has a field of the wrong type or a number out of its range
+(`check_numbers`) is listed as "unreadable: <reason>" and never breaks a list.
 
 A run is alive while its worker is (`worker_alive`): its heartbeat carries the run's token and is fresh, and, on
 this machine, the worker still holds `worker.lock`. The kernel drops the lock when the process dies, however it
@@ -28,7 +28,9 @@ The folder defaults to the user's data directory (`$XDG_DATA_HOME/hrnn/runs`, el
 """
 
 import calendar
+import dataclasses
 import json
+import math
 import secrets
 import time
 from dataclasses import asdict, dataclass
@@ -186,13 +188,48 @@ class Heartbeat:
     time: float  # seconds since the epoch, when it was written
 
 
+FRACTIONS = frozenset({"accuracy", "val_accuracy", "test_accuracy"})  # shares of images: from 0 to 1
+UNBOUNDED = frozenset({"loss", "val_loss", "test_loss"})  # a diverged run's losses are NaN or infinite: a result
+UNCHECKED = frozenset({"config"})  # `TrainConfig.check` bounds a config
+
+
+def check_numbers(value, where=""):
+    """Check the numbers of `value` (a dataclass read from a run file, or one of its fields named `where`): a
+    fraction (`FRACTIONS`) is from 0 to 1, a loss (`UNBOUNDED`) may be anything, and every other number (counts,
+    seconds, rates, epochs) is finite and not negative. Lists are checked item by item where their items are
+    dataclasses (epoch entries); lists of numbers (each batch's loss and accuracy) are not. Returns `value`.
+
+    Raises:
+        RecordError: naming the first number out of its range: `test_accuracy: expected a number from 0 to 1,
+            got nan`.
+    """
+    name = where.rpartition(".")[2].partition("[")[0]
+    if name in UNBOUNDED or name in UNCHECKED or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if name in FRACTIONS and not 0 <= value <= 1:  # NaN fails both comparisons
+            raise RecordError(f"{where}: expected a number from 0 to 1, got {value!r}")
+        if not (math.isfinite(value) and value >= 0):
+            raise RecordError(f"{where}: expected a finite number, 0 or more, got {value!r}")
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            check_numbers(getattr(value, f.name), f"{where}.{f.name}" if where else f.name)
+    elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):  # read as list[SomeDataclass]
+        for i, item in enumerate(value):
+            check_numbers(item, f"{where}[{i}]")
+    return value
+
+
 def read_typed(cls, values):
+    """A `cls` (a dataclass of this module) from parsed JSON, its types and numbers checked (`check_numbers`).
+    Raises RecordError naming the first problem."""
     if isinstance(values, dict) and isinstance(values.get("schema"), int) and values["schema"] > SCHEMA:
         raise RecordError(f"written by a newer hrnn (schema {values['schema']}; this one reads {SCHEMA})")
     try:
-        return schema.from_json(cls, values)
+        read = schema.from_json(cls, values)
     except schema.SchemaError as exc:
         raise RecordError(str(exc)) from None
+    return check_numbers(read)
 
 
 def read_with_status(cls, values):

@@ -4,8 +4,9 @@ The worker owns its run from start to end. It takes the run folder's lock (`work
 ends), beats a heartbeat with the run's token, waits its turn for a training slot (`hrnn.runs.slots`), loads the data
 its settings name, seeds itself, trains through `hrnn.train.loop.train`, and writes everything to the run folder: the
 progress log (one line per batch and per epoch, flushed as written), the model after every epoch, the record and
-its summary. It checks the folder's `stop` file after every batch (and while queued). Started in its own session,
-it survives the browser, the app's server and a restart of either; whoever started it only reads the folder.
+its summary. It checks the folder's `stop` file after every batch (and while queued); SIGTERM asks the same stop.
+Started in its own session, it survives the browser, the app's server and a restart of either; whoever started it
+only reads the folder. Its exit status says how the run ended (0 finished or stopped, 1 failed: the record says why).
 
 `python -m hrnn train` runs the same `execute` in the foreground. A spare worker (`run_spare`) starts ahead of
 need, imports TensorFlow, loads the data and traces the default run's graphs, then waits on its stdin for the
@@ -13,10 +14,12 @@ folder of the next run: the first batch of a run it takes comes in about a secon
 process needs (see docs/architecture.md).
 """
 
+import contextlib
 import fcntl
 import logging
 import os
 import select
+import signal
 import sys
 import threading
 import time
@@ -50,6 +53,21 @@ class StopRequest:
 
     def is_set(self):
         return self._event.is_set() or self.folder.stop_requested
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm(stop):
+    """While inside, SIGTERM (`kill`, a service manager stopping the machine's services) is Stop: the run ends after
+    its current batch and keeps what it trained, instead of dying as an interrupted run. Only in the main thread,
+    where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Heartbeat:
@@ -111,7 +129,7 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
         folder: the run.
         data: `MnistData` already loaded (used if its `spec` is the settings' source; else the settings' source is
             loaded once the run has a slot).
-        stop: a `StopRequest` (one on `folder` if None).
+        stop: a `StopRequest` (one on `folder` if None). SIGTERM sets it too, while the run lasts.
         on_queued: called with the number of runs ahead when the run has to wait for a slot.
         share_cores: give TensorFlow this run's share of the cores (`_limit_threads`); for a process of its own,
             where TensorFlow has not started yet.
@@ -125,7 +143,7 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
     """
     run_settings = folder.read_settings()
     stop = stop or StopRequest(folder)
-    with _RunLock(folder):
+    with _stop_on_sigterm(stop), _RunLock(folder):
         beat = Heartbeat(folder, run_settings.token).start()
         record = None
         try:
@@ -199,7 +217,7 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
         data,
         report=record,
         on_report=folder.write_record,
-        save_model=lambda model: runs.atomic_save_model(model, folder.model_path),
+        save_model=folder.save_model,
         **kwargs,
     )
 
@@ -216,8 +234,23 @@ def _limit_threads(max_runs):
 
 def run_process(run_dir):
     """`python -m hrnn worker RUN_DIR`: the worker of one run. Returns the exit status (0: the run ended, finished
-    or stopped; 1: it failed)."""
-    record = execute(runs.RunFolder(run_dir), share_cores=True)
+    or stopped; 1: it failed, and its record says why).
+
+    Raises:
+        RunBusy: another worker owns the run. RecordError: its settings cannot be read.
+    """
+    return _run_to_exit_status(runs.RunFolder(run_dir), share_cores=True)
+
+
+def _run_to_exit_status(folder, **kwargs):
+    """`execute(folder, **kwargs)`'s exit status (see `run_process`)."""
+    try:
+        record = execute(folder, **kwargs)
+    except (RunBusy, runs.RecordError):
+        raise  # no run of this worker's: the command line says why, in one line
+    except Exception:  # the run failed, and its record says why; the traceback goes to worker.log
+        log.exception("run %s failed", folder.run_id)
+        return 1
     return 0 if record.status in ("finished", "stopped") else 1
 
 
@@ -269,5 +302,4 @@ def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
     os.dup2(log_fd, 1)  # from here on, this process's output belongs to its run
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    record = execute(folder, data=data)
-    return 0 if record.status in ("finished", "stopped") else 1
+    return _run_to_exit_status(folder, data=data)

@@ -24,6 +24,7 @@ import os
 from pathlib import Path
 
 from hrnn import settings
+from hrnn.atomic import is_temporary
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,14 @@ def check_app_config(config):
 
 
 def folder_bytes(folder):
-    """Total size in bytes of the files under `folder` (0 if it does not exist; unreadable parts are skipped)."""
+    """Total size in bytes of the files under `folder` (0 if it does not exist; unreadable parts are skipped), less
+    the temporary files of atomic writes (`hrnn.atomic.is_temporary`): a write in progress, or one a killed worker
+    left for the listing to remove (`hrnn.runs.folder.RunFolder.remove_temporary_files`)."""
     total = 0
     for root, _dirs, files in os.walk(folder, onerror=lambda exc: log.debug("not counted: %s", exc)):
         for name in files:
+            if is_temporary(name):
+                continue
             try:
                 total += os.lstat(os.path.join(root, name)).st_size
             except OSError:

@@ -33,15 +33,15 @@ class ProgressSnapshot:
     eta_seconds: float | None = None  # to the end of the run: training, validation, test and saving
     elapsed_seconds: float = 0.0
     first_batch_seconds: float | None = None  # from start to the end of the first batch
-    batch_steps: list = field(default_factory=list)  # global step (1-based) of each batch
-    batch_loss: list = field(default_factory=list)  # that batch's own mean loss
-    batch_accuracy: list = field(default_factory=list)  # that batch's own accuracy
-    epoch_history: list = field(default_factory=list)  # `EpochEntry`s, one per finished epoch
+    batch_steps: list[int] = field(default_factory=list)  # global step (1-based) of each batch
+    batch_loss: list[float] = field(default_factory=list)  # that batch's own mean loss
+    batch_accuracy: list[float] = field(default_factory=list)  # that batch's own accuracy
+    epoch_history: list[EpochEntry] = field(default_factory=list)  # `EpochEntry`s, one per finished epoch
     # The live digit grid: fixed held-out digits and what the model being trained reads them as.
     grid_images: list = field(default_factory=list)  # (28, 28) uint8 arrays, 2 per digit
-    grid_labels: list = field(default_factory=list)  # their true digits
-    grid_predictions: list = field(default_factory=list)  # the live model's digit for each (empty before batch 1)
-    grid_confidences: list = field(default_factory=list)  # its probability for that digit
+    grid_labels: list[int] = field(default_factory=list)  # their true digits
+    grid_predictions: list[int] = field(default_factory=list)  # the live model's digit for each (empty before batch 1)
+    grid_confidences: list[float] = field(default_factory=list)  # its probability for that digit
     grid_samples: int = 0  # images seen when the grid was last read
     message: str = ""  # error text or a final summary
 

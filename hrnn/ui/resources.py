@@ -117,8 +117,16 @@ def run_snapshot(entry):
     reader shared by every session, else (runs from before progress logs) from its record.
 
     Raises:
-        RecordError: the run has no progress log and its record cannot be read.
+        RecordError: the run has no progress log (or its folder cannot be read) and its record cannot be read.
     """
-    if entry.folder.progress_path.is_file():
+    if entry.folder.has_progress_log:
         return _progress_reader(str(entry.folder.progress_path)).snapshot()
     return snapshot_from_record(entry.read_record())
+
+
+def run_progress_problem(entry):
+    """None, or a RecordError naming what in the progress log of `entry` could not be read (its first skipped
+    line, or the log itself): `run_snapshot` shows the rest."""
+    if not entry.folder.has_progress_log:
+        return None
+    return _progress_reader(str(entry.folder.progress_path)).problem
