@@ -179,11 +179,16 @@ def _load_npz(path):
     except DataError:
         raise
     except ValueError as exc:
-        if "pickle" in str(exc):  # object arrays: never loaded, whatever numpy's message suggests
+        if "max_header_size" in str(exc):  # numpy's message also names allow_pickle, as a way to skip the check
+            raise DataError(f"{path}: an array's header is too large to read safely; MNIST's are small") from exc
+        if "Object arrays" in str(exc):  # never loaded, whatever numpy's message suggests
             raise DataError(f"{path}: holds Python objects, not numeric arrays; MNIST is uint8 arrays") from exc
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
     except Exception as exc:  # zipfile.BadZipFile, zlib.error, EOFError, OSError...
         raise DataError(f"{path}: not a readable .npz file ({type(exc).__name__}: {exc})") from exc
+    for name, value in arrays.items():  # numpy gives a member without the .npy header as its raw bytes
+        if not isinstance(value, np.ndarray):
+            raise DataError(f"{path}: {name}.npy is not a numpy array (it has no .npy header)")
     return checked_data(
         arrays["x_train"],
         arrays["y_train"],

@@ -329,6 +329,32 @@ def test_an_npz_holding_python_objects_is_refused_without_suggesting_allow_pickl
     assert "allow_pickle" not in message
 
 
+def _npz_with_member(path, arrays, name, member_bytes):
+    """An .npz of `arrays` whose `<name>.npy` member holds `member_bytes` instead."""
+    import zipfile
+
+    good = write_npz(path.with_suffix(".good.npz"), **arrays)
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.namelist():
+            target.writestr(item, member_bytes if item == f"{name}.npy" else source.read(item))
+    return path
+
+
+def test_an_npz_member_without_a_npy_header_is_refused_in_one_line(tmp_path, arrays):
+    noise = np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    path = _npz_with_member(tmp_path / "noise.npz", arrays, "x_train", noise)
+    assert refusal(load_mnist, path) == f"{path}: x_train.npy is not a numpy array (it has no .npy header)"
+
+
+def test_an_npy_header_too_large_to_read_safely_is_refused_for_that_reason(tmp_path, arrays):
+    header = "{'descr': '|u1', 'fortran_order': False, 'shape': (20, 28, 28), }"
+    header = header.ljust(200_000) + "\n"  # numpy reads at most 10,000 bytes of header unless told otherwise
+    member = b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header.encode() + bytes(20 * 28 * 28)
+    path = _npz_with_member(tmp_path / "header.npz", arrays, "x_train", member)
+    message = refusal(load_mnist, path)
+    assert message == f"{path}: an array's header is too large to read safely; MNIST's are small"
+
+
 def test_truncated_npz_is_refused(tmp_path, arrays):
     path = write_npz(tmp_path / "cut.npz", **arrays)
     path.write_bytes(path.read_bytes()[:2000])
