@@ -19,11 +19,12 @@ import string
 # tables, HTML and entities, $ maths.
 _PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")  # a line break would start a new block (a heading, a list, a quote)
-# What is found in the text after parsing: autolinks (`http://`, `www.`, `name@host`), emoji and Streamlit's
-# `:colour[...]` and `:material/...:` directives. A word joiner (U+2060, invisible, no line break) after every colon,
-# before every at sign and after a `www` breaks each pattern without changing what a reader sees.
+# What is found in the text after parsing: autolinks (`http://`, `www.`, `name@host`), emoji (`:smile:`) and
+# Streamlit's `:colour[...]` and `:material/...:` directives. A word joiner (U+2060, invisible, no line break) after
+# a colon that a letter or a slash follows, before every at sign and after a `www` breaks each pattern without
+# changing what a reader sees; other colons (`06:38`, `error: ...`) are left as they are.
 _JOINER = "\u2060"
-_FOUND_AFTER_PARSING = re.compile(r"(?<=:)|(?=@)|(?i:(?<=\bwww)(?=\.))")
+_FOUND_AFTER_PARSING = re.compile(r"(?<=:)(?=[A-Za-z/])|(?=@)|(?i:(?<=\bwww)(?=\.))")
 # An absolute POSIX path: a slash not after a word, a dot, a colon, a tilde or another slash (so not `3/10`, not a
 # URL's `//host/...`, not `~/...`), then names separated by slashes.
 _SERVER_PATH = re.compile(r"(?<![\w.:~/-])(?:/[^\s/'\"`()<>\[\]]+)+/?")
