@@ -1,22 +1,25 @@
-"""A worker's run under faults, in real worker processes: SIGTERM is a stop, a full disk or a failed save is a failed
-run that says why, and a worker killed while it saves leaves no temporary file behind (nor counts one against the
-runs folder's disk cap)."""
+"""A worker's run under faults: SIGTERM is a stop (a real worker process), a full disk or a failed save is a failed
+run that says why (the worker's code in this process), and a worker killed while it saves leaves no temporary file
+behind (nor counts one against the runs folder's disk cap)."""
 
+import errno
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hrnn import runs, settings
 from hrnn.nn.model_files import load_model
+from hrnn.runs import worker as run_worker
 from hrnn.runs.launcher import create_run, worker_command
 from hrnn.runs.progress_log import ProgressLogReader
 from hrnn.runs.slots import SlotQueue
 from hrnn.train import limits
 from tests.conftest import REPO, write_npz
-from tests.runs.test_worker import START_SECONDS, status, tiny, wait_until
+from tests.runs.test_worker import status, tiny, wait_until
 
 
 @pytest.fixture
@@ -24,9 +27,9 @@ def npz(tmp_path, tiny_data):
     return str(write_npz(tmp_path / "mnist.npz", tiny_data))
 
 
-def start_worker(folder, *patch):
-    """`python -m hrnn worker RUN_DIR` as the app starts it, with the lines `patch` run first (a simulated fault)."""
-    script = "\n".join(["import errno, sys", *patch, "from hrnn.cli import main", "sys.exit(main(sys.argv[1:]))"])
+def start_worker(folder):
+    """`python -m hrnn worker RUN_DIR` as the app starts it."""
+    script = "\n".join(["import sys", "from hrnn.cli import main", "sys.exit(main(sys.argv[1:]))"])
     command = [sys.executable, "-c", script, *worker_command(folder.path, nice=0)[3:]]  # the arguments after -m hrnn
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
     log = open(folder.file(runs.LOG_NAME), "ab")  # noqa: SIM115 - the worker's own output, as the launcher keeps it
@@ -70,54 +73,63 @@ def test_sigterm_stops_a_worker_as_stop_does(npz, when, message):
         load_model(folder.model_path)  # what it trained is kept
 
 
-# A file the run writes fails mid-run: (the lines that make it fail in the worker, what the record's error says).
+def model_save_fails(error):
+    """A fault: every Keras model save writes half a file, then raises `error`."""
+
+    def apply(monkeypatch):
+        import keras
+
+        def save(self, path, *args, **kwargs):
+            Path(path).write_bytes(b"half a model")
+            raise error
+
+        monkeypatch.setattr(keras.Model, "save", save)
+
+    return apply
+
+
+def progress_log_fills_the_disk(monkeypatch):
+    """A fault: the progress log's ninth line finds the disk full."""
+    from hrnn.runs import progress_log
+
+    encode, written = progress_log.encode_event, []
+
+    def encode_event(event):
+        written.append(event)
+        if len(written) > 8:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return encode(event)
+
+    monkeypatch.setattr(progress_log, "encode_event", encode_event)
+
+
+# A file the run writes fails mid-run: (the fault, what the record's error says).
 FAILED_WRITES = [
     pytest.param(
-        [
-            "import keras",
-            "def save(self, path, *args, **kwargs):",
-            "    open(path, 'wb').write(b'half a model')",
-            "    raise OSError(errno.ENOSPC, 'No space left on device')",
-            "keras.Model.save = save",
-        ],
+        model_save_fails(OSError(errno.ENOSPC, "No space left on device")),
         "model.keras could not be saved: No space left on device",
         id="disk-full-saving-the-model",
     ),
     pytest.param(
-        [
-            "import keras",
-            "def save(self, path, *args, **kwargs):",
-            "    raise PermissionError(errno.EACCES, 'Permission denied')",
-            "keras.Model.save = save",
-        ],
+        model_save_fails(PermissionError(errno.EACCES, "Permission denied")),
         "model.keras could not be saved: Permission denied",
         id="model-save-refused",
     ),
     pytest.param(
-        [
-            "from hrnn.runs import progress_log",
-            "encode, written = progress_log.encode_event, []",
-            "def encode_event(event):",
-            "    written.append(event)",
-            "    if len(written) > 8:",
-            "        raise OSError(errno.ENOSPC, 'No space left on device')",
-            "    return encode(event)",
-            "progress_log.encode_event = encode_event",
-        ],
+        progress_log_fills_the_disk,
         "progress.jsonl could not be written: No space left on device",
         id="disk-full-writing-the-progress-log",
     ),
 ]
 
 
-@pytest.mark.parametrize("patch, error", FAILED_WRITES)
-def test_a_write_that_fails_mid_run_fails_the_run_and_says_why(npz, patch, error):
+@pytest.mark.parametrize("fault, error", FAILED_WRITES)
+def test_a_write_that_fails_mid_run_fails_the_run_and_says_why(npz, monkeypatch, fault, error):
+    """In this process (the worker's own code, from its exit status down; a process of its own adds only seconds of
+    TensorFlow's import)."""
     folder = create_run(tiny(2), npz)
-    worker = start_worker(folder, *patch)
-    try:
-        assert worker.wait(START_SECONDS) == 1, worker_log(folder)  # failed: not 0 (done), not 2 (refused input)
-    finally:
-        worker.kill()
+    fault(monkeypatch)
+    assert run_worker._run_to_exit_status(folder) == 1  # failed: not 0 (done), not 2 (refused input)
     record = folder.read_record()
     assert status(folder) == record.status == "failed" and error in record.error, record.error
     assert not [p.name for p in folder.path.iterdir() if p.name.startswith(".")]  # no temporary file left
