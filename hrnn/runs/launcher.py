@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hrnn import runs, settings
+from hrnn.runs.slots import SlotQueue
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,26 @@ def _worker_env():
     return env
 
 
+def would_wait(folder):
+    """Whether `folder`'s run would wait in line if its worker started now: a run asked for before it is waiting, or
+    every training slot is taken. (A guess: the queue may move before the worker asks.)"""
+    try:
+        run_settings = folder.read_settings()
+    except runs.RecordError:
+        return False  # its worker will say why
+    queue = SlotQueue(run_settings.queue, run_settings.max_runs)
+    if queue.ahead_of(run_settings.run_id, run_settings.created):
+        return True
+    try:
+        slot = queue.try_acquire()
+    except OSError:  # a read-only runs folder: its worker will say why
+        return False
+    if slot is None:
+        return True
+    slot.release()
+    return False
+
+
 class LocalLauncher:
     """Starts each run's worker as a local process in its own session (it outlives the app).
 
@@ -95,9 +116,15 @@ class LocalLauncher:
             self._keep_a_spare()
 
     def start(self, folder):
-        """Start `folder`'s worker: hand it to the spare if one is waiting, else start a new process."""
+        """Start `folder`'s worker: hand it to the spare if one is waiting and the run can train at once, else start
+        a new process. A run that waits in line waits in a new, small process that imports TensorFlow only once its
+        turn comes (a spare has TensorFlow and the data loaded: hundreds of MB), and the spare stays for a run that
+        can start at once."""
+        waits = would_wait(folder)
         with self._lock:
-            spare, self._spare = self._spare, None
+            spare = None if waits else self._spare
+            if spare is not None:
+                self._spare = None
             self._children = [p for p in self._children if p.poll() is None]
         if spare is None or not self._hand_over(spare, folder):
             with open(folder.file(runs.LOG_NAME), "ab") as out:
@@ -111,7 +138,7 @@ class LocalLauncher:
                 )
             with self._lock:
                 self._children.append(process)
-        if self.spare_data is not None:
+        if self.spare_data is not None and self._spare is None:
             self._keep_a_spare()
 
     def _keep_a_spare(self):

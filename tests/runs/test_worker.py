@@ -2,8 +2,10 @@
 
 import json
 import os
+import re
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -107,16 +109,32 @@ def test_more_runs_than_slots_wait_in_line_and_start_in_turn(npz, launcher):
     assert second.read_record().started > first.read_record().finished  # it trained once the first had ended
 
 
-def test_a_spare_worker_takes_the_next_run_and_a_new_spare_replaces_it(npz):
+def resident_bytes(pid):
+    """The memory process `pid` holds now (its resident set), in bytes."""
+    status_text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status_text).group(1)) * 1024
+
+
+def test_a_spare_worker_takes_the_next_run_and_a_run_that_must_wait_waits_in_a_small_worker(npz):
     launcher = LocalLauncher(spare_data=npz, nice=0)
     try:
         spare_logs = list((settings.runs_dir() / ".workers").iterdir())
         assert len(spare_logs) == 1
-        folder = create_run(tiny(1), npz)
-        launcher.start(folder)
-        assert wait_until(lambda: status(folder) == "finished"), folder.file(runs.LOG_NAME).read_text()
+        first = create_run(tiny(200), npz, max_runs=1)  # stopped below
+        launcher.start(first)
+        assert wait_until(lambda: status(first) == "running"), first.file(runs.LOG_NAME).read_text()
         assert not spare_logs[0].exists()  # its output went to the run's worker.log
         assert len(list((settings.runs_dir() / ".workers").iterdir())) == 1  # the new spare's
+        spare = launcher._spare
+
+        second = create_run(tiny(1), npz, max_runs=1)  # the only slot is taken: it waits in line
+        launcher.start(second)
+        assert launcher._spare is spare  # the spare stays for a run that can start at once
+        waiting = launcher._children[-1]
+        assert wait_until(lambda: second.read_heartbeat() is not None and status(second) == "queued", 60)
+        assert resident_bytes(waiting.pid) < 200e6  # no TensorFlow, no data yet (a spare holds hundreds of MB)
+        first.request_stop()
+        assert wait_until(lambda: status(second) == "finished"), second.file(runs.LOG_NAME).read_text()
     finally:
         launcher.close()
 
