@@ -82,7 +82,7 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
 
 INSIDE_CHARTS = 5  # the image, the two belief charts, the map, one heatmap
 ROW_SLIDER = "[class*=st-key-inside_row_] input[type=range]"  # its key changes when Play moves it
-CURSOR_MOVES = 12
+CURSOR_MOVES = 6
 PLAY_MS = 60_000
 CURSOR_UPDATE_MS = 10_000  # a generous ceiling for a busy machine; docs/performance.md says how to measure it
 
