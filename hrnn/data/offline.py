@@ -78,7 +78,8 @@ def load_sample(path=None):
     path = Path(path) if path is not None else sample_path()
     x_train, y_train = _training_digits(path)
     x_test, y_test = _test_digits()
-    return checked_data(x_train, y_train, x_test, y_test, f"offline MNIST sample ({path})", path, spec)
+    where = f"offline MNIST sample ({path}, and {TEST_SAMPLE_PATH.name} for its test digits)"
+    return checked_data(x_train, y_train, x_test, y_test, where, path, spec)
 
 
 def make_test_sample(full, out_path=TEST_SAMPLE_PATH):
