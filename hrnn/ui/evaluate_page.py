@@ -63,6 +63,11 @@ def _on_cell_click():
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
 
 
+def a_digit(digit):
+    """ "a 7", "an 8": a digit with its article, as it is read aloud."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
+
+
 def _percent(p):
     return ">99.9%" if p > 0.999 else "<0.1%" if p < 0.001 else f"{p:.1%}"
 
@@ -87,7 +92,7 @@ def _gallery(name, indices, scores, data, choice, inside):
             with st.container(width=CARD_WIDTH, border=True, gap="small"):
                 st.image(thumbnail(data.x_test[index], THUMB_SCALE), width="stretch")
                 top = "  \n".join(f"{d}: {_percent(p)}" for d, p in scores.top(index))
-                st.caption(f"**#{index}**, a {int(data.y_test[index])}, read as  \n{top}")
+                st.caption(f"**#{index}**, {a_digit(int(data.y_test[index]))}, read as  \n{top}")
                 with st.container(horizontal=True, gap="small"):
                     if st.button(
                         "Draw",
@@ -157,7 +162,7 @@ def _confusion(scores, data, choice, inside):
         predicted = c2.selectbox("Predicted digit", digits, key="eval_pred")
         indices = scores.cell(true, predicted)
         what = "read right" if true == predicted else f"read as {predicted}"
-        count = f"{len(indices):,} test image{'s' if len(indices) != 1 else ''} of a {true} {what}"
+        count = f"{len(indices):,} test image{'s' if len(indices) != 1 else ''} of {a_digit(true)} {what}"
         surest = f" (the {CELL_SHOWN} the model is surest of)" if len(indices) > CELL_SHOWN else ""
         st.markdown(f"**{count}**{surest}")
         if len(indices) == 0:

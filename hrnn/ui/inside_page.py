@@ -206,7 +206,7 @@ def _views(image, reading, state_map, timed):
         on_change=_slider_moved,
         args=(key,),
     )
-    panel.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
+    st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
 
     left, right = st.columns(2, gap="large")
     with left:
@@ -303,15 +303,17 @@ def _heatmaps(result, row):
         meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
         _chart(states_figure(states[:, order], order, row, meaning), "inside_image_reader")
         staircase = (
-            "Ordered by when they react, as here, the picture is a staircase"
+            "Ordered by when they react, as here, the units go from the top of the digit to the bottom, a staircase "
+            "where each reacts to one part"
             if ordering == "reaction"
-            else "Order them by *when it reacts* and the picture becomes a staircase"
+            else "Order them by *when it reacts* and they go from the top of the digit to the bottom, a staircase "
+            "where each reacts to one part"
         )
         st.caption(
             f"A unit is one of the {states.shape[1]} numbers the image reader keeps in its memory. Each column is "
             "one unit, each line its value after that row (blue +, red -). "
-            f"{staircase}: units that respond to the top of the digit first, the bottom last. Units that stay "
-            "constant through the blank rows and flip at one row are reacting to that row."
+            f"{staircase}. Units that stay constant through the blank rows and flip at one row are reacting to that "
+            "row."
         )
     else:
         meaning = "the row reader's unit for this pixel row alone (-1 to +1)"

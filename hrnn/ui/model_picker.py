@@ -28,8 +28,11 @@ def _model_selectbox(where, key, choices):
     labels = {c.key: c.label for c in choices}
     keys = list(labels)
     named = st.query_params.get(MODEL_PARAM)
-    if not has_current_model() and named in keys:  # a new session opened on an address that names a model
-        set_current_model(named)
+    if not has_current_model() and named:  # a new session opened on an address that names a model
+        if named in keys:
+            set_current_model(named)
+        else:
+            where.caption(f"The address names no model of this server ({as_text(named)}): here is the shipped one.")
     current = current_model_key()
     if current not in keys:
         current = keys[0]

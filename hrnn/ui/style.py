@@ -12,6 +12,7 @@ from hrnn.ui.inside_page import CURSOR_PANEL
 
 # Streamlit's columns stack one under another below this width: the app's "phone" layout.
 NARROW_PX = 640
+HEADER_PX = 60  # Streamlit's header bar (3.75rem), drawn over the top of the page
 PRIMARY = "#ef553b"  # .streamlit/config.toml's primaryColor
 
 RULES = f"""
@@ -20,10 +21,10 @@ RULES = f"""
    sits above the input because the prediction itself comes below the fold. */
 @media (max-width: {NARROW_PX}px) {{
     .modebar-container {{ display: none !important; }}
-    /* Inside's Play and row cursor stay at the top of the screen while its views, one under another, scroll by
-       (the panel's layout wrapper is what sticks: the panel alone fills it exactly, so has no room to move). */
+    /* Inside's Play and row cursor stay on screen, under Streamlit's header, while its views, one under another,
+       scroll by (the panel's layout wrapper is what sticks: the panel alone fills it exactly, so has no room). */
     [data-testid="stLayoutWrapper"]:has(> .st-key-{CURSOR_PANEL}) {{
-        position: sticky; top: 0; z-index: 99; background: #ffffff; padding-bottom: 0.3rem;
+        position: sticky; top: {HEADER_PX}px; z-index: 99; background: #ffffff; padding-bottom: 0.3rem;
         box-shadow: 0 6px 6px -6px rgba(0, 0, 0, 0.25);
     }}
 }}

@@ -25,9 +25,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")  # a line break would start a new blo
 # changing what a reader sees; other colons (`06:38`, `error: ...`) are left as they are.
 _JOINER = "\u2060"
 _FOUND_AFTER_PARSING = re.compile(r"(?<=:)(?=[A-Za-z/])|(?=@)|(?i:(?<=\bwww)(?=\.))")
-# An absolute POSIX path: a slash not after a word, a dot, a colon, a tilde or another slash (so not `3/10`, not a
-# URL's `//host/...`, not `~/...`), then names separated by slashes.
-_SERVER_PATH = re.compile(r"(?<![\w.:~/-])(?:/[^\s/'\"`()<>\[\]]+)+/?")
+# An absolute POSIX path of two names or more: a slash not after a word, a dot, a colon, a tilde, a `<` or another
+# slash (so not `3/10`, not a URL's `//host/...`, not `~/...`, not HTML's `</b>`), then names separated by slashes.
+_SERVER_PATH = re.compile(r"(?<![\w.:~/<-])(?:/[^\s/'\"`()<>\[\]]+){2,}/?")
 
 
 def _last_name(match):

@@ -112,6 +112,13 @@ def config_from_widgets(n_train):
     return TrainConfig(**values, val_limit=LIVE_VAL_LIMIT, test_limit=LIVE_TEST_LIMIT)
 
 
+def _checked_words(config, held_out):
+    """ ", each check reads 1,000 of them" where a check reads fewer than all the held-out digits."""
+    if config.val_limit is not None and config.val_limit < held_out:
+        return f"; each check reads {config.val_limit:,} of them"
+    return ""
+
+
 def will_train(config, n_train, held_out):
     """One line saying what Start will train, in words; `held_out`: the training digits kept apart to validate."""
     kind = preset_name(config)
@@ -119,6 +126,6 @@ def will_train(config, n_train, held_out):
     passes = f"{config.epochs} pass{'' if config.epochs == 1 else 'es'}"
     return (
         f"Start trains {what}: {passes} over {config.train_size or n_train:,} images"
-        + (f" ({held_out:,} more held out to check it)" if held_out else "")
+        + (f" ({held_out:,} more held out to check it{_checked_words(config, held_out)})" if held_out else "")
         + f", {config.optimizer} at learning rate {config.learning_rate:g}. Change it under Settings."
     )

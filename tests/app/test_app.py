@@ -333,9 +333,9 @@ def test_inside_page_shows_every_view():
         (caption,) = [c.value for c in at.caption if c.value.startswith("A unit is one of the")]
         return caption
 
-    assert "Order them by *when it reacts* and the picture becomes a staircase" in heatmap_caption()  # not yet one
+    assert "Order them by *when it reacts* and they go from the top of the digit" in heatmap_caption()  # not yet
     at.selectbox(key="unit_order").set_value("reaction").run()
-    assert "Ordered by when they react, as here, the picture is a staircase" in heatmap_caption()
+    assert "Ordered by when they react, as here, the units go from the top of the digit" in heatmap_caption()
     at.radio(key="inside_layer").set_value("row_reader").run()
     assert not at.exception
     assert "inside_row_reader" in {chart.proto.id.rsplit("-", 1)[1] for chart in at.get("plotly_chart")}

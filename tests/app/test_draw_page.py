@@ -175,6 +175,8 @@ def test_an_address_naming_no_model_here_opens_the_shipped_one(named):
     at.run()
     assert not at.exception
     assert at.sidebar.selectbox(key="model_choice").value == "pretrained" and "model" not in at.query_params
+    (note,) = [c.value for c in at.sidebar.caption if c.value.startswith("The address names no model")]
+    assert shown(note) == f"The address names no model of this server ({named}): here is the shipped one."
 
 
 @pytest.mark.parametrize(

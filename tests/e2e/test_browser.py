@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from hrnn.nn.model_files import PRETRAINED_PATH
 from hrnn.ui.run_names import started_text
+from hrnn.ui.style import HEADER_PX
 from tests.conftest import REPO
 from tests.e2e.conftest import Server
 from tests.e2e.pages import (
@@ -159,7 +160,10 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
         if device == "phone":  # the views come one under another: Play and the cursor stay on screen above them
             page.locator(".st-key-inside_state_map").scroll_into_view_if_needed()
             panel = page.locator(".st-key-inside_cursor_panel").bounding_box()
-            assert -1 <= panel["y"] <= 1 and panel["height"] < 844 / 3, panel
+            assert HEADER_PX - 1 <= panel["y"] <= HEADER_PX + 1 and panel["height"] < 844 / 5, panel  # under the header
+            play = page.get_by_role("button", name="▶ Play").bounding_box()
+            on_top = f"document.elementFromPoint({play['x'] + play['width'] / 2}, {play['y'] + play['height'] / 2})"
+            assert page.evaluate(f"{on_top}.closest('button')?.innerText") == "▶ Play"  # nothing covers it
     finally:
         context.close()
 

@@ -34,7 +34,7 @@ def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server
     true, predicted = CELL
     _click_cell(page, true, predicted)
 
-    heading = page.get_by_text(re.compile(rf"^[\d,]+ test images? of a {true} read as {predicted}"))
+    heading = page.get_by_text(re.compile(rf"^[\d,]+ test images? of an? {true} read as {predicted}"))
     expect(heading).to_be_visible(timeout=PREDICTION_MS)
     wait_until_idle(page)
     count = int(heading.inner_text().split(" ")[0].replace(",", ""))
