@@ -255,26 +255,25 @@ def _run_to_exit_status(folder, **kwargs):
 
 
 def warm_up(data, config=None):
-    """Trace the training and evaluation graphs of `config` (the demo preset) into the default model pool, so
-    the next run with the same model sizes and optimizer starts without tracing."""
-    from hrnn.data.splits import to_model_input
+    """Build `config`'s model (the demo preset's) into the default model pool, so that the next run with the same
+    model sizes and optimizer starts from it.
+
+    It traces nothing. A warm-up that also traced the training graph (a short `fit`) saved the run's first batch
+    about 7 s, but every such run then stalled 15-19 s after an epoch's model save, in the middle of the demo, and
+    took 6-12 s longer in all (the full-MNIST demo through a spare, one run each: 87 s with the tracing warm-up, 81 s
+    without, 75 s with no warm-up at all; docs/performance.md). `data` is unused: the signature is the spare's."""
     from hrnn.train.config import DEMO
     from hrnn.train.pool import DEFAULT_POOL
 
+    del data
     config = config or DEMO
-    model = DEFAULT_POOL.acquire(config)
-    # Two batches and one image: a last, partial batch makes Keras trace for any batch size, as a real run needs
-    # (with a whole number of batches it traces for exactly `batch_size`, and the run traces again: 4 s here).
-    x = to_model_input(data.x_train[: config.batch_size * 2 + 1])
-    model.fit(x, data.y_train[: len(x)], batch_size=config.batch_size, epochs=1, verbose=0)
-    model.evaluate(x, data.y_train[: len(x)], batch_size=256, verbose=0)
-    DEFAULT_POOL.release(model, config)
+    DEFAULT_POOL.release(DEFAULT_POOL.acquire(config), config)
 
 
 def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
     """`python -m hrnn worker --spare`: get ready, then run the one run whose folder arrives on stdin.
 
-    Ready means TensorFlow imported, `data_spec` loaded and the demo preset's graphs traced: about 10 s of CPU,
+    Ready means TensorFlow imported, `data_spec` loaded and the demo preset's model built: several seconds of CPU,
     which it spends only after `delay` seconds (a spare starts as the previous one takes a run, and that run's first
     batches should have the CPU). A run that arrives sooner starts at once, without the warm-up. The line on stdin
     is the run folder's path; an empty stdin (whoever started the spare has gone) ends it with nothing to do.
