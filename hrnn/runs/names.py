@@ -1,5 +1,7 @@
 """A run's name, the one the app and the command line show: "quick demo, 3 of 3 epochs, 97.1% test" (standard
-library only). Made here, below both front ends, so that the two name a run alike."""
+library only), and what a model was trained on. Made here, below both front ends, so that the two name a run alike."""
+
+import re
 
 
 def run_kind(entry):
@@ -17,3 +19,21 @@ def run_name(entry):
     text = f"{run_kind(entry)}, {s.epochs_done} of {planned} epoch{'' if planned == 1 else 's'}"
     accuracy, on = entry.accuracy
     return text + (f", {accuracy:.1%} {on}" if accuracy is not None else "")
+
+
+def trained_on(data, train_images=None):
+    """What a model was trained on, in words, from its record's `data` (as `hrnn.data.splits` writes it: "offline
+    MNIST sample (...): ...; training on 4,500 images, ...") and `train_images`: "4,500 training digits of the
+    offline sample", "55,000 training digits of full MNIST". "" when the record does not say."""
+    if not data:
+        return ""
+    if data.startswith("offline MNIST sample"):
+        kind = "the offline sample"
+    elif "60,000 training and 10,000 test" in data:
+        kind = "full MNIST"
+    else:
+        kind = "MNIST" if "MNIST" in data else "its data"
+    if train_images is None:
+        found = re.search(r"training on ([\d,]+) images", data)
+        train_images = int(found.group(1).replace(",", "")) if found else None
+    return f"{train_images:,} training digits of {kind}" if train_images else kind

@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hrnn import schema
+from hrnn.runs.names import trained_on
 from hrnn.train.config import TrainConfig, preset_name
 from hrnn.train.history import TrainReport
 
@@ -145,6 +146,7 @@ class RunSummary:
     val_accuracy: float | None = None  # the last finished epoch's
     test_accuracy: float | None = None
     test_images: int | None = None  # how many test images `test_accuracy` is on (summaries before it: None)
+    trained_on: str = ""  # in words (`hrnn.runs.names.trained_on`); summaries before it: ""
     samples_seen: int = 0
     finished: str | None = None
     error: str | None = None
@@ -168,6 +170,7 @@ class RunSummary:
             val_accuracy=last.val_accuracy if last else None,
             test_accuracy=record.test_accuracy,
             test_images=record.test_images,
+            trained_on=trained_on(record.data, record.train_images),
             samples_seen=record.samples_seen or 0,
             finished=record.finished,
             error=record.error,

@@ -65,6 +65,8 @@ def pick_model_choice_with_key():
     choices = model_choices()
     key = _model_selectbox(st.sidebar, WIDGET_KEY, choices)
     choice = next(c for c in choices if c.key == key)
+    if choice.trained_on:
+        st.sidebar.caption(f"Trained on {choice.trained_on}.")
     try:
         model, cache_key = load_choice_with_key(choice)
     except ModelFileError as exc:

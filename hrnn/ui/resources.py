@@ -2,6 +2,7 @@
 modification time), the launcher that starts run workers (with its warm spare worker), and one progress-log reader
 per watched run. The app process trains nothing: runs are worker processes, read from their folders."""
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,9 @@ import streamlit as st
 from hrnn import runs, settings
 from hrnn.data.mnist import DataError, load_mnist
 from hrnn.nn.model_files import ModelFileError, load_model, pretrained_file
+from hrnn.runs import compare
 from hrnn.runs.launcher import LocalLauncher, create_run
+from hrnn.runs.names import trained_on
 from hrnn.runs.progress_log import ProgressLogReader
 from hrnn.train.progress import snapshot_from_record
 from hrnn.ui.run_names import run_label
@@ -50,14 +53,26 @@ class ModelChoice:
     label: str
     path: Path
     arch: str | None = None  # the architecture its run record names (None: accept any known one)
+    trained_on: str = ""  # in words (`hrnn.runs.names.trained_on`), or "" when its record does not say
+
+
+def _shipped_trained_on(model_path):
+    """What the shipped model was trained on, in words, from its small record beside it ("" if it cannot be read)."""
+    try:
+        record = runs.RunRecord.from_json(json.loads(compare.shipped_record_path(model_path).read_text()))
+    except (OSError, ValueError):  # RecordError is a ValueError
+        return ""
+    return trained_on(record.data, record.train_images)
 
 
 def model_choices():
     """The shipped model first, then every readable run that has a model, newest first."""
-    choices = [ModelChoice(PRETRAINED_CHOICE, "Shipped pretrained model", pretrained_file())]
+    shipped = pretrained_file()
+    choices = [ModelChoice(PRETRAINED_CHOICE, "Shipped pretrained model", shipped, None, _shipped_trained_on(shipped))]
     for run in runs.list_runs(runs_dir()):
         if run.readable and run.has_model:
-            choices.append(ModelChoice(run.run_id, run_label(run), run.model_path, run.summary.arch))
+            label, arch = run_label(run), run.summary.arch
+            choices.append(ModelChoice(run.run_id, label, run.model_path, arch, run.summary.trained_on))
     return choices
 
 

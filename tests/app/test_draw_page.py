@@ -1,6 +1,8 @@
 """The Draw page under AppTest: the test-digit gallery, the verdict on a test digit, choices that outlive a visit to
 another page, the model menu on the page; and the "How this works" of the Draw, Inside and Evaluate pages."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -201,3 +203,24 @@ def test_how_this_works_is_folded_at_the_top_of_the_page_and_opens(name, key, wo
     assert all(word in text for word in words), text
     for jargon in ("seed's", "Row units", "Column units", "encoder"):
         assert jargon not in text
+
+
+def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
+    import os
+    import shutil
+
+    from hrnn.nn.model_files import PRETRAINED_PATH, load_pretrained
+
+    shipped = Path(os.environ["HRNN_PRETRAINED"])  # the tests' small model, given the shipped model's record
+    shutil.copyfile(PRETRAINED_PATH.with_suffix(".json"), shipped.with_suffix(".json"))
+    at = page("draw_page").run()
+    assert not at.exception
+    assert "Trained on 55,000 training digits of full MNIST." in [c.value for c in at.sidebar.caption]
+    run_id = "20250101-000000-data"
+    data = "offline MNIST sample (x.csv.gz): 5,000 training and 1,000 test images; training on 4,500 images, ..."
+    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "data": data}
+    save_run(run_id, record, load_pretrained())
+    at.run()  # the picker lists the new run
+    at.sidebar.selectbox(key="model_choice").set_value(run_id).run()
+    assert not at.exception
+    assert "Trained on 4,500 training digits of the offline sample." in [c.value for c in at.sidebar.caption]
