@@ -159,16 +159,17 @@ def _live_panel(run_id):
 
 
 def _run_accuracy(record, snap):
-    """`(accuracy, images, on_test)` of the run's model on held-out digits: the test, else the last validation,
-    else the live grid."""
+    """`(accuracy, images, on_test, when)` of the run's model on held-out digits: the test, else the last
+    validation, else the live grid; `when` says which, where it is not the model as saved at the end ("" for the
+    test; "after epoch 1"; "on the live grid")."""
     if record.test_accuracy is not None and record.test_images:
-        return record.test_accuracy, record.test_images, True
+        return record.test_accuracy, record.test_images, True, ""
     for entry in reversed(snap.epoch_history):
         if entry.val_accuracy is not None and record.val_images:
-            return entry.val_accuracy, record.val_images, False
+            return entry.val_accuracy, record.val_images, False, f"after epoch {entry.epoch}"
     if snap.grid_predictions:
-        return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), False
-    return None, 0, False
+        return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), False, "on the live grid"
+    return None, 0, False, ""
 
 
 def _outcome(entry, snap, data):
@@ -190,12 +191,12 @@ def _outcome(entry, snap, data):
         )
     else:
         st.success(f"Run {as_text(entry.run_id)} {as_text(record.message or entry.status)}.")
-    accuracy, images, on_test = _run_accuracy(record, snap)
+    accuracy, images, on_test, when = _run_accuracy(record, snap)
     if accuracy is None or not entry.has_model:
         return
     config = record.config or TrainConfig()
     reference = reference_accuracy(data.spec, config.test_limit, config.seed) if on_test else None
-    st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished')}")
+    st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished', when=when)}")
     if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
         set_current_model(entry.run_id)
         st.switch_page(draw_page.page())

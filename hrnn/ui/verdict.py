@@ -9,7 +9,7 @@ def out_of_100(accuracy):
     return 99 if n == 100 and accuracy < 1.0 else n
 
 
-def verdict(accuracy, images, reference=None, stopped=False):
+def verdict(accuracy, images, reference=None, stopped=False, when=""):
     """One sentence: how many in every 100 held-out digits the run's model reads right (how many of all of them,
     when fewer than 100 were read), and the shipped model's figure on the same digits.
 
@@ -18,15 +18,19 @@ def verdict(accuracy, images, reference=None, stopped=False):
         images: how many digits that accuracy was measured on.
         reference: the shipped model's accuracy on the same digits, or None.
         stopped: the run was stopped before the end.
+        when: when the figure was measured, where it was not on the model as saved at the end ("after epoch 1",
+            "on the live grid"), or "".
     """
+    measured = f", measured {when}" if when else ""
     if images >= 100:
         text = (
-            f"Your model reads {out_of_100(accuracy)} in every 100 held-out digits right ({accuracy:.1%} of {images:,})"
+            f"Your model reads {out_of_100(accuracy)} in every 100 held-out digits right "
+            f"({accuracy:.1%} of {images:,}{measured})"
         )
         if reference is not None:
             text += f"; the shipped model, {out_of_100(reference)} in 100 of the same digits"
     else:  # "10 of 100" would claim digits it was never tried on
-        text = f"Your model reads {round(accuracy * images)} of {images} held-out digits ({accuracy:.1%})"
+        text = f"Your model reads {round(accuracy * images)} of {images} held-out digits ({accuracy:.1%}{measured})"
         if reference is not None:
             text += f"; the shipped model reads {round(reference * images)} of the same {images}"
     text += "."
