@@ -1,8 +1,6 @@
 """A run's name, the one the app and the command line show: "quick demo, 3 of 3 epochs, 97.1% test" (standard
 library only), and what a model was trained on. Made here, below both front ends, so that the two name a run alike."""
 
-import re
-
 
 def run_kind(entry):
     """What the run is, in words: its preset, else its architecture (summaries from before presets)."""
@@ -23,8 +21,8 @@ def run_name(entry):
 
 def trained_on(data, train_images=None):
     """What a model was trained on, in words, from its record's `data` (as `hrnn.data.splits` writes it: "offline
-    MNIST sample (...): ...; training on 4,500 images, ...") and `train_images`: "4,500 training digits of the
-    offline sample", "55,000 training digits of full MNIST". "" when the record does not say."""
+    MNIST sample (...): ...") and its stored count `train_images`: "4,500 training digits of the offline sample",
+    "55,000 training digits of full MNIST"; the kind alone where the record has no count, "" where it has no data."""
     if not data:
         return ""
     if data.startswith("offline MNIST sample"):
@@ -33,7 +31,4 @@ def trained_on(data, train_images=None):
         kind = "full MNIST"
     else:
         kind = "MNIST" if "MNIST" in data else "its data"
-    if train_images is None:
-        found = re.search(r"training on ([\d,]+) images", data)
-        train_images = int(found.group(1).replace(",", "")) if found else None
     return f"{train_images:,} training digits of {kind}" if train_images else kind

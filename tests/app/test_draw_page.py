@@ -218,7 +218,8 @@ def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
     assert "Trained on 55,000 training digits of full MNIST." in [c.value for c in at.sidebar.caption]
     run_id = "20250101-000000-data"
     data = "offline MNIST sample (x.csv.gz): 5,000 training and 1,000 test images; training on 4,500 images, ..."
-    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "data": data}
+    config = {"epochs": 1, "row_units": 8, "col_units": 8}
+    record = {"status": "finished", "config": config, "data": data, "train_images": 4500}
     save_run(run_id, record, load_pretrained())
     at.run()  # the picker lists the new run
     at.sidebar.selectbox(key="model_choice").set_value(run_id).run()
