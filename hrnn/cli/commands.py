@@ -214,10 +214,19 @@ def cmd_stop(args):
     entry = runs.find_run(args.run_id)
     if entry is None:
         raise ValueError(f"no run {args.run_id!r} in {settings.runs_dir()} (`python -m {PROG} runs` lists them)")
-    if not entry.live:
+    if not entry.active:
         raise ValueError(f"run {entry.run_id} is not training ({entry.status})")
-    entry.folder.request_stop()
-    if entry.summary.status == "queued":
+    sent = entry.stop()
+    if entry.not_responding:
+        if sent is None:
+            raise ValueError(f"run {entry.run_id} is not responding, and its worker is not a process of this machine")
+        then = (
+            "it resumes, saves what it trained and ends (if it stays unresponsive, `stop` again ends it at once)"
+            if sent == "SIGTERM"
+            else "it ended at once; the model of its last finished epoch, if any, is kept"
+        )
+        print(f"run {entry.run_id} was not responding: sent its worker {sent}; {then}")
+    elif entry.summary.status == "queued":
         print(f"asked run {entry.run_id} to stop: it is queued and will not start")
     else:
         print(f"asked run {entry.run_id} to stop: it stops after its current batch and saves what it trained")

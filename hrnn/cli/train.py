@@ -141,7 +141,7 @@ def check_new_run_folder(folder, what):
     if not found:
         return
     entry = runs.read_entry(runs.RunFolder(folder))
-    if entry is not None and entry.live:
+    if entry is not None and entry.active:
         raise ValueError(
             f"{what} {folder}: holds a run that is training now ({entry.summary.status}); name a new folder"
         )

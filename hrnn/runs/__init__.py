@@ -8,17 +8,20 @@ or Streamlit. The names below are the package's public API.
 """
 
 from hrnn.atomic import atomic_save_model, atomic_write_bytes, atomic_write_json
-from hrnn.runs.folder import RunFolder, worker_alive
+from hrnn.runs.folder import RunFolder
 from hrnn.runs.listing import RunEntry, find_run, list_runs, queue_order, read_entry
+from hrnn.runs.liveness import end_unresponsive, heartbeat_age, worker_alive, worker_state
 from hrnn.runs.records import (
     HEARTBEAT_NAME,
     HEARTBEAT_STALE_SECONDS,
     INTERRUPTED,
     LAUNCH_GRACE_SECONDS,
+    LAUNCH_NAME,
     LIVE_STATUSES,
     LOCK_NAME,
     LOG_NAME,
     MODEL_NAME,
+    NOT_RESPONDING,
     PROGRESS_NAME,
     RECORD_NAME,
     SCHEMA,
@@ -43,10 +46,12 @@ __all__ = [
     "History",
     "INTERRUPTED",
     "LAUNCH_GRACE_SECONDS",
+    "LAUNCH_NAME",
     "LIVE_STATUSES",
     "LOCK_NAME",
     "LOG_NAME",
     "MODEL_NAME",
+    "NOT_RESPONDING",
     "PROGRESS_NAME",
     "RECORD_NAME",
     "RecordError",
@@ -63,11 +68,14 @@ __all__ = [
     "atomic_save_model",
     "atomic_write_bytes",
     "atomic_write_json",
+    "end_unresponsive",
     "find_run",
+    "heartbeat_age",
     "list_runs",
     "new_run_id",
     "queue_order",
     "read_entry",
     "utc_now",
     "worker_alive",
+    "worker_state",
 ]

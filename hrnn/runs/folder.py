@@ -11,8 +11,7 @@ from pathlib import Path
 from hrnn.atomic import atomic_save_model, atomic_write_json, is_temporary
 from hrnn.runs.records import (
     HEARTBEAT_NAME,
-    HEARTBEAT_STALE_SECONDS,
-    LAUNCH_GRACE_SECONDS,
+    LAUNCH_NAME,
     LOCK_NAME,
     MODEL_NAME,
     PROGRESS_NAME,
@@ -25,7 +24,6 @@ from hrnn.runs.records import (
     RunRecord,
     RunSettings,
     RunSummary,
-    epoch_seconds,
     read_json,
     read_typed,
 )
@@ -112,6 +110,18 @@ class RunFolder:
         beat = Heartbeat(token=token, pid=os.getpid(), host=socket.gethostname(), time=time.time())
         atomic_write_json(self.file(HEARTBEAT_NAME), asdict(beat))
 
+    def read_launch(self):
+        """The `Heartbeat` its launcher wrote for the process it started for this run, or None."""
+        try:
+            return read_typed(Heartbeat, read_json(self.file(LAUNCH_NAME)))
+        except RecordError:
+            return None
+
+    def write_launch(self, token, pid):
+        """Note that process `pid` of this machine was started to be the worker of the run whose token is `token`."""
+        launch = Heartbeat(token=token, pid=pid, host=socket.gethostname(), time=time.time())
+        atomic_write_json(self.file(LAUNCH_NAME), asdict(launch))
+
     def request_stop(self):
         """Ask the run's worker to stop after its current batch (or, queued, not to start)."""
         atomic_write_json(self.file(STOP_NAME), {"requested": utc_now()})
@@ -154,23 +164,3 @@ class RunFolder:
             return False
         finally:
             os.close(fd)
-
-
-def worker_alive(folder, token, created, now=None):
-    """Whether the worker of the run in `folder` (a `RunFolder`) lives.
-
-    Its heartbeat must carry `token` (the run's) and be fresher than `HEARTBEAT_STALE_SECONDS`; on this machine the
-    worker must also still hold the run's lock. A run that has no heartbeat yet counts as alive for
-    `LAUNCH_GRACE_SECONDS` after `created` (its worker is starting). A run without a token (written before
-    workers had one) is never alive.
-    """
-    if not token:
-        return False
-    now = time.time() if now is None else now
-    beat = folder.read_heartbeat()
-    if beat is None or beat.token != token:
-        started = epoch_seconds(created)
-        return started is not None and now - started < LAUNCH_GRACE_SECONDS
-    if now - beat.time > HEARTBEAT_STALE_SECONDS:
-        return False
-    return beat.host != socket.gethostname() or folder.lock_held()

@@ -96,6 +96,15 @@ def would_wait(folder):
     return False
 
 
+def _note_launch(folder, pid):
+    """Write the run's `launch.json`: until its worker beats, the run lives as long as process `pid` does, however
+    long a busy machine makes it wait for its first heartbeat (`hrnn.runs.liveness`)."""
+    try:
+        folder.write_launch(folder.read_settings().token, pid)
+    except (OSError, runs.RecordError) as exc:  # the launch grace still covers it
+        log.warning("cannot note the worker of %s: %s", folder.run_id, exc)
+
+
 class LocalLauncher:
     """Starts each run's worker as a local process in its own session (it outlives the app).
 
@@ -126,7 +135,9 @@ class LocalLauncher:
             if spare is not None:
                 self._spare = None
             self._children = [p for p in self._children if p.poll() is None]
-        if spare is None or not self._hand_over(spare, folder):
+        if spare is not None and self._hand_over(spare, folder):
+            process = spare[0]
+        else:
             with open(folder.file(runs.LOG_NAME), "ab") as out:
                 process = subprocess.Popen(
                     worker_command(folder.path, nice=self.nice),
@@ -138,6 +149,7 @@ class LocalLauncher:
                 )
             with self._lock:
                 self._children.append(process)
+        _note_launch(folder, process.pid)
         if self.spare_data is not None and self._spare is None:
             self._keep_a_spare()
 

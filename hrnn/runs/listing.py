@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hrnn import settings
-from hrnn.runs.folder import RunFolder, worker_alive
+from hrnn.runs.folder import RunFolder
+from hrnn.runs.liveness import ALIVE, GONE, NOT_RESPONDING, end_unresponsive, worker_state
 from hrnn.runs.records import (
     INTERRUPTED,
     LIVE_STATUSES,
@@ -30,7 +31,7 @@ class RunEntry:
     folder: RunFolder
     summary: RunSummary | None
     problem: str | None = None  # why the run's files cannot be read
-    alive: bool = False  # its worker lives
+    worker: str = GONE  # its worker: ALIVE, NOT_RESPONDING or GONE (`hrnn.runs.liveness`)
     queue_position: int | None = None  # 1-based place in the queue, for a live queued run
 
     @property
@@ -54,18 +55,43 @@ class RunEntry:
         return self.summary is not None
 
     @property
+    def alive(self):
+        return self.worker == ALIVE
+
+    @property
     def status(self):
-        """queued | running | finished | stopped | failed | interrupted | 'unreadable: <reason>'."""
+        """queued | running | finished | stopped | failed | interrupted | not responding | 'unreadable: <reason>'."""
         if self.summary is None:
             return f"unreadable: {self.problem}"
-        if self.summary.status in LIVE_STATUSES and not self.alive:
-            return INTERRUPTED
+        if self.summary.status in LIVE_STATUSES and self.worker != ALIVE:
+            return NOT_RESPONDING if self.worker == NOT_RESPONDING else INTERRUPTED
         return self.summary.status
 
     @property
     def live(self):
         """Queued or training, with a live worker."""
         return self.summary is not None and self.summary.status in LIVE_STATUSES and self.alive
+
+    @property
+    def not_responding(self):
+        """Queued or training, with a worker of this machine that holds the run but has stopped beating: out of the
+        queue's count, and Stop ends its process (`hrnn.runs.liveness.end_unresponsive`)."""
+        return self.summary is not None and self.summary.status in LIVE_STATUSES and self.worker == NOT_RESPONDING
+
+    @property
+    def active(self):
+        """Live or not responding: its worker's process is still there, so the run may yet go on."""
+        return self.live or self.not_responding
+
+    def stop(self):
+        """Ask the run to stop (its `stop` file: after the current batch, or, queued, before it starts). A worker that
+        is not responding cannot read it, so its process is signalled too (`end_unresponsive`): SIGTERM the first
+        time, SIGKILL once a stop was already asked. Returns the signal's name, or None when none was sent."""
+        force = self.folder.stop_requested
+        self.folder.request_stop()
+        if not self.not_responding:
+            return None
+        return end_unresponsive(self.folder, force=force)
 
     def read_record(self):
         """The full `RunRecord` (reads `record.json`); raises RecordError."""
@@ -87,7 +113,7 @@ class RunEntry:
     @property
     def empty(self):
         """Ended without a finished epoch or a saved model: nothing to use."""
-        return not self.live and self.summary is not None and self.summary.epochs_done == 0 and not self.has_model
+        return not self.active and self.summary is not None and self.summary.epochs_done == 0 and not self.has_model
 
 
 class _SummaryCache:
@@ -145,10 +171,11 @@ def read_entry(folder, now=None):
     if found is None:
         return None
     summary, problem = found
-    alive = summary is not None and summary.status in LIVE_STATUSES
-    alive = alive and worker_alive(folder, summary.token, summary.created, now)
-    entry = RunEntry(folder, summary, problem, alive)
-    if entry.readable and not entry.live and not folder.lock_held():
+    worker = GONE
+    if summary is not None and summary.status in LIVE_STATUSES:
+        worker = worker_state(folder, summary.token, summary.created, now)
+    entry = RunEntry(folder, summary, problem, worker)
+    if entry.readable and not entry.active and not folder.lock_held():
         removed = folder.remove_temporary_files()
         if removed:
             log.info("removed %s, left by the ended worker of %s", ", ".join(removed), folder.path)
@@ -191,7 +218,7 @@ def queue_order(entries):
 def _with_queue_positions(entries):
     positions = {e.run_id: k for k, e in enumerate(queue_order(entries), start=1)}
     return [
-        RunEntry(e.folder, e.summary, e.problem, e.alive, positions[e.run_id]) if e.run_id in positions else e
+        RunEntry(e.folder, e.summary, e.problem, e.worker, positions[e.run_id]) if e.run_id in positions else e
         for e in entries
     ]
 

@@ -8,6 +8,7 @@ the CLI only read it, apart from one control request (`stop`):
     summary.json    the record's few fields a list shows (`RunSummary`), rewritten with it: listing reads only this
     progress.jsonl  the progress log, append-only (`hrnn.runs.progress_log`)
     heartbeat.json  the worker's token, pid, host and time (`Heartbeat`), rewritten every few seconds
+    launch.json     the same of the process a launcher started for the run, before it beats (`Heartbeat`)
     worker.lock     locked (`flock`) by the worker for as long as it lives
     stop            a request to stop, from the app or `python -m hrnn stop`
     model.keras     the model, after every epoch and at the end
@@ -18,10 +19,10 @@ or a kill leaves the previous complete file or the new one, never half of one. R
 record that is not JSON, is of an unknown schema, has a field of the wrong type or a number out of its range
 (`check_numbers`) is listed as "unreadable: <reason>" and never breaks a list.
 
-A run is alive while its worker is (`worker_alive`): its heartbeat carries the run's token and is fresh, and, on
-this machine, the worker still holds `worker.lock`. The kernel drops the lock when the process dies, however it
-dies, so a recycled PID cannot make a dead run look alive. A record that says "queued" or "running" without a live
-worker reads as "interrupted".
+A run is alive while its worker is (`hrnn.runs.liveness`): its heartbeat carries the run's token and is fresh, and,
+on this machine, the worker still holds `worker.lock`. The kernel drops the lock when the process dies, however it
+dies, so a recycled PID cannot make a dead run look alive. A worker that holds its lock but no longer beats reads
+as "not responding"; a record that says "queued" or "running" without a worker reads as "interrupted".
 
 The folder defaults to the user's data directory (`$XDG_DATA_HOME/hrnn/runs`, else `~/.local/share/hrnn/runs`);
 `HRNN_RUNS_DIR` overrides it.
@@ -47,6 +48,7 @@ RECORD_NAME = "record.json"
 SUMMARY_NAME = "summary.json"
 PROGRESS_NAME = "progress.jsonl"
 HEARTBEAT_NAME = "heartbeat.json"
+LAUNCH_NAME = "launch.json"
 LOCK_NAME = "worker.lock"
 STOP_NAME = "stop"
 MODEL_NAME = "model.keras"
@@ -55,6 +57,7 @@ LOG_NAME = "worker.log"
 STATUSES = ("queued", "running", "finished", "stopped", "failed")  # what a record says
 LIVE_STATUSES = ("queued", "running")  # ... and, while its worker lives, what the run is doing
 INTERRUPTED = "interrupted"  # a live status whose worker is gone
+NOT_RESPONDING = "not responding"  # a live status whose worker holds its lock but has stopped beating
 
 HEARTBEAT_STALE_SECONDS = 30.0  # a heartbeat older than this is a dead worker's (it beats every 2 s)
 LAUNCH_GRACE_SECONDS = 60.0  # how long a new run may go without a first heartbeat before it reads as dead

@@ -152,11 +152,13 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
                 return record  # ran already (a second launch of the same folder)
             record.pid = os.getpid()
             queue = SlotQueue(run_settings.queue, run_settings.max_runs)
-            slot = queue.try_acquire() if queue.ahead_of(run_settings.run_id, run_settings.created) == 0 else None
+            holder = folder.path.absolute()
+            first = queue.ahead_of(run_settings.run_id, run_settings.created) == 0
+            slot = queue.try_acquire(holder) if first else None
             if slot is None:
                 if on_queued is not None:
                     on_queued(queue.ahead_of(run_settings.run_id, run_settings.created))
-                slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set)
+                slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set, holder=holder)
             if slot is None:
                 record.status, record.finished, record.message = "stopped", runs.utc_now(), "stopped before it started"
                 folder.write_record(record)

@@ -16,7 +16,7 @@ LIST_REFRESH_SECONDS = 3.0  # the list of other runs training
 def training_now(watched):
     """The other runs training or queued on this server, each with a button to watch it. When one of them ends, the
     whole page runs again, so that the saved runs below list it."""
-    others = [e for e in runs.list_runs(runs_dir()) if e.live and e.run_id != watched]
+    others = [e for e in runs.list_runs(runs_dir()) if e.active and e.run_id != watched]
     live = {e.run_id for e in others}
     ended = st.session_state.get(OTHERS_LIVE, set()) - live
     st.session_state[OTHERS_LIVE] = live
@@ -30,6 +30,8 @@ def training_now(watched):
         line = f"{run_name(entry)} (started {started_text(entry.run_id)})"
         if entry.queue_position:
             line += f": queued, {ordinal(entry.queue_position)} in line"
+        elif entry.not_responding:
+            line += ": not responding"
         text.write(as_text(line))
         if button.button("Watch", key=f"watch_{entry.run_id}", width="stretch"):
             watch(entry.run_id)
@@ -49,7 +51,7 @@ def saved_runs(shown_above=None):
     """Every run that is not training: a readable name, its status and results (or why its files cannot be read),
     and the curves of one, the newest by default (not drawn again when it is `shown_above`, the page's own run)."""
     listed = runs.list_runs(runs_dir())
-    saved = [r for r in listed if not r.live]  # runs training are shown, live, above
+    saved = [r for r in listed if not r.active]  # runs training are shown, live, above
     one_is_training = len(saved) < len(listed)
     st.subheader("Saved runs")
     if not saved:

@@ -59,12 +59,21 @@ def _queued_text(entry):
     return f"Queued, {place}: it starts when one of the runs training now ends"
 
 
+def _not_responding_text(entry):
+    beat = entry.folder.read_heartbeat()
+    silent = f" for {runs.heartbeat_age(entry.folder, beat, time.time()):.0f} s" if beat is not None else ""
+    asked = " Stop again to end it at once." if entry.folder.stop_requested else " Stop ends it."
+    return f"Not responding: its worker has not reported{silent} (paused or stuck); runs no longer wait for it.{asked}"
+
+
 def _status_text(entry, snap):
     status = entry.status
     if status == "queued":
         return _queued_text(entry)
     if status == runs.INTERRUPTED:
         return "Interrupted: its worker ended before the run did"
+    if status == runs.NOT_RESPONDING:
+        return _not_responding_text(entry)
     if status != "running":
         return status.capitalize()
     if snap.samples_seen == 0:
@@ -154,7 +163,7 @@ def _live_panel(run_id):
     snap = _snapshot_or_warning(entry) if entry is not None else None
     if snap is not None:
         _progress_panel(entry, snap)
-    if entry is None or not entry.live:
+    if entry is None or not entry.active:
         st.rerun(scope="app")  # the run ended: redraw the page with the verdict and Start enabled again
 
 
@@ -240,7 +249,7 @@ def render():
     if watched_id and entry is None:
         st.warning(f"There is no run {as_text(watched_id)} in the runs folder.")
         unwatch()
-    live = entry is not None and entry.live
+    live = entry is not None and entry.active  # training, queued, or not responding (Stop ends it)
     if watched_id and not st.query_params.get(WATCH_PARAM) and entry is not None:
         st.query_params[WATCH_PARAM] = watched_id  # back in the URL after a page change dropped it
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
@@ -249,8 +258,13 @@ def render():
     c1, c2 = st.columns(2)
     start = c1.button("Start training", key="start", type="primary", disabled=live, width="stretch")
     if c2.button("Stop", key="stop", disabled=not live, width="stretch"):
-        entry.folder.request_stop()
-        st.toast("Stopping after the current batch...")
+        sent = entry.stop()
+        if sent == "SIGKILL":
+            st.toast("Ended its worker at once: the model of its last finished epoch, if any, is kept.")
+        elif sent:
+            st.toast("Its worker was not responding: asked it to resume, save and end.")
+        else:
+            st.toast("Stopping after the current batch...")
     plan = st.empty()
     with st.expander("Settings", icon=":material/tune:"):
         config = controls(n_train, max_epochs, max_units)

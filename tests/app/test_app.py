@@ -664,3 +664,33 @@ def test_a_run_that_trained_nothing_is_marked_and_the_newest_run_is_shown():
     assert rows["20250101-000000-empt"]["val acc"] == "-" and rows["20250101-000000-empt"]["model"] == "-"
     assert rows["20250102-000000-good"]["val acc"] == "85.0%" and rows["20250102-000000-good"]["test acc"] == "-"
     assert at.selectbox(key="saved_run_choice_20250102-000000-good").value == "20250102-000000-good"
+
+
+def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stopped():
+    import fcntl
+    import socket
+
+    record = runs.RunRecord(status="running", run_id="20260101-000000-hung", token="t", created=runs.utc_now())
+    folder = runs.RunFolder(settings.runs_dir() / record.run_id)
+    folder.path.mkdir(parents=True)
+    folder.write_record(record)
+    # Its worker holds the run's lock (this test does, for it) but last beat 100 s ago: paused, or stuck. The
+    # heartbeat names no process that holds the lock, so Stop signals nothing here (tests/runs/test_liveness.py).
+    beat = {"token": "t", "pid": 0, "host": socket.gethostname(), "time": time.time() - 100}
+    runs.atomic_write_json(folder.file(runs.HEARTBEAT_NAME), beat)
+    lock = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        at = page("train_page")
+        at.query_params["run"] = record.run_id
+        at.run()
+        assert not at.exception
+        text = at.get("progress")[0].proto.text
+        assert re.match(r"Not responding: its worker has not reported for 1\d\d s \(paused or stuck\)", text), text
+        assert text.endswith("Stop ends it.")
+        assert at.button(key="start").disabled and not at.button(key="stop").disabled
+        at.button(key="stop").click().run()
+        assert not at.exception and folder.stop_requested
+        assert at.get("progress")[0].proto.text.endswith("Stop again to end it at once.")
+    finally:
+        os.close(lock)

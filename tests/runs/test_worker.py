@@ -57,6 +57,8 @@ def test_a_worker_trains_its_run_to_the_end_and_writes_everything(npz, launcher,
     assert wait_until(lambda: status(folder) == "finished"), folder.file(runs.LOG_NAME).read_text()
     record = folder.read_record()
     assert record.status == "finished" and record.pid != os.getpid() and record.test_images == 60
+    launch = folder.read_launch()  # its launcher noted the process it started: the run lived before its first beat
+    assert (launch.pid, launch.token) == (record.pid, folder.read_settings().token)
     snap = ProgressLogReader(folder.progress_path).snapshot()
     assert snap.batch_loss == record.history.batches.loss and len(snap.batch_loss) == 12
     assert snap.epoch_history == record.history.epochs and snap.status == "finished"
@@ -124,6 +126,7 @@ def test_a_spare_worker_takes_the_next_run_and_a_run_that_must_wait_waits_in_a_s
         launcher.start(first)
         assert wait_until(lambda: status(first) == "running"), first.file(runs.LOG_NAME).read_text()
         assert not spare_logs[0].exists()  # its output went to the run's worker.log
+        assert first.read_launch().pid == first.read_heartbeat().pid  # the spare's process is the run's worker
         assert len(list((settings.runs_dir() / ".workers").iterdir())) == 1  # the new spare's
         spare = launcher._spare
 
