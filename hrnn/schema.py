@@ -74,6 +74,8 @@ def convert(value, kind, where):
             (item,) = typing.get_args(kind) or (typing.Any,)
             if item is typing.Any:
                 return list(value)
+            if item in (int, float) and all(type(v) is item for v in value):
+                return list(value)  # a long run's batch curves: a million numbers, each already of the right type
             return [convert(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
     elif kind is dict or origin is dict:
         if isinstance(value, dict):

@@ -15,18 +15,40 @@ import math
 import os
 import threading
 import time
+import types
 import typing
 
 import numpy as np
 
 from hrnn import schema
-from hrnn.runs.records import RecordError, check_numbers
+from hrnn.runs.records import FRACTIONS, UNBOUNDED, RecordError, check_numbers
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import Progress, ProgressSnapshot
 
 log = logging.getLogger(__name__)
 
 _TYPES = typing.get_type_hints(ProgressSnapshot)
+
+
+def _plain_number_kinds(kind):
+    """`(int or float, None allowed)` for a field typed int, float or either `| None`; None for any other type."""
+    options = typing.get_args(kind) if typing.get_origin(kind) in (typing.Union, types.UnionType) else (kind,)
+    numbers = [k for k in options if k is not type(None)]
+    if len(numbers) == 1 and numbers[0] in (int, float):
+        return numbers[0], len(options) == 2
+    return None
+
+
+# Fields read on every batch line are plain numbers, checked without the general reader (a 200 MB log is a
+# million lines); fractions and losses have their own ranges and take the general path.
+_PLAIN = {
+    key: kinds
+    for key, kind in _TYPES.items()
+    if (kinds := _plain_number_kinds(kind)) is not None and key not in FRACTIONS and key not in UNBOUNDED
+}
+BATCH_LINES_BUDGET_BYTES = 16_000_000  # a longer log has only every k-th batch line read (`ProgressLogReader`)
+_BATCH_PREFIX = b'{"b":'
+CHUNK_BYTES = 4_000_000
 
 
 def encode_event(event):
@@ -57,24 +79,47 @@ def decode_event(line):
         raise RecordError(str(exc)) from None
 
 
+def _plain_number(key, value):
+    """`value` as field `key`'s number when it is one in range (finite, not negative) or an allowed None, else the
+    `_decode` fallback's marker, `...`."""
+    kind, none_allowed = _PLAIN[key]
+    if value is None:
+        return None if none_allowed else ...
+    if type(value) is int or (kind is float and type(value) is float):
+        if value >= 0 and (kind is int or math.isfinite(value)):
+            return float(value) if kind is float else value
+    return ...
+
+
+def _batch(values):
+    """A batch event's `[step, loss, accuracy]`: plain numbers, the step a whole number."""
+    if type(values) is list and len(values) == 3 and all(type(v) in (int, float) for v in values):
+        converted = [float(v) for v in values]
+    else:
+        converted = schema.convert(values, list[float], "b")
+        if len(converted) != 3:
+            raise RecordError("b: expected [step, loss, accuracy]")
+    step = converted[0]
+    if not (math.isfinite(step) and step >= 0 and step == int(step)):
+        raise RecordError(f"b[0]: expected a whole number, 0 or more, got {step!r}")
+    converted[0] = int(step)
+    return converted
+
+
 def _decode(event):
     if not isinstance(event, dict):
         raise RecordError(f"expected an event (a JSON object), got {type(event).__name__}")
     decoded = {}
     if "b" in event:
-        decoded["b"] = schema.convert(event["b"], list[float], "b")
-        if len(decoded["b"]) != 3:
-            raise RecordError("b: expected [step, loss, accuracy]")
-        step = decoded["b"][0]
-        if not (math.isfinite(step) and step >= 0 and step == int(step)):
-            raise RecordError(f"b[0]: expected a whole number, 0 or more, got {step!r}")
-        decoded["b"][0] = int(step)
+        decoded["b"] = _batch(event["b"])
     if "e" in event:
         check_numbers(schema.from_json(EpochEntry, event["e"], "e"), "e")
         decoded["e"] = event["e"]
     updates = {}
     for key, value in schema.convert(event.get("u", {}), dict, "u").items():
-        if key == "grid_images":
+        if key in _PLAIN and (number := _plain_number(key, value)) is not ...:
+            updates[key] = number
+        elif key == "grid_images":
             packed = schema.convert(value, dict, "u.grid_images")
             try:
                 raw = base64.b64decode(schema.convert(packed.get("uint8_base64"), str, "u.grid_images"))
@@ -116,6 +161,10 @@ class ProgressLogReader:
     """Follows one progress log: `snapshot()` is the run's `ProgressSnapshot` as of the log's last complete line, and
     `problem` says what in the log could not be read.
 
+    A log longer than `BATCH_LINES_BUDGET_BYTES` (a very long run: 16 MB is about 80,000 batches) has only every
+    k-th batch line read, k growing with its size, so that its first view takes seconds, not minutes; every other
+    line (epochs, the digit grid, phases) and the last line read are always applied, and `thinned` says so.
+
     Thread-safe; the snapshots it returns are shared between callers and must not be changed.
     """
 
@@ -132,6 +181,8 @@ class ProgressLogReader:
         self._key = None
         self._snapshot = ProgressSnapshot()
         self._lines = 0  # complete lines read
+        self._batch_lines = 0  # batch lines met while thinning
+        self.thinned = False  # whether batch lines were skipped (a log over the budget): the curves show every k-th
         self._bad_line = None  # RecordError: the first line that was skipped
         self._read_error = None  # RecordError: the log could not be read, the last time it was tried
 
@@ -160,30 +211,44 @@ class ProgressLogReader:
                 return self._snapshot
             if self._key is not None and (stat.st_ino != self._key[0] or stat.st_size < self._offset):
                 self._reset()  # a different file now: read it from the start
+            every = math.ceil(stat.st_size / BATCH_LINES_BUDGET_BYTES)  # 1 up to the budget
             try:
                 with open(self.path, "rb") as fh:
                     fh.seek(self._offset)
-                    data = fh.read()
+                    while data := fh.read(CHUNK_BYTES):  # in pieces: a long log never sits whole in memory
+                        self._read_error = None
+                        self._offset += len(data)
+                        lines = (self._partial + data).split(b"\n")
+                        self._partial = lines.pop()
+                        self._apply(lines, every, ends=self._offset >= stat.st_size)
             except OSError as exc:
                 return self._cannot_read(exc)
-            self._read_error = None
-            self._offset += len(data)
-            lines = (self._partial + data).split(b"\n")
-            self._partial = lines.pop()
-            for line in lines:
-                self._lines += 1
-                if not line.strip():
-                    continue
-                try:
-                    self._progress.apply(decode_event(line))
-                except (ValueError, TypeError) as exc:
-                    self.skipped_lines += 1
-                    log.debug("skipped a line of %s: %s", self.path, exc)
-                    if self._bad_line is None:
-                        self._bad_line = RecordError(f"{os.path.basename(self.path)} line {self._lines}: {exc}")
             self._key = key
             self._snapshot = self._progress.snapshot()
             return self._snapshot
+
+    def _apply(self, lines, every, ends):
+        """Apply complete `lines` (bytes) in order; with `every` > 1, only every `every`-th batch line, and the last
+        (`ends`: these are the log's last lines for now), so that the counts it carries are the latest."""
+        last = -1
+        if ends and every > 1:
+            last = next((k for k in range(len(lines) - 1, -1, -1) if lines[k].startswith(_BATCH_PREFIX)), -1)
+        for k, line in enumerate(lines):
+            self._lines += 1
+            if every > 1 and k != last and line.startswith(_BATCH_PREFIX):
+                self._batch_lines += 1
+                if self._batch_lines % every:
+                    self.thinned = True
+                    continue
+            if not line.strip():
+                continue
+            try:
+                self._progress.apply(decode_event(line))
+            except (ValueError, TypeError) as exc:
+                self.skipped_lines += 1
+                log.debug("skipped a line of %s: %s", self.path, exc)
+                if self._bad_line is None:
+                    self._bad_line = RecordError(f"{os.path.basename(self.path)} line {self._lines}: {exc}")
 
     def _cannot_read(self, exc):
         log.warning("cannot read the progress log %s (%s)", self.path, exc)

@@ -134,6 +134,17 @@ def test_a_bad_run_file_is_one_record_error_naming_the_file_and_the_field(tmp_pa
         ('{"b":[1.5,2.0,0.5]}', "b[0]"),
         ('{"u":{"eta_seconds":NaN}}', "u.eta_seconds"),
         ('{"u":{"epoch":-1}}', "u.epoch"),
+        # The fields of every batch line are read by a fast path: it refuses what the general reader refuses.
+        ('{"u":{"step":true}}', "u.step"),
+        ('{"u":{"step":1.5}}', "u.step"),
+        ('{"u":{"samples_seen":"32"}}', "u.samples_seen"),
+        ('{"u":{"samples_seen":null}}', "u.samples_seen"),
+        ('{"u":{"samples_per_second":-1}}', "u.samples_per_second"),
+        ('{"u":{"elapsed_seconds":Infinity}}', "u.elapsed_seconds"),
+        ('{"u":{"first_batch_seconds":[1]}}', "u.first_batch_seconds"),
+        ('{"b":[1,true,0.5]}', "b[1]"),
+        ('{"b":[1,2.0]}', "b"),
+        ('{"b":[-1,2.0,0.5]}', "b[0]"),
     ],
 )
 def test_the_progress_log_checks_each_line_at_its_boundary(line, field):

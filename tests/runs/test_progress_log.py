@@ -4,6 +4,7 @@ import numpy as np
 
 from hrnn.runs.progress_log import ProgressLogReader, ProgressLogWriter
 from hrnn.train.config import TrainConfig
+from hrnn.train.history import EpochEntry
 from hrnn.train.loop import train
 from hrnn.train.progress import Progress
 
@@ -62,3 +63,36 @@ def test_a_replaced_log_is_read_from_its_start(tmp_path):
     replacement.write_bytes(b'{"b":[1,1.0,0.5]}\n')
     replacement.replace(path)
     assert reader.snapshot().batch_loss == [1.0]
+
+
+def test_the_fast_path_reads_plain_numbers_as_the_general_reader_does():
+    from hrnn.runs.progress_log import decode_event
+
+    event = decode_event(b'{"b":[3,2.5,1],"u":{"step":3,"samples_seen":96,"eta_seconds":null,"elapsed_seconds":2}}')
+    assert event["b"] == [3, 2.5, 1.0] and type(event["b"][0]) is int
+    assert event["u"] == {"step": 3, "samples_seen": 96, "eta_seconds": None, "elapsed_seconds": 2.0}
+    assert type(event["u"]["elapsed_seconds"]) is float and type(event["u"]["samples_seen"]) is int
+
+
+def test_a_log_over_the_budget_is_read_thinned_with_every_epoch_and_the_latest_counts(tmp_path, monkeypatch):
+    import hrnn.runs.progress_log as progress_log
+
+    path = tmp_path / "progress.jsonl"
+    writer = ProgressLogWriter(path)
+    progress = Progress(sink=writer)
+    for step in range(1, 1003):
+        progress.add_batch(step, 1.0 / step, 0.5, step=step, samples_seen=32 * step)
+        if step % 250 == 0:
+            progress.add_epoch(EpochEntry(epoch=step // 250, loss=0.1, accuracy=0.9), epoch=step // 250)
+    progress.update(phase="done")  # not a batch line: the last batch line comes before it
+    writer.close()
+    whole = ProgressLogReader(path).snapshot()
+    monkeypatch.setattr(progress_log, "BATCH_LINES_BUDGET_BYTES", path.stat().st_size // 4 + 1)  # so k = 4
+    monkeypatch.setattr(progress_log, "CHUNK_BYTES", 10_000)  # and read in many pieces
+    reader = ProgressLogReader(path)
+    thin = reader.snapshot()
+    assert reader.thinned
+    assert thin.batch_steps == [s for s in range(1, 1001) if s % 4 == 0] + [1002]  # every 4th batch, and the last
+    assert thin.batch_loss == [1.0 / s for s in thin.batch_steps]
+    assert thin.samples_seen == whole.samples_seen == 32 * 1002 and thin.phase == "done"
+    assert thin.epoch_history == whole.epoch_history and len(thin.epoch_history) == 4
