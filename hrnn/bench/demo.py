@@ -14,6 +14,7 @@ from dataclasses import asdict, replace
 import keras
 import numpy as np
 
+from hrnn.bench.machine import cpu_facts, describe
 from hrnn.data.splits import held_out_count, stratified_indices, to_model_input
 from hrnn.train.config import ORIGINAL, demo_config, with_overrides
 
@@ -103,11 +104,17 @@ def run_demo_benchmark(data, json_out=None, report=print, settings=(), reference
     n_available = len(data.y_train) - held_out_count(len(data.y_train), ORIGINAL)
     demo = with_overrides(demo_config(n_available), settings)
     x, y = monitor_set(data)
+    cpu = cpu_facts()
+    report(f"machine: {describe(cpu)}")
     report(f"data: {data.source}")
     report(f"held-out monitor: {len(y):,} test images, evaluated every {EVERY:,} images seen")
     samples = demo.train_size * demo.epochs
     report(f"demo: {demo.epochs} epochs of {demo.train_size:,} images ({samples:,} images seen)")
-    results = {"data": data.source, "monitor_images": int(len(y))}
+    results = {
+        "machine": {**cpu, "date": time.strftime("%Y-%m-%d")},
+        "data": data.source,
+        "monitor_images": int(len(y)),
+    }
     results["demo"] = _run(demo, data, x, y, cap=None)
     _report(report, "demo", results["demo"])
     if not reference:

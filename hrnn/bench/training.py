@@ -19,6 +19,8 @@ import time
 
 import numpy as np
 
+from hrnn.bench.machine import cpu_facts, describe
+
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 32
@@ -191,6 +193,8 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     if len(data.y_train) < steps * BATCH_SIZE:
         steps = len(data.y_train) // BATCH_SIZE
         check_steps(quick, steps)
+    cpu = cpu_facts()
+    report(f"machine: {describe(cpu)}")
     report(f"data: {data.source}")
     report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
 
@@ -220,8 +224,10 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     results = {
         "machine": {
             "platform": platform.platform(),
-            "processor": _cpu_name(),
+            "processor": cpu["model"],
             "cpus": os.cpu_count(),
+            "cores_usable": cpu["cores"],
+            "instruction_sets": cpu["instruction_sets"],
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "gpu": [d.name for d in tf.config.list_logical_devices("GPU")],
@@ -301,14 +307,3 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
         atomic_write_json(json_out, results)
         report(f"\nwrote {json_out}")
     return results
-
-
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()

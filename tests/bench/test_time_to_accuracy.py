@@ -1,5 +1,7 @@
 """Time to accuracy: the monitor's bookkeeping, the held-out set, the demo preset and its overrides."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,5 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
     assert results["seed"]["samples"] == 360  # capped at the demo's images
     assert results["seed"]["preset"]["optimizer"] == "rmsprop"
     assert any(line.startswith("  demo:") for line in lines)
+    assert lines[0].startswith("machine: ") and results["machine"]["model"] in lines[0]  # figures name their CPU
+    assert json.loads((tmp_path / "demo.json").read_text())["machine"]["instruction_sets"] is not None
