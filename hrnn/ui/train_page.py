@@ -137,11 +137,11 @@ def _snapshot_or_warning(entry):
     try:
         snap = run_snapshot(entry)
     except runs.RecordError as exc:
-        st.warning(f"The progress of {as_text(entry.run_id)} cannot be read: {as_text(exc)}")
+        st.warning(f"The progress of this run cannot be read: {as_text(exc)}")
         return None
     problem = run_progress_problem(entry)
     if problem is not None:
-        st.warning(f"Part of the progress of {as_text(entry.run_id)} cannot be read: {as_text(problem)}")
+        st.warning(f"Part of the progress of this run cannot be read: {as_text(problem)}")
     return snap
 
 
@@ -186,7 +186,7 @@ def _outcome(entry, snap, data):
     try:
         record = entry.read_record()
     except runs.RecordError as exc:
-        st.warning(f"The record of {as_text(entry.run_id)} cannot be read: {as_text(exc)}")
+        st.warning(f"The record of this run cannot be read: {as_text(exc)}")
         return
     if entry.status == "failed":
         st.error(f"Training failed: {as_text(record.error or snap.message)}")
@@ -194,12 +194,12 @@ def _outcome(entry, snap, data):
     if entry.status == runs.INTERRUPTED:
         saved = f"the model of its last finished epoch ({len(record.history.epochs)}) is saved"
         st.warning(
-            f"Run {as_text(entry.run_id)} was interrupted: its worker ended before the run did; "
+            "The run was interrupted: its worker ended before the run did; "
             + (saved if entry.has_model else "it had saved no model yet")
             + "."
         )
     else:
-        st.success(f"Run {as_text(entry.run_id)} {as_text(record.message or entry.status)}.")
+        st.success(f"The run {as_text(record.message or entry.status)}.")
     accuracy, images, on_test, when = _run_accuracy(record, snap)
     if accuracy is None or not entry.has_model:
         return

@@ -179,7 +179,7 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
 
     # The payoff: held-out digits read by the new model, a verdict in words (the first one scores the shipped model
     # on the same digits: seconds), and the model one click from Draw.
-    headline = re.compile(r"^Your model reads \d+ in every 100 held-out digits right")
+    headline = re.compile(r"^Your model reads [\d,]+ of [\d,]+ held-out digits right")
     expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=PREDICTION_MS)
     wait_until_idle(page)  # the live view's elements are replaced by the finished run's
     expect(page.get_by_text(re.compile(r"It reads \d+ of 20 right after 300 images"))).to_be_visible()
