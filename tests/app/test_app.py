@@ -200,12 +200,23 @@ def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
     assert not second.exception
     assert "Queued, 1st in line" in second.get("progress")[0].proto.text
     assert second.button(key="start").disabled and not second.button(key="stop").disabled
-    first.run()  # the first page lists the queued run, with a button to watch it
-    assert first.button(key=f"watch_{second_id}")
+    third = page("train_page").run()
+    third_id = _start(third)  # after the second: it waits behind it
+    assert _wait_for(lambda: runs.find_run(third_id).queue_position == 2, 60)
+    assert runs.find_run(second_id).queue_position == 1
+    first.run()  # the first page lists the queued runs, each with a button to watch it
+    assert first.button(key=f"watch_{second_id}") and first.button(key=f"watch_{third_id}")
+    third.button(key="stop").click().run()  # a queued run asked to stop never starts
+    assert _wait_for(lambda: _status(third_id) == "stopped", 60)
+    third_run = runs.find_run(third_id)
+    assert third_run.read_record().message == "stopped before it started" and not third_run.has_model
+    assert runs.find_run(second_id).queue_position == 1 and _status(second_id) == "queued"
     first.button(key="stop").click().run()
     assert _wait_for(lambda: _status(second_id) == "finished")
     second.run()
     assert any("finished after 1 epoch" in s.value for s in second.success)
+    first_record, second_record = (runs.find_run(r).read_record() for r in (first_id, second_id))
+    assert second_record.started > first_record.finished  # it trained once the first had ended
 
 
 def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch):

@@ -35,7 +35,8 @@ from tests.e2e.pages import (
     wait_until_idle,
 )
 
-pytestmark = pytest.mark.e2e
+# One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_browser")]
 
 
 def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):

@@ -20,7 +20,8 @@ from tests.e2e.pages import (
     wait_until_idle,
 )
 
-pytestmark = pytest.mark.e2e
+# One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_draw_browser")]
 
 DEVICES = {
     "desktop": dict(viewport={"width": 1440, "height": 900}),

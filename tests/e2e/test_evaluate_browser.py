@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.pages import LAYOUT_PROBLEMS, PAGE_LOAD_MS, PREDICTION_MS, VIEWPORTS, save_screenshot, wait_until_idle
 
-pytestmark = pytest.mark.e2e
+# One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_evaluate_browser")]
 
 SCORING_MS = 180_000  # the first visit scores the model on every test image (the HRNN: seconds on two cores)
 CELL = (7, 2)  # the cell clicked: sevens read as twos

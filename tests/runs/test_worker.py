@@ -95,22 +95,6 @@ def test_a_worker_killed_after_its_first_epoch_leaves_an_interrupted_run_with_a_
     assert probs.shape == (60, 10) and 0.0 <= accuracy <= 1.0
 
 
-def test_more_runs_than_slots_wait_in_line_and_start_in_turn(npz, launcher):
-    first, second, third = (create_run(tiny(epochs), npz, max_runs=1) for epochs in (200, 1, 1))
-    for folder in (first, second, third):
-        launcher.start(folder)
-    assert wait_until(lambda: status(first) == "running")
-    assert wait_until(lambda: runs.find_run(third.run_id).queue_position == 2, 60)
-    assert runs.find_run(second.run_id).queue_position == 1 and status(second) == "queued"
-    third.request_stop()  # a queued run asked to stop never starts
-    assert wait_until(lambda: status(third) == "stopped", 60)
-    assert third.read_record().message == "stopped before it started" and not third.has_model
-    assert runs.find_run(second.run_id).queue_position == 1
-    first.request_stop()
-    assert wait_until(lambda: status(second) == "finished")
-    assert second.read_record().started > first.read_record().finished  # it trained once the first had ended
-
-
 def resident_bytes(pid):
     """The memory process `pid` holds now (its resident set), in bytes."""
     status_text = Path(f"/proc/{pid}/status").read_text()
