@@ -1,5 +1,5 @@
 """Runs named for people: "quick demo, 3 of 3 epochs, 97.1% test" (`run_name`, shared with the command line in
-`hrnn.runs.names`), "quick demo 97.1% (Nov 29 08:33)"."""
+`hrnn.runs.names`), "quick demo, 97.1% test (Nov 29 08:33)"."""
 
 import calendar
 import time
@@ -9,17 +9,18 @@ from hrnn.runs.names import run_name as run_name  # the app's pages name runs fr
 
 
 def run_label(entry):
-    """A short label for pickers (the sidebar is narrow): what it is, how it did, when: "quick demo 97.1%
-    (Nov 29 08:33)"; a run that did not finish says how it ended."""
+    """A short label for pickers (the sidebar is narrow), in the words of the saved-runs table's name (`run_name`)
+    less its epochs: what it is, how it ended if not finished, how it did and on what, when: "quick demo, 97.1% test
+    (Nov 29 08:33)", "cnn baseline, stopped, 62.0% val (Nov 29 09:00)"."""
     if entry.summary is None:
         return f"{entry.run_id} ({entry.status})"
-    accuracy, _ = entry.accuracy
+    accuracy, on = entry.accuracy
     parts = [run_kind(entry)]
     if entry.status != "finished":
         parts.append(entry.status)
     if accuracy is not None:
-        parts.append(f"{accuracy:.1%}")
-    return f"{' '.join(parts)} ({started_text(entry.run_id)})"
+        parts.append(f"{accuracy:.1%} {on}")
+    return f"{', '.join(parts)} ({started_text(entry.run_id)})"
 
 
 def started_text(run_id):

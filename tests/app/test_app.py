@@ -572,7 +572,7 @@ def test_damaged_records_beside_good_runs_break_no_page(name):
     else:
         assert at.sidebar.selectbox(key="model_choice").options == [
             "Shipped pretrained model",
-            f"custom HRNN 90.0% ({started_text('20250101-000000-good')})",
+            f"custom HRNN, 90.0% test ({started_text('20250101-000000-good')})",
         ]
 
 

@@ -233,7 +233,7 @@ def test_a_record_from_before_summaries_is_listed_from_the_record(tmp_path):
     save(tmp_path, legacy, "old")
     (entry,) = runs.list_runs(tmp_path)
     assert run_name(entry) == "custom HRNN, 1 of 1 epoch, 95.0% test"
-    assert run_label(entry) == "custom HRNN 95.0% (old)"  # an id without a time in it stands for itself
+    assert run_label(entry) == "custom HRNN, 95.0% test (old)"  # an id without a time in it stands for itself
 
 
 _HELD_LOCKS = []
@@ -354,7 +354,7 @@ def test_a_run_reads_as_its_preset_progress_and_accuracy(tmp_path, utc):
     save(tmp_path, record)
     (run,) = runs.list_runs(tmp_path)
     assert run_name(run) == "quick demo, 3 of 3 epochs, 97.1% test"
-    assert run_label(run) == "quick demo 97.1% (Nov 29 08:33)"  # short: the sidebar's picker is narrow
+    assert run_label(run) == "quick demo, 97.1% test (Nov 29 08:33)"  # the table's words, less the epochs
 
 
 def test_a_stopped_run_says_so_and_gives_its_validation_accuracy(tmp_path, utc):
@@ -363,7 +363,7 @@ def test_a_stopped_run_says_so_and_gives_its_validation_accuracy(tmp_path, utc):
     save(tmp_path, record)
     (run,) = runs.list_runs(tmp_path)
     assert run_name(run) == "cnn baseline, 1 of 5 epochs, 62.0% val"
-    assert run_label(run) == "cnn baseline stopped 62.0% (Nov 29 09:00)"
+    assert run_label(run) == "cnn baseline, stopped, 62.0% val (Nov 29 09:00)"
     assert not run.empty
 
 
