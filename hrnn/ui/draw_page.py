@@ -184,7 +184,8 @@ def _uploaded_image():
     except (ValueError, TypeError) as exc:
         st.error(as_text(f"{name}: {exc}"))
         return None, ""
-    st.image(data, width=UPLOAD_PREVIEW_PX)  # the picture as sent, beside the 28 x 28 digit the model reads
+    with st.container(border=True, width="content"):  # framed: a white picture on the white page has no edge
+        st.image(data, width=UPLOAD_PREVIEW_PX, caption="Your picture, as sent")
     if is_blank(image):
         st.warning(f"{as_text(name)}: no digit found in this image (it looks empty).")
         return None, ""
@@ -216,6 +217,13 @@ def _phone_reading(digit, sure, truth):
     if truth is not None:
         line += ": right" if digit == truth else f": wrong, it is a {truth}"
     st.markdown(line)
+
+
+def _phone_reading_to_come(reading):
+    """Hold the reading's line on a phone before there is one, so that the canvas does not move down under the
+    finger when the first reading appears (it did, by one line)."""
+    with reading:
+        st.markdown(":gray[The model's reading shows here.]")
 
 
 def _pick_comparison():
@@ -283,10 +291,12 @@ def render():
     with right:
         if image is None:
             st.info(PROMPTS[source])
+            _phone_reading_to_come(reading)
             return
         set_current_input(image, origin)
         if model is None:
             st.warning("Pick a model with the **Model** button above: this one cannot be used (the sidebar says why).")
+            _phone_reading_to_come(reading)
             return
         if other is None:
             st.caption(f"{as_text(origin)} - model: {as_text(choice.label)}")

@@ -134,6 +134,7 @@ def test_draw_fits_leaves_the_canvas_toolbar_clear_and_reads_a_drawn_one(server,
         assert shown["box"]["top"] < canvas["y"] - 30  # it did slide up above the canvas
 
         if device == "phone":
+            expect(page.locator(f".st-key-{draw_page.PHONE_READING}")).to_contain_text("reading shows here")
             _touch_stroke(page)
         else:
             draw_vertical_stroke(page)
@@ -145,7 +146,8 @@ def test_draw_fits_leaves_the_canvas_toolbar_clear_and_reads_a_drawn_one(server,
         assert page.evaluate(SIDEWAYS) == {"document": 0, "main": 0}
         reading = page.locator(f".st-key-{draw_page.PHONE_READING}")
         if device == "phone":  # one column: the prediction right under the canvas, and in one line on screen
-            canvas = page.locator("canvas.upper-canvas").bounding_box()
+            before, canvas = canvas, page.locator("canvas.upper-canvas").bounding_box()
+            assert abs(canvas["y"] - before["y"]) <= 2, (before, canvas)  # it did not move under the finger
             gap = prediction.bounding_box()["y"] - (canvas["y"] + canvas["height"])
             assert 0 < gap < UNDER_CANVAS_PX
             expect(reading).to_contain_text("The model reads 1 (")
