@@ -11,6 +11,7 @@ from hrnn.runs import compare
 from hrnn.train.config import LIVE_TEST_LIMIT
 from hrnn.ui import draw_page, inside_page
 from hrnn.ui.digit_grid import thumbnail
+from hrnn.ui.downloads import choice_downloads
 from hrnn.ui.explainers import EVALUATE, explain
 from hrnn.ui.figures import STILL, compare_figure, confusion_figure, per_class_figure
 from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
@@ -186,6 +187,7 @@ def _evaluate_view():
         f"Model: {as_text(choice.label)}, a {as_text(ARCH_LABELS[arch.name])} of {model.count_params():,} parameters, "
         f"on all {len(data.y_test):,} test images."
     )
+    choice_downloads(choice)
     # One slot for the results: while a newly chosen model is scored, its progress bar takes the slot, so the previous
     # model's results go at once (Streamlit would otherwise show them, greyed, under the new model's name).
     slot = st.empty()

@@ -9,6 +9,7 @@ model: an address is read when a session has no model yet, and written whenever 
 import streamlit as st
 
 from hrnn.nn.model_files import ModelFileError
+from hrnn.ui.model_upload import model_uploader, uploaded_choices
 from hrnn.ui.resources import PRETRAINED_CHOICE, load_choice_with_key, model_choices
 from hrnn.ui.session import current_model_key, has_current_model, set_current_model
 from hrnn.ui.text import as_text
@@ -37,7 +38,7 @@ def _model_selectbox(where, key, choices):
     if current not in keys:
         current = keys[0]
         set_current_model(current)
-    if current == PRETRAINED_CHOICE:
+    if current == PRETRAINED_CHOICE or current.startswith("upload-"):  # an upload is this session's alone
         st.query_params.pop(MODEL_PARAM, None)
     else:
         st.query_params[MODEL_PARAM] = current
@@ -49,7 +50,7 @@ def _model_selectbox(where, key, choices):
         key=key,
         on_change=_remember_choice,
         args=(key,),
-        help="The shipped model, or any saved training run. The choice holds on every page.",
+        help="The shipped model, any saved training run, or a model file you uploaded. The choice holds on every page.",
     )
 
 
@@ -62,7 +63,8 @@ def pick_model_choice():
 
 def pick_model_choice_with_key():
     """The picker itself: `(model or None, choice, cache key or "")`."""
-    choices = model_choices()
+    model_uploader(st.sidebar, "model_upload")  # first: a model just uploaded is the one chosen below
+    choices = model_choices() + uploaded_choices()
     key = _model_selectbox(st.sidebar, WIDGET_KEY, choices)
     choice = next(c for c in choices if c.key == key)
     if choice.trained_on:
@@ -79,5 +81,6 @@ def model_menu(choice):
     """The current model's name on the page, as a button that opens the same choice as the sidebar's picker (key
     `PAGE_WIDGET_KEY`): a phone keeps the sidebar folded away behind an icon. `choice`: the current `ModelChoice`."""
     with st.popover(f"Model: {as_text(choice.label)}", icon=":material/neurology:", key="model_menu"):
-        _model_selectbox(st, PAGE_WIDGET_KEY, model_choices())
+        _model_selectbox(st, PAGE_WIDGET_KEY, model_choices() + uploaded_choices())
         st.caption("The same choice as the sidebar's **Model**: it holds on every page.")
+        model_uploader(st, "model_upload_page")

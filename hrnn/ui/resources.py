@@ -54,6 +54,7 @@ class ModelChoice:
     path: Path
     arch: str | None = None  # the architecture its run record names (None: accept any known one)
     trained_on: str = ""  # in words (`hrnn.runs.names.trained_on`), or "" when its record does not say
+    uploaded: bool = False  # a file this session uploaded (`hrnn.ui.model_upload`), not one of this server's
 
 
 def _shipped_trained_on(model_path):

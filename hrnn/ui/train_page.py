@@ -22,6 +22,7 @@ from hrnn.train.config import (
 )
 from hrnn.ui import draw_page
 from hrnn.ui.digit_grid import render_grid
+from hrnn.ui.downloads import model_downloads
 from hrnn.ui.explainers import TRAIN, explain
 from hrnn.ui.figures import STILL, training_figure
 from hrnn.ui.resources import mnist_or_error, run_progress_problem, run_snapshot, runs_dir, start_run
@@ -201,14 +202,16 @@ def _outcome(entry, snap, data):
     else:
         st.success(f"The run {as_text(record.message or entry.status)}.")
     accuracy, images, on_test, when = _run_accuracy(record, snap)
-    if accuracy is None or not entry.has_model:
+    if not entry.has_model:
         return
-    config = record.config or TrainConfig()
-    reference = reference_accuracy(data.spec, config.test_limit, config.seed) if on_test else None
-    st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished', when=when)}")
+    if accuracy is not None:
+        config = record.config or TrainConfig()
+        reference = reference_accuracy(data.spec, config.test_limit, config.seed) if on_test else None
+        st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished', when=when)}")
     if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
         set_current_model(entry.run_id)
         st.switch_page(draw_page.page())
+    model_downloads(f"hrnn-{entry.run_id}", entry.model_path, entry.folder.file(runs.RECORD_NAME), key="run_files")
 
 
 def _cannot_train_text(exc):
