@@ -1,0 +1,113 @@
+"""Measure pen-up -> prediction on the Draw page, in a real browser (a script, not a test): issue 18's drawing goal.
+
+Each of `--strokes` strokes is drawn on a cleared canvas; the time is taken inside the page, from the mouse's
+`pointerup` on the canvas to the moment the prediction's figure appears in the page (a MutationObserver), so the
+browser automation's own round trips are not in it. The first stroke (it loads the model) is reported apart.
+With `--train`, a quick-demo run trains on the same server meanwhile (the goal there is 300 ms, 150 ms without).
+
+    python tests/e2e/measure_draw.py --out /tmp/draw                # this checkout
+    python tests/e2e/measure_draw.py --out /tmp/draw-busy --train   # while a run trains
+
+Prints the median, p90 and every time, and writes `<out>/result.json`.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from tests.e2e import conftest  # noqa: E402
+from tests.e2e.pages import (  # noqa: E402
+    PAGE_LOAD_MS,
+    PREDICTION_MS,
+    draw_vertical_stroke,
+    open_train_page,
+    wait_for_live_points,
+    wait_until_idle,
+)
+from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
+
+# Note the time of the next pointerup (anywhere: the canvas lives in a shadow root) and of the first prediction
+# figure to appear after it.
+WATCH = """() => {
+    window.__pen = {up: null, shown: null};
+    document.addEventListener('pointerup', () => { window.__pen.up ??= performance.now(); }, {once: true, capture: true});
+    const observer = new MutationObserver(() => {
+        if (window.__pen.up !== null && document.querySelector('[data-testid=stMetricValue]')) {
+            window.__pen.shown = performance.now();
+            observer.disconnect();
+        }
+    });
+    observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(app, out, strokes, train, env):
+    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), **env).start()
+    result = {"machine": describe(cpu_facts()), "date": time.strftime("%Y-%m-%d %H:%M"), "training": train}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+            if train:
+                trainer = browser.new_context(viewport=conftest.VIEWPORT).new_page()
+                open_train_page(trainer, server.url)
+                trainer.get_by_role("button", name="Start training").click()
+                wait_for_live_points(trainer, 0)
+            page = browser.new_context(viewport=conftest.VIEWPORT).new_page()
+            page.goto(f"{server.url}/draw")
+            page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
+            wait_until_idle(page)
+            times = []
+            for stroke in range(strokes + 1):
+                if stroke:
+                    page.get_by_role("button", name="Clear").click()
+                    expect(page.get_by_test_id("stMetricValue")).to_have_count(0, timeout=PAGE_LOAD_MS)
+                    wait_until_idle(page, quiet_ms=300)
+                page.evaluate(WATCH)
+                draw_vertical_stroke(page, dx=(stroke % 3 - 1) * 20)
+                page.wait_for_function("() => window.__pen.shown !== null", polling="raf", timeout=PREDICTION_MS)
+                up, shown = page.evaluate("[window.__pen.up, window.__pen.shown]")
+                times.append(round(shown - up))
+                print(f"stroke {stroke}: {times[-1]} ms", flush=True)
+            if train:
+                trainer.get_by_role("button", name="Stop").click()
+            browser.close()
+    finally:
+        server.stop()
+    later = times[1:]
+    result.update(
+        first_ms=times[0],
+        median_ms=statistics.median(later),
+        p90_ms=percentile(later, 0.9),
+        all_ms=later,
+    )
+    (Path(out) / "result.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--app", default=".", help="the checkout to serve (default: this one)")
+    parser.add_argument("--out", required=True, help="a folder for the server's runs, log and result.json")
+    parser.add_argument("--strokes", type=int, default=30)
+    parser.add_argument("--train", action="store_true", help="train a quick demo on the same server meanwhile")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the server")
+    args = parser.parse_args()
+    env = dict(item.split("=", 1) for item in args.env)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    measure(args.app, args.out, args.strokes, args.train, env)
+
+
+if __name__ == "__main__":
+    main()
