@@ -13,7 +13,7 @@ from hrnn.ui import draw_page, inside_page
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.downloads import choice_downloads
 from hrnn.ui.explainers import EVALUATE, explain
-from hrnn.ui.figures import STILL, compare_figure, confusion_figure, per_class_figure
+from hrnn.ui.figures import STILL, cell_of_id, compare_figure, confusion_figure, per_class_figure
 from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import mnist_or_error, model_choices, runs_dir
@@ -49,12 +49,12 @@ def page():
 
 def cell_from_selection(event):
     """The `(true, predicted)` cell of a click on the confusion matrix (`st.plotly_chart`'s selection state), or
-    None when nothing is selected. Points carry the predicted digit as `x` and the true digit as `y`."""
+    None when nothing is selected. The clicked tile is a point whose `id` names its cell (see `confusion_figure`)."""
     points = ((event or {}).get("selection") or {}).get("points") or []
     for point in reversed(points):
-        x, y = point.get("x"), point.get("y")
-        if isinstance(x, (int, float)) and isinstance(y, (int, float)):
-            return int(round(y)), int(round(x))
+        cell = cell_of_id(point.get("id"))
+        if cell is not None:
+            return cell
     return None
 
 
@@ -134,7 +134,7 @@ def _confusion(scores, data, choice, inside):
     st.subheader("Confusion matrix")
     st.caption(
         "Rows: the true digit; columns: the digit the model read. Mistakes are shaded by their size; the diagonal "
-        "(read right) is green. **Click a cell** (or pick its two digits) to see its images."
+        "(read right) is green. **Click or tap a cell** (or pick its two digits) to see its images."
     )
     if st.session_state.get(CELL_MODEL) != str(choice.path):  # another model: its own largest mistake
         st.session_state.pop("eval_true", None)
@@ -144,10 +144,15 @@ def _confusion(scores, data, choice, inside):
         off = np.where(np.eye(len(confusion), dtype=bool), -1, confusion)
         true, predicted = np.unravel_index(off.argmax(), off.shape)
         st.session_state["eval_true"], st.session_state["eval_pred"] = int(true), int(predicted)
+    # The pickers sit above the matrix and the cell's images beside it, so that on a phone, where the columns stack,
+    # the images come right under the matrix: a tap shows its result where the finger is.
     matrix, cell = st.columns([5, 6], gap="medium")
     with matrix:
         shown = st.radio("Cells show", (COUNTS, SHARES), horizontal=True, key="confusion_norm")
-        true, predicted = st.session_state["eval_true"], st.session_state["eval_pred"]
+        c1, c2 = st.columns(2)
+        digits = list(range(len(confusion)))
+        true = c1.selectbox("True digit", digits, key="eval_true")
+        predicted = c2.selectbox("Predicted digit", digits, key="eval_pred")
         st.plotly_chart(
             confusion_figure(confusion, normalised=shown == SHARES, selected=(true, predicted)),
             width="stretch",
@@ -157,10 +162,6 @@ def _confusion(scores, data, choice, inside):
             config=STILL,
         )
     with cell:
-        c1, c2 = st.columns(2)
-        digits = list(range(len(confusion)))
-        true = c1.selectbox("True digit", digits, key="eval_true")
-        predicted = c2.selectbox("Predicted digit", digits, key="eval_pred")
         indices = scores.cell(true, predicted)
         what = "read right" if true == predicted else f"read as {predicted}"
         count = f"{len(indices):,} test image{'s' if len(indices) != 1 else ''} of {a_digit(true)} {what}"

@@ -104,7 +104,7 @@ def test_selecting_a_confusion_cell_shows_exactly_its_images():
         expected = np.flatnonzero((labels == true) & (predicted == pred))
         assert sorted(gallery_indices(at, "cell")) == sorted(expected.tolist()), (true, pred)
         frame = chart(at, "confusion")["layout"]["shapes"][0]
-        assert (frame["x0"], frame["y0"]) == (pred - 0.5, true - 0.5)  # the picked cell is framed
+        assert (frame["x0"], frame["y1"]) == (pred / 10, 1 - true / 10)  # the picked cell is framed (0 at the top)
         if len(expected) == 0:
             assert any("No test image falls in this cell" in i.value for i in at.info)
 
@@ -133,9 +133,10 @@ def test_another_model_starts_on_its_own_largest_mistake():
 
 def test_a_click_on_a_cell_reads_as_that_cell():
     from hrnn.ui.evaluate_page import cell_from_selection
+    from hrnn.ui.figures import cell_id
 
-    event = {"selection": {"points": [{"x": 7, "y": 2, "curve_number": 2, "point_index": 27}]}}
-    assert cell_from_selection(event) == (2, 7)  # x is the predicted digit, y the true one
+    event = {"selection": {"points": [{"id": cell_id(2, 7), "parent": "row 2", "point_number": 38}]}}
+    assert cell_from_selection(event) == (2, 7)
     assert cell_from_selection({"selection": {"points": []}}) is None
     assert cell_from_selection(None) is None
 
@@ -145,8 +146,8 @@ def test_the_confusion_matrix_shows_counts_or_row_shares():
     counts = chart(at, "confusion")["data"][0]["text"]
     at.radio(key="confusion_norm").set_value("share of each row").run()
     shares = chart(at, "confusion")["data"][0]["text"]
-    filled = [(t, p) for t in range(10) for p in range(10) if counts[t][p]]  # empty cells are blank
-    assert filled and all(counts[t][p].isdigit() and shares[t][p].endswith("%") for t, p in filled)
+    filled = [i for i, count in enumerate(counts) if count]  # empty cells (and the rows' tiles) are blank
+    assert filled and all(counts[i].isdigit() and shares[i].endswith("%") for i in filled)
 
 
 def test_a_gallery_image_becomes_the_current_input_on_draw():

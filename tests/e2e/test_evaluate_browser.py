@@ -1,4 +1,5 @@
-"""Evaluate in a real browser: click a cell of the confusion matrix, see its images, open one on Draw.
+"""Evaluate in a real browser: click a cell of the confusion matrix, see its images, open one on Draw; tap cells on a
+touch phone.
 
 Run with `python -m pytest tests/e2e -m e2e -k evaluate`. With HRNN_SCREENSHOTS=1 it also refreshes
 docs/screenshots/evaluate.png.
@@ -16,26 +17,46 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_evaluate_browser")]
 
 SCORING_MS = 180_000  # the first visit scores the model on every test image (the HRNN: seconds on two cores)
 CELL = (7, 2)  # the cell clicked: sevens read as twos
+TAPPED = ((1, 1), (7, 2), (4, 9), (9, 4))  # tapped in turn; the first is never the page's first cell (a mistake)
+
+# The page coordinates of the middle of a confusion-matrix cell [true, predicted] (rows: true digit, 0 at the top;
+# columns: predicted digit): the cells fill plotly's plot area, which `_fullLayout._size` places in the chart.
+CELL_MIDDLE = """([row, column]) => {
+    const chart = document.querySelector('.st-key-confusion .js-plotly-plot');
+    const box = chart.getBoundingClientRect(), area = chart._fullLayout._size;
+    return [box.left + area.l + (column + 0.5) / 10 * area.w, box.top + area.t + (row + 0.5) / 10 * area.h];
+}"""
+
+
+def _cell_middle(page, true, predicted):
+    """The middle of a confusion-matrix cell, in page coordinates, with the matrix scrolled into view."""
+    page.locator(".st-key-confusion .js-plotly-plot").scroll_into_view_if_needed()
+    return page.evaluate(CELL_MIDDLE, [true, predicted])
 
 
 def _click_cell(page, true, predicted):
-    """Click the middle of a confusion-matrix cell (rows: true digit, 0 at the top; columns: predicted digit)."""
-    plot_area = page.locator(".st-key-confusion .nsewdrag").first  # plotly's drag layer covers the cells exactly
-    plot_area.scroll_into_view_if_needed()
-    box = plot_area.bounding_box()
-    page.mouse.click(box["x"] + (predicted + 0.5) / 10 * box["width"], box["y"] + (true + 0.5) / 10 * box["height"])
+    page.mouse.click(*_cell_middle(page, true, predicted))
 
 
-def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server, page):
+def _cell_heading(page, true, predicted):
+    what = "read right" if true == predicted else f"read as {predicted}"
+    return page.get_by_text(re.compile(rf"^[\d,]+ test images? of an? {true} {what}"))
+
+
+def _open_evaluate(page, server):
     page.goto(f"{server}/evaluate")
     expect(page.get_by_role("heading", name="Evaluate and compare")).to_be_visible(timeout=PAGE_LOAD_MS)
     expect(page.locator(".st-key-confusion .js-plotly-plot")).to_be_visible(timeout=SCORING_MS)
     wait_until_idle(page)
 
+
+def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server, page):
+    _open_evaluate(page, server)
+
     true, predicted = CELL
     _click_cell(page, true, predicted)
 
-    heading = page.get_by_text(re.compile(rf"^[\d,]+ test images? of an? {true} read as {predicted}"))
+    heading = _cell_heading(page, true, predicted)
     expect(heading).to_be_visible(timeout=PREDICTION_MS)
     wait_until_idle(page)
     count = int(heading.inner_text().split(" ")[0].replace(",", ""))
@@ -65,5 +86,23 @@ def test_evaluate_fits_a_phone(server, browser):
         expect(page.get_by_role("button", name=re.compile(r"^Model: "))).to_be_visible()  # reachable on the page
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
         save_screenshot(page, "evaluate-phone.png")
+    finally:
+        context.close()
+
+
+def test_tapping_confusion_cells_on_a_phone_shows_each_tapped_cell(server, browser):
+    context = browser.new_context(**VIEWPORTS["phone"])
+    page = context.new_page()
+    try:
+        _open_evaluate(page, server)
+        for true, predicted in TAPPED:
+            page.touchscreen.tap(*_cell_middle(page, true, predicted))
+            heading = _cell_heading(page, true, predicted)
+            expect(heading).to_be_visible(timeout=PREDICTION_MS)
+            wait_until_idle(page)
+            for label, digit in (("True digit", true), ("Predicted digit", predicted)):
+                expect(page.get_by_role("combobox", name=label)).to_have_value(str(digit))
+        matrix = page.locator(".st-key-confusion").bounding_box()
+        assert heading.bounding_box()["y"] - (matrix["y"] + matrix["height"]) < 100  # the result is under the finger
     finally:
         context.close()

@@ -91,22 +91,23 @@ def test_states_figure_shows_all_rows_and_explains_every_cell():
     assert (heatmap.zmin, heatmap.zmax) == (-1, 1)  # one scale for every input and row
 
 
-def test_confusion_figure_puts_true_digits_on_rows_and_a_clickable_marker_on_every_cell():
-    from hrnn.ui.figures import confusion_figure
+def test_confusion_figure_puts_true_digits_on_rows_and_a_tile_that_names_its_cell_on_every_cell():
+    from hrnn.ui.figures import RIGHT_COLOR, cell_id, cell_of_id, confusion_figure
 
     confusion = np.diag([5] * 10)
     confusion[4, 9] = 3
     fig = confusion_figure(confusion, selected=(4, 9))
-    mistakes, right, cells = fig.data
-    assert mistakes.z[4][9] == 3 and np.isnan(mistakes.z[4][4]) and right.z[4][4] == 5
-    assert mistakes.text[4][9] == "3" and fig.layout.yaxis.range == (9.5, -0.5)  # true 0 at the top
-    assert mistakes.text[4][8] == "" and np.isnan(mistakes.z[4][8])  # an empty cell is blank
-    point = 10 * 4 + 9
-    assert (cells.x[point], cells.y[point]) == (9, 4)  # a click on it reads as (true 4, predicted 9)
-    frame = fig.layout.shapes[0]
-    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (8.5, 9.5, 3.5, 4.5)
-    shares = confusion_figure(confusion, normalised=True)
-    assert shares.data[0].text[4][9] == "37.5%" and shares.data[1].text[0][0] == "100.0%"
+    (tiles,) = fig.data
+    text, colors = dict(zip(tiles.ids, tiles.text)), dict(zip(tiles.ids, tiles.marker.colors))
+    assert tiles.parents[tiles.ids.index(cell_id(4, 9))] == "row 4"  # a click on it reads as (true 4, predicted 9)
+    assert cell_of_id(cell_id(4, 9)) == (4, 9) and cell_of_id("row 4") is None
+    assert text[cell_id(4, 9)] == "3" and colors[cell_id(4, 4)] == RIGHT_COLOR
+    assert text[cell_id(4, 8)] == "" and colors[cell_id(4, 8)] == "#ffffff"  # an empty cell is blank
+    frame = fig.layout.shapes[0]  # in the grid's own coordinates: true 0 at the top
+    assert (frame.x0, frame.x1, frame.y0, frame.y1) == (0.9, 1.0, 0.5, 0.6)
+    shares = confusion_figure(confusion, normalised=True).data[0]
+    assert dict(zip(shares.ids, shares.text))[cell_id(4, 9)] == "37.5%"
+    assert dict(zip(shares.ids, shares.text))[cell_id(0, 0)] == "100.0%"
 
 
 def test_per_class_figure_starts_its_axis_below_the_lowest_bar():

@@ -1,7 +1,10 @@
 """The Evaluate page's figures: accuracy per digit, the confusion matrix, and runs compared."""
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from hrnn.ui.figures.common import DIGITS
@@ -40,84 +43,102 @@ def per_class_figure(per_class_accuracy, height=280):
     return fig
 
 
+def cell_id(true, predicted):
+    """The id of a confusion-matrix cell's tile in `confusion_figure`, which a click on it reports: "7,2"."""
+    return f"{true},{predicted}"
+
+
+def cell_of_id(point_id):
+    """The `(true, predicted)` digits of a tile id made by `cell_id`, or None for any other id (a row's, or none)."""
+    match = re.fullmatch(r"(\d+),(\d+)", str(point_id))
+    return (int(match[1]), int(match[2])) if match else None
+
+
 def confusion_figure(confusion, normalised=False, selected=None, height=440):
-    """The confusion matrix as a heatmap: rows are true digits (0 at the top), columns predicted digits.
+    """The confusion matrix as a grid of tiles: rows are true digits (0 at the top), columns predicted digits.
 
     Mistakes are shaded by their size (the colour scale ends at the largest mistake, so the diagonal does not wash
     them out); the diagonal (read right) is one light green; empty cells are left blank. Every other cell shows its
-    count, or its share of the row when `normalised`. An invisible marker sits on every cell so that a click selects
-    it (plotly heatmaps cannot be selected): trace 2's point `10 * true + predicted`, with `x` the predicted and `y`
-    the true digit. `selected` `(true, predicted)` gets a frame.
+    count, or its share of the row when `normalised`. `selected` `(true, predicted)` gets a frame.
+
+    The grid is a treemap (a root, a row of ten tiles under it for each true digit, all tiles of one size, rows stacked
+    and tiles side by side), not a heatmap: a click on a tile reports that tile, as a point whose `id` is
+    `cell_id(true, predicted)`. A cartesian chart selects, on a click, the point its last hover found, and a touch
+    screen hovers only after the tap: there a tap selected the cell tapped before (plotly.js #1967). The figure's
+    `text` and `marker.colors` list the root, the rows, then the cells row by row; the digits and axis titles along
+    the grid are annotations.
     """
     from hrnn.analysis.evaluation import normalise_rows
 
-    counts = np.asarray(confusion, dtype=np.int64)
+    counts = np.asarray(confusion, dtype=np.int64)  # (n, n): true digit, predicted digit
     n = len(counts)
     values = normalise_rows(counts) if normalised else counts.astype(np.float64)
-    text = [
-        [("" if c == 0 else f"{v:.1%}" if normalised else f"{int(v)}") for c, v in zip(count_row, row)]
-        for count_row, row in zip(counts, values)
-    ]
-    diagonal = np.eye(n, dtype=bool)
-    mistakes = np.where(diagonal | (counts == 0), np.nan, values)
-    right = np.where(diagonal, values, np.nan)
-    top = float(np.nanmax(mistakes)) if np.isfinite(mistakes).any() else 1.0
-    common = dict(x=list(range(n)), y=list(range(n)), text=text, texttemplate="%{text}", xgap=1, ygap=1)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Heatmap(
-            z=mistakes,
-            colorscale=MISTAKE_SCALE,
-            zmin=0,
-            zmax=top,
-            showscale=False,
-            hoverinfo="skip",  # hover and clicks go to the cell markers
-            **common,
+    off = np.where(np.eye(n, dtype=bool), 0.0, values)
+    top = float(off.max()) if off.max() > 0 else 1.0
+    # One node per tile: (id, parent, label, colour, text, hover); the root and the rows are covered by their cells.
+    nodes = [("all", "", "", "#ffffff", "", "")]
+    nodes += [(f"row {t}", "all", f"true {t}", "#ffffff", "", "") for t in range(n)]
+    for t in range(n):
+        for p in range(n):
+            count, value = counts[t, p], values[t, p]
+            color = RIGHT_COLOR if t == p else sample_colorscale(MISTAKE_SCALE, [value / top])[0]
+            nodes.append(
+                (
+                    cell_id(t, p),
+                    f"row {t}",
+                    f"true {t}, read as {p}",
+                    "#ffffff" if count == 0 else color,
+                    "" if count == 0 else f"{value:.1%}" if normalised else f"{count}",
+                    f"{value:.1%} of the {t}s" if normalised else f"{count:,} image{'s' if count != 1 else ''}",
+                )
+            )
+    ids, parents, labels, colors, text, hover = (list(column) for column in zip(*nodes))
+    fig = go.Figure(
+        go.Treemap(
+            ids=ids,
+            parents=parents,
+            labels=labels,
+            values=[0] * (n + 1) + [1] * (n * n),  # every cell one tile of the same size; rows and root add them up
+            sort=False,
+            tiling=dict(packing="dice-slice", pad=0),  # rows stacked, each row's tiles side by side
+            pathbar=dict(visible=False),
+            marker=dict(colors=colors, line=dict(width=1, color="#ffffff"), pad=dict(t=0, l=0, r=0, b=0)),
+            text=text,
+            texttemplate="%{text}",
+            textposition="middle center",
+            textfont=dict(color="#1f2937", size=12),
+            customdata=hover,
+            hovertemplate="%{label}: %{customdata}<extra></extra>",
+            domain=dict(x=[0, 1], y=[0, 1]),
         )
     )
-    fig.add_trace(
-        go.Heatmap(
-            z=right,
-            colorscale=[[0, RIGHT_COLOR], [1, RIGHT_COLOR]],
-            showscale=False,
-            hoverinfo="skip",
-            **common,
-        )
-    )
-    true, predicted = np.divmod(np.arange(n * n), n)
-    shown = [
-        f"{values[t, p]:.1%} of the {t}s" if normalised else f"{counts[t, p]:,} image{'s' if counts[t, p] != 1 else ''}"
-        for t, p in zip(true, predicted)
+    # The digits along the top and down the left, just outside the grid, as axis tick labels would be.
+    digits = [dict(x=(p + 0.5) / n, y=1, yanchor="bottom", yshift=2, text=str(p)) for p in range(n)]
+    digits += [dict(x=0, xanchor="right", xshift=-6, y=1 - (t + 0.5) / n, text=str(t)) for t in range(n)]
+    titles = [
+        dict(x=0.5, y=1, yanchor="bottom", yshift=20, text="predicted digit"),
+        dict(x=0, xanchor="right", xshift=-24, y=0.5, text="true digit", textangle=-90),
     ]
-    fig.add_trace(
-        go.Scatter(
-            x=predicted,
-            y=true,
-            mode="markers",
-            marker=dict(symbol="square", size=30, opacity=0, color="#000000"),
-            selected=dict(marker=dict(opacity=0)),
-            unselected=dict(marker=dict(opacity=0)),
-            customdata=shown,
-            hovertemplate="true %{y}, read as %{x}: %{customdata}<extra>click for the images</extra>",
-            showlegend=False,
-            name="cells",
-        )
+    digits = [{**d, "font": dict(color="#555555", size=11)} for d in digits]
+    placed = dict(xref="paper", yref="paper", showarrow=False, xanchor="center", yanchor="middle")
+    fig.update_layout(
+        annotations=[{**placed, **a} for a in digits + titles],
+        height=height,
+        margin=dict(l=50, r=10, t=48, b=10),
+        uniformtext=dict(minsize=9, mode="show"),  # one text size on every tile, small enough for the narrowest
     )
     if selected is not None:
         t, p = selected
-        fig.add_shape(type="rect", x0=p - 0.5, x1=p + 0.5, y0=t - 0.5, y1=t + 0.5, line=dict(color="#1f2937", width=3))
-    axes = dict(tickvals=list(range(n)), fixedrange=True, showgrid=False, zeroline=False, ticks="")
-    fig.update_xaxes(title="predicted digit", range=[-0.5, n - 0.5], side="top", **axes)
-    fig.update_yaxes(title="true digit", range=[n - 0.5, -0.5], **axes)
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        plot_bgcolor="#ffffff",
-        hovermode="closest",
-        hoverdistance=-1,  # a click anywhere in a cell selects that cell's marker
-        clickmode="event+select",
-        dragmode=False,
-    )
+        fig.add_shape(
+            type="rect",
+            xref="paper",
+            yref="paper",
+            x0=p / n,
+            x1=(p + 1) / n,
+            y0=1 - (t + 1) / n,
+            y1=1 - t / n,
+            line=dict(color="#1f2937", width=3),
+        )
     return fig
 
 
