@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 from tests.e2e import conftest  # noqa: E402
 from tests.e2e.pages import (  # noqa: E402
     PAGE_LOAD_MS,
@@ -31,13 +32,13 @@ from tests.e2e.pages import (  # noqa: E402
     wait_for_live_points,
     wait_until_idle,
 )
-from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 
 # Note the time of the next pointerup (anywhere: the canvas lives in a shadow root) and of the first prediction
 # figure to appear after it.
 WATCH = """() => {
     window.__pen = {up: null, shown: null};
-    document.addEventListener('pointerup', () => { window.__pen.up ??= performance.now(); }, {once: true, capture: true});
+    const up = () => { window.__pen.up ??= performance.now(); };
+    document.addEventListener('pointerup', up, {once: true, capture: true});
     const observer = new MutationObserver(() => {
         if (window.__pen.up !== null && document.querySelector('[data-testid=stMetricValue]')) {
             window.__pen.shown = performance.now();
