@@ -546,7 +546,7 @@ def test_a_run_record_with_markdown_is_shown_as_text():
     draw.selectbox(key="model_choice").set_value(run_id).run()
     assert not draw.exception
     assert draw.metric[0].label == "Prediction"
-    assert_shown_as_text(draw, f"model: custom HRNN failed ({run_id})")
+    assert_shown_as_text(draw, f"model: custom HRNN, failed ({run_id})")
 
 
 @pytest.mark.parametrize("name", ["train_page", "draw_page", "inside_page", "app"])

@@ -198,7 +198,7 @@ def test_a_tiny_training_run_draws_its_curve_and_is_saved(server, page):
     shown = model.evaluate(
         "el => el.value || el.getAttribute('aria-label') || el.closest('[data-baseweb=select]').innerText"
     )
-    assert re.search(rf"custom HRNN [\d.]+% \({re.escape(started_text(run_id))}\)", shown), shown
+    assert re.search(rf"custom HRNN, [\d.]+% test \({re.escape(started_text(run_id))}\)", shown), shown
 
 
 # The live chart's box on screen: while its fragment reruns, Streamlit may keep the previous copy of the element
