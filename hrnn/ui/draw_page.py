@@ -75,7 +75,7 @@ def _drawn_image():
             help="Start again. The canvas's own toolbar, above it while the pointer is on it, can also undo and redo.",
         ):
             st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
-            st.rerun()
+            st.rerun(scope="fragment")
     st.space(TOOLBAR_ROOM)
     with st.container(horizontal_alignment="center", key="canvas_box"):
         result = st_canvas(
@@ -277,6 +277,14 @@ def render():
         source = st.radio("Input", SOURCES, horizontal=True, key="input_source", label_visibility="collapsed")
         model_menu(choice)
     _remember("input_source", source)
+    _read_the_input(source, model, choice, other, other_label)
+
+
+@st.fragment
+def _read_the_input(source, model, choice, other, other_label):
+    """The input and what the model reads in it. A fragment: a stroke on the canvas, Clear, or a test digit picked
+    runs this part of the page alone, not the model pickers and the sidebar above it (pen-up to prediction is most
+    of what a person waits for on this page; tests/e2e/measure_draw.py measures it)."""
     reading = st.container(key=PHONE_READING)  # filled once the model has read the input
     left, right = st.columns(2, gap="large")
     truth = None
