@@ -5,7 +5,6 @@ The tests print what they measure (run with `-s`): Start to the first batch on t
 to prediction while two runs train.
 """
 
-import statistics
 import time
 
 import pytest
@@ -16,7 +15,6 @@ from hrnn.ui.run_names import started_text
 from tests.e2e.conftest import VIEWPORT, Server
 from tests.e2e.pages import (
     PAGE_LOAD_MS,
-    PREDICTION_MS,
     TRAINING_MS,
     draw_vertical_stroke,
     open_train_page,
@@ -29,12 +27,6 @@ from tests.e2e.pages import (
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_runs_browser")]
-
-# Pen-up to prediction while two runs train: the issue's target is 0.5 s, measured by tests/e2e/measure_runs.py and
-# printed here. The assertion is only a ceiling, like the cursor's (tests/e2e/test_browser.py), so that no slow or
-# busy machine fails it: it catches a drawing that is not read at all while runs train, not a slow one.
-DRAW_LATENCY_SECONDS = 10.0
-STROKES = 3
 
 
 # The x of the first point of the live chart's batch-loss line (in epochs), or null when there is none.
@@ -105,21 +97,9 @@ def test_two_people_train_at_once_each_watching_their_own_run_while_a_third_draw
     drawer.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
     wait_until_idle(drawer)
     draw_vertical_stroke(drawer)
-    wait_for_prediction(drawer)  # the first prediction loads the model
-    latencies = []
-    for stroke in range(STROKES):
-        drawer.get_by_role("button", name="Clear").click()
-        expect(drawer.get_by_test_id("stMetricValue")).to_have_count(0, timeout=PREDICTION_MS)
-        wait_until_idle(drawer, quiet_ms=500)
-        draw_vertical_stroke(drawer, dx=(stroke % 3 - 1) * 20)
-        drawn = time.perf_counter()
-        wait_for_prediction(drawer)
-        latencies.append(time.perf_counter() - drawn)
-        expect(drawer.get_by_test_id("stMetricValue")).to_have_text("1")
+    wait_for_prediction(drawer)  # the first prediction loads the model; tests/e2e/measure_draw.py --train times them
+    expect(drawer.get_by_test_id("stMetricValue")).to_have_text("1")  # read while two runs train
     assert all(runs.find_run(run_id, e2e_dir / "runs").live for run_id in ids), "a run ended before the drawing"
-    median = statistics.median(latencies)
-    print(f"\npen-up -> prediction while 2 runs train: median {median:.3f} s, all {[round(t, 3) for t in latencies]}")
-    assert median < DRAW_LATENCY_SECONDS, f"pen-up -> prediction median {median:.3f} s (bound {DRAW_LATENCY_SECONDS} s)"
     second.get_by_role("button", name="Stop").click()
     expect(second.get_by_test_id("stAlert").filter(has_text="The run stopped")).to_be_visible(timeout=TRAINING_MS)
     # The first page, still watching its own run, lists the other's among the saved runs without a reload.
