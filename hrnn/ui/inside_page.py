@@ -20,6 +20,7 @@ from hrnn.ui.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.resources import mnist_or_error
 from hrnn.ui.session import current_input
 from hrnn.ui.views import inside_applies
+from hrnn.ui.what_if import what_if
 
 URL_PATH = "inside"
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
@@ -184,6 +185,7 @@ def render():
     playing = st.session_state.get(PLAYING_KEY, False)
     views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
     views(image, reading, state_map, timed=playing)
+    what_if(model, image, result.prediction, result.probs, reading.importance.drop)
 
 
 def _views(image, reading, state_map, timed):
