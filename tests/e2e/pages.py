@@ -109,12 +109,19 @@ def _settings_summary(page):
     return page.locator("summary").filter(has=page.get_by_text("Settings", exact=True))
 
 
-def open_settings(page):
-    """Unfold the Train page's Settings (folded under Start by default)."""
-    summary = _settings_summary(page)
-    if summary.locator("xpath=..").get_attribute("open") is None:
-        summary.click()
-    expect(number_field(page, "Epochs")).to_be_visible()
+def open_settings(page, tries=4):
+    """Unfold the Train page's Settings (folded under Start by default). A click that lands while the page is being
+    redrawn can be lost on a busy machine, so it is tried again until the settings show."""
+    summary, epochs = _settings_summary(page), number_field(page, "Epochs")
+    for _ in range(tries - 1):
+        if summary.locator("xpath=..").get_attribute("open") is None:
+            summary.click()
+        try:
+            expect(epochs).to_be_visible(timeout=10_000)
+            return
+        except AssertionError:
+            continue
+    expect(epochs).to_be_visible()
 
 
 def close_settings(page):
