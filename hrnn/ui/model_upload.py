@@ -76,7 +76,8 @@ def _read_upload(where, key):
 def _check(name, data, digest):
     """`(ModelChoice, None)` for a usable model file, else `(None, why)` in one line without the server's paths."""
     if len(data) > MAX_MODEL_BYTES:
-        return None, f"it is {len(data) / 1e6:.1f} MB; model files of up to {MAX_MODEL_BYTES / 1e6:.0f} MB are taken"
+        mb = 1024 * 1024  # as Streamlit's maxUploadSize counts
+        return None, f"it is {len(data) / mb:.1f} MB; model files of up to {MAX_MODEL_BYTES / mb:.0f} MB are taken"
     path = uploads_dir() / f"{digest}.keras"
     try:
         _make_room(len(data))

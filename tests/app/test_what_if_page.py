@@ -40,47 +40,43 @@ def _said(at):
     return line
 
 
-def test_erased_rows_are_read_as_the_model_reads_the_edited_image_and_reset_restores():
-    image = make_mnist().x_test[3].astype(np.float32) / 255.0
+def test_erased_rows_read_as_the_model_reads_them_the_fewest_that_change_it_are_found_and_reset_restores():
+    # One page session through the whole section: the Inside page's first run computes its state map (seconds).
+    data = make_mnist()
+    image = data.x_test[3].astype(np.float32) / 255.0
     model = load_model(os.environ["HRNN_PRETRAINED"])
     at = _inside_on(image)
     assert not at.exception and _rows_widget(at).value == []
+
+    # Erased rows: the edited image is the input with exactly those rows blank, read as the model reads it.
     rows = [int(r) for r in np.flatnonzero(image.any(axis=1))[:3] + 1]  # the first three rows with ink, 1-based
     _rows_widget(at).set_value(rows).run()
     assert not at.exception
-    expected = predict_one(model, erase_rows(image, [r - 1 for r in rows]))
-    digit = int(np.argmax(expected))
+    digit = int(np.argmax(predict_one(model, erase_rows(image, [r - 1 for r in rows]))))
     assert re.match(rf"With 3 rows erased it reads \*\*{digit}\*\* \(", _said(at)), _said(at)
     (shown,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith("what_if_image")]
     erased = _array(json.loads(shown.proto.spec)["data"][0]["z"])
     np.testing.assert_allclose(erased, erase_rows(image, [r - 1 for r in rows]), atol=1e-6)  # rows 1.. are 0..
     assert len([c for c in at.get("plotly_chart") if c.proto.id.endswith("what_if_bars")]) == 1
+
+    # Reset puts them back.
     at.button(key="what_if_reset").click().run()
     assert _rows_widget(at).value == [] and not [m for m in at.markdown if m.value.startswith("With ")]
 
-
-def test_the_fewest_rows_that_change_the_answer_are_found_and_shown():
-    image = make_mnist().x_test[5].astype(np.float32) / 255.0
-    model = load_model(os.environ["HRNN_PRETRAINED"])
-    at = _inside_on(image)
+    # The fewest rows that change the answer: erased, and read as something else (or none, said so).
     untouched = int(np.argmax(predict_one(model, image)))
     at.button(key="what_if_flip").click().run()
     assert not at.exception
-    notes = [c.value for c in at.caption if c.value.startswith("Erasing")]
-    assert len(notes) == 1, notes
+    (note,) = [c.value for c in at.caption if c.value.startswith("Erasing")]
     rows = _rows_widget(at).value
-    if "does not change" in notes[0]:
+    if "does not change" in note:
         assert rows == []
     else:
         after = int(np.argmax(predict_one(model, erase_rows(image, [r - 1 for r in rows]))))
-        assert after != untouched and f"changes its answer to {after}" in notes[0]
+        assert after != untouched and f"changes its answer to {after}" in note
         assert "a different answer" in _said(at)
 
-
-def test_another_input_starts_with_no_rows_erased():
-    data = make_mnist()
-    first = _inside_on(data.x_test[3].astype(np.float32) / 255.0)
-    _rows_widget(first).set_value([10, 11]).run()
-    first.session_state["input"] = {"image": data.x_test[4].astype(np.float32) / 255.0, "origin": "another"}
-    first.run()
-    assert not first.exception and _rows_widget(first).value == []
+    # Another input starts with no rows erased.
+    at.session_state["input"] = {"image": data.x_test[4].astype(np.float32) / 255.0, "origin": "another"}
+    at.run()
+    assert not at.exception and _rows_widget(at).value == []
