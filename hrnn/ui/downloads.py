@@ -1,6 +1,7 @@
 """Take a model home: download buttons for a model file, its record (JSON) and its curves (CSV), on the Train page (a
 run's) and the Evaluate page (the chosen model's). Files are read when the button is pressed, not on every rerun."""
 
+import json
 import logging
 from pathlib import Path
 
@@ -8,14 +9,14 @@ import streamlit as st
 
 from hrnn import runs
 from hrnn.runs import compare
-from hrnn.runs.export import curves_csv
+from hrnn.runs.export import curves_csv, shareable_record
 from hrnn.runs.records import read_json
 from hrnn.ui.resources import PRETRAINED_CHOICE
 
 log = logging.getLogger(__name__)
 
 MODEL_HELP = "The trained model, to load with keras.saving.load_model or to upload to another hrnn app."
-RECORD_HELP = "What was asked and what happened: the settings, every epoch and batch, the results."
+RECORD_TIP = "What was asked and what happened: the settings, every epoch and batch, the results (no server paths)."
 CURVES_HELP = "One row per batch: its loss and accuracy, and each epoch's figures on its last batch."
 
 
@@ -30,6 +31,19 @@ def _reader(path):
             return b""
 
     return read
+
+
+def _shareable(record_path):
+    """The record as it may leave the server (`shareable_record`), made when the download asks for it."""
+
+    def make():
+        try:
+            return json.dumps(shareable_record(read_json(record_path)), indent=1)
+        except runs.RecordError as exc:
+            log.warning("cannot share the record %s: %s", record_path, exc)
+            return ""
+
+    return make
 
 
 def _curves(record_path):
@@ -56,7 +70,14 @@ def model_downloads(name, model_path, record_path=None, key="downloads"):
     files = [("Model (.keras)", _reader(model_path), f"{name}.keras", "application/zip", "model", MODEL_HELP)]
     if has_record:
         files += [
-            ("Record (.json)", _reader(record_path), f"{name}-record.json", "application/json", "record", RECORD_HELP),
+            (
+                "Record (.json)",
+                _shareable(record_path),
+                f"{name}-record.json",
+                "application/json",
+                "record",
+                RECORD_TIP,
+            ),
             ("Curves (.csv)", _curves(record_path), f"{name}-curves.csv", "text/csv", "curves", CURVES_HELP),
         ]
     with st.container(horizontal=True, gap="small", key=key):

@@ -85,7 +85,7 @@ def _check(name, data, digest):
     except OSError as exc:
         log.warning("cannot keep an uploaded model in %s: %s", path.parent, exc)
         return None, "this server cannot keep uploaded files right now"
-    choice = ModelChoice(f"upload-{digest}", f"Uploaded: {name}", path, None, "unknown data (an uploaded file)", True)
+    choice = ModelChoice(f"upload-{digest}", f"{name} (uploaded)", path, None, "unknown data (an uploaded file)", True)
     try:
         load_choice_with_key(choice)  # the checks of `load_model`, and the model cached for the pages
     except ModelFileError as exc:

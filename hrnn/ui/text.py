@@ -14,6 +14,8 @@ cells) are plain text already and need nothing.
 import re
 import string
 
+from hrnn.runs.export import hide_paths
+
 # CommonMark lets a backslash escape any ASCII punctuation character, and then shows that character as itself. So
 # escaping all of them disarms every construct the parser knows: links, images, emphasis, code, headings, lists,
 # tables, HTML and entities, $ maths.
@@ -25,13 +27,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")  # a line break would start a new blo
 # changing what a reader sees; other colons (`06:38`, `error: ...`) are left as they are.
 _JOINER = "\u2060"
 _FOUND_AFTER_PARSING = re.compile(r"(?<=:)(?=[A-Za-z/])|(?=@)|(?i:(?<=\bwww)(?=\.))")
-# An absolute POSIX path of two names or more: a slash not after a word, a dot, a colon, a tilde, a `<` or another
-# slash (so not `3/10`, not a URL's `//host/...`, not `~/...`, not HTML's `</b>`), then names separated by slashes.
-_SERVER_PATH = re.compile(r"(?<![\w.:~/<-])(?:/[^\s/'\"`()<>\[\]]+){2,}/?")
-
-
-def _last_name(match):
-    return "…/" + match.group(0).rstrip("/").rsplit("/", 1)[-1]
 
 
 def as_text(value):
@@ -41,5 +36,5 @@ def as_text(value):
     Every ASCII punctuation character is backslash-escaped, every run of control characters (line breaks, tabs)
     becomes one space, and a word joiner breaks what would be found as a link or directive after parsing.
     """
-    text = _SERVER_PATH.sub(_last_name, _CONTROL.sub(" ", str(value)))
+    text = hide_paths(_CONTROL.sub(" ", str(value)))
     return _PUNCTUATION.sub(r"\\\1", _FOUND_AFTER_PARSING.sub(_JOINER, text))

@@ -26,13 +26,13 @@ def test_an_uploaded_model_becomes_this_sessions_model_and_reads_digits(monkeypa
     at = page("draw_page").run()
     assert not at.exception and not at.error
     picker = at.sidebar.selectbox(key="model_choice")
-    assert picker.value.startswith("upload-") and picker.format_func(picker.value) == "Uploaded: mine.keras"
+    assert picker.value.startswith("upload-") and picker.format_func(picker.value) == "mine.keras (uploaded)"
     assert "model" not in at.query_params  # another browser could not open it: it is this session's alone
     at.radio(key="input_source").set_value("Test digit").run()
     assert not at.exception and at.metric[0].label == "Prediction"
     assert any("unknown data (an uploaded file)" in c.value for c in at.sidebar.caption)
     at.sidebar.selectbox(key="model_choice").set_value("pretrained").run()  # the shipped model; the upload stays
-    assert at.sidebar.selectbox(key="model_choice").options[-1] == "Uploaded: mine.keras"
+    assert at.sidebar.selectbox(key="model_choice").options[-1] == "mine.keras (uploaded)"
 
 
 def test_a_file_that_is_not_an_hrnn_model_is_one_line_and_the_page_stays_usable(monkeypatch, tmp_path):
@@ -42,7 +42,11 @@ def test_a_file_that_is_not_an_hrnn_model_is_one_line_and_the_page_stays_usable(
     cases = [
         ("notes.keras", b"these are notes, not a model", "not a Keras model file"),
         ("dense.keras", (tmp_path / "dense.keras").read_bytes(), "not a known architecture"),
-        ("huge.keras", b"x" * (model_upload.MAX_MODEL_BYTES + 1), "it is 20.0 MB; model files of up to 20 MB are taken"),
+        (
+            "huge.keras",
+            b"x" * (model_upload.MAX_MODEL_BYTES + 1),
+            "it is 20.0 MB; model files of up to 20 MB are taken",
+        ),
     ]
     for name, content, reason in cases:  # one at a time, each in a new session
         _upload(monkeypatch, name, content)

@@ -30,3 +30,33 @@ def test_curves_are_one_row_per_batch_with_each_epochs_figures_on_its_last_batch
 
 def test_a_record_without_batches_is_the_header_alone():
     assert curves_csv(runs.RunRecord(status="queued", run_id="r")) == ",".join(CURVE_COLUMNS) + "\n"
+
+
+def test_a_record_with_epochs_only_gives_one_row_per_epoch():
+    record = runs.RunRecord(status="finished", run_id="shipped")  # the shipped model's record keeps no batches
+    record.history.epochs = [EpochEntry(1, 0.5, 0.85, 0.2, 0.95), EpochEntry(2, 0.2, 0.94, 0.1, 0.97)]
+    rows = list(csv.DictReader(io.StringIO(curves_csv(record))))
+    assert [(r["epoch"], r["epoch_loss"], r["val_accuracy"], r["step"]) for r in rows] == [
+        ("1", "0.5", "0.95", ""),
+        ("2", "0.2", "0.97", ""),
+    ]
+
+
+def test_a_shared_record_carries_no_token_pid_or_server_path():
+    from hrnn.runs.export import shareable_record
+
+    values = {
+        "run_id": "r",
+        "token": "secret",
+        "pid": 4242,
+        "data": "MNIST .npz (/srv/data/mnist.npz): 60,000 training and 10,000 test images",
+        "error": "OSError: /home/teacher/runs/r/model.keras could not be saved",
+        "history": {"epochs": [{"epoch": 1, "loss": 0.5, "accuracy": 0.8}]},
+        "versions": {"python": "3.11.7"},
+    }
+    shared = shareable_record(values)
+    assert "token" not in shared and "pid" not in shared
+    assert shared["data"] == "MNIST .npz (…/mnist.npz): 60,000 training and 10,000 test images"
+    assert shared["error"] == "OSError: …/model.keras could not be saved"
+    assert shared["history"] == values["history"] and shared["versions"] == values["versions"]
+    assert values["token"] == "secret"  # a copy: the record itself is untouched
