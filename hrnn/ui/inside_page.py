@@ -16,6 +16,7 @@ from hrnn.analysis.units import ORDERINGS, order_units
 from hrnn.nn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
 from hrnn.ui.explainers import INSIDE, explain
 from hrnn.ui.figures import STILL, belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
+from hrnn.ui.lesson_link import apply_address, link_box, write_address
 from hrnn.ui.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.resources import mnist_or_error
 from hrnn.ui.session import current_input
@@ -157,6 +158,10 @@ def render():
     if model is None:
         st.warning("Pick a model in the sidebar.")
         return
+    data, _ = mnist_or_error()
+    ignored = apply_address(data)  # a lesson link: its digit or drawing, and rows erased
+    if ignored:
+        st.caption(ignored)
     image, origin = current_input()
     chosen_here, truth = image is None, None
     if chosen_here:
@@ -185,7 +190,9 @@ def render():
     playing = st.session_state.get(PLAYING_KEY, False)
     views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
     views(image, reading, state_map, timed=playing)
-    what_if(model, image, result.prediction, result.probs, reading.importance.drop)
+    erased = what_if(model, image, result.prediction, result.probs, reading.importance.drop)
+    write_address(image, origin, erased)
+    link_box()
 
 
 def _views(image, reading, state_map, timed):

@@ -23,6 +23,11 @@ def _keys(image):
     return f"what_if_rows_{digest}", f"what_if_note_{digest}"
 
 
+def rows_key(image):
+    """The session key of the rows (1-based) erased from `image` (`hrnn.ui.lesson_link` sets it from an address)."""
+    return _keys(image)[0]
+
+
 def _find_flip(model, image, drop, rows_key, note_key):
     flip = smallest_flip(lambda batch: predict_batch(model, batch[..., None]), image, drop)
     if flip is None:
@@ -41,7 +46,8 @@ def _reset(rows_key, note_key):
 
 def what_if(model, image, prediction, probs, drop):
     """The section, for `image` `(28, 28)` whose untouched reading is `prediction` with probabilities `probs`, and
-    whose rows' importance (`RowImportance.drop`) orders the search for the fewest rows to erase."""
+    whose rows' importance (`RowImportance.drop`) orders the search for the fewest rows to erase. Returns the rows
+    erased (1-based)."""
     st.subheader("What if some rows were blank?")
     rows_key, note_key = _keys(image)
     st.session_state.setdefault(rows_key, [])
@@ -65,7 +71,7 @@ def what_if(model, image, prediction, probs, drop):
         st.caption(st.session_state[note_key])
     if not rows:
         st.caption("Erase rows to see how much the answer rests on them. The bars above say which rows mattered.")
-        return
+        return rows
     edited = erase_rows(image, [r - 1 for r in rows])
     after = predict_one(model, edited)
     digit = int(np.argmax(after))
@@ -81,3 +87,4 @@ def what_if(model, image, prediction, probs, drop):
         )
     with right:
         st.plotly_chart(what_if_bars(probs, after), key="what_if_bars", config=STILL)
+    return rows
