@@ -17,7 +17,9 @@ def test_the_count_and_the_percentage_never_disagree():
 
 
 def test_few_digits_are_counted_as_they_are():
-    assert verdict(0.1, 20, stopped=True) == "Stopped early. Your model reads 2 of 20 held-out digits right (10.0%)."
+    assert verdict(0.1, 20, stopped=True) == (
+        "Stopped early. Your model reads 2 of 20 held-out digits right (10.0%: only 20 digits, a rough figure)."
+    )
 
 
 def test_a_stopped_runs_figure_says_when_it_was_measured():
@@ -25,7 +27,8 @@ def test_a_stopped_runs_figure_says_when_it_was_measured():
         "Stopped early. Your model reads 919 of 1,000 held-out digits right (91.9%, measured after epoch 1)."
     )
     assert verdict(1.0, 20, stopped=True, when="on the live grid") == (
-        "Stopped early. Your model reads 20 of 20 held-out digits right (100.0%, measured on the live grid)."
+        "Stopped early. Your model reads 20 of 20 held-out digits right "
+        "(100.0%, measured on the live grid: only 20 digits, a rough figure)."
     )
 
 
