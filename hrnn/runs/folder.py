@@ -99,28 +99,30 @@ class RunFolder:
         except OSError as exc:
             raise OSError(exc.errno, f"{MODEL_NAME} could not be saved: {exc.strerror or exc}") from exc
 
-    def read_heartbeat(self):
-        """The worker's last `Heartbeat`, or None if there is none (or it cannot be read)."""
+    def _read_beat(self, name):
         try:
-            return read_typed(Heartbeat, read_json(self.file(HEARTBEAT_NAME)))
+            return read_typed(Heartbeat, read_json(self.file(name)))
         except RecordError:
             return None
 
+    def _write_beat(self, name, token, pid):
+        beat = Heartbeat(token=token, pid=pid, host=socket.gethostname(), time=time.time())
+        atomic_write_json(self.file(name), asdict(beat))
+
+    def read_heartbeat(self):
+        """The worker's last `Heartbeat`, or None if there is none (or it cannot be read)."""
+        return self._read_beat(HEARTBEAT_NAME)
+
     def write_heartbeat(self, token):
-        beat = Heartbeat(token=token, pid=os.getpid(), host=socket.gethostname(), time=time.time())
-        atomic_write_json(self.file(HEARTBEAT_NAME), asdict(beat))
+        self._write_beat(HEARTBEAT_NAME, token, os.getpid())
 
     def read_launch(self):
         """The `Heartbeat` its launcher wrote for the process it started for this run, or None."""
-        try:
-            return read_typed(Heartbeat, read_json(self.file(LAUNCH_NAME)))
-        except RecordError:
-            return None
+        return self._read_beat(LAUNCH_NAME)
 
     def write_launch(self, token, pid):
         """Note that process `pid` of this machine was started to be the worker of the run whose token is `token`."""
-        launch = Heartbeat(token=token, pid=pid, host=socket.gethostname(), time=time.time())
-        atomic_write_json(self.file(LAUNCH_NAME), asdict(launch))
+        self._write_beat(LAUNCH_NAME, token, pid)
 
     def request_stop(self):
         """Ask the run's worker to stop after its current batch (or, queued, not to start)."""

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from hrnn import settings
 from hrnn.runs.folder import RunFolder
-from hrnn.runs.liveness import ALIVE, GONE, NOT_RESPONDING, end_unresponsive, worker_state
+from hrnn.runs.liveness import ALIVE, GONE, end_unresponsive, worker_state
 from hrnn.runs.records import (
     INTERRUPTED,
     LIVE_STATUSES,
+    NOT_RESPONDING,
     RECORD_NAME,
     SUMMARY_NAME,
     RecordError,

@@ -27,12 +27,12 @@ from hrnn.runs.records import (
     HEARTBEAT_STALE_SECONDS,
     LAUNCH_GRACE_SECONDS,
     LOCK_NAME,
+    NOT_RESPONDING,
     epoch_seconds,
 )
 
 ALIVE = "alive"
-NOT_RESPONDING = "not responding"
-GONE = "gone"
+GONE = "gone"  # NOT_RESPONDING, the third, is also the status a run then reads as (`hrnn.runs.records`)
 
 
 def heartbeat_age(folder, beat, now):
