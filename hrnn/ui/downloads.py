@@ -33,28 +33,27 @@ def _reader(path):
     return read
 
 
-def _shareable(record_path):
-    """The record as it may leave the server (`shareable_record`), made when the download asks for it."""
+def _from_record(record_path, make):
+    """A callable that, when a download asks for it, reads the record's JSON and returns `make(values)` ("" and a
+    log line for a record that cannot be read)."""
 
-    def make():
+    def made():
         try:
-            return json.dumps(shareable_record(read_json(record_path)), indent=1)
+            return make(read_json(record_path))
         except runs.RecordError as exc:
-            log.warning("cannot share the record %s: %s", record_path, exc)
+            log.warning("cannot make a download of %s: %s", record_path, exc)
             return ""
 
-    return make
+    return made
 
 
-def _curves(record_path):
-    def make():
-        try:
-            return curves_csv(runs.RunRecord.from_json(read_json(record_path)))
-        except runs.RecordError as exc:
-            log.warning("cannot make the curves of %s: %s", record_path, exc)
-            return ""
+def _shareable(values):
+    """The record as it may leave the server (`shareable_record`)."""
+    return json.dumps(shareable_record(values), indent=1)
 
-    return make
+
+def _curves(values):
+    return curves_csv(runs.RunRecord.from_json(values))
 
 
 def model_downloads(name, model_path, record_path=None, key="downloads"):
@@ -72,13 +71,20 @@ def model_downloads(name, model_path, record_path=None, key="downloads"):
         files += [
             (
                 "Record (.json)",
-                _shareable(record_path),
+                _from_record(record_path, _shareable),
                 f"{name}-record.json",
                 "application/json",
                 "record",
                 RECORD_TIP,
             ),
-            ("Curves (.csv)", _curves(record_path), f"{name}-curves.csv", "text/csv", "curves", CURVES_HELP),
+            (
+                "Curves (.csv)",
+                _from_record(record_path, _curves),
+                f"{name}-curves.csv",
+                "text/csv",
+                "curves",
+                CURVES_HELP,
+            ),
         ]
     with st.container(horizontal=True, gap="small", key=key):
         for label, data, file_name, mime, part, help_text in files:

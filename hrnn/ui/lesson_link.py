@@ -11,6 +11,7 @@ never override what a person then chooses. A value that cannot be used is ignore
 import base64
 import binascii
 import re
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -102,7 +103,7 @@ def link_box():
     url = st.context.url or ""
     if not url:
         return
-    query = "&".join(f"{name}={value}" for name, value in st.query_params.items())
+    query = urlencode(st.query_params.to_dict(), safe=",")  # "erase=16,17" as a person would type it
     with st.expander("Share this view", icon=":material/link:"):
         st.caption("Copy this link: it opens this digit, its erased rows and this model in any browser.")
         st.code(url.split("?")[0] + ("?" + query if query else ""), language=None, wrap_lines=True)
