@@ -20,33 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import (  # noqa: E402
-    PAGE_LOAD_MS,
-    PREDICTION_MS,
-    draw_vertical_stroke,
-    open_train_page,
-    wait_for_live_points,
-    wait_until_idle,
-)
-
-# Note the time of the next pointerup (anywhere: the canvas lives in a shadow root) and of the first prediction
-# figure to appear after it.
-WATCH = """() => {
-    window.__pen = {up: null, shown: null};
-    const up = () => { window.__pen.up ??= performance.now(); };
-    document.addEventListener('pointerup', up, {once: true, capture: true});
-    const observer = new MutationObserver(() => {
-        if (window.__pen.up !== null && document.querySelector('[data-testid=stMetricValue]')) {
-            window.__pen.shown = performance.now();
-            observer.disconnect();
-        }
-    });
-    observer.observe(document.body, {childList: true, subtree: true, characterData: true});
-}"""
+from tests.e2e.pages import open_train_page, pen_up_latencies, wait_for_live_points  # noqa: E402
 
 
 def percentile(values, share):
@@ -66,21 +44,9 @@ def measure(app, out, strokes, train, env):
                 trainer.get_by_role("button", name="Start training").click()
                 wait_for_live_points(trainer, 0)
             page = browser.new_context(viewport=conftest.VIEWPORT).new_page()
-            page.goto(f"{server.url}/draw")
-            page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
-            wait_until_idle(page)
-            times = []
-            for stroke in range(strokes + 1):
-                if stroke:
-                    page.get_by_role("button", name="Clear").click()
-                    expect(page.get_by_test_id("stMetricValue")).to_have_count(0, timeout=PAGE_LOAD_MS)
-                    wait_until_idle(page, quiet_ms=300)
-                page.evaluate(WATCH)
-                draw_vertical_stroke(page, dx=(stroke % 3 - 1) * 20)
-                page.wait_for_function("() => window.__pen.shown !== null", polling="raf", timeout=PREDICTION_MS)
-                up, shown = page.evaluate("[window.__pen.up, window.__pen.shown]")
-                times.append(round(shown - up))
-                print(f"stroke {stroke}: {times[-1]} ms", flush=True)
+            times = pen_up_latencies(page, server.url, strokes)
+            for stroke, ms in enumerate(times):
+                print(f"stroke {stroke}: {ms} ms", flush=True)
             if train:
                 trainer.get_by_role("button", name="Stop").click()
             browser.close()

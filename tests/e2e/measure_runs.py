@@ -25,14 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import (  # noqa: E402
-    PAGE_LOAD_MS,
-    draw_vertical_stroke,
-    open_train_page,
-    wait_for_live_points,
-    wait_for_prediction,
-    wait_until_idle,
-)
+from tests.e2e.pages import PAGE_LOAD_MS, open_train_page, pen_up_latencies, wait_for_live_points  # noqa: E402
 
 
 def measure(app, out, starts, between, strokes, settle, env):
@@ -70,21 +63,10 @@ def measure(app, out, starts, between, strokes, settle, env):
 
 
 def _draw(browser, url, strokes):
-    """Pen-up to prediction on Draw, in seconds: the first stroke (it loads the model), then each of `strokes`."""
+    """Pen-up to prediction on Draw, in seconds, timed inside the page (`pen_up_latencies`): the first stroke (it
+    loads the model), then each of `strokes`."""
     page = browser.new_context(viewport=conftest.VIEWPORT).new_page()
-    page.goto(f"{url}/draw")
-    page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
-    wait_until_idle(page)
-    times = []
-    for stroke in range(strokes + 1):
-        if stroke:
-            page.get_by_role("button", name="Clear").click()
-            expect(page.get_by_test_id("stMetricValue")).to_have_count(0, timeout=PAGE_LOAD_MS)
-            wait_until_idle(page, quiet_ms=500)
-        draw_vertical_stroke(page, dx=(stroke % 3 - 1) * 20)
-        drawn = time.perf_counter()
-        wait_for_prediction(page)
-        times.append(round(time.perf_counter() - drawn, 3))
+    times = [ms / 1000 for ms in pen_up_latencies(page, url, strokes, quiet_ms=500)]
     page.context.close()
     return times[0], times[1:]
 

@@ -195,3 +195,40 @@ def save_screenshot(page, name):
     page.wait_for_timeout(1000)  # let the charts settle in the taller window
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
     page.set_viewport_size(viewport)
+
+
+# Note the time of the next pointerup (anywhere: the canvas lives in a shadow root) and of the first prediction
+# figure to appear after it.
+PEN_WATCH = """() => {
+    window.__pen = {up: null, shown: null};
+    const up = () => { window.__pen.up ??= performance.now(); };
+    document.addEventListener('pointerup', up, {once: true, capture: true});
+    const observer = new MutationObserver(() => {
+        if (window.__pen.up !== null && document.querySelector('[data-testid=stMetricValue]')) {
+            window.__pen.shown = performance.now();
+            observer.disconnect();
+        }
+    });
+    observer.observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def pen_up_latencies(page, url, strokes, quiet_ms=300):
+    """Open Draw in `page` and draw `strokes` + 1 strokes, each on a cleared canvas; returns each one's pen-up to
+    prediction in milliseconds, timed inside the page (from the `pointerup` to the prediction's appearance, so the
+    automation's own round trips are not in it). The first stroke also loads the model."""
+    page.goto(f"{url}/draw")
+    page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
+    wait_until_idle(page)
+    times = []
+    for stroke in range(strokes + 1):
+        if stroke:
+            page.get_by_role("button", name="Clear").click()
+            expect(page.get_by_test_id("stMetricValue")).to_have_count(0, timeout=PAGE_LOAD_MS)
+            wait_until_idle(page, quiet_ms=quiet_ms)
+        page.evaluate(PEN_WATCH)
+        draw_vertical_stroke(page, dx=(stroke % 3 - 1) * 20)
+        page.wait_for_function("() => window.__pen.shown !== null", polling="raf", timeout=PREDICTION_MS)
+        up, shown = page.evaluate("[window.__pen.up, window.__pen.shown]")
+        times.append(round(shown - up))
+    return times
