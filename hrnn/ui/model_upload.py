@@ -10,7 +10,6 @@ import hashlib
 import logging
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import streamlit as st
@@ -115,4 +114,4 @@ def _make_room(incoming):
         except OSError:
             continue
     if total + incoming > UPLOADS_CAP_BYTES:
-        raise OSError(f"uploads folder full ({total} bytes, at {time.strftime('%H:%M')})")
+        raise OSError(f"uploads folder full: {total:,} bytes of {UPLOADS_CAP_BYTES:,}, and {incoming:,} more asked")
