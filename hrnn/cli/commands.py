@@ -155,6 +155,7 @@ def cmd_bench(args):
             report=lambda line: print(line, flush=True),
             settings=args.set,
             reference=not args.no_reference,
+            preset=args.preset,
         )
         return 0
     from hrnn.bench.training import run_benchmark

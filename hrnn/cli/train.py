@@ -162,12 +162,12 @@ def _train_config(args, n_available=None):
     Raises:
         ValueError: one line naming the first bad setting.
     """
-    from hrnn.train.config import PRESETS, SETTINGS, TrainConfig, demo_config
+    from hrnn.train.config import PRESETS, SETTINGS, TrainConfig, preset_config
 
     given = {name: getattr(args, name) for name, s in SETTINGS.items() if s.flag and hasattr(args, name)}
     base = PRESETS[args.preset][1] if args.preset else TrainConfig()
-    if args.preset == "demo" and n_available is not None:
-        base = demo_config(min(given.get("train_size") or n_available, n_available))
+    if args.preset and n_available is not None:
+        base = preset_config(args.preset, min(given.get("train_size") or n_available, n_available))
     return replace(base, **given).check()
 
 

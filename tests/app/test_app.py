@@ -245,6 +245,18 @@ def test_seed_preset_fills_in_the_seeds_settings():
     assert at.number_input(key="cfg_train_size").value == 180  # all the (synthetic) images not held out
 
 
+def test_fast_preset_fills_in_its_settings_and_says_what_start_trains():
+    from hrnn.train.config import FAST
+
+    at = page("train_page").run()
+    at.button(key="preset_fast").click().run()
+    assert at.number_input(key="cfg_batch_size").value == FAST.batch_size
+    assert at.number_input(key="cfg_row_units").value == FAST.row_units
+    assert at.number_input(key="cfg_epochs").value == FAST.epochs
+    assert at.number_input(key="cfg_train_size").value == 180  # all the (synthetic) images not held out
+    assert any("Start trains the fast preset, an HRNN" in c.value for c in [*at.caption, *at.markdown])
+
+
 def test_a_drawing_leads_to_a_prediction(monkeypatch):
     fake = FakeCanvas(drawn_bar())
     monkeypatch.setattr("hrnn.ui.draw_page.st_canvas", fake)

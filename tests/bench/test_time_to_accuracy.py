@@ -27,15 +27,15 @@ def test_monitor_notes_the_first_point_at_or_above_each_threshold():
     model = _Model(y, right=0)
     monitor.set_model(model)
     monitor.on_train_begin()
-    for right in (50, 85, 91, 93, 96):  # accuracy after each 100 images
+    for right in (50, 85, 91, 93, 96, 98):  # accuracy after each 100 images
         model.right = right
         monitor.on_train_batch_end(0)
         monitor.on_train_batch_end(1)
     monitor.on_train_end()
     result = monitor.summary(total_seconds=12.0)
-    assert result["samples_to_accuracy"] == {"0.8": 200, "0.9": 300, "0.95": 500}
-    assert result["final_accuracy"] == 0.96 and result["samples"] == 500 and result["seconds"] == 12.0
-    assert [p[0] for p in result["curve"]] == [100, 200, 300, 400, 500]  # no extra point at the end
+    assert result["samples_to_accuracy"] == {"0.8": 200, "0.9": 300, "0.95": 500, "0.98": 600}
+    assert result["final_accuracy"] == 0.98 and result["samples"] == 600 and result["seconds"] == 12.0
+    assert [p[0] for p in result["curve"]] == [100, 200, 300, 400, 500, 600]  # no extra point at the end
     assert all(s is not None for s in result["seconds_to_accuracy"].values())
 
 
@@ -51,7 +51,7 @@ def test_monitor_reports_none_for_an_accuracy_never_reached_and_stops_at_the_cap
     assert model.stop_training  # 64 images seen
     monitor.on_train_end()  # evaluates once at the end: no point was due before
     result = monitor.summary(total_seconds=1.0)
-    assert result["samples_to_accuracy"] == {"0.8": 64, "0.9": None, "0.95": None}
+    assert result["samples_to_accuracy"] == {"0.8": 64, "0.9": None, "0.95": None, "0.98": None}
     assert result["final_accuracy"] == pytest.approx(0.85)
 
 
@@ -114,11 +114,26 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
     assert (tmp_path / "demo.json").is_file()
     for name in ("demo", "seed"):
         result = results[name]
-        assert set(result["samples_to_accuracy"]) == {"0.8", "0.9", "0.95"}
+        assert set(result["samples_to_accuracy"]) == {"0.8", "0.9", "0.95", "0.98"}
         assert 0.0 <= result["final_accuracy"] <= 1.0 and result["seconds"] > 0
     assert results["demo"]["samples"] == 2 * 180
+    assert results["preset"] == "demo" and results["demo"]["test_images"] == 20  # --set test_limit=20 wins
     assert results["seed"]["samples"] == 360  # capped at the demo's images
     assert results["seed"]["preset"]["optimizer"] == "rmsprop"
     assert any(line.startswith("  demo:") for line in lines)
     assert lines[0].startswith("machine: ") and results["machine"]["model"] in lines[0]  # figures name their CPU
     assert json.loads((tmp_path / "demo.json").read_text())["machine"]["instruction_sets"] is not None
+
+
+def test_the_preset_benchmark_trains_the_named_preset_and_refuses_an_unknown_one(tiny_data):
+    from hrnn.train.config import FAST
+
+    results = run_demo_benchmark(
+        tiny_data, report=lambda line: None, preset="fast", reference=False, settings=["row_units=8", "col_units=8"]
+    )
+    assert results["preset"] == "fast" and "seed" not in results
+    assert results["fast"]["samples"] == 180 * FAST.epochs  # all the training images, as the preset says
+    assert results["fast"]["preset"]["batch_size"] == FAST.batch_size
+    assert results["fast"]["test_images"] == 60  # scored on every test image at the end
+    with pytest.raises(ValueError, match="unknown preset 'quick'"):
+        run_demo_benchmark(tiny_data, report=lambda line: None, preset="quick")

@@ -14,7 +14,7 @@ import pytest
 from hrnn import runs, settings
 from hrnn.cli import main
 from hrnn.cli.train import _progress_line
-from hrnn.train.config import TrainConfig, demo_config
+from hrnn.train.config import FAST, TrainConfig, demo_config
 from hrnn.train.progress import ProgressSnapshot
 from tests.conftest import REPO, write_npz
 
@@ -218,7 +218,7 @@ def test_a_finished_run_ends_its_progress_on_100_percent(npz, tmp_path, capsys):
 def test_train_help_lists_the_presets(capsys):
     assert _status(["train", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "--preset {demo,original}" in text
+    assert "--preset {demo,fast,original}" in text
     assert "demo: the quick demo" in text and "original: the original Keras example" in text
 
 
@@ -250,8 +250,9 @@ AVAILABLE = 180  # tiny_data's 200 training images less a validation split of 10
             replace(demo_config(AVAILABLE), epochs=2, learning_rate=0.01),
         ),
         (["--preset", "original", "--epochs", "1", "--optimizer", "adam"], TrainConfig(epochs=1, optimizer="adam")),
+        (["--preset", "fast", "--seed", "3"], replace(FAST, seed=3)),
     ],
-    ids=["none", "demo", "demo-with-flags", "original-with-flags"],
+    ids=["none", "demo", "demo-with-flags", "original-with-flags", "fast"],
 )
 def test_a_preset_sets_the_config_and_flags_override_it(npz, tmp_path, started_config, argv, expected):
     assert main(["train", *argv, "--data", str(npz), "--out", str(tmp_path / "run")]) == 0
