@@ -5,18 +5,14 @@ import shutil
 import pytest
 import streamlit as st
 
-from hrnn.train.config import TrainConfig
-from hrnn.train.loop import train
-from tests.conftest import make_mnist, write_npz
+from tests.assets.make_small_model import ASSET
+from tests.conftest import write_npz
 
 
 @pytest.fixture(scope="session")
-def small_model(tmp_path_factory):
-    """A small model trained once on the synthetic digits (training one per test cost 4 s of setup each)."""
-    path = tmp_path_factory.mktemp("small-model") / "small.keras"
-    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="none", test_limit=0)
-    train(config, make_mnist(), keep_model=True).model.save(path)
-    return path
+def small_model():
+    """A small model trained on the synthetic digits, kept in tests/assets (see make_small_model.py there)."""
+    return ASSET
 
 
 @pytest.fixture(autouse=True)
