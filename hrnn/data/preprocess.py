@@ -4,8 +4,8 @@ MNIST's digits were size-normalised to fit a 20 x 20 box (keeping the aspect rat
 28 x 28 field so that their centre of mass sits at the field's centre; white ink on black, 0..255. A model trained on
 MNIST expects exactly that, so `canvas_to_mnist` repeats those steps on whatever the user drew:
 
-1. take the ink: on a transparent background (streamlit-drawable-canvas's own image data) the alpha channel, whatever
-   the stroke colour; on an opaque background the luminance contrast with the background, read from the border;
+1. take the ink: on a transparent background (the Draw page canvas's drawing) the alpha channel, whatever the stroke
+   colour; on an opaque background the luminance contrast with the background, read from the border;
 2. crop to the ink's bounding box;
 3. scale the longer side to 20 px (area averaging when shrinking), then stretch the result so its strokes reach 1;
 4. paste it into 28 x 28 with its centre of mass on pixel (14, 14), as MNIST's digits have it.
@@ -47,10 +47,10 @@ def canvas_to_mnist(rgba):
     """Turn a drawing into an MNIST-style digit.
 
     Args:
-        rgba: the drawing as an array: `(H, W, 4)` RGBA (streamlit-drawable-canvas's `image_data`, usually
-            280 x 280), `(H, W, 3)` RGB or `(H, W)` grayscale. Integers are read as 0..255 (0..65535 if any value is
-            above 255); floats as 0..1, or as 0..255 if any value is above 1. Ink may be any colour on a transparent
-            background, dark on a light background, or light on a dark one.
+        rgba: the drawing as an array: `(H, W, 4)` RGBA (the Draw page canvas's drawing, 280 x 280, as
+            `hrnn.data.drawing.decode_drawing` returns it), `(H, W, 3)` RGB or `(H, W)` grayscale. Integers are read
+            as 0..255 (0..65535 if any value is above 255); floats as 0..1, or as 0..255 if any value is above 1. Ink
+            may be any colour on a transparent background, dark on a light background, or light on a dark one.
 
     Returns:
         `(28, 28)` float32 in [0, 1]: white ink (1) on black (0), the digit's longer side 20 px, its centre of mass

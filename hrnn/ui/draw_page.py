@@ -3,11 +3,13 @@
 import numpy as np
 import streamlit as st
 
+from hrnn.data.drawing import decode_drawing
 from hrnn.data.preprocess import canvas_to_mnist, is_blank, load_upload
 from hrnn.nn.architectures import model_architecture
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import predict_one
 from hrnn.ui import inside_page
+from hrnn.ui.canvas import drawing_canvas
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.explainers import DRAW, explain
 from hrnn.ui.figures import STILL, image_figure, probability_bars
@@ -18,13 +20,6 @@ from hrnn.ui.text import as_text
 from hrnn.ui.verdict import reading_verdict
 
 URL_PATH = "draw"
-# 280 px fits the column on a 390 px phone (358 px) and on any desktop; a column narrower than that scrolls the
-# canvas inside the component, never the page.
-CANVAS_SIZE = 280
-# The canvas component draws its own toolbar (undo, redo, reset) over the 2.65rem (42 px) above the canvas when the
-# pointer is over it, and keeps it there, invisible but clickable, over the 1rem above. This space, with the gaps
-# around it, keeps everything of ours out from under it.
-TOOLBAR_ROOM = 20  # pixels
 SOURCES = ("Draw", "Test digit", "Upload")
 PROMPTS = {  # what to do while there is no input yet, by source
     "Draw": "Draw a digit on the canvas (one digit, large, in the middle) and the model will read it.",
@@ -35,20 +30,13 @@ NO_COMPARISON = ""
 GALLERY_SIZE, GALLERY_ROW = 12, 6  # test digits offered as thumbnails, in rows of 6 (53 px each on a phone)
 KEPT = "draw_kept"  # session key: {widget key: value} of this page's choices, kept while another page shows
 GALLERY = "draw_gallery"  # session key: the test image indices the gallery shows
+CANVAS_NONCE = "canvas_nonce"  # session key: how many times Clear was pressed (the canvas's key counts them)
 PHONE_READING = "phone_reading"  # the key of the one-line reading that phones show above the input (hrnn.ui.style)
 
 
 def page():
     """This page for `st.navigation` and `st.switch_page`."""
     return st.Page(render, title="Draw", icon=":material/draw:", url_path=URL_PATH)
-
-
-def st_canvas(**kwargs):
-    """The drawing canvas component (streamlit-drawable-canvas). Imported on first use: the component registers
-    itself with the running Streamlit app, which only exists inside a script run. Tests replace this function."""
-    from streamlit_drawable_canvas import st_canvas as canvas
-
-    return canvas(**kwargs)
 
 
 def _restore(key, default):
@@ -63,36 +51,31 @@ def _remember(key, value):
     st.session_state.setdefault(KEPT, {})[key] = value
 
 
+def canvas_key(nonce):
+    """The canvas's Streamlit key after `nonce` Clears: each Clear gives a new key, so a new, empty canvas. Its value
+    in the session state is `{"drawing": <PNG data URL>}` once something is drawn."""
+    return f"canvas-{nonce}"
+
+
+def _clear():
+    """Clear's callback: the canvas gets a new key, so the run the click starts shows a new, empty one."""
+    st.session_state[CANVAS_NONCE] = st.session_state.get(CANVAS_NONCE, 0) + 1
+
+
 def _drawn_image():
-    """The canvas, its controls, and what was drawn as a 28 x 28 image (None while blank)."""
-    st.session_state.setdefault("canvas_nonce", 0)
+    """The canvas, its controls, and what was drawn as a 28 x 28 image (None while blank or unreadable)."""
     with st.container(horizontal=True, vertical_alignment="bottom", key="canvas_controls"):
         width = st.slider("Pen width", 8, 40, 22, key="pen_width")
-        if st.button(
-            "Clear",
-            key="clear_canvas",
-            icon=":material/delete:",
-            help="Start again. The canvas's own toolbar, above it while the pointer is on it, can also undo and redo.",
-        ):
-            st.session_state["canvas_nonce"] += 1  # a new key gives a new, empty canvas
-            st.rerun(scope="fragment")
-    st.space(TOOLBAR_ROOM)
+        st.button("Clear", key="clear_canvas", icon=":material/delete:", help="Start again.", on_click=_clear)
     with st.container(horizontal_alignment="center", key="canvas_box"):
-        result = st_canvas(
-            stroke_width=width,
-            stroke_color="#FFFFFF",
-            background_color="#000000",
-            update_streamlit=True,
-            height=CANVAS_SIZE,
-            width=CANVAS_SIZE,
-            drawing_mode="freedraw",
-            return_image_data=True,
-            key=f"canvas-{st.session_state['canvas_nonce']}",
-        )
-    rgba = result.image_data if result is not None else None
-    if rgba is None:
+        drawing = drawing_canvas(canvas_key(st.session_state.setdefault(CANVAS_NONCE, 0)), width)
+    if drawing is None:
         return None
-    image = canvas_to_mnist(rgba)
+    try:
+        image = canvas_to_mnist(decode_drawing(drawing))
+    except ValueError as exc:
+        st.error(f"The canvas sent a drawing that cannot be read ({as_text(exc)}): clear it and draw again.")
+        return None
     return None if is_blank(image) else image
 
 

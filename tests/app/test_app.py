@@ -39,21 +39,14 @@ def page(name):
     return AppTest.from_string(f"from hrnn.ui import {name}\n{name}.render()", default_timeout=TIMEOUT)
 
 
-class FakeCanvas:
-    """Stands in for streamlit-drawable-canvas: returns a fixed RGBA drawing, as the component would."""
+def draw(at, pixels):
+    """`at` (a page under AppTest, before its run) with `pixels` drawn on the Draw page's canvas, as the browser sends
+    a drawing on pen-up: the canvas's state value "drawing", a PNG data URL. Returns `at`."""
+    from hrnn.ui.draw_page import canvas_key
+    from tests.data.test_drawing import png_data_url
 
-    def __init__(self, rgba):
-        self.rgba = rgba
-        self.calls = []
-
-    def __call__(self, **kwargs):
-        self.calls.append(kwargs)
-        rgba = self.rgba
-
-        class Result:
-            image_data = rgba
-
-        return Result()
+    at.session_state[canvas_key(0)] = {"drawing": png_data_url(pixels)}
+    return at
 
 
 def drawn_bar(row=10):
@@ -257,20 +250,16 @@ def test_fast_preset_fills_in_its_settings_and_says_what_start_trains():
     assert any("Start trains the fast preset, an HRNN" in c.value for c in [*at.caption, *at.markdown])
 
 
-def test_a_drawing_leads_to_a_prediction(monkeypatch):
-    fake = FakeCanvas(drawn_bar())
-    monkeypatch.setattr("hrnn.ui.draw_page.st_canvas", fake)
-    at = page("draw_page").run()
+def test_a_drawing_leads_to_a_prediction():
+    at = draw(page("draw_page"), drawn_bar()).run()
     assert not at.exception
-    assert fake.calls and fake.calls[0]["return_image_data"] is True
     (metric,) = at.metric
     assert metric.label == "Prediction" and metric.value in [str(d) for d in range(10)]
     assert at.session_state["input"]["origin"] == "your drawing"
 
 
-def test_an_empty_canvas_shows_the_prompt(monkeypatch):
-    monkeypatch.setattr("hrnn.ui.draw_page.st_canvas", FakeCanvas(np.zeros((280, 280, 4), np.uint8)))
-    at = page("draw_page").run()
+def test_an_empty_canvas_shows_the_prompt():
+    at = draw(page("draw_page"), np.zeros((280, 280, 4), np.uint8)).run()
     assert not at.exception
     assert not at.metric
     assert any("Draw a digit on the canvas" in i.value for i in at.info)
@@ -428,9 +417,8 @@ def test_cursor_moves_and_play_run_no_model(monkeypatch):
     assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
 
 
-def test_inside_page_uses_the_current_drawing(monkeypatch):
-    monkeypatch.setattr("hrnn.ui.draw_page.st_canvas", FakeCanvas(drawn_bar(row=5)))
-    at = page("draw_page").run()
+def test_inside_page_uses_the_current_drawing():
+    at = draw(page("draw_page"), drawn_bar(row=5)).run()
     drawn = at.session_state["input"]["image"]
     inside = page("inside_page")
     inside.session_state["input"] = {"image": drawn, "origin": "your drawing"}

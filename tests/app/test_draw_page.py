@@ -1,5 +1,6 @@
-"""The Draw page under AppTest: the test-digit gallery, the verdict on a test digit, choices that outlive a visit to
-another page, the model menu on the page; and the "How this works" of the Draw, Inside and Evaluate pages."""
+"""The Draw page under AppTest: a drawing read, cleared or unreadable, the test-digit gallery, the verdict on a test
+digit, choices that outlive a visit to another page, the model menu on the page; and the "How this works" of the Draw,
+Inside and Evaluate pages."""
 
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import PRETRAINED_PATH, load_model
 from hrnn.ui import draw_page
 from hrnn.ui.run_names import run_label
-from tests.app.test_app import TIMEOUT, page, save_run, shown
+from tests.app.test_app import TIMEOUT, draw, drawn_bar, page, save_run, shown
 from tests.conftest import make_mnist
+from tests.data.test_drawing import png_data_url
 
 # Draw and Inside under st.navigation, with one button per page in the sidebar (`go_draw`, `go_inside`) that goes
 # there with st.switch_page, as the sidebar's page links do in the browser.
@@ -95,13 +97,36 @@ def test_the_verdict_says_right_or_wrong_with_the_true_label(monkeypatch, right)
         assert [e.value for e in at.error] == [f"Wrong: it is a {label}, read as {read}"] and not at.success
 
 
-def test_a_drawing_gets_no_verdict(monkeypatch):
-    from tests.app.test_app import FakeCanvas, drawn_bar
-
-    monkeypatch.setattr("hrnn.ui.draw_page.st_canvas", FakeCanvas(drawn_bar()))
-    at = page("draw_page").run()
+def test_a_drawing_gets_no_verdict():
+    at = draw(page("draw_page"), drawn_bar()).run()
     assert at.metric[0].label == "Prediction"
     assert not at.success and not at.error  # nobody knows what a drawing "really" is
+
+
+def test_clear_gives_an_empty_canvas_and_the_prompt_again():
+    at = draw(page("draw_page"), drawn_bar()).run()
+    assert at.metric and at.session_state[draw_page.canvas_key(0)] == {"drawing": png_data_url(drawn_bar())}
+    at.button(key="clear_canvas").click().run()
+    assert not at.exception
+    assert not at.metric
+    assert [i.value for i in at.info] == [draw_page.PROMPTS["Draw"]]
+    assert at.session_state[draw_page.canvas_key(1)] == {}  # a new canvas, nothing drawn on it
+
+
+@pytest.mark.parametrize(
+    "sent",
+    ["data:text/html;base64,PHNjcmlwdD4=", "data:image/png;base64,iVBORw0KGgo=", 42, "data:image/png;base64,%%%"],
+    ids=["not a PNG URL", "not a PNG", "not text", "not base64"],
+)
+def test_a_drawing_that_cannot_be_read_gives_one_line_and_the_page_stays_usable(sent):
+    at = page("draw_page")
+    at.session_state[draw_page.canvas_key(0)] = {"drawing": sent}
+    at.run()
+    assert not at.exception and not at.metric
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("The canvas sent a drawing that cannot be read (") and "\n" not in error
+    at.button(key="clear_canvas").click().run()
+    assert not at.exception and not at.error
 
 
 def test_the_chosen_test_digit_survives_a_visit_to_another_page():

@@ -1,8 +1,8 @@
 """canvas_to_mnist and friends: drawings and uploads come out as MNIST's digits were made.
 
-Drawings are made here with PIL.ImageDraw on 280 x 280 canvases, like streamlit-drawable-canvas's image data
-(transparent background, opaque strokes). The round trip through real MNIST digits runs where the shared MNIST file
-is present (`HRNN_MNIST`, or `../shared/data/mnist.npz` beside the project) and is skipped elsewhere.
+Drawings are made here with PIL.ImageDraw on 280 x 280 canvases, like the Draw page canvas's drawings (transparent
+background, opaque strokes). The round trip through real MNIST digits runs where the shared MNIST file is present
+(`HRNN_MNIST`, or `../shared/data/mnist.npz` beside the project) and is skipped elsewhere.
 """
 
 import io

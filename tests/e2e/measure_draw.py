@@ -1,9 +1,9 @@
 """Measure pen-up -> prediction on the Draw page, in a real browser (a script, not a test): issue 18's drawing goal.
 
 Each of `--strokes` strokes is drawn on a cleared canvas; the time is taken inside the page, from the mouse's
-`pointerup` on the canvas to the moment the prediction's figure appears in the page (a MutationObserver), so the
-browser automation's own round trips are not in it. The first stroke (it loads the model) is reported apart.
-With `--train`, a quick-demo run trains on the same server meanwhile (the goal there is 300 ms, 150 ms without).
+`pointerup` on the canvas to the moment the predicted digit appears in the page (a MutationObserver; the two figures
+follow), so the browser automation's own round trips are not in it. The first stroke (it loads the model) is reported
+apart. With `--train`, a quick-demo run trains on the same server meanwhile (the goal there is 300 ms, 150 ms without).
 
     python tests/e2e/measure_draw.py --out /tmp/draw                # this checkout
     python tests/e2e/measure_draw.py --out /tmp/draw-busy --train   # while a run trains

@@ -40,6 +40,10 @@ LAYOUT_PROBLEMS = """() => {
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
+# The Draw page's canvas (hrnn/ui/canvas/draw.html), in its component's shadow root: Playwright's CSS selectors
+# pierce open shadow roots, and its pointer events reach the document.
+CANVAS = "[data-testid=hrnn-canvas]"
+
 # The most points in the per-batch loss trace (meta 'batch_loss') of the watched run's live chart (0 if there is none).
 # The traces are read from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}),
 # which have no length. (Apps before the legend named its lines by kind called that trace 'batch loss'; the
@@ -167,7 +171,7 @@ def wait_for_live_points(page, more_than, timeout=TRAINING_MS):
 
 def draw_vertical_stroke(page, dx=0):
     """A mouse stroke down the middle of the 280 x 280 canvas (shifted `dx` pixels), as a person draws a 1."""
-    canvas = page.locator("canvas.upper-canvas")  # fabric.js's event layer, inside the component's shadow root
+    canvas = page.locator(CANVAS)
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     x = box["x"] + box["width"] / 2 + dx
@@ -193,7 +197,7 @@ def save_screenshot(page, name):
     height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
     page.wait_for_timeout(1000)  # let the charts settle in the taller window
-    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True, scale="css")  # a phone's 3x density: 1 px each
     page.set_viewport_size(viewport)
 
 
@@ -218,7 +222,7 @@ def pen_up_latencies(page, url, strokes, quiet_ms=300):
     prediction in milliseconds, timed inside the page (from the `pointerup` to the prediction's appearance, so the
     automation's own round trips are not in it). The first stroke also loads the model."""
     page.goto(f"{url}/draw")
-    page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
+    page.locator(CANVAS).wait_for(timeout=PAGE_LOAD_MS)
     wait_until_idle(page)
     times = []
     for stroke in range(strokes + 1):

@@ -19,6 +19,7 @@ from hrnn.ui.style import HEADER_PX
 from tests.conftest import REPO
 from tests.e2e.conftest import Server
 from tests.e2e.pages import (
+    CANVAS,
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
     PREDICTION_MS,
@@ -43,7 +44,7 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
         pytest.skip(f"no shipped model at {PRETRAINED_PATH} and HRNN_PRETRAINED unset: nothing to read the drawing")
     page.goto(f"{server}/draw")
     expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
-    page.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
+    page.locator(CANVAS).wait_for(timeout=PAGE_LOAD_MS)
     wait_until_idle(page)
 
     draw_vertical_stroke(page)

@@ -14,6 +14,7 @@ from hrnn import runs
 from hrnn.ui.run_names import started_text
 from tests.e2e.conftest import VIEWPORT, Server
 from tests.e2e.pages import (
+    CANVAS,
     PAGE_LOAD_MS,
     TRAINING_MS,
     draw_vertical_stroke,
@@ -94,7 +95,7 @@ def test_two_people_train_at_once_each_watching_their_own_run_while_a_third_draw
     drawer = new_page()
     drawer.goto(f"{server}/draw")
     expect(drawer.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
-    drawer.locator("canvas.upper-canvas").wait_for(timeout=PAGE_LOAD_MS)
+    drawer.locator(CANVAS).wait_for(timeout=PAGE_LOAD_MS)
     wait_until_idle(drawer)
     draw_vertical_stroke(drawer)
     wait_for_prediction(drawer)  # the first prediction loads the model; tests/e2e/measure_draw.py --train times them
