@@ -122,7 +122,7 @@ class _RunLock:
         os.close(self._fd)  # closing the only descriptor releases the lock
 
 
-def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
+def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slots=True, threads=None):
     """Run the run in `folder` (a `RunFolder` with its settings and queued record) in this process, to its end.
 
     Args:
@@ -133,6 +133,9 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
         on_queued: called with the number of runs ahead when the run has to wait for a slot.
         share_cores: give TensorFlow this run's share of the cores (`_limit_threads`); for a process of its own,
             where TensorFlow has not started yet.
+        slots: wait for a training slot of the run's queue (`hrnn.runs.slots`); False where a scheduler gave the
+            run its CPUs already (a Ray task, `hrnn.runs.ray_task`).
+        threads: give TensorFlow this many threads (the CPUs a scheduler gave the run), instead of `share_cores`.
 
     Returns:
         The final `RunRecord`.
@@ -151,22 +154,16 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
             if record.status not in runs.LIVE_STATUSES:
                 return record  # ran already (a second launch of the same folder)
             record.pid = os.getpid()
-            queue = SlotQueue(run_settings.queue, run_settings.max_runs)
-            holder = folder.path.absolute()
-            first = queue.ahead_of(run_settings.run_id, run_settings.created) == 0
-            slot = queue.try_acquire(holder) if first else None
-            if slot is None:
-                if on_queued is not None:
-                    on_queued(queue.ahead_of(run_settings.run_id, run_settings.created))
-                slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set, holder=holder)
-            if slot is None:
-                record.status, record.finished, record.message = "stopped", runs.utc_now(), "stopped before it started"
-                folder.write_record(record)
-                return record
-            with slot:
+            slot = _wait_for_slot(folder, run_settings, stop, on_queued) if slots else contextlib.nullcontext()
+            with slot or contextlib.nullcontext():
+                if slot is None or stop.is_set():  # asked to stop while it waited: it never starts
+                    record.status, record.finished = "stopped", runs.utc_now()
+                    record.message = "stopped before it started"
+                    folder.write_record(record)
+                    return record
                 record.status, record.started = "running", runs.utc_now()  # no longer in line: starting
                 folder.write_record(record)
-                return _train(folder, run_settings, record, data, stop, share_cores)
+                return _train(folder, run_settings, record, data, stop, threads or _share(run_settings, share_cores))
         except BaseException as exc:
             if record is not None and record.status in runs.LIVE_STATUSES:  # failed before `train` took over
                 record.status, record.finished = "failed", runs.utc_now()
@@ -180,11 +177,30 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
             beat.stop()
 
 
-def _train(folder, run_settings, record, data, stop, share_cores):
+def _wait_for_slot(folder, run_settings, stop, on_queued):
+    """A training slot of the run's queue, once it is the run's turn (`hrnn.runs.slots`); None if `stop` was asked
+    first. `on_queued(runs ahead)` is called when it has to wait."""
+    queue = SlotQueue(run_settings.queue, run_settings.max_runs)
+    holder = folder.path.absolute()
+    first = queue.ahead_of(run_settings.run_id, run_settings.created) == 0
+    slot = queue.try_acquire(holder) if first else None
+    if slot is None:
+        if on_queued is not None:
+            on_queued(queue.ahead_of(run_settings.run_id, run_settings.created))
+        slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set, holder=holder)
+    return slot
+
+
+def _share(run_settings, share_cores):
+    """TensorFlow's threads for a run that shares this machine's cores (its share), or None to leave them be."""
+    return max(1, settings.usable_cores() // run_settings.max_runs) if share_cores else None
+
+
+def _train(folder, run_settings, record, data, stop, threads):
     if data is None or data.spec != run_settings.data:
         data = load_mnist(run_settings.data)
-    if share_cores:
-        _limit_threads(run_settings.max_runs)
+    if threads:
+        _set_threads(threads)
     writer = ProgressLogWriter(folder.progress_path)
     try:
         result = train_in_folder(
@@ -226,10 +242,15 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
 
 def _limit_threads(max_runs):
     """Give this process's TensorFlow its share of the cores: all of them over `max_runs` runs at once."""
+    _set_threads(max(1, settings.usable_cores() // max_runs))
+
+
+def _set_threads(count):
+    """Let this process's TensorFlow run each operation on `count` threads."""
     import tensorflow as tf
 
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, settings.usable_cores() // max_runs))
+        tf.config.threading.set_intra_op_parallelism_threads(count)
     except RuntimeError:  # TensorFlow already started in this process: it keeps its own setting
         log.debug("TensorFlow threads already set", exc_info=True)
 
