@@ -1,7 +1,8 @@
 """Runs through Ray, for real: one local Ray of two CPUs shared by this file's tests, tiny runs trained by Ray tasks.
 A run trains to the end without a training slot and is listed; a run waiting for Ray's CPUs reads as queued and can
-be cancelled; a training run stops; a killed Ray worker's run reads as interrupted and is not run again; a node that
-does not see the run folder fails the run with one line. Skipped without Ray (`requirements-scale.txt`)."""
+be cancelled; a killed Ray worker's run reads as interrupted and is not run again; a node that does not see the run
+folder fails the run with one line; a run started on the Train page trains on Ray, shows live and stops mid-way.
+Skipped without Ray (`requirements-scale.txt`). Each run pays for a fresh process importing TensorFlow: three here."""
 
 import dataclasses
 import os
@@ -81,9 +82,9 @@ def test_a_run_trains_to_the_end_as_a_ray_task_without_a_training_slot(npz, open
     assert launcher.wait(folder.run_id, 60) and launcher.capacity() == 2
 
 
-def test_a_run_waiting_for_rays_cpus_is_queued_and_can_be_cancelled_and_a_training_run_stops(
-    npz, open_launcher, monkeypatch
-):
+def test_a_queued_ray_run_can_be_cancelled_and_a_killed_ray_worker_reads_interrupted(npz, open_launcher, monkeypatch):
+    """The run ahead of it, killed at the end, reads as interrupted and is not run again (`max_retries=0`): two
+    properties on one training run, since each run here costs a fresh process importing TensorFlow."""
     monkeypatch.setattr(liveness, "LAUNCH_GRACE_SECONDS", 0.0)  # only the launcher's word keeps a waiting run alive
     launcher = open_launcher(cpus=2)  # a run takes the whole Ray: the second one waits
     first = create_run(tiny(200), npz)
@@ -95,29 +96,18 @@ def test_a_run_waiting_for_rays_cpus_is_queued_and_can_be_cancelled_and_a_traini
     assert (waiting.status, waiting.queue_position, launcher.capacity()) == ("queued", 1, 1)
     said = second.read_launch().time
     assert wait_until(lambda: second.read_launch().time > said + 1, 30)  # its launcher keeps saying so
-    assert status(second) == "queued"  # still vouched for, a while later
+    assert status(second) == "queued"
 
     second.request_stop()  # the Cancel of a queued run
     assert wait_until(lambda: status(second) == "stopped", 30)
     assert launcher.wait(second.run_id, 30)
     assert second.read_record().message == "stopped before it started" and second.read_heartbeat() is None
 
-    first.request_stop()
-    assert wait_until(lambda: status(first) == "stopped", 60), worker_log(first)
-    record = first.read_record()
-    assert record.message.startswith("stopped after") and len(record.history.epochs) < 200 and first.has_model
-
-
-def test_a_killed_ray_worker_reads_as_interrupted_and_is_not_run_again(npz, open_launcher):
-    launcher = open_launcher(cpus=1)
-    folder = create_run(tiny(200), npz)
-    launcher.start(folder)
-    assert wait_until(training(folder)), worker_log(folder)
-    pid = folder.read_heartbeat().pid
-    os.kill(pid, signal.SIGKILL)
-    assert launcher.wait(folder.run_id, 60)  # Ray has reported its task's end: no retry is coming
-    assert status(folder) == "interrupted"
-    assert folder.read_heartbeat().pid == pid and folder.read_record().status == "running"
+    pid = first.read_heartbeat().pid
+    os.kill(pid, signal.SIGKILL)  # the Ray worker that trains the first run
+    assert launcher.wait(first.run_id, 60)  # Ray has reported its task's end: no retry is coming
+    assert status(first) == "interrupted"
+    assert first.read_heartbeat().pid == pid and first.read_record().status == "running"
 
 
 def test_a_node_that_does_not_see_the_run_folder_fails_the_run_in_one_line(npz, open_launcher, monkeypatch):
@@ -132,3 +122,37 @@ def test_a_node_that_does_not_see_the_run_folder_fails_the_run_in_one_line(npz, 
     assert record.status == "failed" and "\n" not in record.error
     assert record.error.endswith("must be on storage every node mounts at the same path")
     assert folder.read_heartbeat() is None  # the task wrote nothing
+
+
+def test_a_run_started_on_the_train_page_with_the_ray_launcher_trains_on_ray_and_shows_live(npz, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from hrnn.ui import resources
+    from tests.app.test_app import _set_small_config
+
+    monkeypatch.setenv("HRNN_LAUNCHER", "ray")  # joins the Ray this process has joined already
+    monkeypatch.setenv("HRNN_MNIST", npz)
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # a run long enough to be watched, then stopped
+    st.cache_resource.clear()
+    at = AppTest.from_string("from hrnn.ui import train_page\ntrain_page.render()", default_timeout=120).run()
+    launcher = resources.start_launcher()
+    try:
+        assert isinstance(launcher, RayLauncher) and not at.warning
+        _set_small_config(at, epochs=200)
+        at.run()
+        at.button(key="start").click().run()
+        assert not at.exception
+        folder = runs.find_run(at.query_params["run"]).folder
+        assert wait_until(training(folder)), worker_log(folder)
+        assert f"run {folder.run_id}: Ray node" in worker_log(folder)  # a Ray task trains it
+        at.run()
+        (bar,) = at.get("progress")
+        assert bar.proto.text.startswith("Epoch ") and at.get("plotly_chart")  # live: its progress and curves
+        at.button(key="stop").click().run()
+        assert wait_until(lambda: status(folder) == "stopped", 60), worker_log(folder)
+        at.run()
+        assert not at.exception and any("stopped after" in s.value for s in at.success)
+    finally:
+        launcher.close()
+        st.cache_resource.clear()
