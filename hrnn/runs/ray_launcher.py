@@ -18,6 +18,8 @@ What changes from the local launcher, and what does not:
 """
 
 import logging
+import os
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 RUN_CPUS = 2  # what a run asks of Ray: it trains fastest with two cores of its own (`settings.max_runs`)
 WATCH_SECONDS = 1.0  # how often the launcher looks at its tasks (and rewrites the waiting runs' launch.json)
 RAY_MISSING = "HRNN_LAUNCHER=ray, but Ray is not installed: pip install -r requirements-scale.txt"
+REACH_SECONDS = 5.0  # how long to try the cluster's address (Ray itself retries an unreachable one for minutes)
 
 
 def import_ray():
@@ -49,6 +52,16 @@ def _one_line(exc):
     return lines[0] if lines else type(exc).__name__
 
 
+def check_reachable(address):
+    """Raise LaunchError, at once, when nothing answers at `address` ("host:port" or "ray://host:port")."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
+        raise LaunchError(f"cannot reach the Ray cluster at {address} ({reason})") from None
+
+
 def connect(address="auto"):
     """Join the Ray cluster at `address` ("host:port", "ray://..."), unless this process has joined one already.
     With "auto": a Ray running on this machine, else a new local Ray in this process, on this machine's usable
@@ -60,6 +73,8 @@ def connect(address="auto"):
     ray = import_ray()
     if ray.is_initialized():
         return ray
+    if address != "auto":
+        check_reachable(address)
     try:
         if address != "auto":
             ray.init(address=address, log_to_driver=False)
@@ -68,8 +83,9 @@ def connect(address="auto"):
             ray.init(address="auto", log_to_driver=False)
         except ConnectionError:  # no Ray runs on this machine: start one, which ends with this process
             ray.init(num_cpus=settings.usable_cores(), include_dashboard=False, log_to_driver=False)
-    except Exception as exc:  # unreachable, refused, another Ray version
-        raise LaunchError(f"cannot join the Ray cluster at {address}: {_one_line(exc)}") from exc
+    except Exception as exc:  # refused, another Ray version, a token it lacks
+        token = "" if os.environ.get("RAY_AUTH_MODE") else " (a cluster with token authentication: RAY_AUTH_MODE=token)"
+        raise LaunchError(f"cannot join the Ray cluster at {address}: {_one_line(exc)}{token}") from exc
     return ray
 
 

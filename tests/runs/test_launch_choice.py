@@ -3,6 +3,7 @@ with its cluster out of reach, one line and the local launcher; Ray imported onl
 running Ray, else starts a local one; a node that cannot read the run folder writes nothing and says so."""
 
 import os
+import socket
 import subprocess
 import sys
 import types
@@ -52,12 +53,40 @@ def test_asking_for_ray_without_ray_installed_gives_one_line_and_the_local_launc
     assert problem == "HRNN_LAUNCHER=ray, but Ray is not installed: pip install -r requirements-scale.txt"
 
 
-def test_a_ray_cluster_out_of_reach_gives_one_line_and_the_local_launcher(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "ray", fake_ray(reachable=False))
-    launcher, problem = open_launcher("ray", tmp_path, address="10.0.0.9:6379")
+@pytest.fixture
+def listening():
+    """The address of a socket that listens (as a Ray head would) but is no Ray."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield f"127.0.0.1:{server.getsockname()[1]}"
+
+
+@pytest.fixture
+def closed_port():
+    """The address of a port nothing listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    return f"127.0.0.1:{port}"
+
+
+def test_a_ray_cluster_out_of_reach_gives_one_line_at_once_and_the_local_launcher(monkeypatch, tmp_path, closed_port):
+    ray = fake_ray()
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    launcher, problem = open_launcher("ray", tmp_path, address=closed_port)
     assert isinstance(launcher, LocalLauncher)
-    assert problem == "cannot join the Ray cluster at 10.0.0.9:6379: Failed to connect to GCS at address " + (
-        "10.0.0.9:6379 within 5 seconds."
+    assert problem == f"cannot reach the Ray cluster at {closed_port} (Connection refused)"
+    assert ray.calls == []  # Ray itself would try an unreachable address for minutes
+
+
+def test_a_cluster_that_answers_but_cannot_be_joined_gives_one_line(monkeypatch, tmp_path, listening):
+    monkeypatch.setitem(sys.modules, "ray", fake_ray(reachable=False))
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    launcher, problem = open_launcher("ray", tmp_path, address=listening)
+    assert isinstance(launcher, LocalLauncher)
+    refused = f"Failed to connect to GCS at address {listening} within 5 seconds."
+    assert problem == f"cannot join the Ray cluster at {listening}: {refused}"
+    monkeypatch.delenv("RAY_AUTH_MODE")
+    assert open_launcher("ray", tmp_path, address=listening)[1].endswith(
+        "(a cluster with token authentication: RAY_AUTH_MODE=token)"
     )
 
 
@@ -72,12 +101,12 @@ def test_auto_joins_a_running_ray_else_starts_a_local_one(monkeypatch, running):
         assert ray.calls[-1][1]["include_dashboard"] is False
 
 
-def test_an_explicit_address_is_joined_and_never_replaced_by_a_local_ray(monkeypatch):
+def test_an_explicit_address_is_joined_and_never_replaced_by_a_local_ray(monkeypatch, listening):
     ray = fake_ray(reachable=False)
     monkeypatch.setitem(sys.modules, "ray", ray)
-    with pytest.raises(LaunchError, match="^cannot join the Ray cluster at ray://head:10001: Failed to connect"):
-        ray_launcher.connect("ray://head:10001")
-    assert [address for address, _ in ray.calls] == ["ray://head:10001"]
+    with pytest.raises(LaunchError, match=f"^cannot join the Ray cluster at ray://{listening}: Failed to connect"):
+        ray_launcher.connect(f"ray://{listening}")
+    assert [address for address, _ in ray.calls] == [f"ray://{listening}"]
 
 
 def test_a_node_that_cannot_read_the_run_folder_writes_nothing_and_says_why_in_one_line(tmp_path):
