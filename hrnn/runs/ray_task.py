@@ -32,16 +32,6 @@ def folder_problem(folder, token):
     return None
 
 
-def _output_to(path):
-    """Send this process's output (TensorFlow's and the logs') to the run's `worker.log`, as a local worker's."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
-    log.setLevel(logging.INFO)
-
-
 def run_task(run_dir, token, threads, nice=0):
     """Run the run in `run_dir` to its end in this process, on `threads` TensorFlow threads (the CPUs Ray gave the
     task), `nice` lower in priority. Returns None once the run has ended (finished, stopped or failed: its record
@@ -53,7 +43,9 @@ def run_task(run_dir, token, threads, nice=0):
         return problem
     if nice:
         os.nice(nice)
-    _output_to(folder.file(runs.LOG_NAME))
+    worker.send_output_to(folder.file(runs.LOG_NAME))  # as a local worker's: the process is the run's alone
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
+    log.setLevel(logging.INFO)
     log.info(
         "run %s: Ray node %s, pid %d, %d TensorFlow threads", folder.run_id, socket.gethostname(), os.getpid(), threads
     )
