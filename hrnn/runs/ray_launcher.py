@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 RUN_CPUS = 2  # what a run asks of Ray: it trains fastest with two cores of its own (`settings.max_runs`)
 WATCH_SECONDS = 1.0  # how often the launcher looks at its tasks (and rewrites the waiting runs' launch.json)
 RAY_MISSING = "HRNN_LAUNCHER=ray, but Ray is not installed: pip install -r requirements-scale.txt"
+CAPACITY_SECONDS = 5.0  # how long the cluster's CPU count is taken as known
 REACH_SECONDS = 5.0  # how long to try the cluster's address (Ray itself retries an unreachable one for minutes)
 
 
@@ -110,7 +111,7 @@ class RayLauncher:
         env = {"PYTHONPATH": PACKAGE_ROOT, "TF_CPP_MIN_LOG_LEVEL": "2"}  # each node needs hrnn at this same path
         one = {"num_cpus": self.cpus, "max_calls": 1, "max_retries": 0, "runtime_env": {"env_vars": env}}
         self._remote = self._ray.remote(**one)(run_task)
-        self._capacity = 1
+        self._capacity, self._capacity_asked = 1, -CAPACITY_SECONDS
         self._lock = threading.Lock()
         self._tasks = {}  # run id -> _Task, until its task has ended
         self._closed = threading.Event()
@@ -122,8 +123,12 @@ class RayLauncher:
         return max(1, int(max(cpus, default=1)))
 
     def capacity(self):
-        """How many runs the cluster can train at once: its CPUs over a run's (at least 1; the last answer when
-        the cluster does not answer)."""
+        """How many runs the cluster can train at once: its CPUs over a run's (at least 1). Asked of Ray at most
+        every `CAPACITY_SECONDS` (every page watching a queued run asks each second); the last answer when the
+        cluster does not answer."""
+        if time.monotonic() - self._capacity_asked < CAPACITY_SECONDS:
+            return self._capacity
+        self._capacity_asked = time.monotonic()
         try:
             self._capacity = max(1, int(self._ray.cluster_resources().get("CPU", 0) // self.cpus))
         except Exception:  # the cluster is gone for now: the page still draws

@@ -1,6 +1,8 @@
 """A queued run's wait, in words, for the Train page: a guess from the runs ahead of it (`hrnn.runs.waiting`), from
 the progress of the runs training now and the settings of the runs queued before it."""
 
+import functools
+
 from hrnn import runs
 from hrnn.runs.waiting import planned_images, run_seconds, wait_seconds
 from hrnn.ui.resources import mnist_or_error, run_snapshot
@@ -14,12 +16,19 @@ def _snapshot(entry):
         return None
 
 
-def _seconds(entry, n_images, speed):
-    """Seconds the run of `entry` takes from its start, at `speed` images/s; None when not known."""
+@functools.lru_cache(maxsize=1024)
+def _config(path):
+    """The `TrainConfig` of the run folder at `path`, from its settings (written once, before the run is listed, so
+    kept: every session watching a queued run asks each second), or None when they cannot be read."""
     try:
-        config = entry.read_record().config
+        return runs.RunFolder(path).read_settings().config
     except runs.RecordError:
         return None
+
+
+def _seconds(entry, n_images, speed):
+    """Seconds the run of `entry` takes from its start, at `speed` images/s; None when not known."""
+    config = _config(str(entry.path))
     return run_seconds(planned_images(config, n_images), speed) if config is not None else None
 
 
