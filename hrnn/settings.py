@@ -15,6 +15,9 @@ something unusable raises `ValueError` naming it; an unset or empty one gives it
 | `HRNN_RUNS_DISK_MB` | 1024                         | refuse new runs while the runs folder holds more than this |
 | `HRNN_WORKER_NICE`  | 10                           | how much lower the workers' priority is (0 to 19) |
 | `HRNN_NO_WARMUP`    | unset                        | `1`: the app starts no warm spare worker |
+| `HRNN_LAUNCHER`     | `local`                      | `ray`: the app's runs are Ray tasks (`hrnn.runs.ray_launcher`) |
+| `HRNN_RAY_ADDRESS`  | `auto`                       | the Ray cluster; `auto`: a running one, else a local one |
+| `HRNN_MAX_RUNS_PER_SESSION` | 1                    | queued or training runs one browser session may hold at once |
 """
 
 import os
@@ -110,3 +113,25 @@ def worker_nice():
 def warm_spare():
     """False when `HRNN_NO_WARMUP` asks the app to start no warm spare worker."""
     return not _flag("HRNN_NO_WARMUP")
+
+
+LAUNCHERS = ("local", "ray")
+
+
+def launcher():
+    """`HRNN_LAUNCHER`: "local" (the default: worker processes on this machine) or "ray" (Ray tasks)."""
+    text = _text("HRNN_LAUNCHER").lower() or "local"
+    if text not in LAUNCHERS:
+        raise ValueError(f"HRNN_LAUNCHER must be one of {', '.join(LAUNCHERS)}, got {_text('HRNN_LAUNCHER')!r}")
+    return text
+
+
+def ray_address():
+    """`HRNN_RAY_ADDRESS`: the Ray cluster the ray launcher joins (`host:port`, `ray://...`), or "auto" (the
+    default): a Ray running on this machine, else a new local one in the app's process."""
+    return _text("HRNN_RAY_ADDRESS") or "auto"
+
+
+def max_runs_per_session():
+    """`HRNN_MAX_RUNS_PER_SESSION`: how many queued or training runs one browser session may hold (default 1)."""
+    return _positive_int("HRNN_MAX_RUNS_PER_SESSION", 1)

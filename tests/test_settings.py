@@ -66,3 +66,19 @@ def test_every_hrnn_variable_the_code_reads_is_read_in_settings():
         if p.name != "settings.py" and ('environ.get("HRNN_' in p.read_text() or 'getenv("HRNN_' in p.read_text())
     ]
     assert readers == []
+
+
+def test_the_launcher_is_local_unless_ray_is_asked_for(monkeypatch):
+    for name in ("HRNN_LAUNCHER", "HRNN_RAY_ADDRESS", "HRNN_MAX_RUNS_PER_SESSION"):
+        monkeypatch.delenv(name, raising=False)
+    assert (settings.launcher(), settings.ray_address(), settings.max_runs_per_session()) == ("local", "auto", 1)
+    monkeypatch.setenv("HRNN_LAUNCHER", " Ray ")
+    monkeypatch.setenv("HRNN_RAY_ADDRESS", "10.0.0.5:6379")
+    monkeypatch.setenv("HRNN_MAX_RUNS_PER_SESSION", "3")
+    assert (settings.launcher(), settings.ray_address(), settings.max_runs_per_session()) == ("ray", "10.0.0.5:6379", 3)
+
+
+def test_an_unknown_launcher_is_refused_naming_the_variable(monkeypatch):
+    monkeypatch.setenv("HRNN_LAUNCHER", "slurm")
+    with pytest.raises(ValueError, match="HRNN_LAUNCHER must be one of local, ray, got 'slurm'"):
+        settings.launcher()

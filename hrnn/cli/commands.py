@@ -240,7 +240,9 @@ def cmd_worker(args):
     if args.nice:
         os.nice(args.nice)
     if args.spare:
-        return worker.run_spare(args.data, args.max_runs or settings.max_runs())
+        from hrnn.runs import spare
+
+        return spare.run_spare(args.data, args.max_runs or settings.max_runs())
     if not args.run_dir:
         raise ValueError("worker: give a RUN_DIR, or --spare")
     return worker.run_process(args.run_dir)

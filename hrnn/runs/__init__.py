@@ -1,10 +1,11 @@
 """Runs: a run is a folder its worker process writes; everything else only reads it (and may ask it to stop).
 
-Holds the folder's files and their schema (`records`), one folder (`folder`), listing and liveness (`listing`),
-the queue of training slots (`slots`), the progress log (`progress_log`), the worker process (`worker`), starting
-workers (`launcher`), comparing runs (`compare`) and a run's name in words, as the app and the CLI show it
-(`names`). May import `hrnn.train`, `hrnn.nn`, `hrnn.data` and the base modules; never `hrnn.ui`, `hrnn.cli`
-or Streamlit. The names below are the package's public API.
+Holds the folder's files and their schema (`records`), one folder (`folder`), listing and liveness (`listing`), the
+queue of training slots (`slots`) and a queued run's wait (`waiting`), the progress log (`progress_log`), the worker
+process (`worker`) and the warm spare (`spare`), starting workers (`launcher`; on Ray, `ray_launcher`, the one
+module that imports Ray, and only when asked for, and `ray_task`, what a task runs), comparing runs (`compare`) and
+a run's name in words, as the app and the CLI show it (`names`). May import `hrnn.train`, `hrnn.nn`, `hrnn.data` and
+the base modules; never `hrnn.ui`, `hrnn.cli` or Streamlit. The names below are the package's public API.
 """
 
 from hrnn.atomic import atomic_save_model, atomic_write_bytes, atomic_write_json

@@ -121,7 +121,8 @@ class RunFolder:
         return self._read_beat(LAUNCH_NAME)
 
     def write_launch(self, token, pid):
-        """Note that process `pid` of this machine was started to be the worker of the run whose token is `token`."""
+        """Note that process `pid` of this machine was started to be the worker of the run whose token is `token`
+        (`PENDING_PID`: a cluster's scheduler holds the run; its launcher rewrites this while it waits)."""
         self._write_beat(LAUNCH_NAME, token, pid)
 
     def request_stop(self):

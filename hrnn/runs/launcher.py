@@ -2,8 +2,9 @@
 
 Starting a run goes through one small interface, `Launcher.start(folder)`: whatever starts the worker gets only
 the run folder, and everything the worker needs is in it (`settings.json`). `LocalLauncher` starts local processes,
-each in its own session so that it outlives the app. docs/architecture.md ("Scale-out") describes a launcher for a
-distributed engine behind the same interface.
+each in its own session so that it outlives the app; `hrnn.runs.ray_launcher.RayLauncher` submits Ray tasks.
+`open_launcher` makes the one `HRNN_LAUNCHER` asks for, and falls back to the local one, saying why, when Ray
+cannot be had (docs/architecture.md, "Serving a class").
 """
 
 import logging
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 WORKER_NICE = 10  # app-started workers yield the CPU to the app, so drawing stays quick while a run trains
 SPARES_DIR = ".workers"  # in the runs folder: the spare worker's own log, until it takes a run
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # so `python -m hrnn` finds this hrnn from any folder
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # so `python -m hrnn` finds this hrnn from any folder
 
 
 def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
@@ -58,10 +59,39 @@ def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
     return folder
 
 
+class LaunchError(RuntimeError):
+    """A launcher cannot be had, or cannot start a run (Ray not installed, its cluster unreachable). The message is
+    one line saying what to do."""
+
+
 class Launcher(Protocol):
     """Starts the worker of a run folder made by `create_run`. Returns at once; the worker runs on its own."""
 
     def start(self, folder): ...
+
+    def capacity(self):
+        """How many runs can train at once; more wait in line."""
+        ...
+
+
+def open_launcher(kind, root=None, spare_data=None, address=None):
+    """The launcher `kind` names ("local" or "ray", `settings.launcher()`), as `(launcher, problem)`: `problem` is
+    None, or the one line why Ray could not be had, in which case `launcher` is a `LocalLauncher`. Ray is imported
+    only when asked for.
+
+    Args:
+        root: the runs folder. spare_data: the local launcher's spare worker's data (`LocalLauncher`).
+        address: the Ray cluster to join (`settings.ray_address()` if None).
+    """
+    if kind == "ray":
+        from hrnn.runs.ray_launcher import RayLauncher  # imports no Ray until it connects
+
+        try:
+            return RayLauncher(root, address=address if address is not None else settings.ray_address()), None
+        except LaunchError as exc:
+            log.warning("%s; training on this machine instead", exc)
+            return LocalLauncher(root, spare_data=spare_data), str(exc)
+    return LocalLauncher(root, spare_data=spare_data), None
 
 
 def worker_command(*args, nice=WORKER_NICE):
@@ -71,7 +101,7 @@ def worker_command(*args, nice=WORKER_NICE):
 
 def _worker_env():
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 
@@ -152,6 +182,10 @@ class LocalLauncher:
         _note_launch(folder, process.pid)
         if self.spare_data is not None and self._spare is None:
             self._keep_a_spare()
+
+    def capacity(self):
+        """`HRNN_MAX_RUNS`: the runs folder's training slots (`hrnn.runs.slots`)."""
+        return settings.max_runs()
 
     def _keep_a_spare(self):
         try:

@@ -4,9 +4,11 @@ library only).
 A worker is judged by what it leaves in its run folder (`hrnn.runs.records`):
 
 * **alive**: its heartbeat carries the run's token and is fresh, and, on this machine, it still holds `worker.lock`;
-  or it has no heartbeat yet and either the process its launcher started (`launch.json`) still runs here, or the
-  run is younger than `LAUNCH_GRACE_SECONDS` (a worker on a busy machine may take a while to write its first
-  heartbeat; one whose process is known is never called dead for being slow).
+  or it has no heartbeat yet and either the process its launcher started (`launch.json`) still runs here, or its
+  launcher keeps saying that a cluster's scheduler holds it (a fresh `launch.json` of pid `PENDING_PID`: a Ray
+  task waiting for CPUs, `hrnn.runs.ray_launcher`), or the run is younger than `LAUNCH_GRACE_SECONDS` (a worker on
+  a busy machine may take a while to write its first heartbeat; one whose process is known is never called dead
+  for being slow).
 * **not responding**: on this machine it holds `worker.lock` but its heartbeat is stale: the process exists but
   does not run (paused with SIGSTOP or Ctrl-Z, swapped out, stuck). The queue does not wait for it (its training
   slot no longer counts, `hrnn.runs.slots`), and Stop ends it (`end_unresponsive`).
@@ -26,8 +28,10 @@ from hrnn.runs.records import (
     HEARTBEAT_NAME,
     HEARTBEAT_STALE_SECONDS,
     LAUNCH_GRACE_SECONDS,
+    LAUNCH_NAME,
     LOCK_NAME,
     NOT_RESPONDING,
+    PENDING_PID,
     epoch_seconds,
 )
 
@@ -35,13 +39,14 @@ ALIVE = "alive"
 GONE = "gone"  # NOT_RESPONDING, the third, is also the status a run then reads as (`hrnn.runs.records`)
 
 
-def heartbeat_age(folder, beat, now):
-    """Seconds since `beat` (the folder's `Heartbeat`) was written, as well as this machine can tell."""
+def heartbeat_age(folder, beat, now, name=HEARTBEAT_NAME):
+    """Seconds since `beat` (the folder's `Heartbeat`, read from its file `name`) was written, as well as this
+    machine can tell."""
     age = now - beat.time
     if age >= -HEARTBEAT_STALE_SECONDS:
         return max(age, 0.0)
     try:  # a clock far ahead: when this machine saw the file change
-        return max(now - os.stat(folder.file(HEARTBEAT_NAME)).st_mtime, 0.0)
+        return max(now - os.stat(folder.file(name)).st_mtime, 0.0)
     except OSError:
         return float("inf")
 
@@ -56,8 +61,8 @@ def worker_state(folder, token, created, now=None):
     beat = folder.read_heartbeat()
     if beat is None or beat.token != token:
         launch = folder.read_launch()
-        if launch is not None and launch.token == token and _is_our_worker(launch):
-            return ALIVE  # started, not beating yet: a slow start on a busy machine
+        if launch is not None and launch.token == token and (_is_our_worker(launch) or _pending(folder, launch, now)):
+            return ALIVE  # started, not beating yet (a slow start on a busy machine), or waiting for a cluster's CPUs
         started = epoch_seconds(created)
         return ALIVE if started is not None and now - started < LAUNCH_GRACE_SECONDS else GONE
     here = beat.host == socket.gethostname()
@@ -84,6 +89,11 @@ def _is_our_worker(beat):
     except OSError:
         return False
     return b"hrnn" in words and b"worker" in words
+
+
+def _pending(folder, launch, now):
+    """Whether `launch` says that a cluster's scheduler holds the run and its launcher said so lately."""
+    return launch.pid == PENDING_PID and heartbeat_age(folder, launch, now, LAUNCH_NAME) <= HEARTBEAT_STALE_SECONDS
 
 
 def holds_lock(pid, path):

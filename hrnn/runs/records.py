@@ -8,7 +8,8 @@ the CLI only read it, apart from one control request (`stop`):
     summary.json    the record's few fields a list shows (`RunSummary`), rewritten with it: listing reads only this
     progress.jsonl  the progress log, append-only (`hrnn.runs.progress_log`)
     heartbeat.json  the worker's token, pid, host and time (`Heartbeat`), rewritten every few seconds
-    launch.json     the same of the process a launcher started for the run, before it beats (`Heartbeat`)
+    launch.json     the same of the process a launcher started for the run, before it beats (`Heartbeat`); or,
+                    rewritten by its launcher while a cluster's scheduler holds the run, pid `PENDING_PID`
     worker.lock     locked (`flock`) by the worker for as long as it lives
     stop            a request to stop, from the app or `python -m hrnn stop`
     model.keras     the model, after every epoch and at the end
@@ -61,6 +62,7 @@ NOT_RESPONDING = "not responding"  # a live status whose worker holds its lock b
 
 HEARTBEAT_STALE_SECONDS = 30.0  # a heartbeat older than this is a dead worker's (it beats every 2 s)
 LAUNCH_GRACE_SECONDS = 60.0  # how long a new run may go without a first heartbeat before it reads as dead
+PENDING_PID = 0  # the pid of a `launch.json` for a run waiting in a cluster's scheduler: no process yet
 
 
 class RecordError(ValueError):

@@ -8,19 +8,15 @@ its summary. It checks the folder's `stop` file after every batch (and while que
 Started in its own session, it survives the browser, the app's server and a restart of either; whoever started it
 only reads the folder. Its exit status says how the run ended (0 finished or stopped, 1 failed: the record says why).
 
-`python -m hrnn train` runs the same `execute` in the foreground. A spare worker (`run_spare`) starts ahead of
-need, imports TensorFlow, loads the data and traces the default run's graphs, then waits on its stdin for the
-folder of the next run: the first batch of a run it takes comes in about a second instead of the 6-10 s a fresh
-process needs (see docs/architecture.md).
+`python -m hrnn train` runs the same `execute` in the foreground, a spare worker (`hrnn.runs.spare`) once a run
+arrives, a Ray task (`hrnn.runs.ray_task`) without a training slot.
 """
 
 import contextlib
 import fcntl
 import logging
 import os
-import select
 import signal
-import sys
 import threading
 import time
 
@@ -34,7 +30,6 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 2.0
 LOCK_WAIT_SECONDS = 2.0  # a reader probing the lock holds it for microseconds; another worker holds it for good
-SPARE_DELAY_SECONDS = 5.0  # a new spare waits this long before it warms up
 
 
 class RunBusy(RuntimeError):
@@ -122,7 +117,7 @@ class _RunLock:
         os.close(self._fd)  # closing the only descriptor releases the lock
 
 
-def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
+def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slots=True, threads=None):
     """Run the run in `folder` (a `RunFolder` with its settings and queued record) in this process, to its end.
 
     Args:
@@ -133,6 +128,9 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
         on_queued: called with the number of runs ahead when the run has to wait for a slot.
         share_cores: give TensorFlow this run's share of the cores (`_limit_threads`); for a process of its own,
             where TensorFlow has not started yet.
+        slots: wait for a training slot of the run's queue (`hrnn.runs.slots`); False where a scheduler gave the
+            run its CPUs already (a Ray task, `hrnn.runs.ray_task`).
+        threads: give TensorFlow this many threads (the CPUs a scheduler gave the run), instead of `share_cores`.
 
     Returns:
         The final `RunRecord`.
@@ -151,22 +149,16 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
             if record.status not in runs.LIVE_STATUSES:
                 return record  # ran already (a second launch of the same folder)
             record.pid = os.getpid()
-            queue = SlotQueue(run_settings.queue, run_settings.max_runs)
-            holder = folder.path.absolute()
-            first = queue.ahead_of(run_settings.run_id, run_settings.created) == 0
-            slot = queue.try_acquire(holder) if first else None
-            if slot is None:
-                if on_queued is not None:
-                    on_queued(queue.ahead_of(run_settings.run_id, run_settings.created))
-                slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set, holder=holder)
-            if slot is None:
-                record.status, record.finished, record.message = "stopped", runs.utc_now(), "stopped before it started"
-                folder.write_record(record)
-                return record
-            with slot:
+            slot = _wait_for_slot(folder, run_settings, stop, on_queued) if slots else contextlib.nullcontext()
+            with slot or contextlib.nullcontext():
+                if slot is None or stop.is_set():  # asked to stop while it waited: it never starts
+                    record.status, record.finished = "stopped", runs.utc_now()
+                    record.message = "stopped before it started"
+                    folder.write_record(record)
+                    return record
                 record.status, record.started = "running", runs.utc_now()  # no longer in line: starting
                 folder.write_record(record)
-                return _train(folder, run_settings, record, data, stop, share_cores)
+                return _train(folder, run_settings, record, data, stop, threads or _share(run_settings, share_cores))
         except BaseException as exc:
             if record is not None and record.status in runs.LIVE_STATUSES:  # failed before `train` took over
                 record.status, record.finished = "failed", runs.utc_now()
@@ -180,11 +172,30 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False):
             beat.stop()
 
 
-def _train(folder, run_settings, record, data, stop, share_cores):
+def _wait_for_slot(folder, run_settings, stop, on_queued):
+    """A training slot of the run's queue, once it is the run's turn (`hrnn.runs.slots`); None if `stop` was asked
+    first. `on_queued(runs ahead)` is called when it has to wait."""
+    queue = SlotQueue(run_settings.queue, run_settings.max_runs)
+    holder = folder.path.absolute()
+    first = queue.ahead_of(run_settings.run_id, run_settings.created) == 0
+    slot = queue.try_acquire(holder) if first else None
+    if slot is None:
+        if on_queued is not None:
+            on_queued(queue.ahead_of(run_settings.run_id, run_settings.created))
+        slot = queue.wait(run_settings.run_id, run_settings.created, stop.is_set, holder=holder)
+    return slot
+
+
+def _share(run_settings, share_cores):
+    """TensorFlow's threads for a run that shares this machine's cores (its share), or None to leave them be."""
+    return max(1, settings.usable_cores() // run_settings.max_runs) if share_cores else None
+
+
+def _train(folder, run_settings, record, data, stop, threads):
     if data is None or data.spec != run_settings.data:
         data = load_mnist(run_settings.data)
-    if share_cores:
-        _limit_threads(run_settings.max_runs)
+    if threads:
+        _set_threads(threads)
     writer = ProgressLogWriter(folder.progress_path)
     try:
         result = train_in_folder(
@@ -226,10 +237,15 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
 
 def _limit_threads(max_runs):
     """Give this process's TensorFlow its share of the cores: all of them over `max_runs` runs at once."""
+    _set_threads(max(1, settings.usable_cores() // max_runs))
+
+
+def _set_threads(count):
+    """Let this process's TensorFlow run each operation on `count` threads."""
     import tensorflow as tf
 
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(max(1, settings.usable_cores() // max_runs))
+        tf.config.threading.set_intra_op_parallelism_threads(count)
     except RuntimeError:  # TensorFlow already started in this process: it keeps its own setting
         log.debug("TensorFlow threads already set", exc_info=True)
 
@@ -244,6 +260,15 @@ def run_process(run_dir):
     return _run_to_exit_status(runs.RunFolder(run_dir), share_cores=True)
 
 
+def send_output_to(path):
+    """From here on, this process's output (its own, TensorFlow's, the logs') goes to the file at `path` (a run's
+    `worker.log`), appended."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def _run_to_exit_status(folder, **kwargs):
     """`execute(folder, **kwargs)`'s exit status (see `run_process`)."""
     try:
@@ -254,53 +279,3 @@ def _run_to_exit_status(folder, **kwargs):
         log.exception("run %s failed", folder.run_id)
         return 1
     return 0 if record.status in ("finished", "stopped") else 1
-
-
-def warm_up(data, config=None):
-    """Build `config`'s model (the demo preset's) into the default model pool, so that the next run with the same
-    model sizes and optimizer starts from it.
-
-    It traces nothing. A warm-up that also traced the training graph (a short `fit`) saved the run's first batch
-    about 7 s, but every such run then stalled 15-19 s after an epoch's model save, in the middle of the demo, and
-    took 6-12 s longer in all (the full-MNIST demo through a spare, one run each: 87 s with the tracing warm-up, 81 s
-    without, 75 s with no warm-up at all; docs/performance.md). `data` is unused: the signature is the spare's."""
-    from hrnn.train.config import DEMO
-    from hrnn.train.pool import DEFAULT_POOL
-
-    del data
-    config = config or DEMO
-    DEFAULT_POOL.release(DEFAULT_POOL.acquire(config), config)
-
-
-def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
-    """`python -m hrnn worker --spare`: get ready, then run the one run whose folder arrives on stdin.
-
-    Ready means TensorFlow imported, `data_spec` loaded and the demo preset's model built: several seconds of CPU,
-    which it spends only after `delay` seconds (a spare starts as the previous one takes a run, and that run's first
-    batches should have the CPU). A run that arrives sooner starts at once, without the warm-up. The line on stdin
-    is the run folder's path; an empty stdin (whoever started the spare has gone) ends it with nothing to do.
-    Returns the exit status, as `run_process`.
-    """
-    stdin = stdin or sys.stdin
-    arrived, _, _ = select.select([stdin], [], [], delay)
-    line = stdin.readline().strip() if arrived else None
-    if line == "":
-        return 0
-    _limit_threads(max_runs)
-    data = None
-    try:
-        data = load_mnist(data_spec)
-        if line is None and not select.select([stdin], [], [], 0)[0]:  # a run that came meanwhile goes first
-            warm_up(data)
-    except Exception:  # a failed warm-up costs the run its speed, not its start
-        log.exception("the spare worker could not warm up")
-    if line is None:
-        line = stdin.readline().strip()
-        if not line:
-            return 0
-    folder = runs.RunFolder(line)
-    log_fd = os.open(folder.file(runs.LOG_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log_fd, 1)  # from here on, this process's output belongs to its run
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
-    return _run_to_exit_status(folder, data=data)

@@ -13,7 +13,7 @@ from hrnn import runs, settings
 from hrnn.data.mnist import DataError, load_mnist
 from hrnn.nn.model_files import ModelFileError, load_model, pretrained_file
 from hrnn.runs import compare
-from hrnn.runs.launcher import LocalLauncher, create_run
+from hrnn.runs.launcher import create_run, open_launcher
 from hrnn.runs.names import trained_on
 from hrnn.runs.progress_log import ProgressLogReader
 from hrnn.train.progress import snapshot_from_record
@@ -101,24 +101,47 @@ def load_choice_with_key(choice):
 
 
 @st.cache_resource(show_spinner=False)
-def launcher(root, spare_data):
-    """The launcher of this app's runs (`root`: the runs folder). With `spare_data` (a `load_mnist` source) it keeps a
+def launcher(root, spare_data, kind="local", address="auto"):
+    """`(launcher, problem)`: the launcher of this app's runs (`root`: the runs folder), of `kind` ("local" or "ray",
+    joining the Ray cluster at `address`), and None or the one line why Ray could not be had (then it is the local
+    one: `hrnn.runs.launcher.open_launcher`). With `spare_data` (a `load_mnist` source) the local launcher keeps a
     spare worker ready for that source (TensorFlow imported, the data loaded, the demo's model built), so that a Start
     waits only for its graph to be traced (about 7 s on two cores) before its first batch."""
-    return LocalLauncher(root, spare_data=spare_data)
+    return open_launcher(kind, root, spare_data=spare_data, address=address)
+
+
+def _opened():
+    """`(launcher, problem)` of this app (`launcher`), made at the first call."""
+    data, _ = mnist_or_error()
+    spare = None if not settings.warm_spare() or data is None else data.spec or None
+    try:
+        kind, problem = settings.launcher(), None
+    except ValueError as exc:  # HRNN_LAUNCHER set wrongly: the local launcher, and the page says why
+        kind, problem = "local", str(exc)
+    opened, why_not = launcher(str(runs_dir()), spare, kind, settings.ray_address())
+    return opened, problem or why_not
 
 
 def start_launcher():
-    """Create the launcher at app start, so that its spare worker is warm before the first Start (no spare with
-    `HRNN_NO_WARMUP` set, or without data)."""
-    data, _ = mnist_or_error()
-    spare = None if not settings.warm_spare() or data is None else data.spec or None
-    return launcher(str(runs_dir()), spare)
+    """Create the launcher at app start, so that its spare worker is warm (or Ray joined) before the first Start (no
+    spare with `HRNN_NO_WARMUP` set, or without data)."""
+    return _opened()[0]
+
+
+def launcher_problem():
+    """None, or the one line why the launcher `HRNN_LAUNCHER` asks for could not be had (the app trains on this
+    machine instead)."""
+    return _opened()[1]
+
+
+def run_capacity():
+    """How many runs train at once: the runs folder's slots (`HRNN_MAX_RUNS`), or what the Ray cluster's CPUs hold."""
+    return start_launcher().capacity()
 
 
 def start_run(config, data):
     """Make a run folder for `config` on `data` and start its worker; returns the run id. The run queues when
-    `HRNN_MAX_RUNS` runs are training already."""
+    `run_capacity()` runs are training already. Raises LaunchError when Ray does not take it (its record says so)."""
     folder = create_run(config, data.spec, runs_dir())
     start_launcher().start(folder)
     return folder.run_id

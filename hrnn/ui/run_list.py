@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from hrnn import runs, settings
+from hrnn import runs
 from hrnn.ui.figures import STILL, training_figure
-from hrnn.ui.resources import run_snapshot, runs_dir
+from hrnn.ui.resources import run_capacity, run_snapshot, runs_dir
 from hrnn.ui.run_names import ordinal, run_name, started_text
 from hrnn.ui.text import as_text
 from hrnn.ui.watching import OTHERS_LIVE, watch
@@ -24,7 +24,7 @@ def training_now(watched):
         st.rerun(scope="app")
     if not others:
         return
-    st.markdown(f"**Training now on this server** ({settings.max_runs()} at once; more wait in line)")
+    st.markdown(f"**Training now on this server** ({run_capacity()} at once; more wait in line)")
     for entry in others:
         text, button = st.columns([4, 1], vertical_alignment="center")
         line = f"{run_name(entry)} (started {started_text(entry.run_id)})"

@@ -14,20 +14,28 @@ import streamlit as st
 
 from hrnn import runs, settings
 from hrnn.data.splits import held_out_count
+from hrnn.runs.launcher import LaunchError
 from hrnn.runs.records import epoch_seconds
 from hrnn.train import limits
 from hrnn.train.config import (
     DEMO,
     TrainConfig,
 )
-from hrnn.ui import draw_page
+from hrnn.ui import draw_page, queue_wait, session_runs
 from hrnn.ui.digit_grid import render_grid
 from hrnn.ui.downloads import model_downloads
 from hrnn.ui.explainers import TRAIN, explain
 from hrnn.ui.figures import STILL, training_figure
-from hrnn.ui.resources import mnist_or_error, run_progress_problem, run_snapshot, runs_dir, start_run
+from hrnn.ui.resources import (
+    launcher_problem,
+    mnist_or_error,
+    run_capacity,
+    run_progress_problem,
+    run_snapshot,
+    runs_dir,
+    start_run,
+)
 from hrnn.ui.run_list import saved_runs, training_now
-from hrnn.ui.run_names import ordinal
 from hrnn.ui.scores import reference_accuracy, score_reference_soon
 from hrnn.ui.session import set_current_model
 from hrnn.ui.text import as_text
@@ -51,13 +59,13 @@ def _since_asked(entry):
 
 
 def _queued_text(entry):
-    """A queued run's place in line; or, while a slot is free for it, that it is starting (its worker takes the
-    slot when it is ready: a worker still loading TensorFlow has not yet)."""
-    training = sum(1 for e in runs.list_runs(runs_dir()) if e.live and e.status == "running")
-    if entry.queue_position and entry.queue_position <= settings.max_runs() - training:
+    """A queued run's place in line and a guess of its wait; or, while a slot is free for it, that it is starting
+    (its worker takes the slot when it is ready: a worker still loading TensorFlow has not yet)."""
+    entries, capacity = runs.list_runs(runs_dir()), run_capacity()
+    training = sum(1 for e in entries if e.live and e.status == "running")
+    if entry.queue_position and entry.queue_position <= capacity - training:
         return f"Starting{_since_asked(entry)}: the worker is loading TensorFlow and the data..."
-    place = f"{ordinal(entry.queue_position)} in line" if entry.queue_position else "waiting"
-    return f"Queued, {place}: it starts when one of the runs training now ends"
+    return queue_wait.queued_words(entry, entries, capacity)
 
 
 def _not_responding_text(entry):
@@ -225,11 +233,15 @@ def _cannot_train_text(exc):
 
 def _start(config, data):
     """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its epochs
-    and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`) and the runs folder's size (`HRNN_RUNS_DISK_MB`). Beyond
-    `HRNN_MAX_RUNS` runs training at once, it queues."""
+    and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`) and the runs folder's size (`HRNN_RUNS_DISK_MB`); or
+    `session_runs.TooManyRuns` when the session holds `HRNN_MAX_RUNS_PER_SESSION` runs. Beyond what trains at once
+    (`run_capacity`), it queues."""
     limits.check_app_config(config)
     limits.check_runs_disk(runs_dir())
-    watch(start_run(config, data))
+    session_runs.check_room()
+    run_id = start_run(config, data)
+    session_runs.remember(run_id)
+    watch(run_id)
     if config.test_limit != 0:
         score_reference_soon(data.spec, config.test_limit, config.seed)  # ready for the verdict
 
@@ -247,6 +259,8 @@ def render():
         st.error(f"This server's limits are set wrongly: {as_text(exc)}")
         return
     st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
+    if launcher_problem():
+        st.warning(f"{as_text(launcher_problem())}. Runs train on this machine.")
     watched_id = watched_run_id()
     entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
     if watched_id and entry is None:
@@ -260,9 +274,12 @@ def render():
     # and after a run the chart and the verdict come straight after the buttons.
     c1, c2 = st.columns(2)
     start = c1.button("Start training", key="start", type="primary", disabled=live, width="stretch")
-    if c2.button("Stop", key="stop", disabled=not live, width="stretch"):
+    queued = live and entry.status == "queued"  # not training yet: Stop takes it out of the line
+    if c2.button("Cancel" if queued else "Stop", key="stop", disabled=not live, width="stretch"):
         sent = entry.stop()
-        if sent == "SIGKILL":
+        if queued:
+            st.toast("Cancelled: it leaves the line and will not start.")
+        elif sent == "SIGKILL":
             st.toast("Ended its worker at once: the model of its last finished epoch, if any, is kept.")
         elif sent:
             st.toast("Its worker was not responding: asked it to resume, save and end.")
@@ -277,8 +294,12 @@ def render():
     if start:
         try:
             _start(limits.check_fits_machine(config.check()), data)
+        except session_runs.TooManyRuns as exc:  # HRNN_MAX_RUNS_PER_SESSION
+            session_runs.offer_held(exc)
         except ValueError as exc:  # a limit
             st.error(as_text(exc))
+        except LaunchError as exc:  # Ray did not take it
+            st.error(f"Cannot start the run: {as_text(exc)}")
         except OSError as exc:  # the runs folder cannot be written
             st.error(_cannot_train_text(exc))
         else:

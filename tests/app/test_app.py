@@ -227,6 +227,7 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [])
     assert re.match(r"Starting \(1[23] s\): the worker is loading TensorFlow", train_page._queued_text(queued))
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [training])
+    monkeypatch.setattr(train_page.queue_wait, "wait_estimate", lambda *args: None)  # tests/app/test_crowded.py
     assert train_page._queued_text(queued).startswith("Queued, 1st in line")
 
 

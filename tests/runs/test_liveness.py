@@ -15,6 +15,7 @@ import time
 import pytest
 
 from hrnn import runs
+from hrnn.runs.records import PENDING_PID
 from hrnn.runs.slots import SlotQueue
 from hrnn.train.config import TrainConfig
 
@@ -154,6 +155,20 @@ def test_a_launch_note_naming_some_other_program_is_no_worker(tmp_path):
     finally:
         other.kill()
         other.wait()
+
+
+@pytest.mark.parametrize(
+    ("said_seconds_ago", "status"), [(1, "queued"), (runs.HEARTBEAT_STALE_SECONDS + 5, "interrupted")]
+)
+def test_a_run_waiting_in_a_clusters_queue_lives_while_its_launcher_keeps_saying_so(tmp_path, said_seconds_ago, status):
+    """A Ray task waiting for CPUs has no process yet: its launcher rewrites `launch.json` (pid 0) while it waits."""
+    long_ago = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - runs.LAUNCH_GRACE_SECONDS - 60))
+    folder = _run_folder(tmp_path, "r1", status="queued", created=long_ago)
+    said = {"token": "token-r1", "pid": PENDING_PID, "host": "the-apps-host", "time": time.time() - said_seconds_ago}
+    runs.atomic_write_json(folder.file(runs.LAUNCH_NAME), said)
+    assert runs.find_run("r1", tmp_path).status == status
+    runs.atomic_write_json(folder.file(runs.LAUNCH_NAME), {**said, "token": "token-other", "time": time.time()})
+    assert runs.find_run("r1", tmp_path).status == "interrupted"  # another run's: no evidence for this one
 
 
 @pytest.mark.parametrize(("seen_seconds_ago", "status"), [(1, "running"), (600, "interrupted")])
