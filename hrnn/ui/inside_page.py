@@ -136,7 +136,8 @@ def render():
     st.session_state.setdefault(CURSOR_KEY, 28)
     playing = st.session_state.get(PLAYING_KEY, False)
     views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
-    views(image, reading, state_map, timed=playing)
+    with st.container(key="inside_views"):  # a phone's cursor panel sticks while these views scroll, not below them
+        views(image, reading, state_map, timed=playing)
     st.fragment(_lab)(model, model_key, image, origin, reading, state_map, data)
 
 

@@ -19,6 +19,7 @@ from hrnn.analysis.stepwise import hrnn_weights
 from hrnn.nn.probe import probe
 from hrnn.ui.figures import STILL
 from hrnn.ui.figures.what_if import changed_image_figure, delta_figure, two_paths_figure, what_if_bars
+from hrnn.ui.labels import a_digit
 from hrnn.ui.what_if_controls import controls, kind_control
 from hrnn.ui.what_if_state import ERASE, HOLD, experiment, init
 
@@ -87,8 +88,8 @@ def outcome(model, model_key, image, row_vectors, chosen, data):
     after = intervene(weights, replace_rows(row_vectors, rows0, donor_vectors))
     edited = np.array(image, dtype=np.float32)
     edited[rows0] = donor_image[rows0]
-    label = int(data.y_test[chosen.donor])
-    words = f"{_rows_text(chosen.rows)} taken from test digit {chosen.donor} (a {label})"
+    donor = f"test digit {chosen.donor} ({a_digit(int(data.y_test[chosen.donor]))})"
+    words = f"{_rows_text(chosen.rows)} taken from {donor}"
     return Outcome(before, after, edited, chosen.rows, words, "rows transplanted")
 
 

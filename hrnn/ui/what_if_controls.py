@@ -12,11 +12,13 @@ from hrnn.analysis.interventions import IMAGE_READER, ROW_READER, smallest_flip
 from hrnn.analysis.units import order_units
 from hrnn.nn.probe import predict_batch
 from hrnn.ui.digit_grid import thumbnail
+from hrnn.ui.labels import a_digit
 from hrnn.ui.row_picker import row_picker
 from hrnn.ui.what_if_state import ERASE, HOLD, KIND_KEY, KINDS, NO_UNIT, keys, reset
 
 READERS = {IMAGE_READER: "Image reader (its state)", ROW_READER: "Row reader (its row summaries)"}
-GALLERY_ROW = 5  # donor digits per row: two rows of five on a phone
+GALLERY_ROW = 5  # donor digits per row: two rows of five
+GALLERY_PX = 480  # the gallery's width at most: thumbnails of about 90 px (a phone's screen is narrower: it fills it)
 
 
 def kind_control():
@@ -103,14 +105,14 @@ def transplant_controls(image, data):
     chosen = st.session_state[k.donor]
     indices = donor_gallery(data)
     st.caption("Take rows from:")
-    with st.container(gap="xsmall", key="what_if_donors"):
+    with st.container(gap="xsmall", key="what_if_donors", width=GALLERY_PX):
         for start in range(0, len(indices), GALLERY_ROW):
             with st.container(horizontal=True, wrap=False, gap="xsmall"):
                 for index in indices[start : start + GALLERY_ROW]:
                     with st.container(gap=None, horizontal_alignment="center"):
                         st.image(thumbnail(data.x_test[index], 2), width="stretch")
                         st.button(
-                            f"a {int(data.y_test[index])}",
+                            a_digit(int(data.y_test[index])),
                             key=f"what_if_donor_{index}",
                             on_click=_pick_donor,
                             args=(k.donor, index),
@@ -119,7 +121,7 @@ def transplant_controls(image, data):
                             help=f"Test digit {index}",
                         )
     if chosen is not None and chosen not in indices:
-        st.caption(f"Rows come from test digit {chosen} (a {int(data.y_test[chosen])}).")
+        st.caption(f"Rows come from test digit {chosen} ({a_digit(int(data.y_test[chosen]))}).")
     row_picker("Rows to transplant", k.moved, help="These rows of this digit become the same rows of the other.")
     reset_button(image)
 

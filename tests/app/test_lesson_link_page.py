@@ -58,7 +58,7 @@ def test_a_link_opens_a_held_unit_and_a_transplant_and_the_address_follows_them(
     at = _open(digit="5", what_if="transplant", donor="7", moved="3,4")
     assert not at.exception and at.segmented_control(key="what_if_kind").value == "transplant"
     assert _widget(at.pills, "what_if_moved_").value == [3, 4]
-    assert _said(at).startswith("With rows 3 and 4 taken from test digit 7 (a ")
+    assert _said(at).startswith("With rows 3 and 4 taken from test digit 7 (a")
     at.button(key="what_if_reset").click().run()
     assert "donor" not in at.query_params and "moved" not in at.query_params
     assert at.query_params["what_if"] == "transplant" and at.query_params["digit"] == "5"
