@@ -24,7 +24,7 @@ class LinkValueError(ValueError):
 
 
 def _values(names):
-    return tuple(st.query_params.get(name) for name in names)
+    return {name: st.query_params.get(name) for name in names}
 
 
 def new_address(page, names):
@@ -32,12 +32,12 @@ def new_address(page, names):
     applied or wrote on `page`, else None. Either way they count as applied from now on."""
     values = _values(names)
     applied = st.session_state.setdefault(APPLIED, {})
-    if applied.get(page) == values:
+    if {name: applied.get(page, {}).get(name) for name in names} == values:
         return None
     applied[page] = values
-    if all(value is None for value in values):
+    if all(value is None for value in values.values()):
         return None
-    return dict(zip(names, values))
+    return values
 
 
 def write_address(page, values):
@@ -93,11 +93,9 @@ def rows_text(rows):
 def share_box(opens):
     """The page's address, with a copy button, for a lesson; `opens` says in a few words what it opens ("this digit,
     its experiment and this model")."""
-    url = st.context.url or ""
-    if not url:
-        return
+    page = (st.context.url or "").split("?")[0]  # none without a browser (a test)
     query = urlencode(st.query_params.to_dict(), safe=",")  # "erase=16,17" as a person would type it
     with st.expander("Share this view", icon=":material/link:"):
         st.caption(f"Copy this link (the button at its right): it opens {opens} in any browser.")
-        st.code(url.split("?")[0] + ("?" + query if query else ""), language=None, wrap_lines=True)
+        st.code(page + ("?" + query if query else ""), language=None, wrap_lines=True)
         st.caption("A model travels by its name: the server that opens the link needs the same runs.")
