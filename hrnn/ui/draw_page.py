@@ -8,11 +8,12 @@ from hrnn.data.preprocess import canvas_to_mnist, is_blank, load_upload
 from hrnn.nn.architectures import model_architecture
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import predict_one
-from hrnn.ui import inside_page
+from hrnn.ui import draw_link, inside_page
 from hrnn.ui.canvas import drawing_canvas
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.explainers import DRAW, explain
 from hrnn.ui.figures import STILL, image_figure, probability_bars
+from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import load_choice, mnist_or_error, model_choices
 from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input
@@ -252,6 +253,7 @@ def _look_inside_link(model):
 def render():
     st.title("Draw a digit")
     explain(DRAW, key="draw_how")
+    say_ignored(draw_link.apply(mnist_or_error()[0]))  # a lesson link's test digit
     _open_requested_test_image()
     model, choice = pick_model_choice()
     other, other_label = _pick_comparison()
@@ -261,6 +263,7 @@ def render():
         model_menu(choice)
     _remember("input_source", source)
     _read_the_input(source, model, choice, other, other_label)
+    share_box(draw_link.opens(source))
 
 
 @st.fragment
@@ -279,6 +282,7 @@ def _read_the_input(source, model, choice, other, other_label):
             image, origin, truth = _test_digit()
         else:
             image, origin = _uploaded_image()
+    draw_link.follow(source, st.session_state.get("test_index"))
     with right:
         if image is None:
             st.info(PROMPTS[source])

@@ -1,6 +1,6 @@
 """Evaluate page: where a model fails, on the whole test set (accuracy and loss, accuracy per digit, the confusion
 matrix and the images behind any cell, the most confident mistakes; any image opens on Draw or Inside), and
-Compare runs (their curves overlaid, the settings that differ, their results)."""
+Compare runs (`hrnn.ui.compare_view`). The page's address holds the view and what it shows (`evaluate_link`)."""
 
 import numpy as np
 import streamlit as st
@@ -8,16 +8,16 @@ import streamlit as st
 from hrnn import runs
 from hrnn.nn.architectures import model_architecture
 from hrnn.runs import compare
-from hrnn.train.config import LIVE_TEST_LIMIT
-from hrnn.ui import draw_page, inside_page
+from hrnn.ui import draw_page, evaluate_link, inside_page
+from hrnn.ui.compare_view import RUNS_KEY, X_AXES, compare_view
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.downloads import choice_downloads
 from hrnn.ui.explainers import EVALUATE, explain
-from hrnn.ui.figures import STILL, cell_of_id, compare_figure, confusion_figure, per_class_figure
-from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
+from hrnn.ui.figures import STILL, cell_of_id, confusion_figure, per_class_figure
+from hrnn.ui.labels import ARCH_LABELS, a_digit
+from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import mnist_or_error, model_choices, runs_dir
-from hrnn.ui.run_names import run_label
 from hrnn.ui.scores import test_scores
 from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input, set_current_model
 from hrnn.ui.text import as_text
@@ -26,20 +26,9 @@ URL_PATH = "evaluate"
 VIEWS = ("This model on the test set", "Compare runs")
 COUNTS, SHARES = "counts", "share of each row"
 CELL_MODEL = "eval_cell_model"  # session key: the model file whose confusion cell is selected
-RESULT_LABELS = {  # Compare's results, in words
-    "arch": "Model",
-    "status": "Status",
-    "epochs": "Epochs trained",
-    "held-out accuracy": "Held-out accuracy (last epoch)",
-    "test accuracy": "Test accuracy",
-    "test images": "Test images",
-    "wall time, s": "Training time, s",
-    "samples/s": "Images per second",
-}
 CELL_SHOWN = 48  # images shown for one confusion-matrix cell (the diagonal's cells hold about a thousand)
 THUMB_SCALE = 3  # gallery digits are drawn 84 x 84
 CARD_WIDTH = 170  # one gallery card, pixels: the digit, its caption and its buttons (two cards across a phone)
-X_AXES = {"epoch": "epoch", "samples": "images seen"}
 
 
 def page():
@@ -62,11 +51,6 @@ def _on_cell_click():
     cell = cell_from_selection(st.session_state.get("confusion"))
     if cell is not None:
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
-
-
-def a_digit(digit):
-    """ "a 7", "an 8": a digit with its article, as it is read aloud."""
-    return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
 def _percent(p):
@@ -136,10 +120,10 @@ def _confusion(scores, data, choice, inside):
         "Rows: the true digit; columns: the digit the model read. Mistakes are shaded by their size; the diagonal "
         "(read right) is green. **Click or tap a cell** (or pick its two digits) to see its images."
     )
-    if st.session_state.get(CELL_MODEL) != str(choice.path):  # another model: its own largest mistake
-        st.session_state.pop("eval_true", None)
+    if st.session_state.get(CELL_MODEL) not in (str(choice.path), evaluate_link.LINKED_CELL):  # another model
+        st.session_state.pop("eval_true", None)  # starts on its own largest mistake
         st.session_state.pop("eval_pred", None)
-        st.session_state[CELL_MODEL] = str(choice.path)
+    st.session_state[CELL_MODEL] = str(choice.path)
     if "eval_true" not in st.session_state:  # start on the largest mistake
         off = np.where(np.eye(len(confusion), dtype=bool), -1, confusion)
         true, predicted = np.unravel_index(off.argmax(), off.shape)
@@ -247,93 +231,24 @@ def _name_figure_note(choice, count):
     )
 
 
-def _format(value):
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.1f}" if value >= 100 else f"{value:.4g}"
-    return str(value)
+LINK_KEYS = {"view": "eval_view", "cells": "confusion_norm", "x": "compare_x", "cell": CELL_MODEL, "runs": RUNS_KEY}
 
 
-def _format_result(name, value):
-    """An accuracy as a percentage, anything else as `_format` writes it."""
-    if name.endswith("accuracy") and isinstance(value, float):
-        return f"{value:.1%}"
-    return _format(value)
-
-
-def _compare_view():
-    candidates = compare.candidates(runs_dir(), model_choices()[0].path, label_of=run_label)
-    if len(candidates) < 2:
-        st.info(
-            "Comparing needs two runs with at least one finished epoch (the shipped model's record counts as one). "
-            "Train one on the Train page."
-        )
-        return
-    labels = {c.key: c.label for c in candidates}
-    keys = st.multiselect(
-        "Runs to compare (2 to 4)",
-        list(labels),
-        default=list(labels)[:2],
-        format_func=labels.get,
-        key="compare_runs",
-        max_selections=compare.MAX_COMPARED,
-        help="Saved runs of any architecture, and the shipped model's own training record.",
-    )
-    by_key = {c.key: c for c in candidates}
-    chosen = [by_key[k] for k in keys if k in by_key]  # in the order picked
-    if len(chosen) < 2:
-        st.info("Pick at least two runs.")
-        return
-    try:
-        records = [c.record for c in chosen]
-    except runs.RecordError as exc:  # a record damaged since the list was read
-        st.warning(f"A run's record cannot be read: {as_text(exc)}")
-        return
-    x = st.radio("Against", list(X_AXES), format_func=X_AXES.get, horizontal=True, key="compare_x")
-    st.plotly_chart(
-        compare_figure([(c.label, compare.curves(r)) for c, r in zip(chosen, records)], x=x),
-        width="stretch",
-        key="compare_chart",
-        config=STILL,
-    )
-    st.caption("Solid: training (the mean over each epoch's batches). Dashed: held-out images after each epoch.")
-    st.subheader("Settings that differ")
-    differing = compare.differing_settings(records)
-    if not differing:
-        st.write("None: these runs were trained with the same settings.")
-    else:
-        rows = [
-            {"setting": SETTING_LABELS[n], **{c.label: _format(v) for c, v in zip(chosen, values)}}
-            for n, values in differing
-        ]
-        st.dataframe(rows, width="stretch", hide_index=True, key="compare_settings")
-    st.subheader("Results")
-    outcomes = [compare.results(r) for r in records]
-    rows = [
-        {
-            "result": RESULT_LABELS.get(name, name),
-            **{c.label: _format_result(name, o[name]) for c, o in zip(chosen, outcomes)},
-        }
-        for name in outcomes[0]
-    ]
-    st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
-    st.caption(
-        "Test accuracy as the run measured it, on the test images it names (runs started in the app are tested on "
-        f"at most {LIVE_TEST_LIMIT:,} of them). Training time and images per second depend on what else the machine "
-        "was doing."
-    )
+def _comparable():
+    return [c.key for c in compare.candidates(runs_dir(), model_choices()[0].path)]
 
 
 def render():
     st.title("Evaluate and compare")
     explain(EVALUATE, key="evaluate_how")
+    say_ignored(evaluate_link.apply(LINK_KEYS, VIEWS, (COUNTS, SHARES), tuple(X_AXES), _comparable))
     view = st.radio("View", VIEWS, horizontal=True, key="eval_view", label_visibility="collapsed")
     if view == VIEWS[1]:
-        _compare_view()
+        compare_view()
     else:
         _evaluate_view()
+    state = st.session_state
+    cell = (state["eval_true"], state["eval_pred"]) if "eval_true" in state and "eval_pred" in state else None
+    choices = (state.get("confusion_norm", COUNTS), state.get("compare_x", "epoch"), cell, state.get("compare_runs"))
+    evaluate_link.write(view, *choices, defaults=(VIEWS[0], COUNTS, "epoch"))
+    share_box("this view and this model")

@@ -1,22 +1,22 @@
 """Inside page: one row cursor ties every view of the current input together.
 
-The full script run computes what the page shows, once per input and model (cached); the views live in a fragment
-that only draws, so moving the cursor or playing it redraws the views and runs no model.
+The full script run computes what the page shows, once per input and model (cached: `hrnn.ui.inside_reading`); the
+views live in a fragment that only draws, so moving the cursor or playing it redraws the views and runs no model.
+Below them, "What if?" (`hrnn.ui.what_if`) changes what the network reads or holds in mind, in a fragment of its
+own, and the page's address holds the input and the experiment (`hrnn.ui.inside_link`).
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 
-from hrnn.analysis.importance import RowImportance, row_importance
-from hrnn.analysis.narration import closest_call, describe_row, main_rival, percent
-from hrnn.analysis.projection import build_state_map
+from hrnn.analysis.interventions import IMAGE_READER, ROW_READER
+from hrnn.analysis.narration import describe_row, percent
 from hrnn.analysis.units import ORDERINGS, order_units
-from hrnn.nn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
 from hrnn.ui.explainers import INSIDE, explain
 from hrnn.ui.figures import STILL, belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
-from hrnn.ui.lesson_link import apply_address, link_box, write_address
+from hrnn.ui.inside_link import apply_experiment, apply_input, read_address, write
+from hrnn.ui.inside_reading import default_input, read_input, test_digits_map
+from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.resources import mnist_or_error
 from hrnn.ui.session import current_input
@@ -25,8 +25,6 @@ from hrnn.ui.what_if import what_if
 
 URL_PATH = "inside"
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
-MAP_DIGITS = 2000  # held-out test digits on the state map
-SEARCHED_DIGITS = 300  # test digits searched for the default input (one batch: under a second)
 # Play shows every row, one per frame: 28 rows in about 3 s where frames come this often, slower where they cannot
 # (a phone, a busy server), rather than skipping rows to keep time.
 PLAY_SECONDS_PER_ROW = 0.11
@@ -48,58 +46,6 @@ PARTS = """The network's three parts, named the same on every page:
 * the **classifier** turns the image reader's state into ten digit probabilities.
 
 A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1."""
-
-
-@dataclass(frozen=True)
-class Reading:
-    """Everything the page shows about one input under one model, computed once."""
-
-    result: ProbeResult  # the probe: states after each row, probabilities after each row
-    importance: RowImportance  # the effect of blanking each row on the prediction
-    rival: int  # the digit that came closest to beating the final prediction
-
-
-@st.cache_resource(max_entries=32, show_spinner="Reading the input row by row...")
-def _reading(model_key, image, _model):
-    """The probe and the row importance of `image` (one probe and one batch of 29 images; cached per input)."""
-    del model_key  # the cache key names the model (file and version); `_model` is not hashed
-    result = probe(_model, image)
-    importance = row_importance(lambda batch: predict_batch(_model, batch[..., None]), image, result.prediction)
-    _, rival = main_rival(result.step_probs, image)
-    return Reading(result, importance, rival)
-
-
-@st.cache_resource(max_entries=6, show_spinner="Placing test digits on the state map (once per model)...")
-def _state_map(model_key, _model):
-    """The state map of the first `MAP_DIGITS` test digits, or None without data."""
-    del model_key
-    data, error = mnist_or_error()
-    if error:
-        return None
-    n = min(MAP_DIGITS, len(data.y_test))
-    images = data.x_test[:n].astype(np.float32)[..., None] / 255.0  # (n, 28, 28, 1) in [0, 1]
-    return build_state_map(final_column_states(_model, images), data.y_test[:n])
-
-
-@st.cache_resource(max_entries=6, show_spinner="Looking for a test digit worth watching...")
-def _closest_call(model_key, _model):
-    """The index of the test digit (of the first `SEARCHED_DIGITS`) that `closest_call` picks for this model."""
-    del model_key
-    data, _ = mnist_or_error()
-    images = data.x_test[:SEARCHED_DIGITS].astype(np.float32) / 255.0
-    return closest_call(step_probs_batch(_model, images), data.y_test[:SEARCHED_DIGITS], images)
-
-
-def _default_input(model_key, model):
-    """Before anything is drawn or picked: the test digit this model reads right after the closest call (the
-    reading is worth watching: the network changes its mind): `(image, description, true label)`, or
-    `(None, "", None)` without data."""
-    data, error = mnist_or_error()
-    if error:
-        return None, "", None
-    index = _closest_call(model_key, model)
-    image, label = data.x_test[index].astype(np.float32) / 255.0, int(data.y_test[index])
-    return image, f"test image {index} (true label {label})", label
 
 
 def slider_key(state):
@@ -159,19 +105,20 @@ def render():
         st.warning("Pick a model in the sidebar.")
         return
     data, _ = mnist_or_error()
-    ignored = apply_address(data)  # a lesson link: its digit or drawing, and rows erased
-    if ignored:
-        st.caption(ignored)
+    link = read_address()  # a lesson link: its digit or drawing, and its experiment
+    ignored = apply_input(link, data)
     image, origin = current_input()
     chosen_here, truth = image is None, None
     if chosen_here:
-        image, origin, truth = _default_input(model_key, model)
+        image, origin, truth = default_input(model_key, model)
         if image is None:
             st.info("Draw, pick or upload a digit on the Draw page first.")
             return
-    reading = _reading(model_key, image, model)
-    state_map = _state_map(model_key, model)
+    reading = read_input(model_key, image, model)
+    state_map = test_digits_map(model_key, model)
     result = reading.result
+    units = {IMAGE_READER: result.column_states.shape[1], ROW_READER: result.row_encodings.shape[1]}
+    say_ignored(ignored + apply_experiment(link, image, units, len(data.y_test) if data is not None else 0))
     if how.open:
         how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
@@ -189,10 +136,16 @@ def render():
     st.session_state.setdefault(CURSOR_KEY, 28)
     playing = st.session_state.get(PLAYING_KEY, False)
     views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
-    views(image, reading, state_map, timed=playing)
-    erased = what_if(model, image, result.prediction, result.probs, reading.importance.drop)
-    write_address(image, origin, erased)
-    link_box()
+    with st.container(key="inside_views"):  # a phone's cursor panel sticks while these views scroll, not below them
+        views(image, reading, state_map, timed=playing)
+    st.fragment(_lab)(model, model_key, image, origin, reading, state_map, data)
+
+
+def _lab(model, model_key, image, origin, reading, state_map, data):
+    """What if? and the page's address (a fragment: an experiment redraws this part of the page alone)."""
+    chosen = what_if(model, model_key, image, reading, state_map, data)
+    write(image, origin, chosen)
+    share_box("this digit, its experiment and this model")
 
 
 def _views(image, reading, state_map, timed):

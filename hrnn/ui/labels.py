@@ -1,4 +1,4 @@
-"""Names for people of the settings and the architectures, as every page says them."""
+"""Names for people of the settings and the architectures, and digits read aloud, as every page says them."""
 
 SETTING_LABELS = {
     "arch": "Model",
@@ -25,3 +25,8 @@ ARCH_LABELS = {
     "flat-lstm": "flat LSTM (28 rows as 28 steps)",
     "cnn": "convolutional net (keras-io mnist_convnet shape)",
 }
+
+
+def a_digit(digit):
+    """ "a 7", "an 8": a digit with its article, as it is read aloud."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"

@@ -1,110 +1,101 @@
-"""Lesson links for Inside the network: what the page shows lives in its address, so that a teacher can hand out a
-link and another browser opens the same view (with the same model: `?model=`, `hrnn.ui.model_picker`).
+"""Lesson links: what a page shows lives in its address, so that a teacher can hand out a link and another browser (or
+another server with the same models and data) opens the same view. What every page shares lives here: the "Share
+this view" box (the same widget on every page), applying an address once, reading its values, and the one line that
+says a value was ignored.
 
-    /inside?digit=149&erase=16,17     test digit 149, rows 16 and 17 erased in "What if?"
-    /inside?drawing=<base64>          a drawing or an upload: its 28 x 28 pixels, 784 bytes in URL-safe base64
-
-An address is applied once, when it differs from what this session last applied or wrote, so the page's own writes
-never override what a person then chooses. A value that cannot be used is ignored with one line that says so.
+Each page names its own values (`hrnn.ui.inside_link`, `draw_link`, `train_link`, `evaluate_link`; the model is
+`?model=`, `hrnn.ui.model_picker`). An address is applied once, when its values differ from what this session last
+applied or wrote on that page, so the page's own writes never override what a person then chooses. A value that
+cannot be used (an unknown run, a path, a huge number, Markdown) is ignored with one line that says so.
 """
 
-import base64
-import binascii
-import re
 from urllib.parse import urlencode
 
-import numpy as np
 import streamlit as st
 
-from hrnn.ui.session import current_input, set_current_input
-from hrnn.ui.what_if import rows_key
+from hrnn.ui.text import as_text
 
-DIGIT, DRAWING, ERASE = "digit", "drawing", "erase"
-APPLIED = "lesson_link_applied"  # session key: the (digit, drawing, erase) values last applied or written
-_TEST_IMAGE = re.compile(r"^test image (\d+) ")
+APPLIED = "lesson_link_applied"  # session key: {page: the values of its address last applied or written}
+MAX_DIGITS = 10  # a number in an address has at most this many digits (no page takes more)
 
 
-def _address():
-    return tuple(st.query_params.get(name) for name in (DIGIT, DRAWING, ERASE))
+class LinkValueError(ValueError):
+    """A value of the address that cannot be used; its message says why, in a few words."""
 
 
-def encode_drawing(image28):
-    """A 28 x 28 image in [0, 1] as 784 bytes of URL-safe base64 (1,048 characters)."""
-    pixels = np.clip(np.round(np.asarray(image28, np.float32) * 255), 0, 255).astype(np.uint8)
-    return base64.urlsafe_b64encode(pixels.tobytes()).decode("ascii")
+def _values(names):
+    return {name: st.query_params.get(name) for name in names}
 
 
-def decode_drawing(text):
-    """The 28 x 28 image of `encode_drawing`'s text. Raises ValueError (a one-line reason)."""
-    try:
-        raw = base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4))
-    except (binascii.Error, UnicodeEncodeError, ValueError):
-        raise ValueError("the drawing in the address is not base64") from None
-    if len(raw) != 28 * 28:
-        raise ValueError(f"the drawing in the address holds {len(raw)} pixels, not 784")
-    return np.frombuffer(raw, np.uint8).reshape(28, 28).astype(np.float32) / 255.0
-
-
-def _erase_rows(text):
-    rows = []
-    for part in text.split(","):
-        if not part.strip().isdigit() or not 1 <= int(part) <= 28:
-            raise ValueError(f"rows to erase are 1 to 28, got {text[:40]!r}")
-        rows.append(int(part))
-    return sorted(set(rows))
-
-
-def apply_address(data):
-    """Make the address's input (a test digit of `data`, or a drawing) this session's input, and its erased rows
-    the "What if?" rows, when the address changed since this session last applied or wrote it. Returns a one-line
-    note on a value that was ignored, or None."""
-    address = _address()
-    if address == st.session_state.get(APPLIED) or address == (None, None, None):
+def new_address(page, names):
+    """`{name: value}` of the address's `names` (None where absent) when they differ from what this session last
+    applied or wrote on `page`, else None. Either way they count as applied from now on."""
+    values = _values(names)
+    applied = st.session_state.setdefault(APPLIED, {})
+    if {name: applied.get(page, {}).get(name) for name in names} == values:
         return None
-    st.session_state[APPLIED] = address
-    digit, drawing, erase = address
-    try:
-        if digit is not None:
-            if not digit.isdigit() or data is None or int(digit) >= len(data.y_test):
-                limit = f"0 to {len(data.y_test) - 1}" if data is not None else "none without data"
-                raise ValueError(f"test digits are {limit}, got {digit[:20]!r}")
-            index = int(digit)
-            image = data.x_test[index].astype(np.float32) / 255.0
-            set_current_input(image, f"test image {index} (true label {int(data.y_test[index])})")
-        elif drawing is not None:
-            set_current_input(decode_drawing(drawing), "a drawing from the link")
-        if erase is not None:
-            image, _ = current_input()
-            if image is not None:
-                st.session_state[rows_key(image)] = _erase_rows(erase)
-    except ValueError as exc:
-        return f"Part of this link was ignored: {exc}."
-    return None
+    applied[page] = values
+    if all(value is None for value in values.values()):
+        return None
+    return values
 
 
-def write_address(image, origin, rows):
-    """Put the shown input (`image`, described by `origin`) and the erased `rows` (1-based) in the address."""
-    found = _TEST_IMAGE.match(origin or "")
-    values = {
-        DIGIT: found.group(1) if found else None,
-        DRAWING: None if found or image is None else encode_drawing(image),
-        ERASE: ",".join(str(r) for r in rows) if rows else None,
-    }
+def write_address(page, values):
+    """Put `values` (`{name: text or None}`; None removes the name) in the address, as what `page` shows now."""
     for name, value in values.items():
         if value is None:
             st.query_params.pop(name, None)
-        else:
+        elif st.query_params.get(name) != value:
             st.query_params[name] = value
-    st.session_state[APPLIED] = tuple(values[name] for name in (DIGIT, DRAWING, ERASE))
+    st.session_state.setdefault(APPLIED, {})[page] = _values(values)
 
 
-def link_box():
-    """The page's address, with a copy button, for a lesson: it opens this input, erasure and model elsewhere."""
-    url = st.context.url or ""
-    if not url:
-        return
+def say_ignored(reasons):
+    """One caption line for the values of a link that were ignored (`reasons`: a few words each), or nothing."""
+    if reasons:
+        st.caption(as_text(f"Part of this link was ignored: {'; '.join(reasons)}."))
+
+
+def whole_number(text, low, high, what):
+    """`text` as an integer from `low` to `high`. Raises LinkValueError naming `what`."""
+    text = (text or "").strip()
+    if not text.isdigit() or len(text) > MAX_DIGITS or not low <= int(text) <= high:
+        raise LinkValueError(f"{what} are {low:,} to {high:,}, got {text[:20]!r}")
+    return int(text)
+
+
+def number(text, low, high, what):
+    """`text` as a number from `low` to `high` (a decimal, no exponent past what a person types). Raises
+    LinkValueError naming `what`."""
+    text = (text or "").strip()
+    try:
+        value = float(text) if len(text) <= 24 else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # NaN fails too
+        raise LinkValueError(f"{what} is {low:g} to {high:g}, got {text[:20]!r}")
+    return value
+
+
+def row_list(text, what="rows"):
+    """`"3,4,9"` as sorted distinct rows 1 to 28. Raises LinkValueError naming `what`."""
+    parts = [part.strip() for part in (text or "").split(",")]
+    if not all(part.isdigit() and len(part) <= 2 and 1 <= int(part) <= 28 for part in parts):
+        raise LinkValueError(f"{what} are 1 to 28, got {text[:40]!r}")
+    return sorted({int(part) for part in parts})
+
+
+def rows_text(rows):
+    """Rows as an address holds them: `[3, 4, 9]` -> "3,4,9"; None for none."""
+    return ",".join(str(r) for r in rows) if rows else None
+
+
+def share_box(opens):
+    """The page's address, with a copy button, for a lesson; `opens` says in a few words what it opens ("this digit,
+    its experiment and this model")."""
+    page = (st.context.url or "").split("?")[0]  # none without a browser (a test)
     query = urlencode(st.query_params.to_dict(), safe=",")  # "erase=16,17" as a person would type it
     with st.expander("Share this view", icon=":material/link:"):
-        st.caption("Copy this link: it opens this digit, its erased rows and this model in any browser.")
-        st.code(url.split("?")[0] + ("?" + query if query else ""), language=None, wrap_lines=True)
-        st.caption("A drawing travels in the link itself; a model only if the server that opens it has it.")
+        st.caption(f"Copy this link (the button at its right): it opens {opens} in any browser.")
+        st.code(page + ("?" + query if query else ""), language=None, wrap_lines=True)
+        st.caption("A model travels by its name: the server that opens the link needs the same runs.")

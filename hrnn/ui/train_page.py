@@ -21,11 +21,12 @@ from hrnn.train.config import (
     DEMO,
     TrainConfig,
 )
-from hrnn.ui import draw_page, queue_wait, session_runs
+from hrnn.ui import draw_page, queue_wait, session_runs, train_link
 from hrnn.ui.digit_grid import render_grid
 from hrnn.ui.downloads import model_downloads
 from hrnn.ui.explainers import TRAIN, explain
 from hrnn.ui.figures import STILL, training_figure
+from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.resources import (
     launcher_problem,
     mnist_or_error,
@@ -39,7 +40,7 @@ from hrnn.ui.run_list import saved_runs, training_now
 from hrnn.ui.scores import reference_accuracy, score_reference_soon
 from hrnn.ui.session import set_current_model
 from hrnn.ui.text import as_text
-from hrnn.ui.train_settings import controls, will_train
+from hrnn.ui.train_settings import config_from_widgets, controls, init_settings, will_train
 from hrnn.ui.verdict import verdict
 from hrnn.ui.watching import WATCH_PARAM, unwatch, watch, watched_run_id
 
@@ -261,15 +262,17 @@ def render():
     st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
     if launcher_problem():
         st.warning(f"{as_text(launcher_problem())}. Runs train on this machine.")
+    n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
+    teacher, ignored = train_link.apply(n_train, max_epochs, max_units)  # a lesson link's settings
     watched_id = watched_run_id()
     entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
     if watched_id and entry is None:
-        st.warning(f"There is no run {as_text(watched_id)} in the runs folder.")
+        ignored.append(f"there is no run {watched_id} in the runs folder")
         unwatch()
+    say_ignored(ignored)
     live = entry is not None and entry.active  # training, queued, or not responding (Stop ends it)
     if watched_id and not st.query_params.get(WATCH_PARAM) and entry is not None:
         st.query_params[WATCH_PARAM] = watched_id  # back in the URL after a page change dropped it
-    n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
     # Start and Stop first, the settings folded below them: on a phone Start is on the first screen, and during
     # and after a run the chart and the verdict come straight after the buttons.
     c1, c2 = st.columns(2)
@@ -286,11 +289,16 @@ def render():
         else:
             st.toast("Stopping after the current batch...")
     plan = st.empty()
-    with st.expander("Settings", icon=":material/tune:"):
-        config = controls(n_train, max_epochs, max_units)
+    if teacher:  # the link's settings, not shown: Start and the result only
+        init_settings(n_train, max_epochs, max_units)
+        config = config_from_widgets(n_train)
+    else:
+        with st.expander("Settings", icon=":material/tune:"):
+            config = controls(n_train, max_epochs, max_units)
+    train_link.write(config, n_train, max_epochs, max_units, teacher)
     if not live:
         held_out = held_out_count(len(data.y_train), config)
-        plan.caption(will_train(config, n_train, held_out))  # made of checked settings only
+        plan.caption(will_train(config, n_train, held_out, changeable=not teacher))  # made of checked settings only
     if start:
         try:
             _start(limits.check_fits_machine(config.check()), data)
@@ -315,5 +323,7 @@ def render():
                 _progress_panel(entry, snap)  # shipped model for the verdict takes seconds the first time
                 with outcome:
                     _outcome(entry, snap, data)
-    training_now(watched_id)
-    saved_runs(shown_above=entry.run_id if entry is not None else None)
+    if not teacher:
+        training_now(watched_id)
+        saved_runs(shown_above=entry.run_id if entry is not None else None)
+    share_box("these settings (and the run watched)" if not teacher else "this lesson: Start and the result")

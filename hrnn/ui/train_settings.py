@@ -3,39 +3,89 @@
 import streamlit as st
 
 from hrnn.nn.architectures import ARCHITECTURES
+from hrnn.train import limits
 from hrnn.train.config import (
-    FAST,
     LEARNING_FIELDS,
     LIVE_TEST_LIMIT,
     LIVE_VAL_LIMIT,
     OPTIMIZERS,
-    ORIGINAL,
     PRESETS,
     SCHEDULES,
     SETTINGS,
     TrainConfig,
-    demo_config,
     preset_name,
 )
+from hrnn.train.config import preset_config as _fitted_preset
 from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
 
 FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
+SEED = "seed"  # set on the page too, but by no preset: a preset says how to learn, the seed which run of it
+PRESET_KEY = "cfg_preset"  # session key: the preset the settings started from (a key of `PRESETS`)
+# The page's bounds of each number it sets, within the setting's own (`SETTINGS`); None: this server's limit
+# (epochs, units) or the data's training images.
+PAGE_BOUNDS = {
+    "epochs": (1, None),
+    "batch_size": (1, 4096),
+    "row_units": (1, None),
+    "col_units": (1, None),
+    "learning_rate": (1e-6, 1.0),
+    "train_size": (10, None),
+    "clipnorm": (0.0, 1000.0),
+    "row_input_scale": (0.1, 100.0),
+    "forget_bias": (-10.0, 10.0),
+    SEED: (0, limits.SEED_MAX),
+}
 
 
-def _apply_preset(config, n_train):
-    for name in FIELDS:
-        value = getattr(config, name)
-        if name == "train_size":
-            value = n_train if value is None else min(value, n_train)
-        elif name == "clipnorm":
-            value = 0.0 if value is None else value
-        st.session_state[f"cfg_{name}"] = value
+def bounds(name, n_train, max_epochs, max_units):
+    """`(low, high)` of the number setting `name` on this page, of its kind (int or float)."""
+    low, high = PAGE_BOUNDS[name]
+    if high is None:
+        high = {"epochs": max_epochs, "train_size": n_train}.get(name, max_units)
+    kind = SETTINGS[name].kind
+    return kind(low), kind(high)
+
+
+def widget_values(config, n_train):
+    """`{name: value}` of `config`'s settings as the page's widgets show them (all `n_train` images for None, 0 for
+    no clipping), its seed apart."""
+    values = {name: getattr(config, name) for name in FIELDS}
+    values["train_size"] = n_train if config.train_size is None else min(config.train_size, n_train)
+    values["clipnorm"] = 0.0 if config.clipnorm is None else config.clipnorm
+    return values
+
+
+def apply_preset(name, n_train):
+    """Set the page's settings to preset `name`'s (a key of `PRESETS`; the demo's adapted to the data's `n_train`
+    training images), its seed apart."""
+    st.session_state[PRESET_KEY] = name
+    for setting, value in widget_values(preset_config(name, n_train), n_train).items():
+        st.session_state[f"cfg_{setting}"] = value
+
+
+def preset_config(name, n_train):
+    """The `TrainConfig` of preset `name` (a key of `PRESETS`) on data of `n_train` training images."""
+    return _fitted_preset(name, n_train)
+
+
+def init_settings(n_train, max_epochs, max_units):
+    """Give the settings the quick demo's values if they have none yet, and keep them within this server's limits
+    (the data source may have shrunk, a preset may be above the limits): before their widgets are drawn, or instead
+    of them (the page's teacher mode)."""
+    if "cfg_epochs" not in st.session_state:
+        apply_preset("demo", n_train)
+    st.session_state.setdefault(f"cfg_{SEED}", 0)
+    for key, high in (
+        ("cfg_train_size", n_train),
+        ("cfg_epochs", max_epochs),
+        ("cfg_row_units", max_units),
+        ("cfg_col_units", max_units),
+    ):
+        st.session_state[key] = min(st.session_state[key], high)
 
 
 def controls(n_train, max_epochs, max_units):
     """The settings widgets, within this server's limits; returns the TrainConfig they describe."""
-    if "cfg_epochs" not in st.session_state:
-        _apply_preset(demo_config(n_train), n_train)
     c1, c2, c3 = st.columns(3)
     if c1.button(
         "Quick demo (a few minutes)",
@@ -43,7 +93,7 @@ def controls(n_train, max_epochs, max_units):
         width="stretch",
         help="Settings tuned to learn fast: about 30,000 images seen, over 90% of digits read in most runs.",
     ):
-        _apply_preset(demo_config(n_train), n_train)
+        apply_preset("demo", n_train)
     if c2.button(
         "Fast to 98% (all digits once)",
         key="preset_fast",
@@ -52,7 +102,7 @@ def controls(n_train, max_epochs, max_units):
         "training digits in batches of 64. About 98% at the end (97.8% to 98.3% in our tests); a minute or two "
         "on a 2-core server, longer on a laptop.",
     ):
-        _apply_preset(FAST, n_train)
+        apply_preset("fast", n_train)
     if c3.button(
         "The original Keras example (all training digits, 5 epochs)",
         key="preset_seed",
@@ -60,16 +110,8 @@ def controls(n_train, max_epochs, max_units):
         help="Exactly the settings of the Keras example this app is built on: RMSprop, learning rate 0.001, "
         "batch 32, 5 passes over all images. Slow: half an hour or more on a laptop.",
     ):
-        _apply_preset(ORIGINAL, n_train)
-    # Values above a widget's maximum would be an error: the data source may have shrunk, a preset may be above
-    # the server's limits.
-    for key, high in (
-        ("cfg_train_size", n_train),
-        ("cfg_epochs", max_epochs),
-        ("cfg_row_units", max_units),
-        ("cfg_col_units", max_units),
-    ):
-        st.session_state[key] = min(st.session_state[key], high)
+        apply_preset("original", n_train)
+    init_settings(n_train, max_epochs, max_units)  # after a preset: its epochs may be above this server's limit
     arch = st.selectbox(
         SETTING_LABELS["arch"],
         list(ARCHITECTURES),
@@ -78,40 +120,45 @@ def controls(n_train, max_epochs, max_units):
         help=SETTINGS["arch"].help,
     )
     sizes = ARCHITECTURES[arch].sizes
+
+    def number(container, name, **kwargs):
+        return _number(container, name, *bounds(name, n_train, max_epochs, max_units), **kwargs)
+
     c1, c2, c3, c4 = st.columns(4)
-    _number(c1, "epochs", high=max_epochs)
-    _number(c2, "batch_size", high=4096)
-    _number(c3, "row_units", high=max_units, disabled="row_units" not in sizes)
-    _number(c4, "col_units", high=max_units, disabled="col_units" not in sizes)
+    number(c1, "epochs")
+    number(c2, "batch_size")
+    number(c3, "row_units", disabled="row_units" not in sizes)
+    number(c4, "col_units", disabled="col_units" not in sizes)
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(SETTING_LABELS["optimizer"], OPTIMIZERS, key="cfg_optimizer", help=SETTINGS["optimizer"].help)
-    _number(c2, "learning_rate", low=1e-6, high=1.0, format="%.5f", step=1e-4)
+    number(c2, "learning_rate", format="%.5f", step=1e-4)
     c3.selectbox(SETTING_LABELS["schedule"], SCHEDULES, key="cfg_schedule", help=SETTINGS["schedule"].help)
-    _number(c4, "train_size", low=10, high=n_train, step=500, label=f"Training images (of {n_train:,})")
-    c1, c2, c3 = st.columns(3)
-    _number(c1, "clipnorm", high=1000.0, step=0.5, label="Gradient clipping (0 = off)")
-    _number(c2, "row_input_scale", low=0.1, high=100.0, step=1.0, disabled=arch != "hrnn")
-    _number(c3, "forget_bias", low=-10.0, high=10.0, step=0.5, disabled=arch != "hrnn")
+    number(c4, "train_size", step=500, label=f"Training images (of {n_train:,})")
+    c1, c2, c3, c4 = st.columns(4)
+    number(c1, "clipnorm", step=0.5, label="Gradient clipping (0 = off)")
+    number(c2, "row_input_scale", step=1.0, disabled=arch != "hrnn")
+    number(c3, "forget_bias", step=0.5, disabled=arch != "hrnn")
+    number(c4, SEED)
     return config_from_widgets(n_train)
 
 
-def _number(container, name, low=None, high=None, label=None, **kwargs):
-    """A number input for TrainConfig's `name`, its bounds within the setting's own (`hrnn.train.config.SETTINGS`)
-    and this page's, keyed `cfg_<name>` (an optional setting's None shows as 0: "off")."""
-    setting = SETTINGS[name]
-    low = low if low is not None else setting.low if setting.low is not None else 0
-    if setting.kind is int:
-        low, high = int(low), int(high)
-    else:
-        low, high = float(low), float(high)
+def _number(container, name, low, high, label=None, **kwargs):
+    """A number input for TrainConfig's `name` from `low` to `high` (`bounds`), keyed `cfg_<name>` (an optional
+    setting's None shows as 0: "off")."""
     return container.number_input(
-        label or SETTING_LABELS[name], low, high, key=f"cfg_{name}", help=setting.help, **kwargs
+        label or SETTING_LABELS[name], low, high, key=f"cfg_{name}", help=SETTINGS[name].help, **kwargs
     )
 
 
 def config_from_widgets(n_train):
     """The `TrainConfig` the settings widgets describe (live runs validate and test on stratified subsets)."""
-    values = {name: st.session_state[f"cfg_{name}"] for name in FIELDS}
+    return config_from_values({name: st.session_state[f"cfg_{name}"] for name in (*FIELDS, SEED)}, n_train)
+
+
+def config_from_values(values, n_train):
+    """The `TrainConfig` of the settings' values `{name: value}` (the widgets' own: clipping 0 is off, all the
+    `n_train` training images is None)."""
+    values = dict(values)
     for name, value in values.items():
         setting = SETTINGS[name]
         if setting.kind in (int, float) and not isinstance(value, str):
@@ -130,8 +177,9 @@ def _checked_words(config, held_out):
     return ""
 
 
-def will_train(config, n_train, held_out):
-    """One line saying what Start will train, in words; `held_out`: the training digits kept apart to validate."""
+def will_train(config, n_train, held_out, changeable=True):
+    """One line saying what Start will train, in words; `held_out`: the training digits kept apart to validate;
+    `changeable`: the settings are on the page (not in its teacher mode)."""
     kind = preset_name(config)
     presets = {words for words, _ in PRESETS.values()}
     what = f"the {kind}, an HRNN" if kind in presets else f"a {kind}"
@@ -139,5 +187,6 @@ def will_train(config, n_train, held_out):
     return (
         f"Start trains {what}: {passes} over {config.train_size or n_train:,} images"
         + (f" ({held_out:,} more held out to check it{_checked_words(config, held_out)})" if held_out else "")
-        + f", {config.optimizer} at learning rate {config.learning_rate:g}. Change it under Settings."
+        + f", {config.optimizer} at learning rate {config.learning_rate:g}."
+        + (" Change it under Settings." if changeable else "")
     )

@@ -20,7 +20,7 @@ from hrnn.nn.model_files import load_model
 from hrnn.nn.probe import probe
 from hrnn.runs.progress_log import ProgressLogReader
 from hrnn.runs.records import epoch_seconds
-from hrnn.ui import inside_page
+from hrnn.ui import inside_page, inside_reading
 from hrnn.ui.figures import CURSOR_COLOR
 from hrnn.ui.run_names import started_text
 from tests.conftest import REPO, wait_until
@@ -404,10 +404,10 @@ def test_cursor_moves_and_play_run_no_model(monkeypatch):
             calls[name] += 1
             return function(*args, **kwargs)
 
-        monkeypatch.setattr(f"hrnn.ui.inside_page.{name}", wrapper)
+        monkeypatch.setattr(f"hrnn.ui.inside_reading.{name}", wrapper)
 
     for name in ("probe", "predict_batch", "final_column_states"):
-        counted(name, getattr(inside_page, name))
+        counted(name, getattr(inside_reading, name))
     at = page("inside_page").run()
     assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
     _row_slider(at).set_value(3).run()
@@ -653,7 +653,7 @@ def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
 def test_the_train_page_explains_itself_and_names_its_data_in_words():
     at = page("train_page").run()
     assert not at.exception
-    assert [e.label for e in at.expander] == ["How this works", "Settings"]  # both folded: Start comes first
+    assert [e.label for e in at.expander] == ["How this works", "Settings", "Share this view"]  # folded: Start first
     (data,) = [c for c in at.caption if c.value.startswith("Data: ")]
     assert "training and" in data.value and "/" not in data.value  # in words; the file's name is in its tooltip
     assert "…/mnist.npz" in shown(data.proto.help) and str(settings.runs_dir().parent) not in shown(data.proto.help)

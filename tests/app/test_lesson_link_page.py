@@ -1,11 +1,12 @@
-"""Lesson links on Inside the network: the address names the input (a test digit or a drawing) and the rows erased,
-a new session opens the same view, the page writes what it shows back, and a bad value is one line, ignored."""
+"""Lesson links on Inside the network: the address names the input (a test digit or a drawing) and the experiment
+(rows erased, a unit held, rows transplanted), a new session opens the same view, the page writes what it shows
+back, and a bad value is one line, ignored."""
 
 import re
 
 import numpy as np
 
-from hrnn.ui.lesson_link import decode_drawing, encode_drawing
+from hrnn.ui.inside_link import decode_drawing, encode_drawing
 from tests.app.test_app import page, shown
 from tests.conftest import make_mnist
 
@@ -17,9 +18,18 @@ def _open(**params):
     return at.run()
 
 
-def _rows(at):
-    (widget,) = [m for m in at.multiselect if m.key.startswith("what_if_rows_")]
+def _widget(widgets, prefix):
+    (widget,) = [w for w in widgets if w.key.startswith(prefix)]
     return widget
+
+
+def _rows(at):
+    return _widget(at.pills, "what_if_rows_")
+
+
+def _said(at):
+    (line,) = [m.value for m in at.markdown if m.value.startswith("With ")]
+    return line
 
 
 def test_a_link_opens_its_test_digit_with_its_rows_erased_and_the_address_follows_changes():
@@ -33,6 +43,25 @@ def test_a_link_opens_its_test_digit_with_its_rows_erased_and_the_address_follow
     assert not at.exception and _rows(at).value == [3, 4, 9] and at.query_params["erase"] == "3,4,9"
     _rows(at).set_value([1]).run()
     assert _rows(at).value == [1] and at.query_params["erase"] == "1"
+
+
+def test_a_link_opens_a_held_unit_and_a_transplant_and_the_address_follows_them():
+    at = _open(digit="5", what_if="hold", hold="image,3,10,-0.5")
+    assert not at.exception
+    assert at.segmented_control(key="what_if_kind").value == "hold"
+    assert _widget(at.selectbox, "what_if_unit_").value == 3 and _widget(at.slider, "what_if_value_").value == -0.5
+    assert _widget(at.slider, "what_if_start_").value == 10
+    assert _said(at).startswith("With unit 3 of the image reader held at -0.50 from row 10 on it reads")
+    _widget(at.slider, "what_if_start_").set_value(12).run()
+    assert at.query_params["hold"] == "image,3,12,-0.5" and "erase" not in at.query_params
+
+    at = _open(digit="5", what_if="transplant", donor="7", moved="3,4")
+    assert not at.exception and at.segmented_control(key="what_if_kind").value == "transplant"
+    assert _widget(at.pills, "what_if_moved_").value == [3, 4]
+    assert _said(at).startswith("With rows 3 and 4 taken from test digit 7 (a")
+    at.button(key="what_if_reset").click().run()
+    assert "donor" not in at.query_params and "moved" not in at.query_params
+    assert at.query_params["what_if"] == "transplant" and at.query_params["digit"] == "5"
 
 
 def test_a_drawing_travels_in_the_link():
@@ -50,6 +79,12 @@ BAD_LINKS = [
     ({"drawing": "!!not base64!!"}, "the drawing in the address is not base64"),
     ({"drawing": encode_drawing(np.zeros((28, 28)))[:-8]}, "pixels, not 784"),
     ({"digit": "[x](http://evil.example) **b**"}, "test digits are 0 to 59"),
+    ({"digit": "5", "what_if": "explode"}, "what_if is erase, hold, transplant, got 'explode'"),
+    ({"digit": "5", "hold": "brain,1,1,0"}, "a unit to hold is reader,unit,from row,value"),
+    ({"digit": "5", "hold": "image,999,1,0"}, "the image reader's units are 0 to 7, got '999'"),
+    ({"digit": "5", "hold": "row,1,1,1e308"}, "a held value is -1 to 1, got '1e308'"),
+    ({"digit": "5", "donor": "1" * 400}, "test digits are 0 to 59, got '1111"),
+    ({"digit": "5", "moved": "../../etc/passwd"}, "rows to transplant are 1 to 28"),
 ]
 
 

@@ -4,6 +4,7 @@ how `runs` names runs, the progress bar's last frame, and `--preset`."""
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -137,6 +138,24 @@ def test_evaluate_takes_a_run_id_or_a_run_folder(trained_run, npz, capsys, name)
     assert main(["evaluate", argument, "--data", str(npz), "--limit", "10", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["count"] == 10 and report["arch"] == "hrnn" and report["model_path"] == str(trained_run.model_path)
+
+
+def test_evaluate_takes_a_model_downloaded_from_the_app(trained_run, npz, tmp_path, capsys):
+    """The app's Download button gives the run's model.keras as `hrnn-<run id>.keras`: out of its run folder, with
+    no record beside it, under any name. A file that is no hrnn model, renamed so, is one line."""
+    import keras
+
+    downloads = tmp_path / "Downloads"
+    downloads.mkdir()
+    downloaded = downloads / f"hrnn-{trained_run.run_id}.keras"
+    shutil.copyfile(trained_run.model_path, downloaded)  # the button hands the browser the file's bytes
+    assert main(["evaluate", str(downloaded), "--data", str(npz), "--limit", "10", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["arch"] == "hrnn" and report["model_path"] == str(downloaded) and report["count"] == 10
+    inputs = keras.Input((28, 28, 1))
+    keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs))).save(downloads / "other.keras")
+    assert _status(["evaluate", str(downloads / "other.keras"), "--data", str(npz)]) == 2
+    assert "other.keras: not a known architecture (hrnn, flat-lstm, cnn)" in _one_line_error(capsys)
 
 
 @pytest.mark.parametrize(

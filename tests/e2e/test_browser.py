@@ -169,6 +169,27 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
         context.close()
 
 
+def test_an_experiment_tapped_on_a_phone_travels_by_its_link_to_another_browser(server, new_page):
+    phone = new_page(**VIEWPORTS["phone"])
+    phone.goto(f"{server}/inside?digit={SCREENSHOT_DIGIT}")
+    expect(phone.get_by_role("heading", name="What if ...?")).to_be_visible(timeout=PREDICTION_MS)
+    wait_until_idle(phone)
+    phone.locator("[class*=st-key-what_if_rows_]").get_by_role("button", name="16", exact=True).tap()
+    expect(phone.get_by_text(re.compile(r"^With 1 row erased it reads"))).to_be_visible(timeout=PREDICTION_MS)
+    phone.get_by_role("button", name="Find the fewest rows that change its answer").tap()
+    said = phone.get_by_text(re.compile(r"^With \d+ rows? erased it reads .*: a different answer"))
+    expect(said).to_be_visible(timeout=PREDICTION_MS)
+    wait_until_idle(phone)
+    sentence = said.inner_text()
+    phone.get_by_text("Share this view").tap()
+    link = phone.get_by_test_id("stCode").inner_text().strip()
+    assert f"digit={SCREENSHOT_DIGIT}&erase=" in link, link
+
+    desktop = new_page(**VIEWPORTS["desktop"])  # another browser: a new session, nothing but the link
+    desktop.goto(link)
+    expect(desktop.get_by_text(sentence, exact=True)).to_be_visible(timeout=PREDICTION_MS)
+
+
 # The live chart's box on screen: while its fragment reruns, Streamlit may keep the previous copy of the element
 # ("retained", or not laid out) beside the new one, so the current, laid-out copy is waited for.
 LIVE_CHART_BOX = """() => {
@@ -253,7 +274,7 @@ HOSTILE_RUN_NAMES = [
 def test_strings_from_the_address_are_shown_as_text_never_as_links(server, page):
     for name in HOSTILE_RUN_NAMES:
         page.goto(f"{server}/?run={quote(name)}")
-        warning = page.get_by_test_id("stAlert").filter(has_text="There is no run")
+        warning = page.get_by_test_id("stCaptionContainer").filter(has_text="there is no run")  # a link's value ignored
         expect(warning).to_be_visible(timeout=PAGE_LOAD_MS)
         assert warning.locator("a, img, [data-testid=stIconMaterial]").count() == 0, name
         assert name in warning.inner_text().replace("\u2060", ""), name  # what a reader sees: the name's characters

@@ -1,5 +1,5 @@
 """Evaluate in a real browser: click a cell of the confusion matrix, see its images, open one on Draw; tap cells on a
-touch phone.
+touch phone; download a run's model and upload it back in the model picker.
 
 Run with `python -m pytest tests/e2e -m e2e -k evaluate`. With HRNN_SCREENSHOTS=1 it also refreshes
 docs/screenshots/evaluate.png.
@@ -10,6 +10,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from hrnn.runs.worker import train_in_folder
+from hrnn.train.config import TrainConfig
+from tests.conftest import make_mnist
 from tests.e2e.pages import LAYOUT_PROBLEMS, PAGE_LOAD_MS, PREDICTION_MS, VIEWPORTS, save_screenshot, wait_until_idle
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
@@ -106,3 +109,27 @@ def test_tapping_confusion_cells_on_a_phone_shows_each_tapped_cell(server, brows
         assert heading.bounding_box()["y"] - (matrix["y"] + matrix["height"]) < 100  # the result is under the finger
     finally:
         context.close()
+
+
+def test_a_runs_model_downloaded_from_evaluate_and_uploaded_back_is_the_model_read(server, new_page, e2e_dir, tmp_path):
+    run_id = "20250101-000000-home"  # a small finished run in the server's runs folder
+    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="none", test_limit=0)
+    train_in_folder(config, make_mnist(), e2e_dir / "runs" / run_id)
+    page = new_page(accept_downloads=True)
+    page.goto(f"{server}/evaluate?model={run_id}")
+    expect(page.locator(".st-key-confusion .js-plotly-plot")).to_be_visible(timeout=SCORING_MS)
+    wait_until_idle(page)
+    accuracy = page.get_by_test_id("stMetricValue").first.inner_text()
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Model (.keras)").click()
+    assert download.value.suggested_filename == f"hrnn-{run_id}.keras"
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    page.get_by_test_id("stSidebar").locator("input[type=file]").set_input_files(str(path))
+
+    expect(page.get_by_text(f"Model: hrnn-{run_id}.keras (uploaded), a ")).to_be_visible(timeout=SCORING_MS)
+    expect(page.locator(".st-key-confusion .js-plotly-plot")).to_be_visible(timeout=SCORING_MS)
+    wait_until_idle(page)
+    assert page.get_by_test_id("stMetricValue").first.inner_text() == accuracy  # the same model, read again
+    assert "model=" not in page.url  # an upload is this session's alone: no other browser could open it

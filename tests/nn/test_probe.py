@@ -7,14 +7,12 @@ import pytest
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import final_column_states, probe
+from tests.conftest import random_hrnn
 
 
 @pytest.fixture(scope="module")
 def model():
-    m = build_hrnn(16, 12)
-    rng = np.random.default_rng(0)
-    m.set_weights([rng.normal(scale=0.3, size=w.shape).astype(np.float32) for w in m.get_weights()])
-    return m
+    return random_hrnn()
 
 
 @pytest.fixture

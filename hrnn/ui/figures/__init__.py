@@ -11,7 +11,7 @@ from hrnn.ui.figures.common import (
     smooth,
     thin,
 )
-from hrnn.ui.figures.drawing import image_figure, probability_bars, what_if_bars
+from hrnn.ui.figures.drawing import image_figure, probability_bars
 from hrnn.ui.figures.evaluation import (
     MISTAKE_SCALE,
     RIGHT_COLOR,
@@ -54,7 +54,6 @@ __all__ = [
     "training_figure",
     "image_figure",
     "probability_bars",
-    "what_if_bars",
     "BAR_HALF",
     "BAR_ZERO",
     "CURSOR_COLOR",

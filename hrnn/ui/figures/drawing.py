@@ -25,31 +25,6 @@ def probability_bars(probs):
     return fig
 
 
-def what_if_bars(before, after):
-    """The ten probabilities of an input untouched (grey) and edited (the colour of its own answer), side by side."""
-    before, after = np.asarray(before, dtype=np.float64), np.asarray(after, dtype=np.float64)
-    digits = DIGITS[: len(before)]
-    fig = go.Figure(
-        [
-            go.Bar(
-                x=digits, y=before, name="untouched", marker_color="#b0b7c3", hovertemplate="%{y:.3f}<extra></extra>"
-            ),
-            go.Bar(
-                x=digits, y=after, name="rows erased", marker_color="#ef553b", hovertemplate="%{y:.3f}<extra></extra>"
-            ),
-        ]
-    )
-    fig.update_layout(
-        height=260,
-        barmode="group",
-        margin=dict(l=10, r=10, t=10, b=10),
-        yaxis=dict(range=[0, 1], title="probability"),
-        xaxis=dict(title="digit", type="category"),
-        legend=dict(orientation="h", y=1.12, x=0),
-    )
-    return fig
-
-
 def image_figure(image28, title="what the model sees (28 x 28)", height=300):
     """A 28 x 28 image as a grey heatmap, row 1 at the top, with pixel values on hover."""
     fig = go.Figure(image_trace(image28))

@@ -1,0 +1,57 @@
+"""A Train page link's settings: read within the page's bounds, written back as the preset and what differs from it,
+and trained twice from the same link with the same seed: the same batch losses."""
+
+from dataclasses import replace
+
+import pytest
+
+from hrnn.train.loop import train
+from hrnn.train.pool import ModelPool
+from hrnn.ui.train_link import preset_values, settings_from_link
+from hrnn.ui.train_settings import config_from_values
+
+N_TRAIN, MAX_EPOCHS, MAX_UNITS = 180, 20, 256  # the synthetic data's training images (after validation); limits
+LINK = {"epochs": "1", "row_units": "8", "col_units": "8", "train_size": "96", "seed": "7", "learning_rate": "0.003"}
+
+
+def _read(link):
+    return settings_from_link(link, N_TRAIN, MAX_EPOCHS, MAX_UNITS)
+
+
+def test_a_link_names_a_preset_and_what_differs_from_it():
+    values, teacher, reasons = _read({"preset": "original", "epochs": "2", "clipnorm": "none", "teacher": "1"})
+    assert not reasons and teacher
+    assert values == {**preset_values("original", N_TRAIN, MAX_EPOCHS, MAX_UNITS), "epochs": 2, "clipnorm": 0.0}
+    values, teacher, reasons = _read({})
+    assert values == preset_values("demo", N_TRAIN, MAX_EPOCHS, MAX_UNITS) and not teacher and not reasons
+
+
+@pytest.mark.parametrize(
+    "link, reason",
+    [
+        ({"epochs": "9" * 40}, "epochs is 1 to 20 here, got '99999999999999999999'"),
+        ({"row_units": "100000"}, "row_units is 1 to 256 here"),
+        ({"learning_rate": "nan"}, "learning_rate is 1e-06 to 1 here, got 'nan'"),
+        ({"learning_rate": "1e999"}, "learning_rate is 1e-06 to 1 here"),
+        ({"optimizer": "[x](http://evil.example)"}, "unknown optimizer '[x](http://evil.example)'"),
+        ({"batch_size": "../../etc/passwd"}, "batch-size must be an integer"),
+        ({"preset": "cheat"}, "presets are demo, fast, original, got 'cheat'"),
+        ({"teacher": "yes"}, "teacher is 1 or 0, got 'yes'"),
+    ],
+)
+def test_a_bad_value_is_left_at_the_presets_with_a_reason(link, reason):
+    values, _, reasons = _read(link)
+    assert values == preset_values("demo", N_TRAIN, MAX_EPOCHS, MAX_UNITS)
+    assert len(reasons) == 1 and reasons[0].startswith(reason), reasons
+
+
+def test_the_same_link_trains_the_same_batch_losses_twice(tiny_data):
+    values, _, reasons = _read(LINK)
+    assert not reasons
+    config = config_from_values(values, N_TRAIN)
+    assert (config.seed, config.epochs, config.row_units, config.train_size) == (7, 1, 8, 96)
+    first = train(config, tiny_data, pool=ModelPool()).record.history.batches
+    again = train(config, tiny_data, pool=ModelPool()).record.history.batches
+    assert len(first.loss) == 3 and again.loss == first.loss  # 96 images in batches of 32, bit for bit
+    other = train(replace(config, seed=8), tiny_data, pool=ModelPool()).record.history.batches
+    assert other.loss != first.loss  # the seed is what makes them the same
