@@ -167,14 +167,21 @@ def _progress_panel(entry, snap):
         _digit_grid(snap)
 
 
+def _page_outdated(entry, drawn_queued):
+    """Whether the page around the live panel, drawn while the run was queued (`drawn_queued`) or not, no longer
+    fits it: the run ended (the verdict, Start enabled again), or it left the line or went back to it (Stop reads
+    Cancel only while the run is queued)."""
+    return entry is None or not entry.active or (entry.status == "queued") != drawn_queued
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
-def _live_panel(run_id):
+def _live_panel(run_id, drawn_queued):
     entry = runs.find_run(run_id, runs_dir())
     snap = _snapshot_or_warning(entry) if entry is not None else None
     if snap is not None:
         _progress_panel(entry, snap)
-    if entry is None or not entry.active:
-        st.rerun(scope="app")  # the run ended: redraw the page with the verdict and Start enabled again
+    if _page_outdated(entry, drawn_queued):
+        st.rerun(scope="app")  # redraw the whole page: the buttons above, the verdict
 
 
 def _run_accuracy(record, snap):
@@ -314,7 +321,7 @@ def render():
             st.rerun()  # redraw at once: Start disabled, the live panel in view
     if entry is not None:
         if live:
-            _live_panel(entry.run_id)
+            _live_panel(entry.run_id, queued)
             st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, from any browser.")
         else:
             snap = _snapshot_or_warning(entry)

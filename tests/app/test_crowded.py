@@ -86,6 +86,29 @@ def test_cancel_takes_a_queued_run_out_of_the_line(no_workers):
     assert not at.exception and runs.find_run(run_id).folder.stop_requested
 
 
+def test_the_page_is_redrawn_when_its_queued_run_starts_training(no_workers):
+    """The live panel reruns alone every second; the buttons above it are redrawn only when the whole page is. A run
+    that was queued when the page was drawn (as just after Start) and trains now must redraw it, else its Stop button
+    reads Cancel for the whole run (seen in tests/e2e/load_class.py with two Starts at once)."""
+    folder = create_run(small(), "sample", settings.runs_dir())  # no worker yet: queued
+    entry = runs.find_run(folder.run_id)
+    assert entry.status == "queued" and not train_page._page_outdated(entry, drawn_queued=True)
+    assert train_page._page_outdated(entry, drawn_queued=False)
+    record = folder.read_record()
+    record.status = "running"
+    folder.write_record(record)
+    folder.write_heartbeat(folder.read_settings().token)
+    lock = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        entry = runs.find_run(folder.run_id)
+        assert entry.status == "running" and train_page._page_outdated(entry, drawn_queued=True)
+        assert not train_page._page_outdated(entry, drawn_queued=False)
+    finally:
+        os.close(lock)
+    assert train_page._page_outdated(None, drawn_queued=False)  # the run is gone
+
+
 @pytest.mark.parametrize("allowed", [1, 2])
 def test_a_session_may_hold_only_as_many_runs_as_the_server_allows(monkeypatch, no_workers, allowed):
     monkeypatch.setenv("HRNN_MAX_RUNS_PER_SESSION", str(allowed))

@@ -24,6 +24,12 @@ def test_visitors_see_no_error_details():
     assert value in {option.value for option in streamlit_config.ShowErrorDetailsConfigOptions}
 
 
+def test_the_server_watches_no_source_files():
+    """Streamlit's file watcher walks every imported module after each script run, on the event loop that serves
+    every page: with 30 sessions open no page loaded within two minutes (tests/e2e/load_class.py)."""
+    assert app_config()["server"]["fileWatcherType"] == "none"
+
+
 def test_every_option_in_the_config_is_one_streamlit_knows():
     known = streamlit_config.get_config_options()
     for section, options in app_config().items():

@@ -1,0 +1,391 @@
+"""A class on one server, in real browsers (a script, not a test): issue 20's load measurement.
+
+Starts `streamlit run app.py` on a free loopback port with a fresh runs folder, then opens, in one Chromium, one
+browser context per person, all at once: `--drawers` draw strokes on the Draw page again and again, `--watchers`
+watch runs on the Train page, and `--runs` of those watchers press Start (the default quick demo) while the others
+open the runs' links (`?run=<id>`, shared round-robin). After `--minutes` it presses Stop on the runs and ends
+everything it started (browser, server, the runs' workers); a hard deadline a few minutes later kills whatever is
+left, so it cannot hang.
+
+    python tests/e2e/load_class.py --json-out /tmp/class.json    # 10 drawers, 20 watchers, 2 runs, 3 minutes
+
+It reports (printed, and in `--json-out`):
+
+* drawers: pen-up -> prediction per stroke, timed inside the page as `measure_draw.py` does; each drawer's first
+  stroke (it may load the model) is counted apart;
+* watchers: staleness, sampled every `--sample` seconds on every watcher page: the age of the oldest batch that the
+  run's progress log had written by then (its own timestamp) and the page's live chart does not show yet (0 when the
+  chart shows the log's last batch). The chart's last point is read from plotly's data, the log after the run;
+* the server process's resident memory (VmRSS) before the browsers open, at its peak and at the end, and the runs'
+  workers' together at the end;
+* errors: page exceptions, Streamlit error elements (exceptions, `st.error`), strokes that failed or timed out,
+  pages that did not load. Goal: none.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from playwright.async_api import async_playwright  # noqa: E402
+
+from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
+from tests.e2e import conftest  # noqa: E402
+from tests.e2e.pages import CANVAS, PAGE_LOAD_MS, PEN_WATCH, PREDICTION_MS  # noqa: E402
+
+# The watched run's newest batch on the live chart: the last x (in epochs) of its per-batch loss trace.
+CHART_LAST_X = """() => {
+    const graph = document.querySelector('.st-key-live_chart .js-plotly-plot');
+    const trace = (graph?._fullData || []).find(t => t.meta === 'batch_loss');
+    return trace && trace.x.length ? Number(trace.x[trace.x.length - 1]) : null;
+}"""
+# Streamlit's error elements: an exception shown in the page, or an st.error.
+ERROR_TEXTS = """() => [...document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentError]')]
+    .map(e => e.innerText.slice(0, 200))"""
+QUIET = """quietMs => {
+    const state = document.querySelector('[data-testid=stApp]')?.dataset.testScriptState;
+    if (state !== 'notRunning') { window.__quietSince = undefined; return false; }
+    window.__quietSince ??= performance.now();
+    return performance.now() - window.__quietSince >= quietMs;
+}"""
+GRACE_S = 240  # after --minutes: Stop, closing and the kill; past it the hard deadline ends the process
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else None
+
+
+def summary(values):
+    return {
+        "count": len(values),
+        "median": statistics.median(values) if values else None,
+        "p90": percentile(values, 0.9),
+        "max": max(values) if values else None,
+    }
+
+
+def rss_mb(pid):
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
+    return round(int(found.group(1)) / 1024, 1) if found else None
+
+
+def workers_of(runs_dir):
+    """Pids of the processes serving `runs_dir` (the server's workers and spare), found by their environment."""
+    mark = f"HRNN_RUNS_DIR={runs_dir}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if mark in environ.split(b"\0") and b"worker" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def descendants(pid):
+    children = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(proc.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_all(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class Load:
+    """What the sessions saw, gathered as they run."""
+
+    def __init__(self, deadline, shots):
+        self.deadline, self.shots = deadline, shots  # shots: a folder for screenshots of failed sessions
+        self.strokes, self.first_strokes = [], []
+        self.failed_strokes, self.errors, self.cut_strokes = [], [], 0
+        self.samples = []  # (time.time(), run id, chart's last x or None), from watchers
+        self.run_ids = []
+        self.run_started = asyncio.Event()
+
+    def left_ms(self, most):
+        return max(1, min(most, (self.deadline - time.monotonic()) * 1000))
+
+    def over(self):
+        return time.monotonic() >= self.deadline
+
+    def error(self, who, what):
+        self.errors.append(f"{who}: {what}"[:300])
+        print(f"ERROR {who}: {what}"[:300], flush=True)
+
+    async def check_page(self, page, who, seen):
+        for text in await page.evaluate(ERROR_TEXTS):
+            if text not in seen:
+                seen.add(text)
+                self.error(who, f"error element: {text}")
+
+
+async def wait_quiet(page, load, quiet_ms):
+    await page.evaluate("window.__quietSince = undefined")
+    await page.wait_for_function(QUIET, arg=quiet_ms, timeout=load.left_ms(PAGE_LOAD_MS))
+
+
+async def stroke(page, dx):
+    """A vertical mouse stroke through the middle of the canvas (as `pages.draw_vertical_stroke`)."""
+    canvas = page.locator(CANVAS)
+    await canvas.scroll_into_view_if_needed()
+    box = await canvas.bounding_box()
+    x = box["x"] + box["width"] / 2 + dx
+    top, bottom = box["y"] + 40 * box["height"] / 280, box["y"] + 240 * box["height"] / 280
+    await page.mouse.move(x, top)
+    await page.mouse.down()
+    for i in range(1, 41):
+        await page.mouse.move(x, top + (bottom - top) * i / 40)
+    await page.mouse.up()
+
+
+async def drawer(context, url, load, name):
+    page = await context.new_page()
+    seen = set()
+    page.on("pageerror", lambda exc: load.error(name, f"page exception: {exc}"))
+    step = "page"
+    try:
+        await page.goto(f"{url}/draw", timeout=load.left_ms(PAGE_LOAD_MS))
+        step = "canvas"
+        await page.locator(CANVAS).wait_for(timeout=load.left_ms(PAGE_LOAD_MS))
+        step = "script idle for 1 s"
+        await wait_quiet(page, load, 1000)
+    except Exception as exc:  # a session that never got going is an error, deadline or not
+        load.error(name, f"Draw did not load (waiting for the {step}): {type(exc).__name__}")
+        await page.screenshot(path=str(load.shots / f"{name.replace(' ', '-')}.png"), full_page=True)
+        return
+    count = 0
+    while not load.over():
+        try:
+            if count:
+                await page.get_by_role("button", name="Clear").click(timeout=load.left_ms(PAGE_LOAD_MS))
+                await page.wait_for_function(
+                    "() => !document.querySelector('[data-testid=stMetricValue]')", timeout=load.left_ms(PAGE_LOAD_MS)
+                )
+                await wait_quiet(page, load, 300)
+            await page.evaluate(PEN_WATCH)
+            await stroke(page, (count % 3 - 1) * 20)
+            await page.wait_for_function(
+                "() => window.__pen.shown !== null", polling="raf", timeout=load.left_ms(PREDICTION_MS)
+            )
+            up, shown = await page.evaluate("[window.__pen.up, window.__pen.shown]")
+            (load.strokes if count else load.first_strokes).append(round(shown - up))
+        except Exception as exc:
+            if load.over():
+                load.cut_strokes += 1  # in flight at the deadline: counted apart, not as a failure
+                break
+            load.failed_strokes.append(f"{name} stroke {count}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            print(f"FAILED {load.failed_strokes[-1]}"[:300], flush=True)
+        count += 1
+        await load.check_page(page, name, seen)
+
+
+async def watcher(context, url, load, name, starts, index, sample_s):
+    page = await context.new_page()
+    seen = set()
+    page.on("pageerror", lambda exc: load.error(name, f"page exception: {exc}"))
+    try:
+        await page.goto(f"{url}/", timeout=load.left_ms(PAGE_LOAD_MS))
+        heading = page.get_by_role("heading", name="Train the hierarchical RNN")
+        await heading.wait_for(timeout=load.left_ms(PAGE_LOAD_MS))
+        if starts:
+            await wait_quiet(page, load, 1000)
+            await page.get_by_role("button", name="Start training").click(timeout=load.left_ms(PAGE_LOAD_MS))
+            await page.wait_for_function("() => /[?&]run=/.test(location.search)", timeout=load.left_ms(PAGE_LOAD_MS))
+            run_id = await page.evaluate("() => new URLSearchParams(location.search).get('run')")
+            load.run_ids.append(run_id)
+            print(f"{name} started run {run_id}", flush=True)
+            load.run_started.set()
+        else:
+            await asyncio.wait_for(load.run_started.wait(), timeout=max(1, load.deadline - time.monotonic()))
+            await asyncio.sleep(5)  # the other Starts, pressed at the same time, get their ids meanwhile
+            run_id = load.run_ids[index % len(load.run_ids)]
+            await page.goto(f"{url}/?run={run_id}", timeout=load.left_ms(PAGE_LOAD_MS))
+    except Exception as exc:  # a session that never got going is an error, deadline or not
+        load.error(name, f"Train did not load or start: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        await page.screenshot(path=str(load.shots / f"{name.replace(' ', '-')}.png"), full_page=True)
+        return page if starts else None
+    while not load.over():
+        await asyncio.sleep(sample_s)
+        try:
+            load.samples.append((time.time(), run_id, await page.evaluate(CHART_LAST_X)))
+            await load.check_page(page, name, seen)
+        except Exception as exc:
+            if not load.over():
+                load.error(name, f"cannot read the page: {type(exc).__name__}")
+    return page if starts else None
+
+
+def batch_times(log_path):
+    """[(step, time written)] of the run's batches, and its steps per epoch, from its progress log."""
+    batches, per_epoch = [], None
+    for line in log_path.read_text().splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        per_epoch = event.get("u", {}).get("steps_per_epoch", per_epoch)
+        if "b" in event:
+            batches.append((event["b"][0], event["t"]))
+    return batches, per_epoch
+
+
+def staleness(samples, runs_dir):
+    """Each sample's age of the oldest logged batch that its chart did not show yet (seconds; 0 when up to date),
+    over samples taken once the run's log had a batch."""
+    logs = {}
+    for run_id in {run for _, run, _ in samples}:
+        path = runs_dir / run_id / "progress.jsonl"
+        logs[run_id] = batch_times(path) if path.is_file() else ([], None)
+    ages = []
+    for when, run_id, last_x in samples:
+        batches, per_epoch = logs[run_id]
+        written = [(step, t) for step, t in batches if t <= when]
+        if not written or not per_epoch:
+            continue
+        shown = -1 if last_x is None else round(last_x * per_epoch)
+        missing = [t for step, t in written if step > shown]
+        ages.append(round(when - missing[0], 2) if missing else 0.0)
+    return ages, {run: len(batches) for run, (batches, _) in logs.items()}
+
+
+async def run_class(url, args, load, server_pid, memory):
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+        contexts = [await browser.new_context(viewport=conftest.VIEWPORT) for _ in range(args.drawers + args.watchers)]
+        tasks = [drawer(contexts[i], url, load, f"drawer {i}") for i in range(args.drawers)]
+        tasks += [
+            watcher(contexts[args.drawers + i], url, load, f"watcher {i}", i < args.runs, i, args.sample)
+            for i in range(args.watchers)
+        ]
+
+        async def sample_memory():
+            while not load.over():
+                memory.append(rss_mb(server_pid))
+                await asyncio.sleep(5)
+
+        results = await asyncio.gather(sample_memory(), *tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                load.error("script", f"{type(result).__name__}: {result}")
+        for page in results:
+            if page is not None and not isinstance(page, BaseException):  # a starter: Stop its run
+                try:
+                    await page.locator(".st-key-stop button").click(timeout=20_000)  # Stop (or Cancel)
+                except Exception as exc:
+                    print(f"Stop not pressed ({type(exc).__name__}); its worker is killed below", flush=True)
+        await browser.close()
+
+
+def uptime():
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drawers", type=int, default=10)
+    parser.add_argument("--watchers", type=int, default=20, help="including the ones that press Start")
+    parser.add_argument("--runs", type=int, default=2, help="watchers that press Start")
+    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--sample", type=float, default=2.0, help="seconds between a watcher's looks at its chart")
+    parser.add_argument("--out", help="a folder for the server's runs and log (default: a new temporary one)")
+    parser.add_argument("--json-out", help="also write the report here")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the server")
+    args = parser.parse_args()
+    env = {"HRNN_MAX_RUNS": "2", **dict(item.split("=", 1) for item in args.env)}
+    out = Path(args.out or tempfile.mkdtemp(prefix="hrnn-class-"))
+    out.mkdir(parents=True, exist_ok=True)
+    runs_dir = (out / "runs").resolve()
+
+    def hard_stop():  # the last resort: whatever is still running of ours is killed, the script ends
+        print("hard deadline reached: killing the server, the workers and the browser", flush=True)
+        kill_all(workers_of(runs_dir) + descendants(os.getpid()))
+        os._exit(3)
+
+    timer = threading.Timer(args.minutes * 60 + GRACE_S + conftest.SERVER_START_SECONDS, hard_stop)
+    timer.daemon = True
+    timer.start()
+    facts = cpu_facts()
+    report = {
+        "machine": describe(facts),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "uptime_before": uptime(),
+        "sessions": {"drawers": args.drawers, "watchers": args.watchers, "runs": args.runs, "minutes": args.minutes},
+        "server_env": env,
+    }
+    print(f"{report['machine']}; {report['date']}; {report['uptime_before']}; runs folder {runs_dir}", flush=True)
+    server = conftest.Server(out, **env).start()
+    memory = [rss_mb(server.process.pid)]
+    load = None
+    try:
+        load = Load(time.monotonic() + args.minutes * 60, out)
+        asyncio.run(run_class(server.url, args, load, server.process.pid, memory))
+        memory.append(rss_mb(server.process.pid))
+        time.sleep(5)  # the Stops reach the workers
+    finally:
+        workers = workers_of(runs_dir)
+        workers_mb = sum(rss_mb(pid) or 0 for pid in workers)
+        server.stop()
+        time.sleep(2)
+        kill_all(workers_of(runs_dir))
+    ages, batches = staleness(load.samples, runs_dir)
+    report.update(
+        uptime_after=uptime(),
+        pen_up_ms=summary(load.strokes),
+        first_stroke_ms=summary(load.first_strokes),
+        staleness_s=summary(ages),
+        watcher_samples=len(load.samples),
+        runs={run: {"batches": n} for run, n in batches.items()},
+        server_rss_mb={"before": memory[0], "peak": max(m for m in memory if m), "end": memory[-1]},
+        workers_at_end={"count": len(workers), "rss_mb": round(workers_mb, 1)},
+        failed_strokes=load.failed_strokes,
+        strokes_cut_by_deadline=load.cut_strokes,
+        errors=load.errors,
+        server_log=str(server.log_path),
+    )
+    (out / "samples.json").write_text(json.dumps(load.samples))
+    timer.cancel()
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json_out:
+        Path(args.json_out).write_text(text + "\n")
+    sys.exit(1 if load.errors or load.failed_strokes else 0)
+
+
+if __name__ == "__main__":
+    main()
