@@ -179,10 +179,12 @@ def train(
 
 
 def trained_text(snap):
-    """'2 epochs', or '1 epoch and 55 batches' for a run stopped inside an epoch."""
+    """'2 epochs', or for a run stopped inside an epoch '1 epoch and 55 batches', or '279 batches of its first
+    epoch' (never '0 epochs and 279 batches')."""
     done = len(snap.epoch_history)
     extra = snap.step if snap.step < snap.steps_per_epoch and snap.samples_seen else 0
     text = f"{done} epoch" + ("" if done == 1 else "s")
     if extra and done < snap.epoch:
-        text += f" and {extra} batch" + ("" if extra == 1 else "es")
+        batches = f"{extra} batch" + ("" if extra == 1 else "es")
+        return f"{batches} of its first epoch" if done == 0 else f"{text} and {batches}"
     return text

@@ -246,6 +246,26 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
     assert snap.message.startswith("stopped after 1 epoch and 2 batches")
 
 
+@pytest.mark.parametrize(
+    "epochs_done, epoch, step, expected",
+    [
+        (0, 1, 279, "279 batches of its first epoch"),  # never "0 epochs and 279 batches"
+        (0, 1, 1, "1 batch of its first epoch"),
+        (1, 2, 55, "1 epoch and 55 batches"),
+        (2, 2, 313, "2 epochs"),  # the epoch's last batch: whole epochs only
+    ],
+)
+def test_a_stopped_runs_message_counts_whole_epochs_then_batches(epochs_done, epoch, step, expected):
+    from types import SimpleNamespace
+
+    from hrnn.train.loop import trained_text
+
+    snap = SimpleNamespace(
+        epoch_history=[{}] * epochs_done, epoch=epoch, step=step, steps_per_epoch=313, samples_seen=step * 32
+    )
+    assert trained_text(snap) == expected
+
+
 def test_a_run_trains_the_same_whatever_ran_before_it_in_the_process(tiny_data):
     """A worker's spare warms up (trains a little) before its run, and the pool hands a used model on: neither may
     change what the run computes. The same seed gives the same batches, bit for bit."""
