@@ -12,14 +12,12 @@ link's settings twice and gets the same batch losses).
 
 import streamlit as st
 
-from hrnn.train.config import PRESETS as CONFIG_PRESETS
-from hrnn.train.config import SETTINGS
+from hrnn.train.config import PRESETS, SETTINGS, preset_config  # a link names a preset by its key: demo, fast, ...
 from hrnn.ui.lesson_link import new_address, write_address
-from hrnn.ui.train_settings import FIELDS, PAGE_BOUNDS, PRESET_KEY, SEED, bounds, preset_config, widget_values
+from hrnn.ui.train_settings import FIELDS, PAGE_BOUNDS, PRESET_KEY, SEED, bounds, widget_values
 
 PAGE = "train"
 PRESET, TEACHER = "preset", "teacher"
-PRESETS = tuple(CONFIG_PRESETS)  # as the address names them: "demo", "fast", "original"
 NAMES = (PRESET, TEACHER, *FIELDS, SEED)
 
 

@@ -13,9 +13,9 @@ from hrnn.train.config import (
     SCHEDULES,
     SETTINGS,
     TrainConfig,
+    preset_config,
     preset_name,
 )
-from hrnn.train.config import preset_config as _fitted_preset
 from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
 
 FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
@@ -61,11 +61,6 @@ def apply_preset(name, n_train):
     st.session_state[PRESET_KEY] = name
     for setting, value in widget_values(preset_config(name, n_train), n_train).items():
         st.session_state[f"cfg_{setting}"] = value
-
-
-def preset_config(name, n_train):
-    """The `TrainConfig` of preset `name` (a key of `PRESETS`) on data of `n_train` training images."""
-    return _fitted_preset(name, n_train)
 
 
 def init_settings(n_train, max_epochs, max_units):
