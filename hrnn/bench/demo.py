@@ -37,6 +37,7 @@ class AccuracyMonitor(keras.callbacks.Callback):
         self.seen = 0
         self.eval_seconds = 0.0
         self.started = None
+        self.trained_seconds = None  # training seconds when training ended (`on_train_end`)
         self.next_eval = every
 
     def training_seconds(self):
@@ -61,6 +62,7 @@ class AccuracyMonitor(keras.callbacks.Callback):
             self.next_eval += self.every
 
     def on_train_end(self, logs=None):
+        self.trained_seconds = self.training_seconds()  # before the run's final test, which is no training
         if not self.points or self.points[-1][0] != self.seen:
             self._evaluate()
 
@@ -93,12 +95,9 @@ def _run(config, data, x, y, cap):
 
     n_train = config.train_size or len(data.y_train) - held_out_count(len(data.y_train), config)
     monitor = AccuracyMonitor(x, y, config.batch_size, n_train, cap=cap)
-    started = time.perf_counter()
     record = train(config, data, pool=ModelPool(), callbacks=[monitor]).record
-    total = time.perf_counter() - started - monitor.eval_seconds
-    # The run's own final test (every test image unless the preset limits it) is not training time either.
     return {
-        **monitor.summary(total),
+        **monitor.summary(monitor.trained_seconds),
         "test_accuracy": record.test_accuracy,
         "test_images": record.test_images,
         "preset": asdict(config),
