@@ -1,6 +1,6 @@
 """Objects shared by every session, loaded once and read-only: the data, loaded models (keyed by file and
-modification time), the launcher that starts run workers (with its warm spare worker), and one progress-log reader
-per watched run. The app process trains nothing: runs are worker processes, read from their folders."""
+modification time), the launcher that starts run workers (with its warm spare worker), one progress-log reader per
+watched run and its live figure. The app process trains nothing: runs are worker processes, read from their folders."""
 
 import json
 import logging
@@ -17,6 +17,7 @@ from hrnn.runs.launcher import create_run, open_launcher
 from hrnn.runs.names import trained_on
 from hrnn.runs.progress_log import ProgressLogReader
 from hrnn.train.progress import snapshot_from_record
+from hrnn.ui.figures import training_figure
 from hrnn.ui.run_names import run_label
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,23 @@ def run_snapshot(entry):
     if entry.folder.has_progress_log:
         return _progress_reader(str(entry.folder.progress_path)).snapshot()
     return snapshot_from_record(entry.read_record())
+
+
+def live_figure(run_id, snap, height):
+    """The training figure of the run `run_id` at its snapshot `snap` (`training_figure`), built once for every
+    session watching it: a class of 20 watching two runs, each page refreshed every second, builds two figures a
+    second, not twenty. Read-only: Streamlit copies a figure before sending it."""
+    last_step = snap.batch_steps[-1] if snap.batch_steps else -1
+    shape = (len(snap.batch_steps), last_step, len(snap.epoch_history), snap.epochs, snap.steps_per_epoch)
+    return _live_figure(run_id, shape, height, snap)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _live_figure(run_id, shape, height, _snap):
+    """Keyed by the `shape` of what `training_figure` reads of `_snap` (batches, the last one's step, epochs done,
+    epochs, steps per epoch: a progress log only grows, so these name its state), not by the snapshot itself, which
+    would be hashed at every call."""
+    return training_figure(_snap, height=height)
 
 
 def run_progress_problem(entry):

@@ -25,10 +25,11 @@ from hrnn.ui import draw_page, queue_wait, session_runs, train_link
 from hrnn.ui.digit_grid import render_grid
 from hrnn.ui.downloads import model_downloads
 from hrnn.ui.explainers import TRAIN, explain
-from hrnn.ui.figures import STILL, training_figure
+from hrnn.ui.figures import STILL
 from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.resources import (
     launcher_problem,
+    live_figure,
     mnist_or_error,
     run_capacity,
     run_progress_problem,
@@ -161,7 +162,8 @@ def _progress_panel(entry, snap):
     st.progress(min(done, 1.0), text=_status_text(entry, snap))
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
-        st.plotly_chart(training_figure(snap, height=CHART_HEIGHT), width="stretch", key="live_chart", config=STILL)
+        figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
+        st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
     with side:
         _metrics(snap)
         _digit_grid(snap)

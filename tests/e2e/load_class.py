@@ -18,6 +18,8 @@ It reports (printed, and in `--json-out`):
   chart shows the log's last batch). The chart's last point is read from plotly's data, the log after the run;
 * the server process's resident memory (VmRSS) before the browsers open, at its peak and at the end, and the runs'
   workers' together at the end;
+* where the two cores went: CPU seconds used by the server, the runs' workers and the browser while the
+  sessions ran (on one machine the browser, standing in for 30 people's own devices, competes with the server);
 * errors: page exceptions, Streamlit error elements (exceptions, `st.error`), strokes that failed or timed out,
   pages that did not load. Goal: none.
 """
@@ -105,6 +107,8 @@ def workers_of(runs_dir):
 def descendants(pid):
     children = {}
     for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
         try:
             ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
@@ -116,6 +120,45 @@ def descendants(pid):
             found.append(child)
             todo.append(child)
     return found
+
+
+def cpu_seconds(pids):
+    """User plus system CPU seconds that the processes `pids` have used so far (those that ended count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return round(total / tick, 1)
+
+
+def cpu_by_part(server_pid, runs_dir):
+    """CPU seconds used so far by the server, the runs' workers and the browser (with Playwright's driver)."""
+    workers = set(workers_of(runs_dir))
+    ours = set(descendants(os.getpid())) - {server_pid} - set(descendants(server_pid))
+    return {
+        "server": cpu_seconds([server_pid]),
+        "workers": cpu_seconds(workers),
+        "browser": cpu_seconds(ours - workers),
+    }
+
+
+def renice(pids, nice):
+    """Lower the CPU priority of `pids`, every thread of each (Linux keeps a niceness per thread), to `nice` (raising
+    a niceness needs no rights); ended ones are skipped."""
+    for pid in pids:
+        try:
+            threads = [int(task.name) for task in Path(f"/proc/{pid}/task").iterdir()]
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                os.setpriority(os.PRIO_PROCESS, thread, nice)
+            except OSError:
+                pass
 
 
 def kill_all(pids):
@@ -173,7 +216,8 @@ async def stroke(page, dx):
     await page.mouse.up()
 
 
-async def drawer(context, url, load, name):
+async def drawer(context, url, load, name, arrive_s):
+    await asyncio.sleep(arrive_s)
     page = await context.new_page()
     seen = set()
     page.on("pageerror", lambda exc: load.error(name, f"page exception: {exc}"))
@@ -214,7 +258,8 @@ async def drawer(context, url, load, name):
         await load.check_page(page, name, seen)
 
 
-async def watcher(context, url, load, name, starts, index, sample_s):
+async def watcher(context, url, load, name, starts, index, sample_s, arrive_s):
+    await asyncio.sleep(arrive_s)
     page = await context.new_page()
     seen = set()
     page.on("pageerror", lambda exc: load.error(name, f"page exception: {exc}"))
@@ -283,22 +328,42 @@ def staleness(samples, runs_dir):
     return ages, {run: len(batches) for run, (batches, _) in logs.items()}
 
 
-async def run_class(url, args, load, server_pid, memory):
+async def run_class(url, args, load, server_pid, memory, cpu):
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+        server_side = {server_pid, *descendants(server_pid)}
+        if args.browser_nice:  # the browser, zygote included, so that the renderers it forks inherit it
+            renice(set(descendants(os.getpid())) - server_side, args.browser_nice)
         contexts = [await browser.new_context(viewport=conftest.VIEWPORT) for _ in range(args.drawers + args.watchers)]
-        tasks = [drawer(contexts[i], url, load, f"drawer {i}") for i in range(args.drawers)]
+        people = args.drawers + args.watchers
+        # People arrive one after another over --arrive-over seconds, the runs' starters first, then drawers and
+        # watchers taking turns.
+        drawers = [args.watchers + i for i in range(args.drawers)]  # contexts: watchers first, then drawers
+        others = list(range(args.runs, args.watchers))
+        order = list(range(args.runs))
+        for i in range(max(len(drawers), len(others))):
+            order += drawers[i : i + 1] + others[i : i + 1]
+        arrival = {person: args.arrive_over * rank / max(people, 1) for rank, person in enumerate(order)}
+        tasks = [
+            drawer(contexts[args.watchers + i], url, load, f"drawer {i}", arrival[args.watchers + i])
+            for i in range(args.drawers)
+        ]
         tasks += [
-            watcher(contexts[args.drawers + i], url, load, f"watcher {i}", i < args.runs, i, args.sample)
+            watcher(contexts[i], url, load, f"watcher {i}", i < args.runs, i, args.sample, arrival[i])
             for i in range(args.watchers)
         ]
 
         async def sample_memory():
             while not load.over():
                 memory.append(rss_mb(server_pid))
+                if args.browser_nice:  # the renderers of pages opened since
+                    browser_side = set(descendants(os.getpid())) - server_side - set(descendants(server_pid))
+                    renice(browser_side, args.browser_nice)
                 await asyncio.sleep(5)
 
+        cpu["start"] = cpu_by_part(server_pid, load.runs_dir)
         results = await asyncio.gather(sample_memory(), *tasks, return_exceptions=True)
+        cpu["end"] = cpu_by_part(server_pid, load.runs_dir)  # before the browser closes and Stop ends the runs
         for result in results:
             if isinstance(result, BaseException):
                 load.error("script", f"{type(result).__name__}: {result}")
@@ -322,6 +387,18 @@ def main():
     parser.add_argument("--runs", type=int, default=2, help="watchers that press Start")
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--sample", type=float, default=2.0, help="seconds between a watcher's looks at its chart")
+    parser.add_argument(
+        "--arrive-over",
+        type=float,
+        default=0.0,
+        help="seconds over which the people arrive, one after another (0: all at once)",
+    )
+    parser.add_argument(
+        "--browser-nice",
+        type=int,
+        default=0,
+        help="run the browser at this niceness (as the workers' 10), standing in for people's own devices; 0: as is",
+    )
     parser.add_argument("--out", help="a folder for the server's runs and log (default: a new temporary one)")
     parser.add_argument("--json-out", help="also write the report here")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the server")
@@ -346,15 +423,19 @@ def main():
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "uptime_before": uptime(),
         "sessions": {"drawers": args.drawers, "watchers": args.watchers, "runs": args.runs, "minutes": args.minutes},
+        "browser_nice": args.browser_nice,
+        "arrive_over_s": args.arrive_over,
         "server_env": env,
     }
     print(f"{report['machine']}; {report['date']}; {report['uptime_before']}; runs folder {runs_dir}", flush=True)
     server = conftest.Server(out, **env).start()
     memory = [rss_mb(server.process.pid)]
+    cpu = {}
     load = None
     try:
         load = Load(time.monotonic() + args.minutes * 60, out)
-        asyncio.run(run_class(server.url, args, load, server.process.pid, memory))
+        load.runs_dir = runs_dir
+        asyncio.run(run_class(server.url, args, load, server.process.pid, memory, cpu))
         memory.append(rss_mb(server.process.pid))
         time.sleep(5)  # the Stops reach the workers
     finally:
@@ -373,6 +454,7 @@ def main():
         runs={run: {"batches": n} for run, n in batches.items()},
         server_rss_mb={"before": memory[0], "peak": max(m for m in memory if m), "end": memory[-1]},
         workers_at_end={"count": len(workers), "rss_mb": round(workers_mb, 1)},
+        cpu_seconds={part: round(cpu["end"][part] - cpu["start"][part], 1) for part in cpu.get("end", {})},
         failed_strokes=load.failed_strokes,
         strokes_cut_by_deadline=load.cut_strokes,
         errors=load.errors,
