@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from hrnn import runs
+from hrnn.runs.records import epoch_seconds
 from hrnn.ui.run_names import started_text
 from tests.e2e.conftest import VIEWPORT, Server
 from tests.e2e.pages import (
@@ -107,3 +108,8 @@ def test_two_people_train_at_once_each_watching_their_own_run_while_a_third_draw
     expect(first.get_by_test_id("stDataFrame")).to_contain_text(ids[1], timeout=PAGE_LOAD_MS)
     first.get_by_role("button", name="Stop").click()
     expect(first.get_by_test_id("stAlert").filter(has_text="The run stopped")).to_be_visible(timeout=TRAINING_MS)
+    # They trained at once: each held a training slot (from `started`, when it left the queue, to `finished`) while
+    # the other did. With one slot the second would start only after the first stopped, and this fails.
+    records = [runs.find_run(run_id, e2e_dir / "runs").read_record() for run_id in ids]
+    (start_1, end_1), (start_2, end_2) = [(epoch_seconds(r.started), epoch_seconds(r.finished)) for r in records]
+    assert start_1 < end_2 and start_2 < end_1, [(r.started, r.finished) for r in records]
