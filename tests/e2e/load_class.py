@@ -376,6 +376,20 @@ async def run_class(url, args, load, server_pid, memory, cpu):
         await browser.close()
 
 
+def parse_cpus(text):
+    """The CPUs that `--server-cpus` names ("0,1" or "0-3"), checked against this process's: the server's, leaving
+    at least one for the browser."""
+    cpus, available = set(), os.sched_getaffinity(0)
+    for part in text.split(","):
+        first, _, last = part.partition("-")
+        if not (first.isdigit() and (last or first).isdigit()):
+            raise SystemExit(f"--server-cpus {text}: CPU numbers or ranges such as 0,1 or 0-3")
+        cpus.update(range(int(first), int(last or first) + 1))
+    if not cpus <= available or not available - cpus:
+        raise SystemExit(f"--server-cpus {text}: name some of CPUs {sorted(available)}, leaving one for the browser")
+    return cpus
+
+
 def uptime():
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
@@ -398,6 +412,11 @@ def main():
         type=int,
         default=0,
         help="run the browser at this niceness (as the workers' 10), standing in for people's own devices; 0: as is",
+    )
+    parser.add_argument(
+        "--server-cpus",
+        help="CPUs for the server and its runs (e.g. 0,1), the browser getting the others: a small server measured "
+        "on a larger machine, with the people's devices apart from it",
     )
     parser.add_argument("--out", help="a folder for the server's runs and log (default: a new temporary one)")
     parser.add_argument("--json-out", help="also write the report here")
@@ -425,10 +444,17 @@ def main():
         "sessions": {"drawers": args.drawers, "watchers": args.watchers, "runs": args.runs, "minutes": args.minutes},
         "browser_nice": args.browser_nice,
         "arrive_over_s": args.arrive_over,
+        "server_cpus": args.server_cpus,
         "server_env": env,
     }
     print(f"{report['machine']}; {report['date']}; {report['uptime_before']}; runs folder {runs_dir}", flush=True)
+    server_cpus = parse_cpus(args.server_cpus) if args.server_cpus else None
+    if server_cpus:  # the server inherits them, its workers from it; then this script and its browser take the rest
+        every_cpu = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, server_cpus)
     server = conftest.Server(out, **env).start()
+    if server_cpus:
+        os.sched_setaffinity(0, every_cpu - server_cpus)
     memory = [rss_mb(server.process.pid)]
     cpu = {}
     load = None
