@@ -175,3 +175,8 @@ class Tracker:
         if self.on_epoch_saved is not None:
             self.timed_save(lambda: self.on_epoch_saved(model))
         self.progress.update(phase="training")
+        if self.stop_event is not None and self.stop_event.is_set() and epoch + 1 < self.config.epochs:
+            # Stop pressed after the epoch's last batch (while it was validated or saved): the run ends here, with
+            # this whole epoch, not after a batch of the next. After the last epoch the run is finished anyway.
+            self.stopped = True
+            model.stop_training = True

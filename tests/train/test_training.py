@@ -246,6 +246,28 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
     assert snap.message.startswith("stopped after 1 epoch and 2 batches")
 
 
+def test_stop_pressed_while_an_epoch_is_validated_ends_the_run_there_without_a_batch_of_the_next(tiny_data):
+    """The walkthrough's case: Stop pressed between an epoch's last batch and its end (while it is validated) stopped
+    the run only after one batch of the next epoch."""
+    stop = threading.Event()
+    progress = Progress()
+    original_apply = progress.apply
+
+    def apply(event):
+        if event.get("u", {}).get("phase") == "validating":
+            stop.set()
+        original_apply(event)
+
+    progress.apply = apply
+    config = TrainConfig(**{**TINY, "epochs": 3})
+    result = train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool())
+    snap = progress.snapshot()
+    assert result.record.status == "stopped"
+    assert len(snap.epoch_history) == 1 and snap.epoch_history[0].val_accuracy is not None  # the epoch is whole
+    assert snap.samples_seen == len(prepare_data(TrainConfig(**TINY), tiny_data).y_train)  # no batch beyond it
+    assert snap.message.startswith("stopped after 1 epoch in")
+
+
 @pytest.mark.parametrize(
     "epochs_done, epoch, step, expected",
     [
