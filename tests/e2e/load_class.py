@@ -50,7 +50,8 @@ from tests.e2e.pages import CANVAS, PAGE_LOAD_MS, PEN_WATCH, PREDICTION_MS  # no
 CHART_LAST_X = """() => {
     const graph = document.querySelector('.st-key-live_chart .js-plotly-plot');
     const trace = (graph?._fullData || []).find(t => t.meta === 'batch_loss');
-    return trace && trace.x.length ? Number(trace.x[trace.x.length - 1]) : null;
+    const last = trace && trace.x.length ? trace.x[trace.x.length - 1] : null;  // null before the first batch
+    return last === null ? null : Number(last);
 }"""
 # Streamlit's error elements: an exception shown in the page, or an st.error.
 ERROR_TEXTS = """() => [...document.querySelectorAll('[data-testid=stException], [data-testid=stAlertContentError]')]

@@ -44,14 +44,15 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 # pierce open shadow roots, and its pointer events reach the document.
 CANVAS = "[data-testid=hrnn-canvas]"
 
-# The most points in the per-batch loss trace (meta 'batch_loss') of the watched run's live chart (0 if there is none).
+# The most points in the per-batch loss trace (meta 'batch_loss') of the watched run's live chart (0 if there is none;
+# before the first batch the trace holds one null, which keeps its name in the legend).
 # The traces are read from plotly.js's `_fullData`: `data` holds plotly.py 6's base64-packed arrays ({dtype, bdata}),
 # which have no length. (Apps before the legend named its lines by kind called that trace 'batch loss'; the
 # measuring script serves those too.)
 LIVE_BATCH_POINTS = """() => Math.max(0, ...[...document.querySelectorAll('.st-key-live_chart .js-plotly-plot')]
     .flatMap(graph => (graph._fullData || [])
         .filter(trace => trace.meta === 'batch_loss' || trace.name === 'batch loss')
-    .map(trace => trace.x.length)))"""
+    .map(trace => trace.x.filter(x => x !== null).length)))"""
 
 
 def wait_until_idle(page, timeout=PAGE_LOAD_MS, quiet_ms=1000):

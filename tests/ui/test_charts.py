@@ -45,6 +45,15 @@ def test_training_figure_has_batches_and_validation_on_fixed_axes():
     assert list(fig.layout.xaxis.range) == [0, 3 * 1.03]  # the whole run, from the start
 
 
+def test_training_figure_names_every_line_before_the_first_batch():
+    """While a run starts its chart is empty; its legend already says what will be drawn (the walkthrough saw only
+    'validation, after each epoch' there)."""
+    fig = training_figure(ProgressSnapshot(epochs=3, steps_per_epoch=10))
+    legend = [t.name for t in fig.data if t.showlegend]
+    assert legend == ["each batch", "smoothed over batches", "validation, after each epoch"]
+    assert all(list(t.x) == [None] for t in fig.data)  # nothing drawn, yet no trace empty: plotly.js drops those
+
+
 def test_reading_figure_keeps_pixels_square_and_each_bar_beside_its_row():
     drop = np.linspace(-0.1, 0.4, 28)
     fig = reading_figure(np.zeros((28, 28)), 14, drop, digit=2)

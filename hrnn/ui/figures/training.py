@@ -28,9 +28,9 @@ def training_figure(snapshot, epochs=None, height=460):
         ):
             xs, ys = thin(x, series)
             fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
+                go.Scatter(  # [None] before the first batch, as below: plotly leaves an empty trace out of the legend
+                    x=xs if len(xs) else [None],
+                    y=ys if len(ys) else [None],
                     mode="lines",
                     name=label,
                     meta=f"{group}_{name}",
