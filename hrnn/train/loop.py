@@ -147,7 +147,8 @@ def train(
             record.test_loss, record.test_accuracy = float(test["loss"]), float(test["accuracy"])
             record.test_images = int(len(prepared.y_test))
         record.samples_per_second = round(snap.samples_seen / max(snap.elapsed_seconds, 1e-9), 1)
-        if save_model is not None and snap.samples_seen > 0:
+        # A run stopped at an epoch's end has just saved this very model with that epoch.
+        if save_model is not None and snap.samples_seen > 0 and not tracker.stopped_at_epoch_end:
             tracker.timed_save(lambda: save_model(model))
         record.status, record.finished = status, utc_now()
         record.wall_seconds = round(time.time() - started, 2)

@@ -57,6 +57,7 @@ class Tracker:
         self.window = []  # (time, samples_seen) for a recent-speed estimate
         self.prev_sum = (0.0, 0.0, 0)  # running sums of loss*n, acc*n and n within the epoch
         self.stopped = False
+        self.stopped_at_epoch_end = False  # stopped with a whole epoch, whose model `on_epoch_saved` has saved
         # What follows the training steps, for the ETA: validation after each epoch, the test, the saves.
         self.n_val = 0 if prepared.x_val is None else len(prepared.y_val)
         self.n_test = len(prepared.y_test) if config.test_limit != 0 else 0
@@ -152,8 +153,8 @@ class Tracker:
         self.progress.add_batch(self.global_step, batch_loss, batch_accuracy, **updates)  # one event per batch
         if now >= self.grid_next:
             self.read_grid(model, now)
-        if self.stop_event is not None and self.stop_event.is_set():
-            self.stopped = True
+        if self.stop_event is not None and self.stop_event.is_set() and batch + 1 < self.steps_per_epoch:
+            self.stopped = True  # inside the epoch; after its last batch `on_epoch_end` stops, with the epoch whole
             model.stop_training = True
 
     def on_epoch_end(self, model, epoch, logs):
@@ -176,7 +177,8 @@ class Tracker:
             self.timed_save(lambda: self.on_epoch_saved(model))
         self.progress.update(phase="training")
         if self.stop_event is not None and self.stop_event.is_set() and epoch + 1 < self.config.epochs:
-            # Stop pressed after the epoch's last batch (while it was validated or saved): the run ends here, with
-            # this whole epoch, not after a batch of the next. After the last epoch the run is finished anyway.
-            self.stopped = True
+            # Stop pressed during the epoch's last batch or after it (while it was validated or saved): the run ends
+            # here, with this whole epoch (its model just saved), not after a batch of the next. After the last
+            # epoch the run is finished anyway.
+            self.stopped = self.stopped_at_epoch_end = True
             model.stop_training = True

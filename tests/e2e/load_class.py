@@ -136,15 +136,21 @@ def cpu_seconds(pids):
     return round(total / tick, 1)
 
 
-def cpu_by_part(server_pid, runs_dir):
-    """CPU seconds used so far by the server, the runs' workers and the browser (with Playwright's driver)."""
+def cpu_by_part(server_pid, runs_dir, last_seen):
+    """CPU seconds used so far by the server, the runs' workers and the browser (with Playwright's driver).
+    `last_seen` ({pid: (part, seconds)}) keeps each process's last reading, so that one that has ended (a run that
+    finished) still counts what it used."""
     workers = set(workers_of(runs_dir))
     ours = set(descendants(os.getpid())) - {server_pid} - set(descendants(server_pid))
-    return {
-        "server": cpu_seconds([server_pid]),
-        "workers": cpu_seconds(workers),
-        "browser": cpu_seconds(ours - workers),
-    }
+    for part, pids in (("server", [server_pid]), ("workers", workers), ("browser", ours - workers)):
+        for pid in pids:
+            used = cpu_seconds([pid])
+            if used or pid not in last_seen:
+                last_seen[pid] = (part, used)
+    totals = {"server": 0.0, "workers": 0.0, "browser": 0.0}
+    for part, used in last_seen.values():
+        totals[part] += used
+    return {part: round(used, 1) for part, used in totals.items()}
 
 
 def renice(pids, nice):
@@ -278,7 +284,10 @@ async def watcher(context, url, load, name, starts, index, sample_s, arrive_s):
             load.run_started.set()
         else:
             await asyncio.wait_for(load.run_started.wait(), timeout=max(1, load.deadline - time.monotonic()))
-            await asyncio.sleep(5)  # the other Starts, pressed at the same time, get their ids meanwhile
+            for _ in range(20):  # the other Starts, pressed at about the same time: their ids, for up to 10 s
+                if len(load.run_ids) >= load.runs_expected:
+                    break
+                await asyncio.sleep(0.5)
             run_id = load.run_ids[index % len(load.run_ids)]
             await page.goto(f"{url}/?run={run_id}", timeout=load.left_ms(PAGE_LOAD_MS))
     except Exception as exc:  # a session that never got going is an error, deadline or not
@@ -357,14 +366,16 @@ async def run_class(url, args, load, server_pid, memory, cpu):
         async def sample_memory():
             while not load.over():
                 memory.append(rss_mb(server_pid))
+                cpu_by_part(server_pid, load.runs_dir, last_seen)  # the last reading of each process, kept
                 if args.browser_nice:  # the renderers of pages opened since
                     browser_side = set(descendants(os.getpid())) - server_side - set(descendants(server_pid))
                     renice(browser_side, args.browser_nice)
                 await asyncio.sleep(5)
 
-        cpu["start"] = cpu_by_part(server_pid, load.runs_dir)
+        last_seen = {}
+        cpu["start"] = cpu_by_part(server_pid, load.runs_dir, dict(last_seen))
         results = await asyncio.gather(sample_memory(), *tasks, return_exceptions=True)
-        cpu["end"] = cpu_by_part(server_pid, load.runs_dir)  # before the browser closes and Stop ends the runs
+        cpu["end"] = cpu_by_part(server_pid, load.runs_dir, last_seen)  # before the browser closes and Stop ends runs
         for result in results:
             if isinstance(result, BaseException):
                 load.error("script", f"{type(result).__name__}: {result}")
@@ -383,7 +394,7 @@ def parse_cpus(text):
     cpus, available = set(), os.sched_getaffinity(0)
     for part in text.split(","):
         first, _, last = part.partition("-")
-        if not (first.isdigit() and (last or first).isdigit()):
+        if not (first.isdigit() and (last or first).isdigit()) or int(last or first) < int(first):
             raise SystemExit(f"--server-cpus {text}: CPU numbers or ranges such as 0,1 or 0-3")
         cpus.update(range(int(first), int(last or first) + 1))
     if not cpus <= available or not available - cpus:
@@ -423,6 +434,8 @@ def main():
     parser.add_argument("--json-out", help="also write the report here")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the server")
     args = parser.parse_args()
+    if not 0 <= args.arrive_over <= args.minutes * 60 / 2:
+        parser.error("--arrive-over: from 0 to half of --minutes (in seconds), so that everyone is there a while")
     env = {"HRNN_MAX_RUNS": "2", **dict(item.split("=", 1) for item in args.env)}
     out = Path(args.out or tempfile.mkdtemp(prefix="hrnn-class-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -462,6 +475,7 @@ def main():
     try:
         load = Load(time.monotonic() + args.minutes * 60, out)
         load.runs_dir = runs_dir
+        load.runs_expected = args.runs
         asyncio.run(run_class(server.url, args, load, server.process.pid, memory, cpu))
         memory.append(rss_mb(server.process.pid))
         time.sleep(5)  # the Stops reach the workers

@@ -111,5 +111,7 @@ def test_two_people_train_at_once_each_watching_their_own_run_while_a_third_draw
     # They trained at once: each held a training slot (from `started`, when it left the queue, to `finished`) while
     # the other did. With one slot the second would start only after the first stopped, and this fails.
     records = [runs.find_run(run_id, e2e_dir / "runs").read_record() for run_id in ids]
-    (start_1, end_1), (start_2, end_2) = [(epoch_seconds(r.started), epoch_seconds(r.finished)) for r in records]
+    spans = [(epoch_seconds(r.started), epoch_seconds(r.finished)) for r in records]
+    assert all(start is not None and end is not None for start, end in spans), spans
+    (start_1, end_1), (start_2, end_2) = spans
     assert start_1 < end_2 and start_2 < end_1, [(r.started, r.finished) for r in records]

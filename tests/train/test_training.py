@@ -246,26 +246,33 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
     assert snap.message.startswith("stopped after 1 epoch and 2 batches")
 
 
-def test_stop_pressed_while_an_epoch_is_validated_ends_the_run_there_without_a_batch_of_the_next(tiny_data):
-    """The walkthrough's case: Stop pressed between an epoch's last batch and its end (while it is validated) stopped
-    the run only after one batch of the next epoch."""
+@pytest.mark.parametrize("moment", ["during its last batch", "while it is validated"])
+def test_stop_pressed_at_an_epochs_end_ends_the_run_with_that_whole_epoch_and_no_batch_of_the_next(tiny_data, moment):
+    """The walkthrough's case: Stop pressed while an epoch was validated stopped the run only after one batch of the
+    next ("stopped after 1 epoch and 1 batch"); pressed during its last batch, the epoch went unvalidated and the run
+    read "stopped after 0 epochs"."""
     stop = threading.Event()
     progress = Progress()
+    config = TrainConfig(**{**TINY, "epochs": 3})
+    n_train = len(prepare_data(config, tiny_data).y_train)
+    steps = -(-n_train // config.batch_size)
     original_apply = progress.apply
 
     def apply(event):
-        if event.get("u", {}).get("phase") == "validating":
+        values = event.get("u", {})
+        if values.get("phase") == "validating" if moment == "while it is validated" else values.get("step") == steps:
             stop.set()
         original_apply(event)
 
+    saves = []
     progress.apply = apply
-    config = TrainConfig(**{**TINY, "epochs": 3})
-    result = train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool())
+    result = train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool(), save_model=saves.append)
     snap = progress.snapshot()
     assert result.record.status == "stopped"
     assert len(snap.epoch_history) == 1 and snap.epoch_history[0].val_accuracy is not None  # the epoch is whole
-    assert snap.samples_seen == len(prepare_data(TrainConfig(**TINY), tiny_data).y_train)  # no batch beyond it
+    assert snap.samples_seen == n_train  # no batch beyond it
     assert snap.message.startswith("stopped after 1 epoch in")
+    assert len(saves) == 1  # its model, saved with the epoch, is not saved again at the end
 
 
 @pytest.mark.parametrize(
