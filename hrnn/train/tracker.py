@@ -73,6 +73,9 @@ class Tracker:
             grid_labels=[int(v) for v in y_held[idx]],
         )
 
+    def _stop_requested(self):
+        return self.stop_event is not None and self.stop_event.is_set()
+
     def batch_size_at(self, batch):
         return min(self.config.batch_size, self.n_train - batch * self.config.batch_size)
 
@@ -153,7 +156,7 @@ class Tracker:
         self.progress.add_batch(self.global_step, batch_loss, batch_accuracy, **updates)  # one event per batch
         if now >= self.grid_next:
             self.read_grid(model, now)
-        if self.stop_event is not None and self.stop_event.is_set() and batch + 1 < self.steps_per_epoch:
+        if self._stop_requested() and batch + 1 < self.steps_per_epoch:
             self.stopped = True  # inside the epoch; after its last batch `on_epoch_end` stops, with the epoch whole
             model.stop_training = True
 
@@ -176,7 +179,7 @@ class Tracker:
         if self.on_epoch_saved is not None:
             self.timed_save(lambda: self.on_epoch_saved(model))
         self.progress.update(phase="training")
-        if self.stop_event is not None and self.stop_event.is_set() and epoch + 1 < self.config.epochs:
+        if self._stop_requested() and epoch + 1 < self.config.epochs:
             # Stop pressed during the epoch's last batch or after it (while it was validated or saved): the run ends
             # here, with this whole epoch (its model just saved), not after a batch of the next. After the last
             # epoch the run is finished anyway.

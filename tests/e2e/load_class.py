@@ -44,7 +44,7 @@ from playwright.async_api import async_playwright  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import CANVAS, PAGE_LOAD_MS, PEN_WATCH, PREDICTION_MS  # noqa: E402
+from tests.e2e.pages import CANVAS, PAGE_LOAD_MS, PEN_WATCH, PREDICTION_MS, percentile  # noqa: E402
 
 # The watched run's newest batch on the live chart: the last x (in epochs) of its per-batch loss trace.
 CHART_LAST_X = """() => {
@@ -63,11 +63,6 @@ QUIET = """quietMs => {
     return performance.now() - window.__quietSince >= quietMs;
 }"""
 GRACE_S = 240  # after --minutes: Stop, closing and the kill; past it the hard deadline ends the process
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else None
 
 
 def summary(values):

@@ -24,12 +24,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import open_train_page, pen_up_latencies, wait_for_live_points  # noqa: E402
-
-
-def percentile(values, share):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from tests.e2e.pages import open_train_page, pen_up_latencies, percentile, wait_for_live_points  # noqa: E402
 
 
 def measure(app, out, strokes, train, env):

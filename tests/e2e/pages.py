@@ -237,3 +237,10 @@ def pen_up_latencies(page, url, strokes, quiet_ms=300):
         up, shown = page.evaluate("[window.__pen.up, window.__pen.shown]")
         times.append(round(shown - up))
     return times
+
+
+def percentile(values, share):
+    """The value at `share` (0 to 1) of `values` sorted, the nearest rank; None for no values. For the measuring
+    scripts' medians and p90s of pen-up times."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else None

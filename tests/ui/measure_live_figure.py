@@ -9,15 +9,15 @@ of the server time that `--pages` pages watching one run cost per refresh, in ms
 """
 
 import argparse
-import json
 import statistics
 import time
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 
 from hrnn.bench.machine import cpu_facts, describe
-from hrnn.train.progress import Progress, ProgressSnapshot
+from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.train.progress import ProgressSnapshot
 from hrnn.ui.figures import training_figure
 from hrnn.ui.resources import live_figure
 
@@ -33,16 +33,6 @@ def made_up(batches, steps_per_epoch=188):
         batch_loss=list(2.3 * np.exp(-np.arange(batches) / 200) + rng.random(batches) * 0.1),
         batch_accuracy=list(1 - np.exp(-np.arange(batches) / 200) * 0.9),
     )
-
-
-def from_log(path):
-    progress = Progress()
-    for line in Path(path).read_text().splitlines():
-        try:
-            progress.apply(json.loads(line))
-        except ValueError:
-            continue
-    return progress.snapshot()
 
 
 def per_refresh_ms(build, pages):
@@ -62,17 +52,15 @@ def main():
     parser.add_argument("--pages", type=int, default=20)
     args = parser.parse_args()
     print(f"{describe(cpu_facts())}; {time.strftime('%Y-%m-%d %H:%M %Z')}; {args.pages} pages watching one run")
-    snaps = [from_log(args.log)] if args.log else [made_up(n) for n in args.batches]
+    snaps = [ProgressLogReader(args.log).snapshot()] if args.log else [made_up(n) for n in args.batches]
     for snap in snaps:
         # Every refresh a new batch has arrived (the worst case for sharing: one build per refresh).
         grown = [snap] + [
-            ProgressSnapshot(
-                **{
-                    **snap.__dict__,
-                    "batch_steps": [*snap.batch_steps, *range(snap.batch_steps[-1] + 1, snap.batch_steps[-1] + i + 1)],
-                    "batch_loss": [*snap.batch_loss, *[snap.batch_loss[-1]] * i],
-                    "batch_accuracy": [*snap.batch_accuracy, *[snap.batch_accuracy[-1]] * i],
-                }
+            replace(
+                snap,
+                batch_steps=[*snap.batch_steps, *range(snap.batch_steps[-1] + 1, snap.batch_steps[-1] + i + 1)],
+                batch_loss=[*snap.batch_loss, *[snap.batch_loss[-1]] * i],
+                batch_accuracy=[*snap.batch_accuracy, *[snap.batch_accuracy[-1]] * i],
             )
             for i in range(1, REFRESHES + 1)
         ]
