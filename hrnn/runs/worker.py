@@ -188,7 +188,12 @@ def _wait_for_slot(folder, run_settings, stop, on_queued):
 
 def _share(run_settings, share_cores):
     """TensorFlow's threads for a run that shares this machine's cores (its share), or None to leave them be."""
-    return max(1, settings.usable_cores() // run_settings.max_runs) if share_cores else None
+    return core_share(run_settings.max_runs) if share_cores else None
+
+
+def core_share(max_runs):
+    """A run's share of the cores this process may use, when `max_runs` runs train at once (at least one)."""
+    return max(1, settings.usable_cores() // max_runs)
 
 
 def _train(folder, run_settings, record, data, stop, threads):
@@ -237,7 +242,7 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
 
 def _limit_threads(max_runs):
     """Give this process's TensorFlow its share of the cores: all of them over `max_runs` runs at once."""
-    _set_threads(max(1, settings.usable_cores() // max_runs))
+    _set_threads(core_share(max_runs))
 
 
 def _set_threads(count):

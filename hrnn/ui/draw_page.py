@@ -16,7 +16,7 @@ from hrnn.ui.figures import STILL, image_figure, probability_bars
 from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import load_choice, mnist_or_error, model_choices
-from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input
+from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input, test_image
 from hrnn.ui.text import as_text
 from hrnn.ui.verdict import reading_verdict
 
@@ -141,8 +141,7 @@ def _test_digit():
             help=f"{GALLERY_SIZE} other test images",
         )
     _remember("test_index", index)
-    label = int(data.y_test[index])
-    return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})", label
+    return test_image(data, index)
 
 
 UPLOAD_PREVIEW_PX = 120

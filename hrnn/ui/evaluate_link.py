@@ -8,6 +8,7 @@ The model is `?model=` (`hrnn.ui.model_picker`).
 
 import streamlit as st
 
+from hrnn.runs import compare
 from hrnn.ui.lesson_link import LinkValueError, new_address, whole_number, write_address
 
 PAGE = "evaluate"
@@ -60,7 +61,7 @@ def apply(keys, views, norms, axes, run_keys):
         if unknown:
             reasons.append(f"there is no run {unknown[0][:40]!r} to compare here")
         else:
-            st.session_state[keys[RUNS]] = named[:4]
+            st.session_state[keys[RUNS]] = named[: compare.MAX_COMPARED]  # as many as the picker holds
     return reasons
 
 

@@ -9,7 +9,7 @@ from hrnn import runs
 from hrnn.nn.architectures import model_architecture
 from hrnn.runs import compare
 from hrnn.ui import draw_page, evaluate_link, inside_page
-from hrnn.ui.compare_view import RUNS_KEY, X_AXES, compare_view
+from hrnn.ui.compare_view import RUNS_KEY, X_AXES, X_KEY, compare_view
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.downloads import choice_downloads
 from hrnn.ui.explainers import EVALUATE, explain
@@ -19,7 +19,7 @@ from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import mnist_or_error, model_choices, runs_dir
 from hrnn.ui.scores import test_scores
-from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input, set_current_model
+from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input, set_current_model, test_image
 from hrnn.ui.text import as_text
 
 URL_PATH = "evaluate"
@@ -59,8 +59,8 @@ def _percent(p):
 
 def _open(index, data, choice, target):
     """Make test image `index` the session's input and `choice` its model, and go to `target` ("draw"/"inside")."""
-    label = int(data.y_test[index])
-    set_current_input(data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})")
+    image, origin, _ = test_image(data, index)
+    set_current_input(image, origin)
     set_current_model(choice.key)
     if target == "draw":
         st.session_state[OPEN_TEST_IMAGE] = int(index)
@@ -231,7 +231,7 @@ def _name_figure_note(choice, count):
     )
 
 
-LINK_KEYS = {"view": "eval_view", "cells": "confusion_norm", "x": "compare_x", "cell": CELL_MODEL, "runs": RUNS_KEY}
+LINK_KEYS = {"view": "eval_view", "cells": "confusion_norm", "x": X_KEY, "cell": CELL_MODEL, "runs": RUNS_KEY}
 
 
 def _comparable():
@@ -249,6 +249,6 @@ def render():
         _evaluate_view()
     state = st.session_state
     cell = (state["eval_true"], state["eval_pred"]) if "eval_true" in state and "eval_pred" in state else None
-    choices = (state.get("confusion_norm", COUNTS), state.get("compare_x", "epoch"), cell, state.get("compare_runs"))
+    choices = (state.get("confusion_norm", COUNTS), state.get(X_KEY, "epoch"), cell, state.get(RUNS_KEY))
     evaluate_link.write(view, *choices, defaults=(VIEWS[0], COUNTS, "epoch"))
     share_box("this view and this model")

@@ -10,20 +10,18 @@
 
 import base64
 import binascii
-import re
 
 import numpy as np
 
 from hrnn.analysis.interventions import IMAGE_READER, ROW_READER, Clamp
 from hrnn.ui.lesson_link import LinkValueError, new_address, number, row_list, rows_text, whole_number, write_address
-from hrnn.ui.session import set_current_input
+from hrnn.ui.session import set_current_input, test_image, test_index_of
 from hrnn.ui.what_if_state import ERASE, HOLD, KINDS, TRANSPLANT, Experiment, set_experiment, set_kind
 
 PAGE = "inside"
 DIGIT, DRAWING, KIND, ERASED, HELD, DONOR, MOVED = "digit", "drawing", "what_if", "erase", "hold", "donor", "moved"
 NAMES = (DIGIT, DRAWING, KIND, ERASED, HELD, DONOR, MOVED)
 READERS = {"image": IMAGE_READER, "row": ROW_READER}  # as the address names them
-_TEST_IMAGE = re.compile(r"^test image (\d+) ")
 
 
 def encode_drawing(image28):
@@ -47,9 +45,8 @@ def test_digit(text, data):
     """The test digit the address names: `(image28, description)`. Raises LinkValueError."""
     if data is None:
         raise LinkValueError(f"there are no test digits on this server, got {text[:20]!r}")
-    index = whole_number(text, 0, len(data.y_test) - 1, "test digits")
-    image = data.x_test[index].astype(np.float32) / 255.0
-    return image, f"test image {index} (true label {int(data.y_test[index])})"
+    image, origin, _ = test_image(data, whole_number(text, 0, len(data.y_test) - 1, "test digits"))
+    return image, origin
 
 
 def read_address():
@@ -122,12 +119,12 @@ def _kind(text):
 
 def write(image, origin, chosen):
     """Put the shown input (`image`, described by `origin`) and experiment (`chosen`) in the address."""
-    found = _TEST_IMAGE.match(origin or "")
+    index = test_index_of(origin)
     clamp = chosen.clamp if chosen.kind == HOLD else None
     reader = {layer: name for name, layer in READERS.items()}
     values = {
-        DIGIT: found.group(1) if found else None,
-        DRAWING: None if found or image is None else encode_drawing(image),
+        DIGIT: None if index is None else str(index),
+        DRAWING: None if index is not None or image is None else encode_drawing(image),
         KIND: None if chosen.kind == ERASE else chosen.kind,
         ERASED: rows_text(chosen.rows) if chosen.kind == ERASE else None,
         HELD: f"{reader[clamp.layer]},{clamp.unit},{clamp.from_row + 1},{clamp.value:g}" if clamp else None,

@@ -12,6 +12,7 @@ from hrnn.analysis.narration import closest_call, main_rival
 from hrnn.analysis.projection import build_state_map
 from hrnn.nn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
 from hrnn.ui.resources import mnist_or_error
+from hrnn.ui.session import test_image
 
 MAP_DIGITS = 2000  # held-out test digits on the state map
 SEARCHED_DIGITS = 300  # test digits searched for the default input (one batch: under a second)
@@ -65,5 +66,4 @@ def default_input(model_key, model):
     if error:
         return None, "", None
     index = _closest_call(model_key, model)
-    image, label = data.x_test[index].astype(np.float32) / 255.0, int(data.y_test[index])
-    return image, f"test image {index} (true label {label})", label
+    return test_image(data, index)

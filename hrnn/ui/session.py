@@ -1,6 +1,8 @@
 """Per-session state every page shares (`st.session_state`): the current model and input, and the keys by which
 one page asks another to show something."""
 
+import re
+
 import numpy as np
 import streamlit as st
 
@@ -33,3 +35,19 @@ def current_input():
 
 def set_current_input(image28, origin):
     st.session_state["input"] = {"image": np.asarray(image28, np.float32), "origin": origin}
+
+
+def test_image(data, index):
+    """Test image `index` of `data` as an input: `(image28 in [0, 1], description, true label)`. The description
+    ("test image 7 (true label 9)") is what pages show and what `test_index_of` reads back."""
+    label = int(data.y_test[index])
+    return data.x_test[index].astype(np.float32) / 255.0, f"test image {index} (true label {label})", label
+
+
+_TEST_IMAGE = re.compile(r"^test image (\d+) ")
+
+
+def test_index_of(origin):
+    """The test image index an input's description names (see `test_image`), or None for any other input."""
+    found = _TEST_IMAGE.match(origin or "")
+    return int(found.group(1)) if found else None

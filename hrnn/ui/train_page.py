@@ -269,8 +269,9 @@ def render():
         st.error(f"This server's limits are set wrongly: {as_text(exc)}")
         return
     st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
-    if launcher_problem():
-        st.warning(f"{as_text(launcher_problem())}. Runs train on this machine.")
+    problem = launcher_problem()
+    if problem:
+        st.warning(f"{as_text(problem)}. Runs train on this machine.")
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
     teacher, ignored = train_link.apply(n_train, max_epochs, max_units)  # a lesson link's settings
     watched_id = watched_run_id()

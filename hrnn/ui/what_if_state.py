@@ -2,7 +2,7 @@
 one's settings, as one `Experiment`.
 
 The settings belong to one input: their session keys carry a digest of the image, so another digit starts untouched.
-The widgets (`hrnn.ui.what_if_controls`) and a lesson link (`hrnn.ui.what_if_link`) both write these keys.
+The widgets (`hrnn.ui.what_if_controls`) and a lesson link (`hrnn.ui.inside_link`) both write these keys.
 """
 
 import hashlib
