@@ -62,8 +62,15 @@ def keep_keras_state_across_reruns():
     patch is in place."""
     from streamlit.runtime.scriptrunner import script_runner
 
-    if not hasattr(script_runner, "_clean_problem_modules"):
+    global streamlit_clean_up
+    current = getattr(script_runner, "_clean_problem_modules", None)
+    if current is None:
         log.warning("Streamlit has no _clean_problem_modules any more: it may clear the Keras session after runs")
         return False
+    if current is not _close_matplotlib_figures:
+        streamlit_clean_up = current
     script_runner._clean_problem_modules = _close_matplotlib_figures
     return True
+
+
+streamlit_clean_up = None  # Streamlit's own clean-up, once replaced (4.): what a test puts back to compare

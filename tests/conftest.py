@@ -23,6 +23,17 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("HRNN_NO_WARMUP", "1")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _pages_run_as_under_app_py():
+    """AppTests of single pages run as the pages do under app.py, which keeps Keras's state across reruns
+    (`hrnn._compat.keep_keras_state_across_reruns`). Without it Streamlit clears the Keras session after every run of
+    a test's page, which the app never does: the tests would run slower and unlike the app, and differently depending
+    on whether an AppTest of app.py had run before them in the same process."""
+    from hrnn._compat import keep_keras_state_across_reruns
+
+    assert keep_keras_state_across_reruns()
+
+
 def wait_until(predicate, timeout, poll=0.5):
     """Poll `predicate` until it is true (returns True) or `timeout` seconds have passed (returns False)."""
     deadline = time.monotonic() + timeout

@@ -69,16 +69,20 @@ def e2e_dir(tmp_path_factory):
 class Server:
     """`streamlit run app.py` (of `app_dir`) on a loopback port, serving the runs folder `e2e_dir/runs`; `start`,
     `kill` (as a crash would: SIGKILL, no clean-up) and `stop` it, as often as a test needs. Run workers are not its
-    to stop."""
+    to stop. With `warm_spare` it keeps a warm spare worker, as a real server does; without, it starts none, so that
+    a module that trains nothing or little does not pay a TensorFlow process per server start (and its replacement
+    after every run)."""
 
-    def __init__(self, e2e_dir, port=None, app_dir=REPO, started_in=None, address="127.0.0.1", **env):
+    def __init__(self, e2e_dir, port=None, app_dir=REPO, started_in=None, address="127.0.0.1", warm_spare=False, **env):
         self.e2e_dir, self.port, self.app_dir = e2e_dir, port or _free_port(), app_dir
         self.started_in = started_in or app_dir  # the working folder: Streamlit reads .streamlit/ from there
         self.address = address  # None: no --server.address flag
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = e2e_dir / "streamlit.log"
         self.env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
-        self.env.pop("HRNN_NO_WARMUP", None)  # a real server keeps a warm spare worker
+        self.env.pop("HRNN_NO_WARMUP", None)
+        if not warm_spare:
+            self.env["HRNN_NO_WARMUP"] = "1"
         self.env.update(
             HRNN_RUNS_DIR=str(e2e_dir / "runs"),
             HRNN_OFFLINE="1",
@@ -119,12 +123,13 @@ def require_chromium():
 
 
 @pytest.fixture(scope="module")
-def server(e2e_dir):
+def server(e2e_dir, request):
     """Base URL of `streamlit run app.py` on a free loopback port; the server is stopped after the module. Two runs
     may train at once (`HRNN_MAX_RUNS=2`), whatever the machine, and for up to 200 epochs (long enough to be watched,
-    then stopped)."""
+    then stopped). It keeps a warm spare worker where the module sets `WARM_SPARE = True`."""
     require_chromium()
-    running = Server(e2e_dir, HRNN_MAX_RUNS="2", HRNN_MAX_EPOCHS="200").start()
+    spare = getattr(request.module, "WARM_SPARE", False)
+    running = Server(e2e_dir, warm_spare=spare, HRNN_MAX_RUNS="2", HRNN_MAX_EPOCHS="200").start()
     try:
         yield running.url
     finally:

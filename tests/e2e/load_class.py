@@ -461,7 +461,7 @@ def main():
     if server_cpus:  # the server inherits them, its workers from it; then this script and its browser take the rest
         every_cpu = os.sched_getaffinity(0)
         os.sched_setaffinity(0, server_cpus)
-    server = conftest.Server(out, **env).start()
+    server = conftest.Server(out, warm_spare=True, **env).start()
     if server_cpus:
         os.sched_setaffinity(0, every_cpu - server_cpus)
     memory = [rss_mb(server.process.pid)]

@@ -28,7 +28,7 @@ from tests.e2e.pages import open_train_page, pen_up_latencies, percentile, wait_
 
 
 def measure(app, out, strokes, train, env):
-    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), **env).start()
+    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), warm_spare=True, **env).start()
     result = {"machine": describe(cpu_facts()), "date": time.strftime("%Y-%m-%d %H:%M"), "training": train}
     try:
         with sync_playwright() as playwright:

@@ -30,7 +30,7 @@ def batch_gaps(progress_path):
 
 
 def measure(nice, root):
-    server = conftest.Server(root, HRNN_WORKER_NICE=nice).start()
+    server = conftest.Server(root, warm_spare=True, HRNN_WORKER_NICE=nice).start()
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)

@@ -29,7 +29,7 @@ from tests.e2e.pages import PAGE_LOAD_MS, open_train_page, pen_up_latencies, wai
 
 
 def measure(app, out, starts, between, strokes, settle, env):
-    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), **env).start()
+    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), warm_spare=True, **env).start()
     result = {"app": str(server.app_dir), "env": env}
     try:
         with sync_playwright() as playwright:

@@ -300,7 +300,7 @@ def test_started_from_another_folder_it_answers_only_this_machine(browser, tmp_p
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.copy(REPO / "app.py", elsewhere)
-    env = dict(PYTHONPATH=str(REPO), HRNN_NO_WARMUP="1")
+    env = dict(PYTHONPATH=str(REPO))
     server = Server(tmp_path, app_dir=elsewhere, started_in=tmp_path, address=None, **env).start()
     context = browser.new_context(viewport=VIEWPORTS["desktop"]["viewport"])
     try:

@@ -29,6 +29,7 @@ from tests.e2e.pages import (
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_runs_browser")]
+WARM_SPARE = True  # runs start as on a real server: a warm spare takes the first, a new spare the next
 
 
 # The x of the first point of the live chart's batch-loss line (in epochs), or null when there is none.
@@ -38,7 +39,7 @@ FIRST_BATCH_X = """() => [...document.querySelectorAll('.st-key-live_chart .js-p
 
 
 def test_a_run_survives_a_reload_and_a_server_restart_and_stop_stops_it(browser, tmp_path):
-    server = Server(tmp_path, HRNN_MAX_EPOCHS="200").start()
+    server = Server(tmp_path, warm_spare=True, HRNN_MAX_EPOCHS="200").start()
     try:
         page = browser.new_context(viewport=VIEWPORT).new_page()
         open_train_page(page, server.url)

@@ -239,7 +239,7 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
         original_apply(event)
 
     progress.apply = apply
-    train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool())
+    train(config, tiny_data, progress=progress, stop_event=stop)
     snap = progress.snapshot()
     assert snap.status == "stopped" and snap.phase == "done"
     assert "validating" in seen_phases and seen_phases[-1] == "done"
@@ -266,7 +266,7 @@ def test_stop_pressed_at_an_epochs_end_ends_the_run_with_that_whole_epoch_and_no
 
     saves = []
     progress.apply = apply
-    result = train(config, tiny_data, progress=progress, stop_event=stop, pool=ModelPool(), save_model=saves.append)
+    result = train(config, tiny_data, progress=progress, stop_event=stop, save_model=saves.append)
     snap = progress.snapshot()
     assert result.record.status == "stopped"
     assert len(snap.epoch_history) == 1 and snap.epoch_history[0].val_accuracy is not None  # the epoch is whole

@@ -50,8 +50,9 @@ def test_the_same_link_trains_the_same_batch_losses_twice(tiny_data):
     assert not reasons
     config = config_from_values(values, N_TRAIN)
     assert (config.seed, config.epochs, config.row_units, config.train_size) == (7, 1, 8, 96)
-    first = train(config, tiny_data, pool=ModelPool()).record.history.batches
-    again = train(config, tiny_data, pool=ModelPool()).record.history.batches
+    pool = ModelPool()  # the second and third runs reuse the first's model, reset: what a worker's pool does
+    first = train(config, tiny_data, pool=pool).record.history.batches
+    again = train(config, tiny_data, pool=pool).record.history.batches
     assert len(first.loss) == 3 and again.loss == first.loss  # 96 images in batches of 32, bit for bit
-    other = train(replace(config, seed=8), tiny_data, pool=ModelPool()).record.history.batches
+    other = train(replace(config, seed=8), tiny_data, pool=pool).record.history.batches
     assert other.loss != first.loss  # the seed is what makes them the same
