@@ -27,6 +27,7 @@ from contextlib import contextmanager
 log = logging.getLogger(__name__)
 
 KERAS_RNN_LOOP_METHOD = "inner_loop"  # what FusedLSTM overrides (3.)
+streamlit_clean_up = None  # Streamlit's own clean-up, once replaced (4.): what a test puts back to compare
 
 
 @contextmanager
@@ -71,6 +72,3 @@ def keep_keras_state_across_reruns():
         streamlit_clean_up = current
     script_runner._clean_problem_modules = _close_matplotlib_figures
     return True
-
-
-streamlit_clean_up = None  # Streamlit's own clean-up, once replaced (4.): what a test puts back to compare

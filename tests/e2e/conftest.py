@@ -80,8 +80,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = e2e_dir / "streamlit.log"
         self.env = dict(os.environ)  # passes HRNN_PRETRAINED (and anything else the caller set) through
-        self.env.pop("HRNN_NO_WARMUP", None)
-        if not warm_spare:
+        if warm_spare:
+            self.env.pop("HRNN_NO_WARMUP", None)
+        else:
             self.env["HRNN_NO_WARMUP"] = "1"
         self.env.update(
             HRNN_RUNS_DIR=str(e2e_dir / "runs"),
