@@ -1,6 +1,8 @@
 """Fixtures of the AppTest tests: every test runs the app on synthetic digits with a small model of its own."""
 
+import hashlib
 import shutil
+from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -13,6 +15,33 @@ from tests.conftest import write_npz
 def small_model():
     """A small model trained on the synthetic digits, kept in tests/assets (see make_small_model.py there)."""
     return ASSET
+
+
+_LOADED = {}  # (sha-1 of a model file's bytes, arch) -> the model loaded from it, for this test process
+
+
+@pytest.fixture(autouse=True)
+def _models_shared_as_on_a_server(monkeypatch):
+    """A model file's model is loaded once per test process and shared by the tests, as a server shares it by all
+    its sessions (`hrnn.ui.resources`: models are read-only once loaded). Streamlit's caches are still fresh for
+    each test; what is shared is the model a page loads, so that each test does not load the same model and trace
+    its functions again, which was the larger part of these tests' time. Keyed by the file's bytes: a test's own
+    copy of the same file gets the same model, and a rewritten or other file is loaded for real. Files that fail to
+    load are never kept, so each test sees its own error."""
+    import hrnn.ui.resources as resources
+
+    real_load = resources.load_model
+
+    def load_model(path, arch=None):
+        try:
+            key = (hashlib.sha1(Path(path).read_bytes()).hexdigest(), arch)
+        except OSError:
+            return real_load(path, arch=arch)  # the real one says what is wrong, in its own words
+        if key not in _LOADED:
+            _LOADED[key] = real_load(path, arch=arch)
+        return _LOADED[key]
+
+    monkeypatch.setattr(resources, "load_model", load_model)
 
 
 @pytest.fixture(autouse=True)
