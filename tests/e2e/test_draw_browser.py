@@ -176,10 +176,14 @@ def test_a_test_digit_from_the_gallery_gets_a_verdict_that_outlives_a_visit_to_i
         picture = page.locator(f".st-key-thumb_{index}").get_by_role("img").bounding_box()
         page.mouse.click(picture["x"] + picture["width"] * 0.2, picture["y"] + picture["height"] * 0.8)  # the picture
         expect(page.get_by_label(re.compile(r"^Test image \(0 to"))).to_have_value(index, timeout=PREDICTION_MS)
+        caption = page.get_by_text(re.compile(rf"^test image {index} \(true label \d\)"))
+        expect(caption).to_be_visible(timeout=PREDICTION_MS)
+        wait_until_idle(page)  # till then the verdict on screen may still be the one of the digit shown before
         verdict = page.get_by_test_id("stAlert").filter(has_text=VERDICT)
         expect(verdict).to_be_visible(timeout=PREDICTION_MS)
         said = VERDICT.search(verdict.inner_text()).group(0)  # the alert's text starts with its icon's name
-        wait_until_idle(page)
+        true_label = re.search(r"true label (\d)", caption.inner_text()).group(1)
+        assert said.startswith(f"Right: it is a {true_label}") or said.startswith(f"Wrong: it is a {true_label},"), said
 
         page.get_by_role("button", name="See how it read this digit, row by row").click()
         expect(page.get_by_role("heading", name="Inside the network")).to_be_visible(timeout=PREDICTION_MS)
