@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import open_train_page, pen_up_latencies, percentile, wait_for_live_points  # noqa: E402
+from tests.e2e.pages import open_train_page, pen_up_latencies, percentile, stop_button, wait_for_live_points  # noqa: E402
 
 
 def measure(app, out, strokes, train, env):
@@ -43,7 +43,7 @@ def measure(app, out, strokes, train, env):
             for stroke, ms in enumerate(times):
                 print(f"stroke {stroke}: {ms} ms", flush=True)
             if train:
-                trainer.get_by_role("button", name="Stop").click()
+                stop_button(trainer).click()
             browser.close()
     finally:
         server.stop()

@@ -25,7 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import PAGE_LOAD_MS, open_train_page, pen_up_latencies, wait_for_live_points  # noqa: E402
+from tests.e2e.pages import (  # noqa: E402
+    PAGE_LOAD_MS,
+    open_train_page,
+    pen_up_latencies,
+    stop_button,
+    wait_for_live_points,
+)
 
 
 def measure(app, out, starts, between, strokes, settle, env):
@@ -50,7 +56,7 @@ def measure(app, out, starts, between, strokes, settle, env):
                 if start == starts - 1:
                     result["draw_first_s"], result["draw_s"] = _draw(browser, server.url, strokes)
                     print(f"pen-up -> prediction while it trains: {result['draw_s']} s", flush=True)
-                trainer.get_by_role("button", name="Stop").click()
+                stop_button(trainer).click()
                 expect(trainer.get_by_text("stopped after").first).to_be_visible(timeout=PAGE_LOAD_MS)
             result["first_batch_s"] = firsts
             result["first_batch_median_s"] = statistics.median(firsts)

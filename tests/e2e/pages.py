@@ -154,6 +154,13 @@ def start_run(page, settings):
     return page.evaluate("() => new URLSearchParams(location.search).get('run')"), clicked
 
 
+def stop_button(page):
+    """The Train page's Stop button. Not `get_by_role("button", name="Stop")`: while a script run lasts over half a
+    second, as on a busy machine, Streamlit's header shows a Stop button of its own, and a click on a locator that
+    matches two buttons fails at once."""
+    return page.locator(".st-key-stop").get_by_role("button", name="Stop")
+
+
 def wait_for_prediction(page, timeout=PREDICTION_MS):
     """Wait, checking every animation frame, until the Draw page shows a prediction."""
     page.wait_for_function(

@@ -171,9 +171,12 @@ def test_a_test_digit_from_the_gallery_gets_a_verdict_that_outlives_a_visit_to_i
         page.get_by_text("Test digit", exact=True).click()
         thumbnails = page.locator("[class*='st-key-pick_test_']")
         expect(thumbnails).to_have_count(12, timeout=PREDICTION_MS)
+        wait_until_idle(page)  # the gallery laid out: the picture's box is read for the click
         pick = thumbnails.nth(4)
         index = re.search(r"st-key-pick_test_(\d+)", pick.get_attribute("class")).group(1)
-        picture = page.locator(f".st-key-thumb_{index}").get_by_role("img").bounding_box()
+        image = page.locator(f".st-key-thumb_{index}").get_by_role("img")
+        expect(image).to_be_visible()
+        picture = image.bounding_box()
         page.mouse.click(picture["x"] + picture["width"] * 0.2, picture["y"] + picture["height"] * 0.8)  # the picture
         expect(page.get_by_label(re.compile(r"^Test image \(0 to"))).to_have_value(index, timeout=PREDICTION_MS)
         caption = page.get_by_text(re.compile(rf"^test image {index} \(true label \d\)"))

@@ -22,6 +22,7 @@ from tests.e2e.pages import (
     open_train_page,
     small_settings,
     start_run,
+    stop_button,
     wait_for_live_points,
     wait_for_prediction,
     wait_until_idle,
@@ -69,7 +70,7 @@ def test_a_run_survives_a_reload_and_a_server_restart_and_stop_stops_it(browser,
         wait_for_live_points(page, before)  # live again...
         assert page.evaluate(FIRST_BATCH_X) == pytest.approx(1 / 10)  # ...with every batch since the first (of 10)
 
-        page.get_by_role("button", name="Stop").click()
+        stop_button(page).click()
         expect(page.get_by_test_id("stAlert").filter(has_text="The run stopped after")).to_be_visible(
             timeout=TRAINING_MS
         )
@@ -103,11 +104,11 @@ def test_two_people_train_at_once_each_watching_their_own_run_while_a_third_draw
     wait_for_prediction(drawer)  # the first prediction loads the model; tests/e2e/measure_draw.py --train times them
     expect(drawer.get_by_test_id("stMetricValue")).to_have_text("1")  # read while two runs train
     assert all(runs.find_run(run_id, e2e_dir / "runs").live for run_id in ids), "a run ended before the drawing"
-    second.get_by_role("button", name="Stop").click()
+    stop_button(second).click()
     expect(second.get_by_test_id("stAlert").filter(has_text="The run stopped")).to_be_visible(timeout=TRAINING_MS)
     # The first page, still watching its own run, lists the other's among the saved runs without a reload.
     expect(first.get_by_test_id("stDataFrame")).to_contain_text(ids[1], timeout=PAGE_LOAD_MS)
-    first.get_by_role("button", name="Stop").click()
+    stop_button(first).click()
     expect(first.get_by_test_id("stAlert").filter(has_text="The run stopped")).to_be_visible(timeout=TRAINING_MS)
     # They trained at once: each held a training slot (from `started`, when it left the queue, to `finished`) while
     # the other did. With one slot the second would start only after the first stopped, and this fails.
