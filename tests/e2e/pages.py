@@ -154,6 +154,16 @@ def start_run(page, settings):
     return page.evaluate("() => new URLSearchParams(location.search).get('run')"), clicked
 
 
+def wait_for_test_digit(page, index, timeout=PREDICTION_MS):
+    """Wait until the page shows test image `index` as its input, by its caption ("test image 7 (true label 9)",
+    written by the server in the run that reads it), and that run has ended; returns the caption. Until then the
+    page may still show the previous input's reading, and a page switch would carry the previous input."""
+    caption = page.get_by_text(re.compile(rf"^test image {index} \(true label \d\)"))
+    expect(caption).to_be_visible(timeout=timeout)
+    wait_until_idle(page)
+    return caption
+
+
 def stop_button(page):
     """The Train page's Stop button. Not `get_by_role("button", name="Stop")`: while a script run lasts over half a
     second, as on a busy machine, Streamlit's header shows a Stop button of its own, and a click on a locator that

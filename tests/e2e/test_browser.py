@@ -33,6 +33,7 @@ from tests.e2e.pages import (
     start_run,
     stop_button,
     wait_for_live_points,
+    wait_for_test_digit,
     wait_until_idle,
 )
 
@@ -144,10 +145,7 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
         page.get_by_text("Test digit", exact=True).click()
         wait_until_idle(page)
         set_number(page, re.compile(r"^Test image \(0 to"), SCREENSHOT_DIGIT)
-        # The server has made it the input once its caption shows: a page switch before would carry the old digit.
-        shown = page.get_by_text(re.compile(rf"^test image {SCREENSHOT_DIGIT} \(true label"))
-        expect(shown).to_be_visible(timeout=PREDICTION_MS)
-        wait_until_idle(page)
+        wait_for_test_digit(page, SCREENSHOT_DIGIT)  # the input now: the page switch carries it to Inside
         if page.get_by_test_id("stExpandSidebarButton").is_visible():  # a phone keeps the sidebar folded away
             page.get_by_test_id("stExpandSidebarButton").click()
         page.get_by_test_id("stSidebarNavLink").filter(has_text="Inside the network").click()
