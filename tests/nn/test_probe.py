@@ -1,12 +1,17 @@
-"""probe() returns what the layers computed, from the model's own weights."""
+"""probe() returns what the layers computed, from the model's own weights; predict_batch and the image vectors
+are Keras's own outputs, compiled once per model."""
+
+import gc
+import weakref
 
 import keras
 import numpy as np
 import pytest
 
+from hrnn.nn.architectures import ARCHITECTURES
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import ModelFileError
-from hrnn.nn.probe import final_column_states, probe
+from hrnn.nn.probe import _compiled, final_column_states, predict_batch, predict_one, probe
 from tests.conftest import random_hrnn
 
 
@@ -90,3 +95,42 @@ def test_model_without_hrnn_layers_is_refused(image):
     other = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs)))
     with pytest.raises(ModelFileError, match="not an hrnn model"):
         probe(other, image)
+
+
+@pytest.mark.parametrize("arch", ["hrnn", "cnn"])
+def test_predict_batch_is_keras_predict_traced_once_for_every_batch_size(arch):
+    model = ARCHITECTURES[arch].build(8, 8)
+    images = np.random.default_rng(2).random((300, 28, 28, 1)).astype(np.float32)
+    expected = model.predict(images, batch_size=256, verbose=0)
+    for n in (300, 29, 1):  # 300: two batches of 256 and 44
+        np.testing.assert_allclose(predict_batch(model, images[:n]), expected[:n], atol=1e-5)
+    np.testing.assert_allclose(predict_one(model, images[5, :, :, 0]), expected[5], atol=1e-5)
+    assert _compiled(model, "probs").experimental_get_tracing_count() == 1  # not once per batch size
+    assert predict_batch(model, images[:0]).shape == (0, 10)
+
+
+def test_image_vectors_are_traced_once_for_every_batch_size(model):
+    images = np.random.default_rng(3).random((40, 28, 28, 1)).astype(np.float32)
+    all_at_once = final_column_states(model, images)
+    np.testing.assert_allclose(final_column_states(model, images, batch_size=16), all_at_once, atol=1e-6)
+    assert _compiled(model, "image_vectors").experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("shape", [(2, 28, 28), (2, 28, 28, 3), (28, 28, 1)])
+def test_predict_batch_refuses_images_of_another_shape(model, shape):
+    with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
+        predict_batch(model, np.zeros(shape, np.float32))
+
+
+@pytest.mark.parametrize("arch", ["hrnn", "flat-lstm"])
+def test_the_compiled_functions_do_not_keep_a_model_in_memory(arch):
+    model = ARCHITECTURES[arch].build(8, 8)
+    image = np.zeros((28, 28), np.float32)
+    predict_one(model, image)
+    predict_batch(model, image[None, :, :, None])
+    if arch == "hrnn":
+        final_column_states(model, image[None, :, :, None])
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None  # a model a cache has dropped is freed, its compiled functions with it
