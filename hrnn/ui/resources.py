@@ -107,7 +107,7 @@ def launcher(root, spare_data, kind="local", address="auto"):
     joining the Ray cluster at `address`), and None or the one line why Ray could not be had (then it is the local
     one: `hrnn.runs.launcher.open_launcher`). With `spare_data` (a `load_mnist` source) the local launcher keeps a
     spare worker ready for that source (TensorFlow imported, the data loaded, the demo's model built), so that a Start
-    waits only for its graph to be traced (about 7 s on two cores) before its first batch."""
+    waits only for its graph to be traced (about 4 s on two cores) before its first batch."""
     return open_launcher(kind, root, spare_data=spare_data, address=address)
 
 
