@@ -13,6 +13,7 @@ from hrnn.ui.canvas import drawing_canvas
 from hrnn.ui.digit_grid import thumbnail
 from hrnn.ui.explainers import DRAW, explain
 from hrnn.ui.figures import STILL, image_figure, probability_bars
+from hrnn.ui.labels import a_digit
 from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import load_choice, mnist_or_error, model_choices
@@ -198,7 +199,7 @@ def _phone_reading(digit, sure, truth):
     fold (hrnn.ui.style shows this line on narrow screens only)."""
     line = f"The model reads **{digit}** ({sure})"
     if truth is not None:
-        line += ": right" if digit == truth else f": wrong, it is a {truth}"
+        line += ": right" if digit == truth else f": wrong, it is {a_digit(truth)}"
     st.markdown(line)
 
 

@@ -1,6 +1,8 @@
 """Results in plain words: a finished run against the shipped model on the same held-out digits, and one test
 digit read right or wrong."""
 
+from hrnn.ui.labels import a_digit
+
 ROUGH_BELOW = 100  # fewer held-out digits than this: the verdict says its figure is rough
 
 
@@ -31,7 +33,7 @@ def verdict(accuracy, images, reference=None, stopped=False, when=""):
 
 def reading_verdict(label, predicted):
     """Whether a model read a digit whose true label is `label` right, in words: "Right: it is a 7", or "Wrong: it
-    is a 4, read as 9"."""
+    is an 8, read as 9"."""
     if predicted == label:
-        return f"Right: it is a {label}"
-    return f"Wrong: it is a {label}, read as {predicted}"
+        return f"Right: it is {a_digit(label)}"
+    return f"Wrong: it is {a_digit(label)}, read as {predicted}"

@@ -12,6 +12,7 @@ from hrnn import runs
 from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import PRETRAINED_PATH, load_model
 from hrnn.ui import draw_page
+from hrnn.ui.labels import a_digit
 from hrnn.ui.run_names import run_label
 from tests.app.test_app import TIMEOUT, draw, drawn_bar, page, save_run, shown
 from tests.conftest import make_mnist
@@ -60,7 +61,7 @@ def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
     assert at.button(key=f"pick_test_{index}").proto.type == "primary"  # and the picked thumbnail stands out
     assert at.metric[0].label == "Prediction"
     digit = int(at.metric[0].value)
-    verdict = ": right" if digit == label else f": wrong, it is a {label}"
+    verdict = ": right" if digit == label else f": wrong, it is {a_digit(label)}"
     (line,) = [m.value for m in at.markdown if m.value.startswith("The model reads")]  # a phone's first screen
     assert line.startswith(f"The model reads **{digit}** (") and line.endswith(verdict)
 
@@ -92,9 +93,9 @@ def test_the_verdict_says_right_or_wrong_with_the_true_label(monkeypatch, right)
     label, read = int(labels[index]), int(predicted[index])
     assert at.metric[0].value == str(read)
     if right:
-        assert [s.value for s in at.success] == [f"Right: it is a {label}"] and not at.error
+        assert [s.value for s in at.success] == [f"Right: it is {a_digit(label)}"] and not at.error
     else:
-        assert [e.value for e in at.error] == [f"Wrong: it is a {label}, read as {read}"] and not at.success
+        assert [e.value for e in at.error] == [f"Wrong: it is {a_digit(label)}, read as {read}"] and not at.success
 
 
 def test_a_drawing_gets_no_verdict():

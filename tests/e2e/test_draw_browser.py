@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from hrnn.ui import draw_page
 from hrnn.ui.canvas import CANVAS_SIZE
+from hrnn.ui.labels import a_digit
 from tests.conftest import wait_until
 from tests.e2e.pages import (
     CANVAS,
@@ -37,7 +38,7 @@ DEVICES = {
 # two busy cores, 12 cold starts: 0.8 to 1.4 s (a one-line Streamlit app takes 1.0 to 1.1 s); 4.5 to 6.2 s (11 cold
 # starts) before the first screen was drawn ahead of the heavy imports.
 FIRST_TEXT_MS = 3000
-VERDICT = re.compile(r"(Right: it is a \d|Wrong: it is a \d, read as \d)")
+VERDICT = re.compile(r"(Right: it is an? \d|Wrong: it is an? \d, read as \d)")
 UNDER_CANVAS_PX = 150  # on a phone the prediction follows the canvas within this (only a caption between)
 
 # Records, from the very start of the page, when the main area first shows text: window.__hrnnFirstText = [ms, text].
@@ -185,7 +186,9 @@ def test_a_test_digit_from_the_gallery_gets_a_verdict_that_outlives_a_visit_to_i
         expect(verdict).to_be_visible(timeout=PREDICTION_MS)
         said = VERDICT.search(verdict.inner_text()).group(0)  # the alert's text starts with its icon's name
         true_label = re.search(r"true label (\d)", caption.inner_text()).group(1)
-        assert said.startswith(f"Right: it is a {true_label}") or said.startswith(f"Wrong: it is a {true_label},"), said
+        assert said.startswith(f"Right: it is {a_digit(true_label)}") or said.startswith(
+            f"Wrong: it is {a_digit(true_label)},"
+        ), said
 
         page.get_by_role("button", name="See how it read this digit, row by row").click()
         expect(page.get_by_role("heading", name="Inside the network")).to_be_visible(timeout=PREDICTION_MS)

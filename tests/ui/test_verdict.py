@@ -35,3 +35,5 @@ def test_a_stopped_runs_figure_says_when_it_was_measured():
 def test_a_reading_is_right_or_wrong_with_the_true_label():
     assert reading_verdict(7, 7) == "Right: it is a 7"
     assert reading_verdict(4, 9) == "Wrong: it is a 4, read as 9"
+    assert reading_verdict(8, 8) == "Right: it is an 8"
+    assert reading_verdict(8, 3) == "Wrong: it is an 8, read as 3"
