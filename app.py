@@ -11,10 +11,12 @@ with while_loading():  # the pages import TensorFlow: on a cold start that takes
     from hrnn._compat import keep_keras_state_across_reruns
     from hrnn.ui import draw_page, evaluate_page, inside_page, style, train_page
     from hrnn.ui.resources import start_launcher
+    from hrnn.ui.train_settings import keep_settings
 
     keep_keras_state_across_reruns()
     start_launcher()  # loads the data and starts the spare worker, so that the first Start trains at once
 style.apply()
+keep_settings()  # the Train page's settings outlive a visit to another page
 page = st.navigation(
     [
         st.Page(train_page.render, title="Train", icon=":material/model_training:", default=True),

@@ -63,6 +63,20 @@ def apply_preset(name, n_train):
         st.session_state[f"cfg_{setting}"] = value
 
 
+KEPT_KEY = "kept_settings"  # session key: the settings' last values, in a dict that no widget owns
+
+
+def keep_settings():
+    """Keep the settings while another page is shown (call it on every run, before any page is drawn). Streamlit
+    forgets a widget's value at the end of a run that does not draw the widget, so a visit to Draw would reset them
+    to the quick demo's. Their last values are therefore also kept under a key of the script's own, and any that
+    Streamlit dropped are put back from there."""
+    kept = st.session_state.setdefault(KEPT_KEY, {})
+    kept.update({key: st.session_state[key] for key in st.session_state if str(key).startswith("cfg_")})
+    for key, value in kept.items():
+        st.session_state[key] = value  # a value the script sets is the script's, and outlives the widget
+
+
 def init_settings(n_train, max_epochs, max_units):
     """Give the settings the quick demo's values if they have none yet, and keep them within this server's limits
     (the data source may have shrunk, a preset may be above the limits): before their widgets are drawn, or instead
