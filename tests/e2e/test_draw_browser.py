@@ -185,7 +185,7 @@ def test_a_test_digit_from_the_gallery_gets_a_verdict_that_outlives_a_visit_to_i
         verdict = page.get_by_test_id("stAlert").filter(has_text=VERDICT)
         expect(verdict).to_be_visible(timeout=PREDICTION_MS)
         said = VERDICT.search(verdict.inner_text()).group(0)  # the alert's text starts with its icon's name
-        true_label = re.search(r"true label (\d)", caption.inner_text()).group(1)
+        true_label = int(re.search(r"true label (\d)", caption.inner_text()).group(1))
         assert said.startswith(f"Right: it is {a_digit(true_label)}") or said.startswith(
             f"Wrong: it is {a_digit(true_label)},"
         ), said
