@@ -236,4 +236,4 @@ def predict_one(model, image28):
             is_hrnn = _IS_HRNN[model] = model_architecture(model).name == "hrnn"
     if is_hrnn:
         return probe(model, image).probs
-    return np.asarray(_compiled(model, "probs")(tf.constant(image[None, :, :, None])))[0]
+    return predict_batch(model, image[None, :, :, None])[0]
