@@ -87,7 +87,7 @@ def test_drawing_a_one_is_read_as_1_and_can_be_looked_inside(server, page):
 INSIDE_CHARTS = 5  # the image, the two belief charts, the map, one heatmap
 ROW_SLIDER = "[class*=st-key-inside_row_] input[type=range]"  # its key changes when Play moves it
 CURSOR_MOVES = 6
-PLAY_MS = 60_000
+PLAY_MS = 240_000  # Play reruns the page once per row: 28 reruns, over a minute on a slow, busy machine
 CURSOR_UPDATE_MS = 10_000  # a generous ceiling for a busy machine; docs/performance.md says how to measure it
 
 # Whether the views show the cursor on `row`: the image and the image reader's heatmap outline that row, the map's

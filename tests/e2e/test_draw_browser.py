@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from hrnn.ui import draw_page
+from hrnn.ui import draw_page, first_screen
 from hrnn.ui.canvas import CANVAS_SIZE
 from hrnn.ui.labels import a_digit
 from tests.conftest import wait_until
@@ -34,19 +34,29 @@ DEVICES = {
     # still sends its 280 x 280 CSS pixels.
     "phone": dict(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=3),
 }
-# Navigation to the first visible text in the main area, on a cold server (TensorFlow not imported yet). Measured on
-# two busy cores, 12 cold starts: 0.8 to 1.4 s (a one-line Streamlit app takes 1.0 to 1.1 s); 4.5 to 6.2 s (11 cold
-# starts) before the first screen was drawn ahead of the heavy imports.
-FIRST_TEXT_MS = 3000
+# On a cold server (TensorFlow not imported yet) the first screen says what the app is and that it is loading, before
+# the heavy imports; the page itself follows them. Before that screen the main area stayed blank for 4.5 to 6.2 s
+# (11 cold starts on two busy cores); with it, the first text came after 0.8 to 1.4 s (12 cold starts; a one-line
+# Streamlit app takes 1.0 to 1.1 s). The test asserts the order, which holds on a machine of any speed, and prints
+# the time (docs/performance.md, *In the browser*).
 VERDICT = re.compile(r"(Right: it is an? \d|Wrong: it is an? \d, read as \d)")
 UNDER_CANVAS_PX = 150  # on a phone the prediction follows the canvas within this (only a caption between)
 
-# Records, from the very start of the page, when the main area first shows text: window.__hrnnFirstText = [ms, text].
+# Records, from the very start of the page (ms): when the main area first shows text, window.__hrnnFirstText =
+# [ms, text]; when it first shows the loading note, window.__hrnnLoadingShown; and when it first shows the Train
+# page's heading, window.__hrnnPageShown.
 RECORD_FIRST_TEXT = """
-window.__hrnnFirstText = null;
+window.__hrnnFirstText = window.__hrnnLoadingShown = window.__hrnnPageShown = null;
 new MutationObserver((_, observer) => {
-    const text = document.querySelector('[data-testid=stMain]')?.innerText.trim();
-    if (text) { window.__hrnnFirstText = [performance.now(), text]; observer.disconnect(); }
+    const main = document.querySelector('[data-testid=stMain]');
+    const text = main?.innerText.trim();
+    if (!text) return;
+    window.__hrnnFirstText ??= [performance.now(), text];
+    if (text.includes('Starting up: loading TensorFlow')) window.__hrnnLoadingShown ??= performance.now();
+    if ([...main.querySelectorAll('h1')].some(h => h.textContent.includes('Train the hierarchical RNN'))) {
+        window.__hrnnPageShown = performance.now();
+        observer.disconnect();
+    }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
 
@@ -94,18 +104,24 @@ def _touch_stroke(page):
     touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
-def test_the_first_screen_shows_text_at_once_on_a_cold_server(server, browser):
+def test_the_first_screen_says_what_the_app_is_and_that_it_loads_before_the_page_on_a_cold_server(server, browser):
     context = browser.new_context(**DEVICES["desktop"])
     page = context.new_page()
     try:
         page.add_init_script(RECORD_FIRST_TEXT)
         page.goto(f"{server}/", wait_until="commit")
-        page.wait_for_function("window.__hrnnFirstText !== null", timeout=PAGE_LOAD_MS)
-        ms, text = page.evaluate("window.__hrnnFirstText")
-        print(f"\nfirst text in the main area {ms / 1000:.2f} s after navigation: {text[:60]!r}")
-        assert text.startswith(("hrnn lab", "Train the hierarchical RNN")), text
-        assert ms < FIRST_TEXT_MS
-        expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible(timeout=PAGE_LOAD_MS)
+        page.wait_for_function("window.__hrnnPageShown !== null", timeout=PAGE_LOAD_MS)
+        (ms, text), loading_ms, page_ms = page.evaluate(
+            "[window.__hrnnFirstText, window.__hrnnLoadingShown, window.__hrnnPageShown]"
+        )
+        print(
+            f"\nfirst text in the main area {ms / 1000:.2f} s after navigation: {text[:60]!r}; the Train page's "
+            f"heading after {page_ms / 1000:.2f} s"
+        )
+        # The first text is the loading screen, drawn ahead of the heavy imports, so before the page, not with it.
+        assert text.startswith(first_screen.TITLE), text
+        assert loading_ms is not None and loading_ms < page_ms, (loading_ms, page_ms)
+        expect(page.get_by_role("heading", name="Train the hierarchical RNN")).to_be_visible()
         expect(page.get_by_text("Starting up: loading TensorFlow")).to_have_count(0)  # the note is gone
     finally:
         context.close()
