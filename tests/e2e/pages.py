@@ -114,27 +114,30 @@ def _settings_summary(page):
     return page.locator("summary").filter(has=page.get_by_text("Settings", exact=True))
 
 
-def open_settings(page, tries=4):
-    """Unfold the Train page's Settings (folded under Start by default). A click that lands while the page is being
-    redrawn can be lost on a busy machine, so it is tried again until the settings show."""
+def _fold_settings(page, unfolded, tries=4):
+    """Unfold (`unfolded`) or fold the Train page's Settings. A click that lands while the page is being redrawn can be
+    lost on a busy machine, so it is tried again until the settings show, or are gone."""
     summary, epochs = _settings_summary(page), number_field(page, "Epochs")
+    settled = expect(epochs).to_be_visible if unfolded else expect(epochs).to_be_hidden
     for _ in range(tries - 1):
-        if summary.locator("xpath=..").get_attribute("open") is None:
+        if (summary.locator("xpath=..").get_attribute("open") is not None) != unfolded:
             summary.click()
         try:
-            expect(epochs).to_be_visible(timeout=10_000)
+            settled(timeout=10_000)
             return
         except AssertionError:
             continue
-    expect(epochs).to_be_visible()
+    settled()
+
+
+def open_settings(page):
+    """Unfold the Train page's Settings (folded under Start by default)."""
+    _fold_settings(page, unfolded=True)
 
 
 def close_settings(page):
     """Fold the Settings again, as a person does once they are set (the run's chart then comes under Start)."""
-    summary = _settings_summary(page)
-    if summary.locator("xpath=..").get_attribute("open") is not None:
-        summary.click()
-    expect(number_field(page, "Epochs")).to_be_hidden()
+    _fold_settings(page, unfolded=False)
 
 
 def start_run(page, settings):
