@@ -217,7 +217,7 @@ def cmd_stop(args):
         raise ValueError(f"no run {args.run_id!r} in {settings.runs_dir()} (`python -m {PROG} runs` lists them)")
     if not entry.active:
         raise ValueError(f"run {entry.run_id} is not training ({entry.status})")
-    sent = entry.stop()
+    sent = entry.stop(by=runs.STOPPED_BY_SERVER)  # the operator may stop any run
     if entry.not_responding:
         if sent is None:
             raise ValueError(f"run {entry.run_id} is not responding, and its worker is not a process of this machine")

@@ -2,6 +2,7 @@
 library only). The files and the liveness rule are described in `hrnn.runs.records`."""
 
 import fcntl
+import hmac
 import os
 import socket
 import time
@@ -24,6 +25,8 @@ from hrnn.runs.records import (
     RunRecord,
     RunSettings,
     RunSummary,
+    StopRequest,
+    owner_digest,
     read_json,
     read_typed,
 )
@@ -125,13 +128,34 @@ class RunFolder:
         (`PENDING_PID`: a cluster's scheduler holds the run; its launcher rewrites this while it waits)."""
         self._write_beat(LAUNCH_NAME, token, pid)
 
-    def request_stop(self):
-        """Ask the run's worker to stop after its current batch (or, queued, not to start)."""
-        atomic_write_json(self.file(STOP_NAME), {"requested": utc_now()})
+    def request_stop(self, by):
+        """Ask the run's worker to stop after its current batch (or, queued, not to start); `by`: who asks,
+        `STOPPED_BY_OWNER` or `STOPPED_BY_SERVER` (the first request's is kept: a second one only insists)."""
+        first = self.read_stop_request()
+        atomic_write_json(self.file(STOP_NAME), asdict(StopRequest(requested=utc_now(), by=first.by if first else by)))
 
     @property
     def stop_requested(self):
         return os.path.exists(self.file(STOP_NAME))
+
+    def read_stop_request(self):
+        """The run's `StopRequest`, or None when none was made (or it cannot be read: an empty `stop` file, as
+        older versions wrote none, reads as a request from nobody in particular)."""
+        if not self.stop_requested:
+            return None
+        try:
+            return read_typed(StopRequest, read_json(self.file(STOP_NAME)))
+        except RecordError:
+            return StopRequest(requested="")
+
+    def owned_by(self, key):
+        """Whether `key` (a browser's owner key, `str`) is the key of whoever started this run from the app. False
+        for a run with no owner (started from the command line, or before runs had owners) or unreadable settings."""
+        try:
+            owner = self.read_settings().owner
+        except RecordError:
+            return False
+        return bool(owner) and bool(key) and hmac.compare_digest(owner, owner_digest(key))
 
     def remove_temporary_files(self):
         """Remove the temporary files of atomic writes that never finished (`hrnn.atomic.is_temporary`: a worker

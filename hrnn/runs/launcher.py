@@ -27,7 +27,7 @@ SPARES_DIR = ".workers"  # in the runs folder: the spare worker's own log, until
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # so `python -m hrnn` finds this hrnn from any folder
 
 
-def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
+def create_run(config, data_spec, root=None, run_dir=None, max_runs=None, owner=None):
     """Make the folder of a new run, queued: its `settings.json` and first record. Starts nothing.
 
     Args:
@@ -37,6 +37,8 @@ def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
         root: the runs folder whose queue the run joins (`default_runs_dir()` if None).
         run_dir: the run's folder; a new folder in `root` if None.
         max_runs: the queue's training slots (`HRNN_MAX_RUNS` if None).
+        owner: the key of whoever may stop it from the app (a browser's, `hrnn.ui.ownership`); its settings keep
+            only its digest. None: nobody may, only the server (`python -m hrnn stop`).
 
     Returns:
         The run's `RunFolder`.
@@ -52,6 +54,7 @@ def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
         created=runs.utc_now(),
         queue=str(root.absolute()),
         max_runs=max_runs if max_runs is not None else settings.max_runs(),
+        owner=runs.owner_digest(owner) if owner else "",
     )
     folder.path.mkdir(parents=True, exist_ok=True)
     folder.write_settings(run_settings)

@@ -84,12 +84,13 @@ class RunEntry:
         """Live or not responding: its worker's process is still there, so the run may yet go on."""
         return self.live or self.not_responding
 
-    def stop(self):
-        """Ask the run to stop (its `stop` file: after the current batch, or, queued, before it starts). A worker that
-        is not responding cannot read it, so its process is signalled too (`end_unresponsive`): SIGTERM the first
-        time, SIGKILL once a stop was already asked. Returns the signal's name, or None when none was sent."""
+    def stop(self, by):
+        """Ask the run to stop (its `stop` file: after the current batch, or, queued, before it starts); `by`: who
+        asks (`STOPPED_BY_OWNER`, `STOPPED_BY_SERVER`: the caller has checked that they may). A worker that is not
+        responding cannot read it, so its process is signalled too (`end_unresponsive`): SIGTERM the first time,
+        SIGKILL once a stop was already asked. Returns the signal's name, or None when none was sent."""
         force = self.folder.stop_requested
-        self.folder.request_stop()
+        self.folder.request_stop(by)
         if not self.not_responding:
             return None
         return end_unresponsive(self.folder, force=force)

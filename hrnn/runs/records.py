@@ -3,7 +3,8 @@
 A run folder is the one source of truth about a run. Its worker process (`hrnn.runs.worker`) writes it; the app and
 the CLI only read it, apart from one control request (`stop`):
 
-    settings.json   what was asked (`RunSettings`): written once, before the worker starts
+    settings.json   what was asked (`RunSettings`): written once, before the worker starts; it holds the SHA-256
+                    of its owner's key (the browser that pressed Start), never the key itself
     record.json     what happened (`RunRecord`): status, config, the full history, results; rewritten atomically
     summary.json    the record's few fields a list shows (`RunSummary`), rewritten with it: listing reads only this
     progress.jsonl  the progress log, append-only (`hrnn.runs.progress_log`)
@@ -11,7 +12,8 @@ the CLI only read it, apart from one control request (`stop`):
     launch.json     the same of the process a launcher started for the run, before it beats (`Heartbeat`); or,
                     rewritten by its launcher while a cluster's scheduler holds the run, pid `PENDING_PID`
     worker.lock     locked (`flock`) by the worker for as long as it lives
-    stop            a request to stop, from the app or `python -m hrnn stop`
+    stop            a request to stop (`StopRequest`), from the run's owner in the app (`STOPPED_BY_OWNER`) or
+                    from the server, `python -m hrnn stop` (`STOPPED_BY_SERVER`)
     model.keras     the model, after every epoch and at the end
     worker.log      the worker process's own output
 
@@ -31,6 +33,7 @@ The folder defaults to the user's data directory (`$XDG_DATA_HOME/hrnn/runs`, el
 
 import calendar
 import dataclasses
+import hashlib
 import json
 import math
 import secrets
@@ -52,6 +55,8 @@ HEARTBEAT_NAME = "heartbeat.json"
 LAUNCH_NAME = "launch.json"
 LOCK_NAME = "worker.lock"
 STOP_NAME = "stop"
+STOPPED_BY_OWNER = "owner"  # a stop request from the browser that started the run
+STOPPED_BY_SERVER = "server"  # ... from the server's command line, `python -m hrnn stop`
 MODEL_NAME = "model.keras"
 LOG_NAME = "worker.log"
 
@@ -94,7 +99,22 @@ class RunSettings:
     created: str  # UTC time it was asked for; the queue serves runs in this order
     queue: str  # the runs folder whose training slots it waits for
     max_runs: int  # how many runs that queue lets train at once
+    owner: str = ""  # SHA-256 (hex) of the key of whoever may stop it from the app (`owner_digest`); "": nobody
     schema: int = SCHEMA
+
+
+@dataclass
+class StopRequest:
+    """A request to stop the run (`stop`): when, and from where (`STOPPED_BY_OWNER`, `STOPPED_BY_SERVER`, or "" in
+    a request from before it was said)."""
+
+    requested: str
+    by: str = ""
+
+
+def owner_digest(key):
+    """The SHA-256 (hex) that a run's settings keep of its owner's key (`str`): the key cannot be read back from it."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @dataclass

@@ -90,12 +90,19 @@ def rows_text(rows):
     return ",".join(str(r) for r in rows) if rows else None
 
 
-def share_box(opens):
+def share_box(opens, watch_only=None):
     """The page's address, with a copy button, for a lesson; `opens` says in a few words what it opens ("this digit,
-    its experiment and this model")."""
+    its experiment and this model"). `watch_only`: the query of a link that only watches the page's run (the Train
+    page's, `train_link.watch_only_link`), offered too."""
     page = (st.context.url or "").split("?")[0]  # none without a browser (a test)
     query = urlencode(st.query_params.to_dict(), safe=",")  # "erase=16,17" as a person would type it
     with st.expander("Share this view", icon=":material/link:"):
         st.caption(f"Copy this link (the button at its right): it opens {opens} in any browser.")
         st.code(page + ("?" + query if query else ""), language=None, wrap_lines=True)
+        if watch_only:
+            st.caption(
+                "To let a class watch this run, live, with nothing to press: this link. Either link lets others "
+                "watch the run, never stop it: only this browser can."
+            )
+            st.code(f"{page}?{watch_only}", language=None, wrap_lines=True)
         st.caption("A model travels by its name: the server that opens the link needs the same runs.")

@@ -140,10 +140,11 @@ def run_capacity():
     return start_launcher().capacity()
 
 
-def start_run(config, data):
-    """Make a run folder for `config` on `data` and start its worker; returns the run id. The run queues when
-    `run_capacity()` runs are training already. Raises LaunchError when Ray does not take it (its record says so)."""
-    folder = create_run(config, data.spec, runs_dir())
+def start_run(config, data, owner):
+    """Make a run folder for `config` on `data`, stoppable from the app by the browser whose key is `owner`
+    (`hrnn.ui.ownership`), and start its worker; returns the run id. The run queues when `run_capacity()` runs are
+    training already. Raises LaunchError when Ray does not take it (its record says so)."""
+    folder = create_run(config, data.spec, runs_dir(), owner=owner)
     start_launcher().start(folder)
     return folder.run_id
 

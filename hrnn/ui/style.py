@@ -9,6 +9,7 @@ import streamlit as st
 
 from hrnn.ui.draw_page import PHONE_READING
 from hrnn.ui.inside_page import CURSOR_PANEL
+from hrnn.ui.ownership import COOKIE_ELEMENT
 
 # Streamlit's columns stack one under another below this width: the app's "phone" layout.
 NARROW_PX = 640
@@ -31,6 +32,9 @@ RULES = f"""
 @media (min-width: {NARROW_PX + 1}px) {{
     .st-key-{PHONE_READING} {{ display: none; }}
 }}
+
+/* The element that keeps this browser's owner key in its cookie shows nothing. */
+.st-key-{COOKIE_ELEMENT} {{ display: none; }}
 
 /* Train's figures, two to a row: equal halves, so the two rows line up. */
 [class*="st-key-metric_row_"] > div {{ flex: 1 1 0 !important; min-width: 0; }}

@@ -5,19 +5,23 @@ mode that hides them.
     &epochs=2&learning_rate=0.003&seed=7     settings that differ from the preset's, by `TrainConfig`'s names
     &teacher=1                               Start and the result only: the settings are the link's
     &run=<id>                                the run watched (`hrnn.ui.watching`)
+    &watch=1                                 with `run`: watching only, no Start, no settings (`watch_only_link`)
 
 The same settings and seed train the same run on the same kind of machine (tests/ui/test_train_link.py trains a
 link's settings twice and gets the same batch losses).
 """
+
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from hrnn.train.config import PRESETS, SETTINGS, preset_config  # a link names a preset by its key: demo, fast, ...
 from hrnn.ui.lesson_link import new_address, write_address
 from hrnn.ui.train_settings import FIELDS, PAGE_BOUNDS, PRESET_KEY, SEED, bounds, widget_values
+from hrnn.ui.watching import WATCH_PARAM
 
 PAGE = "train"
-PRESET, TEACHER = "preset", "teacher"
+PRESET, TEACHER, WATCH = "preset", "teacher", "watch"
 NAMES = (PRESET, TEACHER, *FIELDS, SEED)
 
 
@@ -77,6 +81,17 @@ def apply(n_train, max_epochs, max_units):
         for name, value in values.items():
             st.session_state[f"cfg_{name}"] = value
     return st.query_params.get(TEACHER) == "1", reasons
+
+
+def watching_only():
+    """Whether the address is a watch-only link: a run to watch (`?run=`) and `&watch=1`."""
+    return st.query_params.get(WATCH) == "1" and bool(st.query_params.get(WATCH_PARAM))
+
+
+def watch_only_link(run_id):
+    """The query of a watch-only link to run `run_id` (`run=<id>&watch=1`): whoever opens it watches the run live
+    and has nothing to press (a class watching the teacher's run)."""
+    return urlencode({WATCH_PARAM: run_id, WATCH: "1"})
 
 
 def _text(value):

@@ -3,7 +3,8 @@ the verdict and try the model on Draw; every run of the runs folder, training or
 
 The page holds no run. A run is a worker process writing its folder (`hrnn.runs.records`), and the page watches the run
 named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it again,
-live, with its curves from the first batch, and Stop (a request file in the run folder) works from any of them.
+live, with its curves from the first batch. Only the browser that started a run may stop it (`hrnn.ui.ownership`);
+anyone else who opens its link watches it and may start a run of their own (`&watch=1`: watching only, no Start).
 Each browser watches the run it started; other runs training are listed, and one click watches one of them.
 """
 
@@ -21,7 +22,7 @@ from hrnn.train.config import (
     DEMO,
     TrainConfig,
 )
-from hrnn.ui import draw_page, queue_wait, session_runs, train_link
+from hrnn.ui import draw_page, ownership, queue_wait, session_runs, train_link
 from hrnn.ui.digit_grid import render_grid
 from hrnn.ui.downloads import model_downloads
 from hrnn.ui.explainers import TRAIN, explain
@@ -70,23 +71,42 @@ def _queued_text(entry):
     return queue_wait.queued_words(entry, entries, capacity)
 
 
-def _not_responding_text(entry):
+STOPPED_BY = {
+    runs.STOPPED_BY_OWNER: "by the person who started it",
+    runs.STOPPED_BY_SERVER: "from the server",
+}
+
+
+def stopped_by_text(folder):
+    """Who asked the run in `folder` to stop, in a few words ("by the person who started it"), or "" when nobody
+    did or the request does not say."""
+    request = folder.read_stop_request()
+    return STOPPED_BY.get(request.by, "") if request is not None else ""
+
+
+def _not_responding_text(entry, owner):
     beat = entry.folder.read_heartbeat()
     silent = f" for {runs.heartbeat_age(entry.folder, beat, time.time()):.0f} s" if beat is not None else ""
-    asked = " Stop again to end it at once." if entry.folder.stop_requested else " Stop ends it."
+    if not owner:
+        asked = " Whoever started it, or the server's operator, can stop it."
+    else:
+        asked = " Stop again to end it at once." if entry.folder.stop_requested else " Stop ends it."
     return f"Not responding: its worker has not reported{silent} (paused or stuck); runs no longer wait for it.{asked}"
 
 
-def _status_text(entry, snap):
+def _status_text(entry, snap, owner):
     status = entry.status
     if status == "queued":
         return _queued_text(entry)
     if status == runs.INTERRUPTED:
         return "Interrupted: its worker ended before the run did"
     if status == runs.NOT_RESPONDING:
-        return _not_responding_text(entry)
+        return _not_responding_text(entry, owner)
     if status != "running":
         return status.capitalize()
+    if entry.folder.stop_requested:
+        who = stopped_by_text(entry.folder)
+        return f"Stopping after the current batch{', asked ' + who if who else ''}: what it trained is saved..."
     if snap.samples_seen == 0:
         return f"Starting{_since_asked(entry)}: preparing the data and the model..."
     eta = f"about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else "estimating time left"
@@ -156,10 +176,11 @@ def _snapshot_or_warning(entry):
     return snap
 
 
-def _progress_panel(entry, snap):
-    """The run's progress bar, then its curves beside its figures and digit grid (`snap`: its snapshot)."""
+def _progress_panel(entry, snap, owner):
+    """The run's progress bar, then its curves beside its figures and digit grid (`snap`: its snapshot; `owner`:
+    whether this browser started it)."""
     done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
-    st.progress(min(done, 1.0), text=_status_text(entry, snap))
+    st.progress(min(done, 1.0), text=_status_text(entry, snap, owner))
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
         figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
@@ -177,11 +198,11 @@ def _page_outdated(entry, drawn_queued):
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def _live_panel(run_id, drawn_queued):
+def _live_panel(run_id, drawn_queued, owner):
     entry = runs.find_run(run_id, runs_dir())
     snap = _snapshot_or_warning(entry) if entry is not None else None
     if snap is not None:
-        _progress_panel(entry, snap)
+        _progress_panel(entry, snap, owner)
     if _page_outdated(entry, drawn_queued):
         st.rerun(scope="app")  # redraw the whole page: the buttons above, the verdict
 
@@ -219,6 +240,9 @@ def _outcome(entry, snap, data):
         )
     else:
         st.success(f"The run {as_text(record.message or entry.status)}.")
+        who = stopped_by_text(entry.folder) if entry.status == "stopped" else ""
+        if who:
+            st.caption(f"Stopped {who}.")
     accuracy, images, on_test, when = _run_accuracy(record, snap)
     if not entry.has_model:
         return
@@ -249,8 +273,7 @@ def _start(config, data):
     limits.check_app_config(config)
     limits.check_runs_disk(runs_dir())
     session_runs.check_room()
-    run_id = start_run(config, data)
-    session_runs.remember(run_id)
+    run_id = start_run(config, data, owner=ownership.browser_key(create=True))
     watch(run_id)
     if config.test_limit != 0:
         score_reference_soon(data.spec, config.test_limit, config.seed)  # ready for the verdict
@@ -274,6 +297,7 @@ def render():
         st.warning(f"{as_text(problem)}. Runs train on this machine.")
     n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
     teacher, ignored = train_link.apply(n_train, max_epochs, max_units)  # a lesson link's settings
+    watching_only = train_link.watching_only()
     watched_id = watched_run_id()
     entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
     if watched_id and entry is None:
@@ -281,15 +305,26 @@ def render():
         unwatch()
     say_ignored(ignored)
     live = entry is not None and entry.active  # training, queued, or not responding (Stop ends it)
+    owner = entry is not None and ownership.owns(entry)  # this browser started it: Stop is its own
+    ownership.remember_in_browser()
     if watched_id and not st.query_params.get(WATCH_PARAM) and entry is not None:
         st.query_params[WATCH_PARAM] = watched_id  # back in the URL after a page change dropped it
+    if watching_only:
+        _watch_only(entry, data)
+        return
     # Start and Stop first, the settings folded below them: on a phone Start is on the first screen, and during
-    # and after a run the chart and the verdict come straight after the buttons.
+    # and after a run the chart and the verdict come straight after the buttons. Someone else's run is watched
+    # only: no Stop, and Start starts a run of one's own.
     c1, c2 = st.columns(2)
-    start = c1.button("Start training", key="start", type="primary", disabled=live, width="stretch")
+    start = c1.button("Start training", key="start", type="primary", disabled=live and owner, width="stretch")
     queued = live and entry.status == "queued"  # not training yet: Stop takes it out of the line
-    if c2.button("Cancel" if queued else "Stop", key="stop", disabled=not live, width="stretch"):
-        sent = entry.stop()
+    if live and not owner:
+        c2.caption(
+            "You are watching someone else's run: only the browser that started it can stop it. "
+            "Start trains a run of your own."
+        )
+    elif c2.button("Cancel" if queued else "Stop", key="stop", disabled=not live, width="stretch"):
+        sent = entry.stop(by=runs.STOPPED_BY_OWNER)
         if queued:
             st.toast("Cancelled: it leaves the line and will not start.")
         elif sent == "SIGKILL":
@@ -323,17 +358,35 @@ def render():
         else:
             st.rerun()  # redraw at once: Start disabled, the live panel in view
     if entry is not None:
-        if live:
-            _live_panel(entry.run_id, queued)
-            st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, from any browser.")
-        else:
-            snap = _snapshot_or_warning(entry)
-            if snap is not None:
-                outcome = st.container()  # the result above how it got there, drawn second: scoring the
-                _progress_panel(entry, snap)  # shipped model for the verdict takes seconds the first time
-                with outcome:
-                    _outcome(entry, snap, data)
+        _run_panel(entry, data, owner)
     if not teacher:
         training_now(watched_id)
         saved_runs(shown_above=entry.run_id if entry is not None else None)
-    share_box("these settings (and the run watched)" if not teacher else "this lesson: Start and the result")
+    share_box(
+        "these settings (and the run watched)" if not teacher else "this lesson: Start and the result",
+        watch_only=train_link.watch_only_link(entry.run_id) if entry is not None else None,
+    )
+
+
+def _run_panel(entry, data, owner):
+    """The watched run: live while it trains (its panel redraws itself), else its outcome above its curves."""
+    if entry.active:
+        _live_panel(entry.run_id, entry.status == "queued", owner)
+        follows = "from any browser" if owner else "for anyone who opens it"
+        st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, {follows}.")
+        return
+    snap = _snapshot_or_warning(entry)
+    if snap is not None:
+        outcome = st.container()  # the result above how it got there, drawn second: scoring the
+        _progress_panel(entry, snap, owner)  # shipped model for the verdict takes seconds the first time
+        with outcome:
+            _outcome(entry, snap, data)
+
+
+def _watch_only(entry, data):
+    """A watch-only link's page (`&watch=1`): the run, live or ended, and nothing to press."""
+    if entry is None:
+        st.info("This link watches a run, and names none that is here. Open the Train page to start one.")
+        return
+    st.caption("You are watching a run: only the browser that started it can stop it.")
+    _run_panel(entry, data, owner=False)

@@ -644,19 +644,26 @@ def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stoppe
     import fcntl
     import socket
 
-    record = runs.RunRecord(status="running", run_id="20260101-000000-hung", token="t", created=runs.utc_now())
-    folder = runs.RunFolder(settings.runs_dir() / record.run_id)
-    folder.path.mkdir(parents=True)
+    from hrnn.runs.launcher import create_run
+    from hrnn.train.config import TrainConfig
+    from hrnn.ui import ownership
+
+    key = "k" * 32  # this browser's: it started the run, so Stop is its own
+    config = TrainConfig(epochs=1, row_units=8, col_units=8).check()
+    folder = create_run(config, "sample", run_dir=settings.runs_dir() / "20260101-000000-hung", owner=key)
+    record = folder.read_record()
+    record.status = "running"
     folder.write_record(record)
     # Its worker holds the run's lock (this test does, for it) but last beat 100 s ago: paused, or stuck. The
     # heartbeat names no process that holds the lock, so Stop signals nothing here (tests/runs/test_liveness.py).
-    beat = {"token": "t", "pid": 0, "host": socket.gethostname(), "time": time.time() - 100}
+    beat = {"token": record.token, "pid": 0, "host": socket.gethostname(), "time": time.time() - 100}
     runs.atomic_write_json(folder.file(runs.HEARTBEAT_NAME), beat)
     lock = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         at = page("train_page")
         at.query_params["run"] = record.run_id
+        at.session_state[ownership.KEY] = key
         at.run()
         assert not at.exception
         text = at.get("progress")[0].proto.text

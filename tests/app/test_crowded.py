@@ -12,7 +12,7 @@ import pytest
 from hrnn import runs, settings
 from hrnn.runs.launcher import create_run
 from hrnn.train.config import TrainConfig
-from hrnn.ui import queue_wait, train_page
+from hrnn.ui import ownership, queue_wait, train_page
 from tests.app.test_app import _set_small_config, page, shown
 
 
@@ -24,8 +24,8 @@ def small(epochs=3):
 def no_workers(monkeypatch):
     """Start makes the run's folder and starts no worker: the run reads as queued for its first minute."""
 
-    def start_run(config, data):
-        return create_run(config, data.spec, settings.runs_dir()).run_id
+    def start_run(config, data, owner):
+        return create_run(config, data.spec, settings.runs_dir(), owner=owner).run_id
 
     monkeypatch.setattr(train_page, "start_run", start_run)
 
@@ -50,9 +50,10 @@ def test_a_queued_run_says_its_place_in_line_and_a_wait_from_the_runs_ahead(monk
     progress = SimpleNamespace(eta_seconds=120.0, samples_per_second=10.0)
     monkeypatch.setattr(queue_wait, "run_snapshot", lambda entry: progress)
     first = create_run(small(epochs=3), "sample", settings.runs_dir())  # 3 x 180 images: 54 s, and 10 s to start
-    mine = create_run(small(epochs=1), "sample", settings.runs_dir())
+    mine = create_run(small(epochs=1), "sample", settings.runs_dir(), owner="k" * 32)
     at = page("train_page")
     at.query_params["run"] = mine.run_id
+    at.session_state[ownership.KEY] = "k" * 32  # this browser's run: Cancel is its own
     at.run()
     assert not at.exception
     (bar,) = at.get("progress")
@@ -128,7 +129,7 @@ def test_a_session_may_hold_only_as_many_runs_as_the_server_allows(monkeypatch, 
         return
     assert started == [first]  # refused: nothing made
     (warning,) = at.warning
-    assert shown(warning.value).startswith("This server lets each browser session have 1 run queued or training")
+    assert shown(warning.value).startswith("This server lets each browser have 1 run queued or training")
     at.button(key=f"watch_held_{first}").click().run()  # the run it holds, offered
     assert at.query_params["run"] == first and at.button(key="start").disabled
 

@@ -49,7 +49,7 @@ def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
     entry = runs.find_run(at.query_params["run"])
     config = entry.folder.read_settings().config
     assert (config.epochs, config.row_units, config.col_units, config.train_size, config.seed) == (1, 8, 8, 96, 5)
-    entry.stop()
+    entry.stop(by=runs.STOPPED_BY_SERVER)
 
 
 @pytest.mark.parametrize(

@@ -97,9 +97,9 @@ def test_stop_resumes_a_paused_worker_with_sigterm_then_kills_one_that_ignores_i
     process.send_signal(signal.SIGSTOP)
     entry = runs.find_run("r1", tmp_path)
     assert entry.status == "not responding"
-    assert entry.stop() == "SIGTERM" and folder.stop_requested  # resumed and asked: this one ignores SIGTERM
+    assert entry.stop(by=runs.STOPPED_BY_SERVER) == "SIGTERM" and folder.stop_requested  # resumed and asked: this one ignores SIGTERM
     assert _wait_for_exit(process, 2) is None
-    assert runs.find_run("r1", tmp_path).stop() == "SIGKILL"  # a second Stop
+    assert runs.find_run("r1", tmp_path).stop(by=runs.STOPPED_BY_SERVER) == "SIGKILL"  # a second Stop
     assert _wait_for_exit(process) == -signal.SIGKILL
     assert runs.find_run("r1", tmp_path).status == "interrupted"
 
@@ -107,7 +107,7 @@ def test_stop_resumes_a_paused_worker_with_sigterm_then_kills_one_that_ignores_i
 def test_sigterm_ends_a_paused_worker(tmp_path, start_worker):
     _, process = start_worker("r1", age=100)
     process.send_signal(signal.SIGSTOP)
-    assert runs.find_run("r1", tmp_path).stop() == "SIGTERM"
+    assert runs.find_run("r1", tmp_path).stop(by=runs.STOPPED_BY_SERVER) == "SIGTERM"
     assert _wait_for_exit(process) == -signal.SIGTERM  # resumed, then ended (a real worker saves first)
 
 

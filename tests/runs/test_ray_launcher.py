@@ -98,7 +98,7 @@ def test_a_queued_ray_run_can_be_cancelled_and_a_killed_ray_worker_reads_interru
     assert wait_until(lambda: second.read_launch().time > said + 1, 30)  # its launcher keeps saying so
     assert status(second) == "queued"
 
-    second.request_stop()  # the Cancel of a queued run
+    second.request_stop(runs.STOPPED_BY_OWNER)  # the Cancel of a queued run
     assert wait_until(lambda: status(second) == "stopped", 30)
     assert launcher.wait(second.run_id, 30)
     assert second.read_record().message == "stopped before it started" and second.read_heartbeat() is None

@@ -326,7 +326,7 @@ def test_find_run_takes_only_plain_folder_names(tmp_path, run_id):
 def test_a_stop_request_is_a_file_in_the_run_folder(tmp_path):
     folder = save(tmp_path, finished_record("r1"))
     assert not folder.stop_requested
-    folder.request_stop()
+    folder.request_stop(runs.STOPPED_BY_SERVER)
     assert folder.stop_requested
 
 

@@ -71,7 +71,7 @@ def test_a_stop_request_ends_the_worker_within_a_batch_and_keeps_its_model(npz, 
     launcher.start(folder)
     reader = ProgressLogReader(folder.progress_path)
     assert wait_until(lambda: reader.snapshot().samples_seen > 0)
-    folder.request_stop()
+    folder.request_stop(runs.STOPPED_BY_SERVER)
     assert wait_until(lambda: status(folder) == "stopped", 60)
     record = folder.read_record()
     assert record.message.startswith("stopped after") and len(record.history.epochs) < 200
@@ -120,7 +120,7 @@ def test_a_spare_worker_takes_the_next_run_and_a_run_that_must_wait_waits_in_a_s
         waiting = launcher._children[-1]
         assert wait_until(lambda: second.read_heartbeat() is not None and status(second) == "queued", 60)
         assert resident_bytes(waiting.pid) < 200e6  # no TensorFlow, no data yet (a spare holds hundreds of MB)
-        first.request_stop()
+        first.request_stop(runs.STOPPED_BY_SERVER)
         assert wait_until(lambda: status(second) == "finished"), second.file(runs.LOG_NAME).read_text()
     finally:
         launcher.close()
