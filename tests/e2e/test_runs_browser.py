@@ -1,10 +1,12 @@
 """Runs that survive, in a real browser: a reload and a server restart each re-attach the page to the run still
-training, and Stop stops it; two people train at once, each watching their own run, while a third draws.
+training, Stop stops it, and students who open its link watch it and cannot stop it; two people train at once, each
+watching their own run, while a third draws.
 
 The tests print what they measure (run with `-s`): Start to the first batch on the chart, and the Draw page's pen-up
 to prediction while two runs train.
 """
 
+import secrets
 import time
 
 import pytest
@@ -12,12 +14,14 @@ from playwright.sync_api import expect
 
 from hrnn import runs
 from hrnn.runs.records import epoch_seconds
+from hrnn.ui import ownership
 from hrnn.ui.run_names import started_text
 from tests.e2e.conftest import VIEWPORT, Server
 from tests.e2e.pages import (
     CANVAS,
     PAGE_LOAD_MS,
     TRAINING_MS,
+    VIEWPORTS,
     draw_vertical_stroke,
     open_train_page,
     small_settings,
@@ -70,12 +74,30 @@ def test_a_run_survives_a_reload_and_a_server_restart_and_stop_stops_it(browser,
         wait_for_live_points(page, before)  # live again...
         assert page.evaluate(FIRST_BATCH_X) == pytest.approx(1 / 10)  # ...with every batch since the first (of 10)
 
+        # Students open the teacher's link: on a phone, and in a browser whose owner cookie is forged. They watch
+        # the run and cannot stop it: there is no Stop to press (the teacher's Stop, above, still works after the
+        # reload and the restart: the key is in the teacher's cookie, never in the link).
+        students = [browser.new_context(**VIEWPORTS["phone"]), browser.new_context(viewport=VIEWPORT)]
+        students[1].add_cookies([{"name": ownership.COOKIE, "value": secrets.token_urlsafe(24), "url": server.url}])
+        watchers = [student.new_page() for student in students]
+        for watcher in watchers:
+            watcher.goto(page.url)
+            expect(watcher.get_by_text(f"Run {run_id}:")).to_be_visible(timeout=PAGE_LOAD_MS)
+            expect(watcher.get_by_text("only the browser that started it can stop it")).to_be_visible()
+            expect(watcher.locator(".st-key-stop")).to_have_count(0)
+            expect(watcher.get_by_role("button", name="Start training")).to_be_enabled()
+        assert runs.find_run(run_id, tmp_path / "runs").live
+
         stop_button(page).click()
         expect(page.get_by_test_id("stAlert").filter(has_text="The run stopped after")).to_be_visible(
             timeout=TRAINING_MS
         )
         entry = runs.find_run(run_id, tmp_path / "runs")
         assert entry.status == "stopped" and entry.has_model
+        for watcher in watchers:  # the class sees who stopped it
+            expect(watcher.get_by_text("Stopped by the person who started it.")).to_be_visible(timeout=PAGE_LOAD_MS)
+        for student in students:
+            student.close()
         expect(page.get_by_test_id("stDataFrame")).to_contain_text(run_id)
         page.context.close()
     finally:
