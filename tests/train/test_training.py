@@ -304,3 +304,20 @@ def test_a_run_trains_the_same_whatever_ran_before_it_in_the_process(tiny_data):
     train(replace(config, seed=1), tiny_data, pool=pool)  # another seed in between: other shuffles, other weights
     again = train(config, tiny_data, pool=pool).record.history.batches
     assert again.loss == first.loss and again.accuracy == first.accuracy
+
+
+def test_a_batchs_accuracy_is_a_share_of_its_images_never_above_one(tiny_data):
+    """Keras logs the epoch's running mean in float32; a batch's own accuracy, recovered from it, is rounded to a
+    whole number of right answers (the walkthrough's CSV had 1.0000022649765015 on 157 of 987 rows)."""
+    config = TrainConfig(**TINY)
+    tracker = Tracker(config, prepare_data(config, tiny_data), Progress(), None, None, save_model=False)
+    tracker.on_epoch_begin(0)
+    tracker.grid_next = float("inf")  # no model to read the grid with
+    running = np.float32(0.0)
+    for batch, right in enumerate([32, 31, 32, 32, 0, 20]):  # right answers of batches of 32, then the last 20
+        n = tracker.batch_size_at(batch)
+        seen = batch * 32 + n
+        running = np.float32((running * np.float32(seen - n) + np.float32(right)) / np.float32(seen))
+        tracker.on_batch_end(None, batch, {"loss": 1.0, "accuracy": float(running) * (1 + 3e-7)})  # float32 error
+    accuracies = tracker.progress.snapshot().batch_accuracy
+    assert accuracies == [1.0, 31 / 32, 1.0, 1.0, 0.0, 1.0]
