@@ -85,7 +85,7 @@ def saved_runs(shown_above=None):
             "id": st.column_config.TextColumn(help="The run's folder in the runs folder"),
         },
     )
-    readable = [r for r in saved if r.readable]
+    readable = [r for r in saved if r.readable and not r.empty]  # a run that trained nothing has no curves
     if not readable:
         return
     names = {r.run_id: f"{run_name(r)} ({started_text(r.run_id)})" for r in readable}

@@ -640,6 +640,24 @@ def test_a_run_that_trained_nothing_is_marked_and_the_newest_run_is_shown():
     assert at.selectbox(key="saved_run_choice_20250102-000000-good").value == "20250102-000000-good"
 
 
+def test_runs_that_trained_nothing_are_not_offered_for_their_curves():
+    """A queued run cancelled by someone else, newer than every run that trained, is not the curves' default (its
+    chart would be empty), nor offered at all."""
+    from hrnn.nn.model_files import load_pretrained
+
+    finished = {
+        "status": "finished",
+        "config": {"epochs": 1},
+        "history": {"epochs": [{"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_accuracy": 0.85}]},
+    }
+    save_run("20250101-000000-good", finished, load_pretrained())
+    save_run("20250102-000000-canc", {"status": "stopped", "config": {"epochs": 1}, "message": "stopped before it"})
+    at = page("train_page").run()
+    assert not at.exception
+    (curves,) = [s for s in at.selectbox if s.key.startswith("saved_run_choice_")]
+    assert curves.options == [curves.format_func("20250101-000000-good")] and curves.value == "20250101-000000-good"
+
+
 def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stopped():
     import fcntl
     import socket
