@@ -297,14 +297,17 @@ def _read_the_input(source, model, choice, other, other_label):
             st.caption(f"{as_text(origin)} - model: {as_text(choice.label)}")
             digit, sure = _show_prediction(model, image, truth)
         else:
-            st.caption(f"{as_text(origin)}, read by two models")
+            # The models' names in one line above both columns, not one above each: a long name on two lines
+            # would push its column's prediction below the other's.
+            st.caption(
+                f"{as_text(origin)}, read by two models: on the left {as_text(choice.label)}; "
+                f"on the right {as_text(other_label)}"
+            )
             first, second = st.columns(2)
             with first:
-                st.caption(f"Model: {as_text(choice.label)}")
                 digit, sure = _show_prediction(model, image, truth)
             with second:
-                st.caption(f"Compared with: {as_text(other_label)}")
-                _show_prediction(other, image, truth, "Compared model", key="compare_prob_bars")
+                _show_prediction(other, image, truth, key="compare_prob_bars")
         st.plotly_chart(image_figure(image), width="stretch", key="model_input", config=STILL)
         _look_inside_link(model)
     with reading:

@@ -243,8 +243,9 @@ def test_draw_reads_one_input_with_two_models_side_by_side():
     at.radio(key="input_source").set_value("Test digit").run()
     at.selectbox(key="compare_model").set_value("20250101-000000-flat").run()
     assert not at.exception
-    assert [m.label for m in at.metric] == ["Prediction", "Compared model"]
-    assert any("flat-lstm" in shown(c.value) for c in at.caption)
+    assert [m.label for m in at.metric] == ["Prediction", "Prediction"]  # the same title, side by side
+    (names,) = [shown(c.value) for c in at.caption if "read by two models" in c.value]
+    assert names.index("on the left") < names.index("hipped") < names.index("on the right") < names.index("flat-lstm")
 
 
 def test_the_train_page_trains_a_baseline_and_records_its_arch():

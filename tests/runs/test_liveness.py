@@ -97,7 +97,9 @@ def test_stop_resumes_a_paused_worker_with_sigterm_then_kills_one_that_ignores_i
     process.send_signal(signal.SIGSTOP)
     entry = runs.find_run("r1", tmp_path)
     assert entry.status == "not responding"
-    assert entry.stop(by=runs.STOPPED_BY_SERVER) == "SIGTERM" and folder.stop_requested  # resumed and asked: this one ignores SIGTERM
+    assert (
+        entry.stop(by=runs.STOPPED_BY_SERVER) == "SIGTERM" and folder.stop_requested
+    )  # resumed and asked: this one ignores SIGTERM
     assert _wait_for_exit(process, 2) is None
     assert runs.find_run("r1", tmp_path).stop(by=runs.STOPPED_BY_SERVER) == "SIGKILL"  # a second Stop
     assert _wait_for_exit(process) == -signal.SIGKILL
