@@ -140,7 +140,7 @@ class Tracker:
         # A batch's accuracy is a count of right answers over n: rounding to it drops the float32 running mean's
         # error, which otherwise reads above 1 (or below 0) on some batches.
         batch_loss = (loss_total - loss_sum) / n
-        batch_accuracy = min(max(round((acc_total - acc_sum)), 0), n) / n if math.isfinite(acc_total) else math.nan
+        batch_accuracy = min(max(round(acc_total - acc_sum), 0), n) / n if math.isfinite(acc_total) else math.nan
         self.prev_sum = (loss_total, acc_total, seen_now)
         self.window.append((now, self.samples_seen))
         while len(self.window) > 2 and now - self.window[0][0] > 5.0:
