@@ -205,9 +205,27 @@ def test_fast_preset_fills_in_its_settings_and_says_what_start_trains():
     at.button(key="preset_fast").click().run()
     assert at.number_input(key="cfg_batch_size").value == FAST.batch_size
     assert at.number_input(key="cfg_row_units").value == FAST.row_units
-    assert at.number_input(key="cfg_epochs").value == FAST.epochs
+    assert at.number_input(key="cfg_epochs").value == 20  # 180 images: as many passes as allowed, not one
     assert at.number_input(key="cfg_train_size").value == 180  # all the (synthetic) images not held out
-    assert any("Start trains the fast preset, an HRNN" in c.value for c in [*at.caption, *at.markdown])
+    (plan,) = [c.value for c in at.caption if c.value.startswith("Start trains the fast preset, an HRNN")]
+    assert "20 passes over 180 images" in plan and "98%" not in plan.replace("not 98%", "")
+    # Its label promises no 98% here: that figure is full MNIST's.
+    assert at.button(key="preset_fast").label == "Fast: 20 passes over 180 digits"
+
+
+@pytest.mark.parametrize(
+    "n_train, label, passes",
+    [(55_000, "98% in a minute (all digits once)", 1), (4_500, "Fast: 12 passes over 4,500 digits", 12)],
+    ids=["full MNIST", "the offline sample"],
+)
+def test_the_fast_preset_promises_only_what_was_measured_on_data_of_this_size(n_train, label, passes):
+    from hrnn.train.config import fast_config
+    from hrnn.ui.train_settings import fast_preset_words, will_train
+
+    assert fast_preset_words(n_train)[0] == label and fast_config(n_train).epochs == passes
+    plan = will_train(fast_config(n_train), n_train, 500)
+    assert ("read 98% in about a minute" in plan) == (n_train == 55_000)
+    assert ("about 97%, not 98%" in plan) == (n_train == 4_500)
 
 
 def test_a_drawing_leads_to_a_prediction():

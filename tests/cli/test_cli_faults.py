@@ -15,7 +15,7 @@ import pytest
 from hrnn import runs, settings
 from hrnn.cli import main
 from hrnn.cli.train import _progress_line
-from hrnn.train.config import FAST, TrainConfig, demo_config
+from hrnn.train.config import TrainConfig, demo_config, fast_config
 from hrnn.train.progress import ProgressSnapshot
 from tests.conftest import REPO, write_npz
 
@@ -269,7 +269,7 @@ AVAILABLE = 180  # tiny_data's 200 training images less a validation split of 10
             replace(demo_config(AVAILABLE), epochs=2, learning_rate=0.01),
         ),
         (["--preset", "original", "--epochs", "1", "--optimizer", "adam"], TrainConfig(epochs=1, optimizer="adam")),
-        (["--preset", "fast", "--seed", "3"], replace(FAST, seed=3)),
+        (["--preset", "fast", "--seed", "3"], replace(fast_config(AVAILABLE), seed=3)),
     ],
     ids=["none", "demo", "demo-with-flags", "original-with-flags", "fast"],
 )
