@@ -162,6 +162,8 @@ def controls(n_train, max_epochs, max_units):
     number(c2, "batch_size")
     number(c3, "row_units", disabled="row_units" not in sizes)
     number(c4, "col_units", disabled="col_units" not in sizes)
+    # Said in words: a number typed above a field's maximum is only outlined in red, with no reason given.
+    st.caption(f"This server trains at most {max_epochs:,} epochs, with at most {max_units:,} units in each reader.")
     c1, c2, c3, c4 = st.columns(4)
     c1.selectbox(SETTING_LABELS["optimizer"], OPTIMIZERS, key="cfg_optimizer", help=SETTINGS["optimizer"].help)
     number(c2, "learning_rate", format="%.5f", step=1e-4)
@@ -178,9 +180,9 @@ def controls(n_train, max_epochs, max_units):
 def _number(container, name, low, high, label=None, **kwargs):
     """A number input for TrainConfig's `name` from `low` to `high` (`bounds`), keyed `cfg_<name>` (an optional
     setting's None shows as 0: "off")."""
-    return container.number_input(
-        label or SETTING_LABELS[name], low, high, key=f"cfg_{name}", help=SETTINGS[name].help, **kwargs
-    )
+    shown = "{:,}" if isinstance(low, int) else "{:g}"
+    help_text = f"{SETTINGS[name].help} Here: {shown.format(low)} to {shown.format(high)}."
+    return container.number_input(label or SETTING_LABELS[name], low, high, key=f"cfg_{name}", help=help_text, **kwargs)
 
 
 def config_from_widgets(n_train):

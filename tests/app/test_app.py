@@ -589,6 +589,9 @@ def test_the_server_limits_bound_the_settings(monkeypatch):
     assert not at.exception
     assert at.number_input(key="cfg_epochs").value == 4 and at.number_input(key="cfg_epochs").max == 4
     assert at.number_input(key="cfg_row_units").value == 64 and at.number_input(key="cfg_col_units").max == 64
+    # Said in words, under the fields and in each field's help: a browser only outlines a number above its maximum.
+    assert "This server trains at most 4 epochs, with at most 64 units in each reader." in [c.value for c in at.caption]
+    assert at.number_input(key="cfg_epochs").help.endswith("Here: 1 to 4.")
 
 
 def test_a_bad_limit_in_the_environment_is_one_line(monkeypatch):
