@@ -187,12 +187,18 @@ def _results(choice, scores, data, arch):
     mistakes = int(np.sum(scores.predicted != scores.labels))
     with st.container(horizontal=True, gap="medium"):
         st.metric("Test accuracy", f"{evaluation.accuracy:.2%}", help=f"Data: {as_text(data.source)}", width=150)
-        st.metric("Test loss", f"{evaluation.loss:.4f}", help="Mean cross-entropy, nats.", width=150)
+        st.metric(
+            "Test loss",
+            f"{evaluation.loss:.4f}",
+            help="How surprised the model is, on average, by the right answers (cross-entropy): lower is better, "
+            "and 0 would mean sure and right on every image.",
+            width=150,
+        )
         st.metric(f"Mistakes, of {evaluation.count:,}", f"{mistakes:,}", width=150)
     _name_figure_note(choice, evaluation.count)
-    st.subheader("Accuracy per digit")
+    st.subheader("Mistakes per digit")
     st.plotly_chart(
-        per_class_figure(evaluation.per_class_accuracy),
+        per_class_figure(evaluation.confusion),
         width="stretch",
         key="per_class",
         config=STILL,

@@ -26,11 +26,15 @@ TRAIN = Explainer(
     "and keeps a memory of what it has seen) reads each row left to right and sums it up as a list of numbers; the "
     "**image reader** (a second LSTM) reads those 28 summaries top to bottom; the **classifier** turns what it read "
     "into ten probabilities, one per digit.\n\n"
-    "The network starts with random weights and reads at chance (10%). For each batch of 32 images it guesses, "
-    "measures how wrong it was (the **loss**) and nudges every weight to be a little less wrong. **Validation** "
-    "digits are held out: it never trains on them, so they show whether it learned to read digits or only "
-    "memorised the ones it saw. *Quick demo* learns in a few minutes on a laptop; *the original Keras example* "
-    "repeats that example's settings exactly (much slower). Point at the ? beside a setting for what it does.",
+    "The network starts with random weights and reads at chance (10%). For each batch of images (32 by default) "
+    "it guesses, measures how wrong it was (the **loss**) and nudges every weight to be a little less wrong. "
+    "**Validation** digits are held out: it never trains on them, so they show whether it learned to read digits "
+    "or only memorised the ones it saw.",
+)
+# Said under the Train page's explanation where its settings are shown (not in a lesson link's teacher mode).
+TRAIN_SETTINGS_NOTE = (
+    "\n\n*Quick demo* learns in a few minutes on a laptop; *the original Keras example* repeats that example's "
+    "settings exactly (much slower). Point at the ? beside a setting for what it does."
 )
 
 DRAW = Explainer(
@@ -61,8 +65,9 @@ EVALUATE = Explainer(
 )
 
 
-def explain(explainer, key):
-    """Draw `explainer`'s line and a folded "How this works" expander (key `key`) holding the rest.
+def explain(explainer, key, more=""):
+    """Draw `explainer`'s line and a folded "How this works" expander (key `key`) holding the rest, and `more`
+    (Markdown) after it.
 
     The expander is filled only while it is open (opening it reruns the page): a closed expander's content keeps its
     boxes in the browser's layout, invisible, over whatever follows it, and the pages' layout checks count those.
@@ -73,5 +78,5 @@ def explain(explainer, key):
     st.caption(explainer.line)
     how = st.expander("How this works", icon=":material/help:", key=key, on_change="rerun")
     if how.open:
-        how.markdown(explainer.more)
+        how.markdown(explainer.more + more)
     return how

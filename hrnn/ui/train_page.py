@@ -25,7 +25,7 @@ from hrnn.train.config import (
 from hrnn.ui import draw_page, ownership, queue_wait, session_runs, train_link
 from hrnn.ui.digit_grid import render_grid
 from hrnn.ui.downloads import model_downloads
-from hrnn.ui.explainers import TRAIN, explain
+from hrnn.ui.explainers import TRAIN, TRAIN_SETTINGS_NOTE, explain
 from hrnn.ui.figures import STILL
 from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.resources import (
@@ -281,7 +281,8 @@ def _start(config, data):
 
 def render():
     st.title("Train the hierarchical RNN")
-    explain(TRAIN, key="train_how")
+    teacher_link = st.query_params.get(train_link.TEACHER) == "1"  # its settings hidden: say nothing of them
+    explain(TRAIN, key="train_how", more="" if teacher_link else TRAIN_SETTINGS_NOTE)
     data, error = mnist_or_error()
     if error:
         st.error(f"No training data: {as_text(error)}")

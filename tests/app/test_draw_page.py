@@ -231,6 +231,17 @@ def test_how_this_works_is_folded_at_the_top_of_the_page_and_opens(name, key, wo
         assert jargon not in text
 
 
+def test_a_teacher_links_how_this_works_says_nothing_of_the_settings_it_hides():
+    at = page("train_page")
+    at.query_params["teacher"] = "1"
+    at.session_state["train_how"] = True
+    at.run()
+    text = " ".join(m.value for m in at.expander("train_how").markdown)
+    assert "row reader" in text and "32 by default" in text
+    assert "setting" not in text and "Quick demo" not in text
+    assert not [e for e in at.expander if e.label == "Settings"]
+
+
 def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
     import os
     import shutil

@@ -119,12 +119,15 @@ def test_confusion_figure_puts_true_digits_on_rows_and_a_tile_that_names_its_cel
     assert dict(zip(shares.ids, shares.text))[cell_id(0, 0)] == "100.0%"
 
 
-def test_per_class_figure_starts_its_axis_below_the_lowest_bar():
+def test_per_class_figure_counts_each_digits_mistakes_from_zero():
     from hrnn.ui.figures import per_class_figure
 
-    fig = per_class_figure([0.99, 0.97, 0.93] + [1.0] * 7)
-    assert fig.layout.yaxis.range == (0.85, 1.0) and "axis from 85%" in fig.layout.yaxis.title.text
-    assert per_class_figure([0.1] * 10).layout.yaxis.range == (0.0, 1.0)
+    confusion = np.diag([98, 100, 100, 100, 100, 100, 100, 100, 100, 100])
+    confusion[0, 6], confusion[0, 2], confusion[7, 1] = 1, 1, 3  # digit 0: 2 of 100 misread; digit 7: 3 of 103
+    (bars,) = per_class_figure(confusion).data
+    assert list(bars.y) == [2, 0, 0, 0, 0, 0, 0, 3, 0, 0]
+    assert bars.text[0] == "2 of 100" and bars.text[7] == "3 of 103" and bars.customdata[7] == "97.1%"
+    assert per_class_figure(confusion).layout.yaxis.range[0] == 0  # no axis cut to blow up a small gap
 
 
 def test_compare_figure_overlays_runs_against_epochs_or_images():

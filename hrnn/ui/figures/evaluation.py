@@ -14,30 +14,32 @@ MISTAKE_SCALE = [[0.0, "#ffffff"], [1.0, "#f26b5b"]]  # light enough for black t
 RIGHT_COLOR = "#cdebc5"
 
 
-def per_class_figure(per_class_accuracy, height=280):
-    """Bars of the accuracy on each true digit, labelled with their values.
-
-    The y axis starts below the lowest bar (at a multiple of 5%) rather than at 0, so that differences of a percent
-    show; its title says where it starts.
+def per_class_figure(confusion, height=280):
+    """Bars of how many test images of each true digit the model misread, from `confusion` (`(10, 10)` counts,
+    `[true][predicted]`), each labelled "12 of 1,028". The axis counts from 0: a share of a percent is not blown up
+    into a tall bar, and the count says how many images a percentage stands for.
     """
-    acc = np.asarray([np.nan if a is None else a for a in per_class_accuracy], dtype=np.float64)
-    low = float(np.nanmin(acc)) if np.isfinite(acc).any() else 0.0
-    bottom = max(0.0, np.floor(low * 20) / 20 - 0.05) if low > 0.5 else 0.0
+    confusion = np.asarray(confusion, dtype=np.int64)
+    totals = confusion.sum(axis=1)
+    wrong = totals - np.diag(confusion)
+    right = [f"{1 - w / t:.1%}" if t else "-" for w, t in zip(wrong, totals)]
     fig = go.Figure(
         go.Bar(
-            x=DIGITS[: len(acc)],
-            y=acc,
-            text=[f"{a:.1%}" if np.isfinite(a) else "-" for a in acc],
+            x=DIGITS[: len(wrong)],
+            y=wrong.tolist(),
+            text=[f"{w:,} of {t:,}" for w, t in zip(wrong, totals)],
             textposition="outside",
             cliponaxis=False,
-            marker_color="#636efa",
-            hovertemplate="digit %{x}: %{y:.2%} read right<extra></extra>",
+            marker_color="#ef553b",
+            customdata=right,
+            hovertemplate="digit %{x}: %{text} misread (%{customdata} read right)<extra></extra>",
         )
     )
+    top = max(int(wrong.max()) if wrong.size else 0, 1)
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=20, b=10),
-        yaxis=dict(range=[bottom, 1.0], tickformat=".0%", title=f"accuracy (axis from {bottom:.0%})"),
+        yaxis=dict(range=[0, top * 1.25], title="images misread", rangemode="tozero"),
         xaxis=dict(title="true digit", type="category"),
     )
     return fig
