@@ -123,7 +123,8 @@ def reading_figure(image28, row, drop, digit, height=340):
     )
     # Labels pinned to the image's top edge (data coordinates), so they stay on it when the aspect ratio shrinks it.
     fig.add_annotation(x=14.5, y=0.5, yanchor="bottom", text="the image", showarrow=False)
-    fig.add_annotation(x=BAR_ZERO, y=0.5, yanchor="bottom", text=f"how much less sure<br>of {digit} without the row", showarrow=False)
+    less_sure = f"how much less sure<br>of {digit} without the row"
+    fig.add_annotation(x=BAR_ZERO, y=0.5, yanchor="bottom", text=less_sure, showarrow=False)
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, bargap=0.15, plot_bgcolor="white"
     )
