@@ -12,6 +12,7 @@ from hrnn.data.splits import grid_indices
 from hrnn.train.history import EpochEntry
 
 GRID_SECONDS = 2.0  # how often the live digit grid is read again
+SPEED_SECONDS = 20.0  # the training speed (and so the ETA) is measured over this much of the latest training
 EVAL_SPEEDUP = 4.0  # before the first evaluation is timed, assume it runs this many times faster than training
 SAVE_SECONDS = 0.5  # before the first save is timed, assume a model save takes this long
 
@@ -54,7 +55,8 @@ class Tracker:
         self.epoch_start = self.start
         self.global_step = 0
         self.samples_seen = 0
-        self.window = []  # (time, samples_seen) for a recent-speed estimate
+        self.window = []  # (time, samples_seen) after this epoch's batches, for the training speed
+        self.speed = 0.0  # images/s over the latest `SPEED_SECONDS` of training, kept across an epoch's start
         self.prev_sum = (0.0, 0.0, 0)  # running sums of loss*n, acc*n and n within the epoch
         self.stopped = False
         self.stopped_at_epoch_end = False  # stopped with a whole epoch, whose model `on_epoch_saved` has saved
@@ -83,6 +85,10 @@ class Tracker:
         self.epoch = epoch
         self.epoch_start = time.perf_counter()
         self.prev_sum = (0.0, 0.0, 0)
+        # The time between two epochs (validation, saving, the next pass's start) is not training: a speed measured
+        # across it read as a few images a second and an ETA of hours. The window starts again after this epoch's
+        # first batch; till then the last epoch's speed stands.
+        self.window = []
         self.progress.update(epoch=epoch + 1, step=0, status="running", phase="training")
 
     def on_batch_begin(self, model, batch):
@@ -143,10 +149,12 @@ class Tracker:
         batch_accuracy = min(max(round(acc_total - acc_sum), 0), n) / n if math.isfinite(acc_total) else math.nan
         self.prev_sum = (loss_total, acc_total, seen_now)
         self.window.append((now, self.samples_seen))
-        while len(self.window) > 2 and now - self.window[0][0] > 5.0:
+        while len(self.window) > 2 and now - self.window[0][0] > SPEED_SECONDS:
             self.window.pop(0)
         (t0, s0) = self.window[0]
-        speed = (self.samples_seen - s0) / (now - t0) if now > t0 else 0.0
+        if now > t0:
+            self.speed = (self.samples_seen - s0) / (now - t0)
+        speed = self.speed
         updates = dict(
             step=batch + 1,
             samples_seen=self.samples_seen,

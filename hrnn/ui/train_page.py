@@ -49,8 +49,8 @@ from hrnn.ui.watching import WATCH_PARAM, unwatch, watch, watched_run_id
 REFRESH_SECONDS = 1.0  # the watched run's panel
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
 PHASE_TEXT = {
-    "validating": "Evaluating on held-out digits...",
-    "testing": "Evaluating on test digits...",
+    "validating": "Checking the epoch on the validation digits...",
+    "testing": "Scoring the model on the test digits...",
     "saving": "Saving the model...",
 }
 
@@ -111,13 +111,15 @@ def _status_text(entry, snap, owner):
         return f"Starting{_since_asked(entry)}: preparing the data and the model..."
     eta = f"about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else "estimating time left"
     doing = PHASE_TEXT.get(snap.phase, f"Epoch {snap.epoch} of {snap.epochs}, batch {snap.step}/{snap.steps_per_epoch}")
+    if snap.phase == "training" and snap.step == 0 and snap.epoch > 1:  # a pass's start can take seconds
+        doing = f"Epoch {snap.epoch} of {snap.epochs}: starting its first batch..."
     return f"{doing} - {snap.samples_per_second:.0f} images/s - {eta}"
 
 
 def _digit_grid(snap):
     if not snap.grid_images:
         return
-    st.markdown("**Twenty held-out digits, read by the model as it learns** (green: right, red: wrong)")
+    st.markdown("**The twenty grid digits, read by the model as it learns** (green: right, red: wrong)")
     st.image(render_grid(snap.grid_images, snap.grid_labels, snap.grid_predictions), width="stretch")
     if snap.grid_predictions:
         st.caption(
@@ -152,7 +154,8 @@ def _metrics(snap):
             st.metric(
                 "Validation accuracy",
                 f"{last.val_accuracy:.1%}",
-                help="On held-out images never trained on, with the model as it is at the end of the epoch.",
+                help="On the validation digits, held out and never trained on, with the model as it is at the end of "
+                "the epoch.",
             )
         else:
             st.empty()  # keeps the first metric to half the row, as above
@@ -208,17 +211,17 @@ def _live_panel(run_id, drawn_queued, owner):
 
 
 def _run_accuracy(record, snap):
-    """`(accuracy, images, on_test, when)` of the run's model on held-out digits: the test, else the last
-    validation, else the live grid; `when` says which, where it is not the model as saved at the end ("" for the
-    test; "after epoch 1"; "on the live grid")."""
+    """`(accuracy, images, digits, when)` of the run's model on held-out digits: the test, else the last
+    validation, else the live grid (`digits`: "test", "validation" or "grid", `verdict.DIGIT_SETS`); `when` says
+    when, where it is not the model as saved at the end ("" for the test; "after epoch 1"; "as it trained")."""
     if record.test_accuracy is not None and record.test_images:
-        return record.test_accuracy, record.test_images, True, ""
+        return record.test_accuracy, record.test_images, "test", ""
     for entry in reversed(snap.epoch_history):
         if entry.val_accuracy is not None and record.val_images:
-            return entry.val_accuracy, record.val_images, False, f"after epoch {entry.epoch}"
+            return entry.val_accuracy, record.val_images, "validation", f"after epoch {entry.epoch}"
     if snap.grid_predictions:
-        return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), False, "on the live grid"
-    return None, 0, False, ""
+        return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), "grid", "as it trained"
+    return None, 0, "test", ""
 
 
 def _outcome(entry, snap, data):
@@ -243,13 +246,14 @@ def _outcome(entry, snap, data):
         who = stopped_by_text(entry.folder) if entry.status == "stopped" else ""
         if who:
             st.caption(f"Stopped {who}.")
-    accuracy, images, on_test, when = _run_accuracy(record, snap)
+    accuracy, images, digits, when = _run_accuracy(record, snap)
     if not entry.has_model:
         return
     if accuracy is not None:
         config = record.config or TrainConfig()
-        reference = reference_accuracy(data.spec, config.test_limit, config.seed) if on_test else None
-        st.markdown(f"### {verdict(accuracy, images, reference, stopped=entry.status != 'finished', when=when)}")
+        reference = reference_accuracy(data.spec, config.test_limit, config.seed) if digits == "test" else None
+        stopped = entry.status != "finished"
+        st.markdown(f"### {verdict(accuracy, images, digits, reference, stopped=stopped, when=when)}")
     if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
         set_current_model(entry.run_id)
         st.switch_page(draw_page.page())

@@ -123,7 +123,7 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
     assert any(re.match(r"It reads \d+ of 20 right after 180 images", c.value) for c in at.caption)
     (headline,) = [m.value for m in at.markdown if m.value.startswith("### Your model reads")]
     assert (
-        f"of 60 held-out digits right ({record.test_accuracy:.1%}: only 60 digits, a rough figure)" in headline
+        f"of 60 test digits right ({record.test_accuracy:.1%}: only 60 digits, a rough figure)" in headline
         and "the shipped model reads" in headline
     )
     # The saved-runs table: a readable name, percentages, dashes for what is not there, never "None".

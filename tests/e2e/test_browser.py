@@ -241,7 +241,7 @@ def test_a_run_is_on_screen_of_a_desktop_and_a_phone_and_a_stopped_one_is_judged
         # (on its last validation, or on the live grid when it stopped in its first epoch), the saved runs, and the
         # model on Draw.
         # (A finished run's verdict, against the shipped model, is tests/app/test_app.py's.)
-        headline = re.compile(r"^Stopped early\. Your model reads [\d,]+ of [\d,]+ held-out digits right")
+        headline = re.compile(r"^Stopped early\. Your model reads [\d,]+ of [\d,]+ (test|validation|grid) digits right")
         expect(page.get_by_role("heading", name=headline)).to_be_visible(timeout=PREDICTION_MS)
         assert f"run={run_id}" in page.url
         wait_until_idle(page)  # the live view's elements are replaced by the ended run's

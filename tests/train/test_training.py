@@ -321,3 +321,26 @@ def test_a_batchs_accuracy_is_a_share_of_its_images_never_above_one(tiny_data):
         tracker.on_batch_end(None, batch, {"loss": 1.0, "accuracy": float(running) * (1 + 3e-7)})  # float32 error
     accuracies = tracker.progress.snapshot().batch_accuracy
     assert accuracies == [1.0, 31 / 32, 1.0, 1.0, 0.0, 1.0]
+
+
+def test_the_speed_and_eta_do_not_count_the_pause_between_two_epochs(tiny_data, monkeypatch):
+    """The walkthrough saw "4 images/s - about 6583 s left" in a 256 s run: the speed was measured across the
+    validation between two epochs. 32 images a second, a 30 s pause, then the next epoch's first batches."""
+    from hrnn.train import tracker as tracker_module
+
+    clock = [1000.0]
+    monkeypatch.setattr(tracker_module.time, "perf_counter", lambda: clock[0])
+    config = TrainConfig(**{**TINY, "epochs": 2})
+    tracker = Tracker(config, prepare_data(config, tiny_data), Progress(), None, None, save_model=False)
+    tracker.grid_next = float("inf")  # no model to read the grid with
+    for epoch in range(2):
+        tracker.on_epoch_begin(epoch)
+        clock[0] += 30.0 if epoch else 0.0  # validation and the next pass's start
+        for batch in range(3):
+            clock[0] += tracker.batch_size_at(batch) / 32.0
+            tracker.on_batch_end(None, batch, {"loss": 1.0, "accuracy": 0.5})
+            snap = tracker.progress.snapshot()
+            if epoch or batch:  # the run's first batch alone has no speed yet
+                assert snap.samples_per_second == pytest.approx(32.0), (epoch, batch)
+    # Three batches of the second epoch's six left, then its validation and the test: seconds, not minutes.
+    assert snap.eta_seconds == pytest.approx(tracker.eta(32.0)) and snap.eta_seconds < 10

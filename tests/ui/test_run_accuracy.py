@@ -14,15 +14,15 @@ def stopped_run(val_images):
 
 def test_a_stopped_run_is_judged_on_the_validation_images_it_read():
     record = stopped_run(val_images=400)  # the offline sample holds out 400, fewer than a live run's 1,000
-    assert _run_accuracy(record, snapshot_from_record(record)) == (0.75, 400, False, "after epoch 1")
+    assert _run_accuracy(record, snapshot_from_record(record)) == (0.75, 400, "validation", "after epoch 1")
 
 
 def test_a_finished_run_is_judged_on_its_test_images():
     record = stopped_run(val_images=400)
     record.status, record.test_accuracy, record.test_images = "finished", 0.9, 2000
-    assert _run_accuracy(record, snapshot_from_record(record)) == (0.9, 2000, True, "")
+    assert _run_accuracy(record, snapshot_from_record(record)) == (0.9, 2000, "test", "")
 
 
 def test_a_record_that_does_not_count_its_images_gives_no_figure_rather_than_a_guess():
     record = stopped_run(val_images=None)  # a record from before the counts, with no grid to fall back on
-    assert _run_accuracy(record, snapshot_from_record(record)) == (None, 0, False, "")
+    assert _run_accuracy(record, snapshot_from_record(record)) == (None, 0, "test", "")
