@@ -205,12 +205,23 @@ def draw_vertical_stroke(page, dx=0):
     page.mouse.up()
 
 
+# A server's path in a page's text: the docs' screenshots must show none (a runs folder, a test's temporary folder).
+SERVER_PATH = re.compile(r"(?<![\w.])/(tmp|home|root|srv|var|usr|opt|work)/|pytest-of-")
+
+
+def paths_shown(page):
+    """The server paths in the text the page shows (`SERVER_PATH`), as a list; none is the rule."""
+    return [m.group(0) for m in SERVER_PATH.finditer(page.locator("[data-testid=stMain]").inner_text())]
+
+
 def save_screenshot(page, name):
-    """Refresh docs/screenshots/<name> when asked to (HRNN_SCREENSHOTS=1); tests leave the repo alone otherwise.
+    """Refresh docs/screenshots/<name> when asked to (HRNN_SCREENSHOTS=1); tests leave the repo alone otherwise. The
+    page must show no server path (`paths_shown`), asked or not: the docs' pictures are made of these pages.
 
     Streamlit scrolls inside <main>, not the document, so `full_page` alone shows one screen: the viewport is made
     as tall as the page's content for the capture.
     """
+    assert not paths_shown(page), f"{name} would show a server path: {paths_shown(page)}"
     if os.environ.get("HRNN_SCREENSHOTS") != "1":
         return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
