@@ -19,7 +19,7 @@ from hrnn.ui.lesson_link import say_ignored, share_box
 from hrnn.ui.model_picker import model_menu, pick_model_choice
 from hrnn.ui.resources import mnist_or_error, model_choices, runs_dir
 from hrnn.ui.scores import test_scores
-from hrnn.ui.session import OPEN_TEST_IMAGE, set_current_input, set_current_model, test_image
+from hrnn.ui.session import OPEN_TEST_IMAGE, keep_across_pages, set_current_input, set_current_model, test_image
 from hrnn.ui.text import as_text
 
 URL_PATH = "evaluate"
@@ -244,7 +244,12 @@ def _comparable():
     return [c.key for c in compare.candidates(runs_dir(), model_choices()[0].path)]
 
 
+KEPT_CHOICES = "evaluate_kept"  # session key: the page's choices, kept while another page is shown
+
+
 def render():
+    # Back from another page, the cell, its shading and the view are the ones left (before a link may change them).
+    keep_across_pages(KEPT_CHOICES, ("eval_view", "confusion_norm", "eval_true", "eval_pred", X_KEY, RUNS_KEY))
     st.title("Evaluate and compare")
     explain(EVALUATE, key="evaluate_how")
     say_ignored(evaluate_link.apply(LINK_KEYS, VIEWS, (COUNTS, SHARES), tuple(X_AXES), _comparable))

@@ -12,6 +12,16 @@ OPEN_TEST_IMAGE = "open_test_image"  # a test image index another page asks the 
 CURRENT_MODEL = "current_model"  # session key: the model chosen on any page (a model choice key)
 
 
+def keep_across_pages(name, keys):
+    """Keep the values of the widgets keyed `keys` while another page is shown, under session key `name`; call it at
+    the top of their page, before they are drawn. Streamlit forgets a widget's value at the end of a run that does
+    not draw it, so a visit to another page would reset them; what is kept is put back, as the script's own value."""
+    kept = st.session_state.setdefault(name, {})
+    kept.update({key: st.session_state[key] for key in keys if key in st.session_state})
+    for key, value in kept.items():
+        st.session_state[key] = value
+
+
 def current_model_key():
     """The key of this session's current model (a run id, or "pretrained")."""
     return st.session_state.get(CURRENT_MODEL, PRETRAINED_CHOICE)

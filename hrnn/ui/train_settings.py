@@ -18,6 +18,7 @@ from hrnn.train.config import (
     preset_name,
 )
 from hrnn.ui.labels import ARCH_LABELS, SETTING_LABELS
+from hrnn.ui.session import keep_across_pages
 
 FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
 SEED = "seed"  # set on the page too, but by no preset: a preset says how to learn, the seed which run of it
@@ -101,10 +102,7 @@ def keep_settings():
     forgets a widget's value at the end of a run that does not draw the widget, so a visit to Draw would reset them
     to the quick demo's. Their last values are therefore also kept under a key of the script's own, and any that
     Streamlit dropped are put back from there."""
-    kept = st.session_state.setdefault(KEPT_KEY, {})
-    kept.update({key: st.session_state[key] for key in st.session_state if str(key).startswith("cfg_")})
-    for key, value in kept.items():
-        st.session_state[key] = value  # a value the script sets is the script's, and outlives the widget
+    keep_across_pages(KEPT_KEY, [key for key in st.session_state if str(key).startswith("cfg_")])
 
 
 def init_settings(n_train, max_epochs, max_units):

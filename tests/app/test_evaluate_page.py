@@ -264,3 +264,33 @@ def test_the_train_page_trains_a_baseline_and_records_its_arch():
     assert runs.find_run(run_id).read_record().config.arch == "cnn"
     at.button(key="preset_quick").click().run()  # presets are the HRNN's
     assert at.selectbox(key="cfg_arch").value == "hrnn"
+
+
+AWAY_AND_BACK = """
+import streamlit as st
+from hrnn.ui import evaluate_page
+
+if st.session_state.get("elsewhere"):
+    st.write("another page")  # Evaluate's widgets are not drawn: Streamlit forgets their values
+else:
+    evaluate_page.render()
+"""
+
+
+def test_coming_back_to_evaluate_shows_the_cell_and_shading_left():
+    at = AppTest.from_string(AWAY_AND_BACK, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    at.selectbox(key="eval_true").set_value(4)
+    at.selectbox(key="eval_pred").set_value(9)
+    at.radio(key="confusion_norm").set_value(at.radio(key="confusion_norm").options[1]).run()
+    left = at.query_params["cell"], at.query_params["cells"]
+    assert left == ("4,9", "shares") or left == (["4,9"], ["shares"])
+    at.session_state["elsewhere"] = True
+    at.run()  # Inside, say
+    at.session_state["elsewhere"] = False
+    at.query_params.clear()  # the sidebar's link to Evaluate has no query
+    at.run()
+    assert not at.exception
+    assert (at.selectbox(key="eval_true").value, at.selectbox(key="eval_pred").value) == (4, 9)
+    assert at.radio(key="confusion_norm").value == at.radio(key="confusion_norm").options[1]
+    assert at.query_params["cell"] in ("4,9", ["4,9"])  # and the address says so again
