@@ -128,14 +128,14 @@ def test_a_run_started_on_the_train_page_with_the_ray_launcher_trains_on_ray_and
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from hrnn.ui import resources
+    from hrnn.ui.common import resources
     from tests.app.test_app import _set_small_config
 
     monkeypatch.setenv("HRNN_LAUNCHER", "ray")  # joins the Ray this process has joined already
     monkeypatch.setenv("HRNN_MNIST", npz)
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # a run long enough to be watched, then stopped
     st.cache_resource.clear()
-    at = AppTest.from_string("from hrnn.ui import train_page\ntrain_page.render()", default_timeout=120).run()
+    at = AppTest.from_string("from hrnn.ui.train.page import render\nrender()", default_timeout=120).run()
     launcher = resources.start_launcher()
     try:
         assert isinstance(launcher, RayLauncher) and not at.warning
