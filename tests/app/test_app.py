@@ -18,7 +18,7 @@ from hrnn.analysis.narration import describe_row
 from hrnn.data.mnist import load_mnist
 from hrnn.nn.model_files import load_model
 from hrnn.nn.probe import probe
-from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.ui.common.run_names import started_text
 from hrnn.ui.inside import page as inside_page
 from hrnn.ui.inside import reading as inside_reading

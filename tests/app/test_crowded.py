@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from hrnn import runs, settings
-from hrnn.runs.launcher import create_run
+from hrnn.runs.launch.launcher import create_run
 from hrnn.train.config import TrainConfig
 from hrnn.ui.train import page as train_page
 from hrnn.ui.train import queue_wait

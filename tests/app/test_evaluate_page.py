@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from hrnn import runs, settings
 from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import load_model
-from hrnn.runs.worker import train_in_folder
+from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train.config import TrainConfig
 from hrnn.ui.common.run_names import run_label
 from tests.app.test_app import TIMEOUT, _wait_for, page, shown

@@ -13,11 +13,11 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from hrnn import runs, settings  # noqa: E402 - after the skip: without Ray, nothing here runs
-from hrnn.runs import liveness  # noqa: E402
-from hrnn.runs.launcher import create_run  # noqa: E402
-from hrnn.runs.progress_log import ProgressLogReader  # noqa: E402
-from hrnn.runs.ray_launcher import RayLauncher  # noqa: E402
-from hrnn.runs.slots import SlotQueue  # noqa: E402
+from hrnn.runs.launch.launcher import create_run  # noqa: E402
+from hrnn.runs.launch.ray_launcher import RayLauncher  # noqa: E402
+from hrnn.runs.launch.slots import SlotQueue  # noqa: E402
+from hrnn.runs.store import liveness  # noqa: E402
+from hrnn.runs.store.progress_log import ProgressLogReader  # noqa: E402
 from tests.conftest import write_npz  # noqa: E402
 from tests.runs.test_worker import status, tiny, wait_until  # noqa: E402
 

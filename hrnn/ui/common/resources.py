@@ -13,9 +13,10 @@ from hrnn import runs, settings
 from hrnn.data.mnist import DataError, load_mnist
 from hrnn.nn.model_files import ModelFileError, load_model, pretrained_file
 from hrnn.runs import compare
-from hrnn.runs.launcher import create_run, open_launcher
+from hrnn.runs.launch.choice import open_launcher
+from hrnn.runs.launch.launcher import create_run
 from hrnn.runs.names import trained_on
-from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train.progress import snapshot_from_record
 from hrnn.ui.common.run_names import run_label
 
@@ -104,7 +105,7 @@ def load_choice_with_key(choice):
 def launcher(root, spare_data, kind="local", address="auto"):
     """`(launcher, problem)`: the launcher of this app's runs (`root`: the runs folder), of `kind` ("local" or "ray",
     joining the Ray cluster at `address`), and None or the one line why Ray could not be had (then it is the local
-    one: `hrnn.runs.launcher.open_launcher`). With `spare_data` (a `load_mnist` source) the local launcher keeps a
+    one: `hrnn.runs.launch.choice.open_launcher`). With `spare_data` (a `load_mnist` source) the local launcher keeps a
     spare worker ready for that source (TensorFlow imported, the data loaded, the demo's model built), so that a Start
     waits only for its graph to be traced (about 4 s on two cores) before its first batch."""
     return open_launcher(kind, root, spare_data=spare_data, address=address)

@@ -14,7 +14,7 @@ cells) are plain text already and need nothing.
 import re
 import string
 
-from hrnn.runs.export import hide_paths
+from hrnn.runs.store.export import hide_paths
 
 # CommonMark lets a backslash escape any ASCII punctuation character, and then shows that character as itself. So
 # escaping all of them disarms every construct the parser knows: links, images, emphasis, code, headings, lists,

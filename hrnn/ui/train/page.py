@@ -1,9 +1,9 @@
 """Train page: configure a run, start it, watch it learn live (curves and a grid of held-out digits), stop it, see
 the verdict and try the model on Draw; every run of the runs folder, training or saved.
 
-The page holds no run. A run is a worker process writing its folder (`hrnn.runs.records`), and the page watches the run
-named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it again,
-live, with its curves from the first batch, and Stop (a request file in the run folder) works from any of them.
+The page holds no run. A run is a worker process writing its folder (`hrnn.runs.store.records`), and the page watches
+the run named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it
+again, live, with its curves from the first batch, and Stop (a request file in the run folder) works from any of them.
 Each browser watches the run it started; other runs training are listed, and one click watches one of them.
 """
 
@@ -14,8 +14,8 @@ import streamlit as st
 
 from hrnn import runs, settings
 from hrnn.data.splits import held_out_count
-from hrnn.runs.launcher import LaunchError
-from hrnn.runs.records import epoch_seconds
+from hrnn.runs.launch.launcher import LaunchError
+from hrnn.runs.store.records import epoch_seconds
 from hrnn.train import limits
 from hrnn.train.config import (
     DEMO,

@@ -1,10 +1,10 @@
-"""A queued run's wait, in words, for the Train page: a guess from the runs ahead of it (`hrnn.runs.waiting`), from
-the progress of the runs training now and the settings of the runs queued before it."""
+"""A queued run's wait, in words, for the Train page: a guess from the runs ahead of it (`hrnn.runs.launch.waiting`),
+from the progress of the runs training now and the settings of the runs queued before it."""
 
 import functools
 
 from hrnn import runs
-from hrnn.runs.waiting import planned_images, run_seconds, wait_seconds
+from hrnn.runs.launch.waiting import planned_images, run_seconds, wait_seconds
 from hrnn.ui.common.resources import mnist_or_error, run_snapshot
 from hrnn.ui.common.run_names import ordinal
 

@@ -1,17 +1,17 @@
 """Whether a run's worker lives, has stopped answering, or is gone; and ending one that stopped answering (standard
 library only).
 
-A worker is judged by what it leaves in its run folder (`hrnn.runs.records`):
+A worker is judged by what it leaves in its run folder (`hrnn.runs.store.records`):
 
 * **alive**: its heartbeat carries the run's token and is fresh, and, on this machine, it still holds `worker.lock`;
   or it has no heartbeat yet and either the process its launcher started (`launch.json`) still runs here, or its
   launcher keeps saying that a cluster's scheduler holds it (a fresh `launch.json` of pid `PENDING_PID`: a Ray
-  task waiting for CPUs, `hrnn.runs.ray_launcher`), or the run is younger than `LAUNCH_GRACE_SECONDS` (a worker on
-  a busy machine may take a while to write its first heartbeat; one whose process is known is never called dead
+  task waiting for CPUs, `hrnn.runs.launch.ray_launcher`), or the run is younger than `LAUNCH_GRACE_SECONDS` (a worker
+  on a busy machine may take a while to write its first heartbeat; one whose process is known is never called dead
   for being slow).
 * **not responding**: on this machine it holds `worker.lock` but its heartbeat is stale: the process exists but
   does not run (paused with SIGSTOP or Ctrl-Z, swapped out, stuck). The queue does not wait for it (its training
-  slot no longer counts, `hrnn.runs.slots`), and Stop ends it (`end_unresponsive`).
+  slot no longer counts, `hrnn.runs.launch.slots`), and Stop ends it (`end_unresponsive`).
 * **gone**: anything else. Its record, if it still says queued or running, reads as "interrupted".
 
 A heartbeat's age is read from the time it carries; a time further ahead than `HEARTBEAT_STALE_SECONDS` (the clock
@@ -24,7 +24,7 @@ import signal
 import socket
 import time
 
-from hrnn.runs.records import (
+from hrnn.runs.store.records import (
     HEARTBEAT_NAME,
     HEARTBEAT_STALE_SECONDS,
     LAUNCH_GRACE_SECONDS,
@@ -36,7 +36,7 @@ from hrnn.runs.records import (
 )
 
 ALIVE = "alive"
-GONE = "gone"  # NOT_RESPONDING, the third, is also the status a run then reads as (`hrnn.runs.records`)
+GONE = "gone"  # NOT_RESPONDING, the third, is also the status a run then reads as (`hrnn.runs.store.records`)
 
 
 def heartbeat_age(folder, beat, now, name=HEARTBEAT_NAME):

@@ -1,12 +1,12 @@
 """A run folder's files and their typed schema: settings, record, summary, heartbeat (standard library only).
 
-A run folder is the one source of truth about a run. Its worker process (`hrnn.runs.worker`) writes it; the app and
-the CLI only read it, apart from one control request (`stop`):
+A run folder is the one source of truth about a run. Its worker process (`hrnn.runs.launch.worker`) writes it; the app
+and the CLI only read it, apart from one control request (`stop`):
 
     settings.json   what was asked (`RunSettings`): written once, before the worker starts
     record.json     what happened (`RunRecord`): status, config, the full history, results; rewritten atomically
     summary.json    the record's few fields a list shows (`RunSummary`), rewritten with it: listing reads only this
-    progress.jsonl  the progress log, append-only (`hrnn.runs.progress_log`)
+    progress.jsonl  the progress log, append-only (`hrnn.runs.store.progress_log`)
     heartbeat.json  the worker's token, pid, host and time (`Heartbeat`), rewritten every few seconds
     launch.json     the same of the process a launcher started for the run, before it beats (`Heartbeat`); or,
                     rewritten by its launcher while a cluster's scheduler holds the run, pid `PENDING_PID`
@@ -20,8 +20,8 @@ or a kill leaves the previous complete file or the new one, never half of one. R
 record that is not JSON, is of an unknown schema, has a field of the wrong type or a number out of its range
 (`check_numbers`) is listed as "unreadable: <reason>" and never breaks a list.
 
-A run is alive while its worker is (`hrnn.runs.liveness`): its heartbeat carries the run's token and is fresh, and,
-on this machine, the worker still holds `worker.lock`. The kernel drops the lock when the process dies, however it
+A run is alive while its worker is (`hrnn.runs.store.liveness`): its heartbeat carries the run's token and is fresh,
+and, on this machine, the worker still holds `worker.lock`. The kernel drops the lock when the process dies, however it
 dies, so a recycled PID cannot make a dead run look alive. A worker that holds its lock but no longer beats reads
 as "not responding"; a record that says "queued" or "running" without a worker reads as "interrupted".
 

@@ -2,9 +2,9 @@
 
 Starting a run goes through one small interface, `Launcher.start(folder)`: whatever starts the worker gets only
 the run folder, and everything the worker needs is in it (`settings.json`). `LocalLauncher` starts local processes,
-each in its own session so that it outlives the app; `hrnn.runs.ray_launcher.RayLauncher` submits Ray tasks.
-`open_launcher` makes the one `HRNN_LAUNCHER` asks for, and falls back to the local one, saying why, when Ray
-cannot be had (docs/architecture.md, "Serving a class").
+each in its own session so that it outlives the app; `hrnn.runs.launch.ray_launcher.RayLauncher` submits Ray tasks.
+`hrnn.runs.launch.choice.open_launcher` makes the one `HRNN_LAUNCHER` asks for (docs/architecture.md, "Serving a
+class").
 """
 
 import logging
@@ -17,14 +17,17 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from hrnn import runs, settings
-from hrnn.runs.slots import SlotQueue
+from hrnn import settings
+from hrnn.runs.launch.slots import SlotQueue
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.records import LOG_NAME, RecordError, RunRecord, RunSettings, new_run_id
+from hrnn.train.history import utc_now
 
 log = logging.getLogger(__name__)
 
 WORKER_NICE = 10  # app-started workers yield the CPU to the app, so drawing stays quick while a run trains
 SPARES_DIR = ".workers"  # in the runs folder: the spare worker's own log, until it takes a run
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # so `python -m hrnn` finds this hrnn from any folder
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])  # so `python -m hrnn` finds this hrnn from any folder
 
 
 def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
@@ -42,20 +45,20 @@ def create_run(config, data_spec, root=None, run_dir=None, max_runs=None):
         The run's `RunFolder`.
     """
     root = Path(root) if root is not None else settings.runs_dir()
-    run_dir = Path(run_dir) if run_dir is not None else root / runs.new_run_id()
-    folder = runs.RunFolder(run_dir)
-    run_settings = runs.RunSettings(
+    run_dir = Path(run_dir) if run_dir is not None else root / new_run_id()
+    folder = RunFolder(run_dir)
+    run_settings = RunSettings(
         run_id=folder.run_id,
         token=secrets.token_hex(16),
         config=config,
         data=data_spec,
-        created=runs.utc_now(),
+        created=utc_now(),
         queue=str(root.absolute()),
         max_runs=max_runs if max_runs is not None else settings.max_runs(),
     )
     folder.path.mkdir(parents=True, exist_ok=True)
     folder.write_settings(run_settings)
-    folder.write_record(runs.RunRecord.queued(run_settings))
+    folder.write_record(RunRecord.queued(run_settings))
     return folder
 
 
@@ -72,26 +75,6 @@ class Launcher(Protocol):
     def capacity(self):
         """How many runs can train at once; more wait in line."""
         ...
-
-
-def open_launcher(kind, root=None, spare_data=None, address=None):
-    """The launcher `kind` names ("local" or "ray", `settings.launcher()`), as `(launcher, problem)`: `problem` is
-    None, or the one line why Ray could not be had, in which case `launcher` is a `LocalLauncher`. Ray is imported
-    only when asked for.
-
-    Args:
-        root: the runs folder. spare_data: the local launcher's spare worker's data (`LocalLauncher`).
-        address: the Ray cluster to join (`settings.ray_address()` if None).
-    """
-    if kind == "ray":
-        from hrnn.runs.ray_launcher import RayLauncher  # imports no Ray until it connects
-
-        try:
-            return RayLauncher(root, address=address if address is not None else settings.ray_address()), None
-        except LaunchError as exc:
-            log.warning("%s; training on this machine instead", exc)
-            return LocalLauncher(root, spare_data=spare_data), str(exc)
-    return LocalLauncher(root, spare_data=spare_data), None
 
 
 def worker_command(*args, nice=WORKER_NICE):
@@ -111,7 +94,7 @@ def would_wait(folder):
     every training slot is taken. (A guess: the queue may move before the worker asks.)"""
     try:
         run_settings = folder.read_settings()
-    except runs.RecordError:
+    except RecordError:
         return False  # its worker will say why
     queue = SlotQueue(run_settings.queue, run_settings.max_runs)
     if queue.ahead_of(run_settings.run_id, run_settings.created):
@@ -128,10 +111,10 @@ def would_wait(folder):
 
 def _note_launch(folder, pid):
     """Write the run's `launch.json`: until its worker beats, the run lives as long as process `pid` does, however
-    long a busy machine makes it wait for its first heartbeat (`hrnn.runs.liveness`)."""
+    long a busy machine makes it wait for its first heartbeat (`hrnn.runs.store.liveness`)."""
     try:
         folder.write_launch(folder.read_settings().token, pid)
-    except (OSError, runs.RecordError) as exc:  # the launch grace still covers it
+    except (OSError, RecordError) as exc:  # the launch grace still covers it
         log.warning("cannot note the worker of %s: %s", folder.run_id, exc)
 
 
@@ -168,7 +151,7 @@ class LocalLauncher:
         if spare is not None and self._hand_over(spare, folder):
             process = spare[0]
         else:
-            with open(folder.file(runs.LOG_NAME), "ab") as out:
+            with open(folder.file(LOG_NAME), "ab") as out:
                 process = subprocess.Popen(
                     worker_command(folder.path, nice=self.nice),
                     stdin=subprocess.DEVNULL,
@@ -184,7 +167,7 @@ class LocalLauncher:
             self._keep_a_spare()
 
     def capacity(self):
-        """`HRNN_MAX_RUNS`: the runs folder's training slots (`hrnn.runs.slots`)."""
+        """`HRNN_MAX_RUNS`: the runs folder's training slots (`hrnn.runs.launch.slots`)."""
         return settings.max_runs()
 
     def _keep_a_spare(self):

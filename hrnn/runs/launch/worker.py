@@ -1,15 +1,15 @@
 """A training run in its own process: `python -m hrnn worker RUN_DIR`.
 
 The worker owns its run from start to end. It takes the run folder's lock (`worker.lock`, held until the process
-ends), beats a heartbeat with the run's token, waits its turn for a training slot (`hrnn.runs.slots`), loads the data
-its settings name, seeds itself, trains through `hrnn.train.loop.train`, and writes everything to the run folder: the
-progress log (one line per batch and per epoch, flushed as written), the model after every epoch, the record and
+ends), beats a heartbeat with the run's token, waits its turn for a training slot (`hrnn.runs.launch.slots`), loads the
+data its settings name, seeds itself, trains through `hrnn.train.loop.train`, and writes everything to the run folder:
+the progress log (one line per batch and per epoch, flushed as written), the model after every epoch, the record and
 its summary. It checks the folder's `stop` file after every batch (and while queued); SIGTERM asks the same stop.
 Started in its own session, it survives the browser, the app's server and a restart of either; whoever started it
 only reads the folder. Its exit status says how the run ended (0 finished or stopped, 1 failed: the record says why).
 
-`python -m hrnn train` runs the same `execute` in the foreground, a spare worker (`hrnn.runs.spare`) once a run
-arrives, a Ray task (`hrnn.runs.ray_task`) without a training slot.
+`python -m hrnn train` runs the same `execute` in the foreground, a spare worker (`hrnn.runs.launch.spare`) once a run
+arrives, a Ray task (`hrnn.runs.launch.ray_task`) without a training slot.
 """
 
 import contextlib
@@ -20,10 +20,13 @@ import signal
 import threading
 import time
 
-from hrnn import runs, settings
+from hrnn import settings
 from hrnn.data.mnist import load_mnist
-from hrnn.runs.progress_log import ProgressLogWriter
-from hrnn.runs.slots import SlotQueue
+from hrnn.runs.launch.slots import SlotQueue
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.progress_log import ProgressLogWriter
+from hrnn.runs.store.records import LIVE_STATUSES, LOCK_NAME, RecordError, RunRecord
+from hrnn.train.history import utc_now
 from hrnn.train.progress import Progress
 
 log = logging.getLogger(__name__)
@@ -95,7 +98,7 @@ class _RunLock:
     """The run folder's `worker.lock`, held exclusively by its one worker."""
 
     def __init__(self, folder):
-        self.path = folder.file(runs.LOCK_NAME)
+        self.path = folder.file(LOCK_NAME)
         self._fd = None
 
     def __enter__(self):
@@ -126,10 +129,10 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slo
             loaded once the run has a slot).
         stop: a `StopRequest` (one on `folder` if None). SIGTERM sets it too, while the run lasts.
         on_queued: called with the number of runs ahead when the run has to wait for a slot.
-        share_cores: give TensorFlow this run's share of the cores (`_limit_threads`); for a process of its own,
+        share_cores: give TensorFlow this run's share of the cores (`limit_threads`); for a process of its own,
             where TensorFlow has not started yet.
-        slots: wait for a training slot of the run's queue (`hrnn.runs.slots`); False where a scheduler gave the
-            run its CPUs already (a Ray task, `hrnn.runs.ray_task`).
+        slots: wait for a training slot of the run's queue (`hrnn.runs.launch.slots`); False where a scheduler gave the
+            run its CPUs already (a Ray task, `hrnn.runs.launch.ray_task`).
         threads: give TensorFlow this many threads (the CPUs a scheduler gave the run), instead of `share_cores`.
 
     Returns:
@@ -146,22 +149,22 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slo
         record = None
         try:
             record = folder.read_record()
-            if record.status not in runs.LIVE_STATUSES:
+            if record.status not in LIVE_STATUSES:
                 return record  # ran already (a second launch of the same folder)
             record.pid = os.getpid()
             slot = _wait_for_slot(folder, run_settings, stop, on_queued) if slots else contextlib.nullcontext()
             with slot or contextlib.nullcontext():
                 if slot is None or stop.is_set():  # asked to stop while it waited: it never starts
-                    record.status, record.finished = "stopped", runs.utc_now()
+                    record.status, record.finished = "stopped", utc_now()
                     record.message = "stopped before it started"
                     folder.write_record(record)
                     return record
-                record.status, record.started = "running", runs.utc_now()  # no longer in line: starting
+                record.status, record.started = "running", utc_now()  # no longer in line: starting
                 folder.write_record(record)
                 return _train(folder, run_settings, record, data, stop, threads or _share(run_settings, share_cores))
         except BaseException as exc:
-            if record is not None and record.status in runs.LIVE_STATUSES:  # failed before `train` took over
-                record.status, record.finished = "failed", runs.utc_now()
+            if record is not None and record.status in LIVE_STATUSES:  # failed before `train` took over
+                record.status, record.finished = "failed", utc_now()
                 record.error = f"{type(exc).__name__}: {exc}"
                 try:
                     folder.write_record(record)
@@ -173,8 +176,8 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slo
 
 
 def _wait_for_slot(folder, run_settings, stop, on_queued):
-    """A training slot of the run's queue, once it is the run's turn (`hrnn.runs.slots`); None if `stop` was asked
-    first. `on_queued(runs ahead)` is called when it has to wait."""
+    """A training slot of the run's queue, once it is the run's turn (`hrnn.runs.launch.slots`); None if `stop` was
+    asked first. `on_queued(runs ahead)` is called when it has to wait."""
     queue = SlotQueue(run_settings.queue, run_settings.max_runs)
     holder = folder.path.absolute()
     first = queue.ahead_of(run_settings.run_id, run_settings.created) == 0
@@ -227,9 +230,9 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
         train,  # TensorFlow: imported once the run has its slot (700 MB; a queued worker holds 35)
     )
 
-    folder = runs.RunFolder(run_dir)
+    folder = RunFolder(run_dir)
     if record is None:
-        record = runs.RunRecord(status="running", run_id=folder.run_id, created=runs.utc_now(), config=config)
+        record = RunRecord(status="running", run_id=folder.run_id, created=utc_now(), config=config)
     return train(
         config,
         data,
@@ -240,8 +243,9 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
     )
 
 
-def _limit_threads(max_runs):
-    """Give this process's TensorFlow its share of the cores: all of them over `max_runs` runs at once."""
+def limit_threads(max_runs):
+    """Give this process's TensorFlow its share of the cores: all of them over `max_runs` runs at once (a process that
+    is to train a run on this machine, before TensorFlow starts: the spare)."""
     _set_threads(core_share(max_runs))
 
 
@@ -262,7 +266,7 @@ def run_process(run_dir):
     Raises:
         RunBusy: another worker owns the run. RecordError: its settings cannot be read.
     """
-    return _run_to_exit_status(runs.RunFolder(run_dir), share_cores=True)
+    return run_to_exit_status(RunFolder(run_dir), share_cores=True)
 
 
 def send_output_to(path):
@@ -274,11 +278,17 @@ def send_output_to(path):
     os.close(fd)
 
 
-def _run_to_exit_status(folder, **kwargs):
-    """`execute(folder, **kwargs)`'s exit status (see `run_process`)."""
+def run_to_exit_status(folder, **kwargs):
+    """`execute(folder, **kwargs)`'s exit status (see `run_process`): 0 when the run finished or stopped, 1 when it
+    failed (logged here, with its traceback; its record says why). How every process that runs a run ends it: a
+    worker (`run_process`), the spare (`hrnn.runs.launch.spare`) and a Ray task (`hrnn.runs.launch.ray_task`).
+
+    Raises:
+        RunBusy: another worker owns the run. RecordError: its settings cannot be read.
+    """
     try:
         record = execute(folder, **kwargs)
-    except (RunBusy, runs.RecordError):
+    except (RunBusy, RecordError):
         raise  # no run of this worker's: the command line says why, in one line
     except Exception:  # the run failed, and its record says why; the traceback goes to worker.log
         log.exception("run %s failed", folder.run_id)

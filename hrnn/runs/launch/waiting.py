@@ -1,6 +1,6 @@
 """How long a queued run will wait: a guess from the runs ahead of it (standard library and `hrnn.data.splits`).
 
-The queue serves runs in the order of their Starts, `capacity` at once (`hrnn.runs.slots`, or Ray's CPUs). A run
+The queue serves runs in the order of their Starts, `capacity` at once (`hrnn.runs.launch.slots`, or Ray's CPUs). A run
 waits until the runs training now and the runs queued before it have each had a slot: each of those takes the
 first slot that frees, and the run takes the next. The runs training now end when their progress says (its
 estimate of the time left); a queued run takes as long as its images need at the speed the runs training now

@@ -1,7 +1,7 @@
 """The spare worker: `python -m hrnn worker --spare`, started ahead of need by the local launcher.
 
 It imports TensorFlow, loads the data and builds the demo preset's model, then waits on its stdin for the folder of
-the next run and runs it as any worker does (`hrnn.runs.worker.execute`): the first batch of a run it takes comes
+the next run and runs it as any worker does (`hrnn.runs.launch.worker.execute`): the first batch of a run it takes comes
 sooner than in a fresh process, which must import TensorFlow and load the data first (see docs/architecture.md,
 "The warm spare").
 """
@@ -10,9 +10,10 @@ import logging
 import select
 import sys
 
-from hrnn import runs
 from hrnn.data.mnist import load_mnist
-from hrnn.runs.worker import _limit_threads, _run_to_exit_status, send_output_to
+from hrnn.runs.launch.worker import limit_threads, run_to_exit_status, send_output_to
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.records import LOG_NAME
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +43,14 @@ def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
     which it spends only after `delay` seconds (a spare starts as the previous one takes a run, and that run's first
     batches should have the CPU). A run that arrives sooner starts at once, without the warm-up. The line on stdin
     is the run folder's path; an empty stdin (whoever started the spare has gone) ends it with nothing to do.
-    Returns the exit status, as `hrnn.runs.worker.run_process`.
+    Returns the exit status, as `hrnn.runs.launch.worker.run_process`.
     """
     stdin = stdin or sys.stdin
     arrived, _, _ = select.select([stdin], [], [], delay)
     line = stdin.readline().strip() if arrived else None
     if line == "":
         return 0
-    _limit_threads(max_runs)
+    limit_threads(max_runs)
     data = None
     try:
         data = load_mnist(data_spec)
@@ -61,6 +62,6 @@ def run_spare(data_spec, max_runs, stdin=None, delay=SPARE_DELAY_SECONDS):
         line = stdin.readline().strip()
         if not line:
             return 0
-    folder = runs.RunFolder(line)
-    send_output_to(folder.file(runs.LOG_NAME))  # from here on, this process's output belongs to its run
-    return _run_to_exit_status(folder, data=data)
+    folder = RunFolder(line)
+    send_output_to(folder.file(LOG_NAME))  # from here on, this process's output belongs to its run
+    return run_to_exit_status(folder, data=data)

@@ -1,7 +1,7 @@
-"""What a Ray task runs on a node of the cluster: the worker of one run (`hrnn.runs.worker.execute`) with the CPUs
-Ray gave it and no training slot, since Ray's scheduler is the queue. Imports no Ray: `hrnn.runs.ray_launcher`
-submits `run_task` as a task, one fresh process per run (`max_calls=1`), so that the process's threads, priority
-and output are the run's alone.
+"""What a Ray task runs on a node of the cluster: the worker of one run (`hrnn.runs.launch.worker.execute`) with the
+CPUs Ray gave it and no training slot, since Ray's scheduler is the queue. Imports no Ray:
+`hrnn.runs.launch.ray_launcher` submits `run_task` as a task, one fresh process per run (`max_calls=1`), so that the
+process's threads, priority and output are the run's alone.
 
 The run folder must be on storage that every node mounts at the same path as the app. A node that cannot read the
 run's settings there, or reads another run's, writes nothing and returns one line saying so; the launcher, which
@@ -12,8 +12,9 @@ import logging
 import os
 import socket
 
-from hrnn import runs
-from hrnn.runs import worker
+from hrnn.runs.launch import worker
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.records import LOG_NAME, RecordError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ def folder_problem(folder, token):
     shared = "the runs folder (HRNN_RUNS_DIR) must be on storage every node mounts at the same path"
     try:
         run_settings = folder.read_settings()
-    except runs.RecordError as exc:
+    except RecordError as exc:
         return f"{where} ({exc}): {shared}"
     if run_settings.token != token:
         return f"{where} (it holds another run's settings): {shared}"
@@ -37,22 +38,20 @@ def run_task(run_dir, token, threads, nice=0):
     task), `nice` lower in priority. Returns None once the run has ended (finished, stopped or failed: its record
     says which and why), or one line when this node could not take the run (its folder is not shared, another
     worker owns it); then nothing was written."""
-    folder = runs.RunFolder(run_dir)
+    folder = RunFolder(run_dir)
     problem = folder_problem(folder, token)
     if problem is not None:
         return problem
     if nice:
         os.nice(nice)
-    worker.send_output_to(folder.file(runs.LOG_NAME))  # as a local worker's: the process is the run's alone
+    worker.send_output_to(folder.file(LOG_NAME))  # as a local worker's: the process is the run's alone
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
     log.setLevel(logging.INFO)
     log.info(
         "run %s: Ray node %s, pid %d, %d TensorFlow threads", folder.run_id, socket.gethostname(), os.getpid(), threads
     )
     try:
-        worker.execute(folder, slots=False, threads=threads)
-    except (worker.RunBusy, runs.RecordError) as exc:
+        worker.run_to_exit_status(folder, slots=False, threads=threads)  # 0 or 1: the run ended, its record says how
+    except (worker.RunBusy, RecordError) as exc:
         return str(exc)
-    except Exception:  # the run failed, and its record says why
-        log.exception("run %s failed", folder.run_id)
     return None

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hrnn import settings
-from hrnn.runs.folder import RunFolder
-from hrnn.runs.liveness import ALIVE, GONE, end_unresponsive, worker_state
-from hrnn.runs.records import (
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.liveness import ALIVE, GONE, end_unresponsive, worker_state
+from hrnn.runs.store.records import (
     INTERRUPTED,
     LIVE_STATUSES,
     NOT_RESPONDING,
@@ -32,7 +32,7 @@ class RunEntry:
     folder: RunFolder
     summary: RunSummary | None
     problem: str | None = None  # why the run's files cannot be read
-    worker: str = GONE  # its worker: ALIVE, NOT_RESPONDING or GONE (`hrnn.runs.liveness`)
+    worker: str = GONE  # its worker: ALIVE, NOT_RESPONDING or GONE (`hrnn.runs.store.liveness`)
     queue_position: int | None = None  # 1-based place in the queue, for a live queued run
 
     @property
@@ -76,7 +76,7 @@ class RunEntry:
     @property
     def not_responding(self):
         """Queued or training, with a worker of this machine that holds the run but has stopped beating: out of the
-        queue's count, and Stop ends its process (`hrnn.runs.liveness.end_unresponsive`)."""
+        queue's count, and Stop ends its process (`hrnn.runs.store.liveness.end_unresponsive`)."""
         return self.summary is not None and self.summary.status in LIVE_STATUSES and self.worker == NOT_RESPONDING
 
     @property

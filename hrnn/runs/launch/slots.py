@@ -4,10 +4,10 @@ A training slot is a lock file, `<runs folder>/.slots/slot-<k>.lock` for k in 0.
 while it holds an exclusive `flock` on one of them, and the kernel releases it when the worker ends, however it
 ends (a finished run, an exception, `kill -9`): there is no scheduler process to keep alive and no slot to leak.
 A queued worker polls every `POLL_SECONDS` and takes a free slot only when no live queued run was asked for before
-it (`hrnn.runs.records.queue_order`), so runs start in the order they were started. Standard library only.
+it (`hrnn.runs.store.records.queue_order`), so runs start in the order they were started. Standard library only.
 
 A worker that holds a slot writes its run folder's path into the slot file. A holder that has stopped responding
-(paused with SIGSTOP, stuck: `hrnn.runs.liveness`) does not keep others waiting: each such holder lets one more
+(paused with SIGSTOP, stuck: `hrnn.runs.store.liveness`) does not keep others waiting: each such holder lets one more
 slot, `slot-<max_runs + k>.lock`, be taken. (Should it resume, one run more than `max_runs` trains for a while.)
 """
 
@@ -17,7 +17,8 @@ import os
 import time
 from pathlib import Path
 
-from hrnn import runs
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.listing import list_runs, queue_order, read_entry
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class SlotQueue:
             if not holder:
                 continue
             try:
-                entry = runs.read_entry(runs.RunFolder(holder))
+                entry = read_entry(RunFolder(holder))
             except OSError:
                 continue
             count += entry is not None and entry.not_responding
@@ -95,7 +96,7 @@ class SlotQueue:
 
     def ahead_of(self, run_id, created):
         """How many live queued runs in the folder were asked for before (`created`, `run_id`)."""
-        queued = runs.queue_order(runs.list_runs(self.root))
+        queued = queue_order(list_runs(self.root))
         return sum((e.summary.created, e.run_id) < (created, run_id) for e in queued)
 
     def wait(self, run_id, created, should_stop, poll=POLL_SECONDS, holder=None):

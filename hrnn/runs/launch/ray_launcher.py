@@ -1,5 +1,5 @@
 """Runs as Ray tasks (`HRNN_LAUNCHER=ray`): each run is one task asking for the CPUs a run needs, on any node of
-a Ray cluster, running the same worker on the same run folder (`hrnn.runs.ray_task`). Ray is imported only here,
+a Ray cluster, running the same worker on the same run folder (`hrnn.runs.launch.ray_task`). Ray is imported only here,
 and only when a `RayLauncher` is made; without Ray, making one raises `LaunchError` saying how to add it.
 
 What changes from the local launcher, and what does not:
@@ -7,7 +7,7 @@ What changes from the local launcher, and what does not:
 * **The queue.** Ray's scheduler is the queue: a task waits until a node has its CPUs, and its worker skips the
   runs folder's training slots. Until its task starts, a run has no process: this launcher rewrites its
   `launch.json` (pid `PENDING_PID`) every `WATCH_SECONDS` while Ray holds it, and the run lives while it does
-  (`hrnn.runs.liveness`). The order in line is the order of Starts, read from the run folders, as for local runs.
+  (`hrnn.runs.store.liveness`). The order in line is the order of Starts, read from the run folders, as for local runs.
 * **Liveness.** A worker on this machine is judged by its lock and heartbeat; one on another node by its heartbeat
   alone. Tasks are not retried (`max_retries=0`): a killed worker's run reads as interrupted, and stays so.
 * **Stop** is the same `stop` file. For a run still waiting in Ray's queue, this launcher cancels its task and
@@ -25,10 +25,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hrnn import runs, settings
-from hrnn.runs.launcher import PACKAGE_ROOT, LaunchError
-from hrnn.runs.ray_task import run_task
-from hrnn.runs.records import PENDING_PID
+from hrnn import settings
+from hrnn.errors import one_line
+from hrnn.runs.launch.launcher import PACKAGE_ROOT, LaunchError
+from hrnn.runs.launch.ray_task import run_task
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.records import LIVE_STATUSES, PENDING_PID, RecordError
+from hrnn.train.history import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +51,13 @@ def import_ray():
     return ray
 
 
-def _one_line(exc):
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
-
-
 def check_reachable(address):
     """Raise LaunchError, at once, when nothing answers at `address` ("host:port" or "ray://host:port")."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
     except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else one_line(exc)
         raise LaunchError(f"cannot reach the Ray cluster at {address} ({reason})") from None
 
 
@@ -86,13 +84,13 @@ def connect(address="auto"):
             ray.init(num_cpus=settings.usable_cores(), include_dashboard=False, log_to_driver=False)
     except Exception as exc:  # refused, another Ray version, a token it lacks
         token = "" if os.environ.get("RAY_AUTH_MODE") else " (a cluster with token authentication: RAY_AUTH_MODE=token)"
-        raise LaunchError(f"cannot join the Ray cluster at {address}: {_one_line(exc)}{token}") from exc
+        raise LaunchError(f"cannot join the Ray cluster at {address}: {one_line(exc)}{token}") from exc
     return ray
 
 
 @dataclass
 class _Task:
-    folder: runs.RunFolder
+    folder: RunFolder
     token: str
     ref: object  # the task's ObjectRef
     started: bool = False  # its worker has beaten (or it was cancelled): the launcher stops vouching for it
@@ -143,7 +141,7 @@ class RayLauncher:
         try:
             ref = self._remote.remote(str(folder.path.absolute()), token, self.cpus, self.nice)
         except Exception as exc:
-            reason = f"Ray did not take the run: {_one_line(exc)}"
+            reason = f"Ray did not take the run: {one_line(exc)}"
             _fail(folder, reason)
             raise LaunchError(reason) from exc
         with self._lock:
@@ -209,7 +207,7 @@ class RayLauncher:
         except self._ray.exceptions.TaskCancelledError:
             problem = None
         except Exception as exc:  # the worker was killed, or Ray could not run the task
-            problem = f"its Ray task failed: {_one_line(exc)}"
+            problem = f"its Ray task failed: {one_line(exc)}"
         beat = task.folder.read_heartbeat()
         if problem and (beat is None or beat.token != task.token):
             _fail(task.folder, problem)
@@ -221,12 +219,12 @@ def _end_unstarted(folder, status, message=None, error=None):
     """Write the end of a run that never started, if its record still says it is to come (or training)."""
     try:
         record = folder.read_record()
-    except (OSError, runs.RecordError) as exc:
+    except (OSError, RecordError) as exc:
         log.warning("cannot end the run in %s: %s", folder.path, exc)
         return
-    if record.status not in runs.LIVE_STATUSES:
+    if record.status not in LIVE_STATUSES:
         return
-    record.status, record.finished, record.message, record.error = status, runs.utc_now(), message, error
+    record.status, record.finished, record.message, record.error = status, utc_now(), message, error
     folder.write_record(record)
 
 

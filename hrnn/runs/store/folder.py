@@ -1,5 +1,5 @@
 """One run folder: reading and writing its files, its stop request, and whether its worker lives (standard
-library only). The files and the liveness rule are described in `hrnn.runs.records`."""
+library only). The files and the liveness rule are described in `hrnn.runs.store.records`."""
 
 import fcntl
 import os
@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hrnn.atomic import atomic_save_model, atomic_write_json, is_temporary
-from hrnn.runs.records import (
+from hrnn.runs.store.records import (
     HEARTBEAT_NAME,
     LAUNCH_NAME,
     LOCK_NAME,
