@@ -15,7 +15,7 @@ something unusable raises `ValueError` naming it; an unset or empty one gives it
 | `HRNN_RUNS_DISK_MB` | 1024                         | refuse new runs while the runs folder holds more than this |
 | `HRNN_WORKER_NICE`  | 10                           | how much lower the workers' priority is (0 to 19) |
 | `HRNN_NO_WARMUP`    | unset                        | `1`: the app starts no warm spare worker |
-| `HRNN_LAUNCHER`     | `local`                      | `ray`: the app's runs are Ray tasks (`hrnn.runs.ray_launcher`) |
+| `HRNN_LAUNCHER`     | `local`                      | `ray`: the app's runs are Ray tasks (`hrnn.runs.launch`) |
 | `HRNN_RAY_ADDRESS`  | `auto`                       | the Ray cluster; `auto`: a running one, else a local one |
 | `HRNN_MAX_RUNS_PER_SESSION` | 1                    | queued or training runs one browser session may hold at once |
 """

@@ -17,14 +17,9 @@ import time
 from hrnn.cli.commands import cmd_bench, cmd_evaluate, cmd_runs, cmd_stop, cmd_worker
 from hrnn.cli.parser import PROG, build_parser
 from hrnn.cli.train import cmd_train
+from hrnn.errors import one_line
 
 log = logging.getLogger(__name__)
-
-
-def _one_line(exc):
-    """`exc`'s message as one line (its first), for `hrnn: error: ...`."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 def _refusals():
@@ -32,8 +27,8 @@ def _refusals():
     loaded: a command that never loads it (runs, stop, a queued worker) cannot raise it, and should not pay for
     Keras."""
     from hrnn.data.mnist import DataError
-    from hrnn.runs.records import RecordError
-    from hrnn.runs.worker import RunBusy
+    from hrnn.runs.launch.worker import RunBusy
+    from hrnn.runs.store.records import RecordError
 
     model = sys.modules.get("hrnn.nn.model_files")
     return (DataError, RecordError, RunBusy, ValueError, OSError) + ((model.ModelFileError,) if model else ())
@@ -60,7 +55,7 @@ def main(argv=None):
         status = commands[args.command](args)
     except _refusals() as exc:
         log.debug("%s refused", args.command, exc_info=True)
-        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"{PROG}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\n{PROG}: aborted", file=sys.stderr)
@@ -74,7 +69,7 @@ def main(argv=None):
             )
             return 2
         hint = "" if args.verbose else " (--verbose shows the traceback)"
-        print(f"{PROG}: error: {type(exc).__name__}: {_one_line(exc)}{hint}", file=sys.stderr)
+        print(f"{PROG}: error: {type(exc).__name__}: {one_line(exc)}{hint}", file=sys.stderr)
         return 1
     log.debug("%s took %.1f s", args.command, time.perf_counter() - started)
     return status

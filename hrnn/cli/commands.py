@@ -235,12 +235,12 @@ def cmd_stop(args):
 
 
 def cmd_worker(args):
-    from hrnn.runs import worker
+    from hrnn.runs.launch import worker
 
     if args.nice:
         os.nice(args.nice)
     if args.spare:
-        from hrnn.runs import spare
+        from hrnn.runs.launch import spare
 
         return spare.run_spare(args.data, args.max_runs or settings.max_runs())
     if not args.run_dir:

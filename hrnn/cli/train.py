@@ -175,9 +175,9 @@ def cmd_train(args):
     from hrnn import runs
     from hrnn.data.mnist import load_mnist
     from hrnn.data.splits import held_out_count
-    from hrnn.runs.launcher import create_run
-    from hrnn.runs.progress_log import ProgressLogReader
-    from hrnn.runs.worker import StopRequest, execute
+    from hrnn.runs.launch.launcher import create_run
+    from hrnn.runs.launch.worker import StopRequest, execute
+    from hrnn.runs.store.progress_log import ProgressLogReader
     from hrnn.train import limits
 
     config = _train_config(args)

@@ -1,6 +1,6 @@
 """The Draw page's canvas message -> the drawing's pixels, for `canvas_to_mnist` (numpy and Pillow only).
 
-On pen-up the canvas (hrnn/ui/canvas/draw.js) sends the whole drawing as a PNG data URL: white strokes on a
+On pen-up the canvas (hrnn/ui/draw/canvas/draw.js) sends the whole drawing as a PNG data URL: white strokes on a
 transparent background, `data:image/png;base64,...`. The message comes from the browser, so it is checked before
 anything is decoded: its length, its envelope, the base64, and the picture's size as the PNG header states it.
 """

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hrnn.data.mnist import DataError, load_path
+from hrnn.data.mnist_files import DataError, load_path
 
 SAMPLE_SEED = 1234
 TRAIN_PER_CLASS, TEST_PER_CLASS = 500, 100

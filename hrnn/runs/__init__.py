@@ -1,18 +1,18 @@
 """Runs: a run is a folder its worker process writes; everything else only reads it (and may ask it to stop).
 
-Holds the folder's files and their schema (`records`), one folder (`folder`), listing and liveness (`listing`), the
-queue of training slots (`slots`) and a queued run's wait (`waiting`), the progress log (`progress_log`), the worker
-process (`worker`) and the warm spare (`spare`), starting workers (`launcher`; on Ray, `ray_launcher`, the one
-module that imports Ray, and only when asked for, and `ray_task`, what a task runs), comparing runs (`compare`) and
-a run's name in words, as the app and the CLI show it (`names`). May import `hrnn.train`, `hrnn.nn`, `hrnn.data` and
-the base modules; never `hrnn.ui`, `hrnn.cli` or Streamlit. The names below are the package's public API.
+Two parts: `store`, what a run folder holds and how it is read and written (records, one folder, listing,
+liveness, the progress log, export), and `launch`, starting and running workers (the worker and the warm spare, the
+queue of training slots and a queued run's wait, the local and Ray launchers). Beside them, comparing stored runs
+(`compare`) and a run's name in words, as the app and the CLI show it (`names`). May import `hrnn.train`,
+`hrnn.nn`, `hrnn.data` and the base modules; never `hrnn.ui`, `hrnn.cli` or Streamlit. The names below are the
+package's public API, for the packages above; the modules of `runs` import each other directly, never this one.
 """
 
 from hrnn.atomic import atomic_save_model, atomic_write_bytes, atomic_write_json
-from hrnn.runs.folder import RunFolder
-from hrnn.runs.listing import RunEntry, find_run, list_runs, queue_order, read_entry
-from hrnn.runs.liveness import end_unresponsive, heartbeat_age, worker_alive, worker_state
-from hrnn.runs.records import (
+from hrnn.runs.store.folder import RunFolder
+from hrnn.runs.store.listing import RunEntry, find_run, list_runs, queue_order, read_entry
+from hrnn.runs.store.liveness import end_unresponsive, heartbeat_age, worker_alive, worker_state
+from hrnn.runs.store.records import (
     HEARTBEAT_NAME,
     HEARTBEAT_STALE_SECONDS,
     INTERRUPTED,

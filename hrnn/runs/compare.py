@@ -1,7 +1,7 @@
 """Comparing training runs from their records: which settings differ, their curves, their results (no
 Streamlit).
 
-Every record is read as a `hrnn.runs.records.RunRecord`: a run's `record.json`, or the shipped model's
+Every record is read as a `hrnn.runs.store.records.RunRecord`: a run's `record.json`, or the shipped model's
 `hrnn_mnist.json`. Records written before a setting existed lack it; they ran with `TrainConfig`'s default, which
 `RunRecord.from_json` fills in (a record without `arch` is an HRNN).
 """
@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from hrnn import runs
+from hrnn.runs.store.listing import list_runs
+from hrnn.runs.store.records import RunRecord
 from hrnn.train.config import TrainConfig
 
 SHIPPED_KEY = "pretrained"
@@ -27,11 +28,11 @@ class Candidate:
 
     key: str
     label: str
-    read: Callable[[], runs.RunRecord]
+    read: Callable[[], RunRecord]
 
     @property
     def record(self):
-        """The run's `RunRecord`. Raises `runs.RecordError` if it cannot be read."""
+        """The run's `RunRecord`. Raises `RecordError` if it cannot be read."""
         return self.read()
 
 
@@ -43,16 +44,16 @@ def shipped_record_path(model_path):
 def candidates(runs_root, shipped_model_path, label_of=lambda entry: entry.run_id):
     """The shipped model (when its record is readable) first, then every run with a finished epoch, newest first.
 
-    Runs are chosen from their small summaries (`hrnn.runs.records.list_runs`); a record is read only when a candidate's
-    `record` is asked for. Unreadable or hand-damaged runs are left out, never raised."""
+    Runs are chosen from their small summaries (`hrnn.runs.store.listing.list_runs`); a record is read only when a
+    candidate's `record` is asked for. Unreadable or hand-damaged runs are left out, never raised."""
     found = []
     try:
-        shipped = runs.RunRecord.from_json(json.loads(shipped_record_path(shipped_model_path).read_text()))
+        shipped = RunRecord.from_json(json.loads(shipped_record_path(shipped_model_path).read_text()))
     except (OSError, ValueError):  # RecordError is a ValueError
         shipped = None
     if shipped is not None and shipped.history.epochs:
         found.append(Candidate(SHIPPED_KEY, "Shipped pretrained model", lambda: shipped))
-    entries = [e for e in runs.list_runs(runs_root) if e.summary is not None and e.summary.epochs_done > 0]
+    entries = [e for e in list_runs(runs_root) if e.summary is not None and e.summary.epochs_done > 0]
     labels = [label_of(e) for e in entries]  # the app names them as its model pickers do
     for entry, label in zip(entries, labels):
         if labels.count(label) > 1:  # the same kind, score and minute: the id tells them apart

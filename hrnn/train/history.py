@@ -1,5 +1,5 @@
 """What a training run reports: its history (one entry per finished epoch, one value per batch) and its report
-(status, timings, results). The run's folder keeps them as its record (`hrnn.runs.records.RunRecord` extends
+(status, timings, results). The run's folder keeps them as its record (`hrnn.runs.store.records.RunRecord` extends
 `TrainReport`); the loop itself writes nothing."""
 
 import time

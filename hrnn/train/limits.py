@@ -13,7 +13,7 @@ Limits for an app served to others, read by `hrnn.settings` from environment var
 positive integer is refused with a message naming the variable) and applied by `check_app_config`:
 
 * `HRNN_MAX_RUNS` (default: one per two cores, at least 1): runs that train at once on a runs folder, the app's and
-  the CLI's together; more wait in its queue (`hrnn.runs.slots`);
+  the CLI's together; more wait in its queue (`hrnn.runs.launch.slots`);
 * `HRNN_MAX_EPOCHS` (default 20) and `HRNN_MAX_UNITS` (default 256): the largest run the app's Train page starts;
 * `HRNN_RUNS_DISK_MB` (default 1,024): when the runs folder holds more than this, new runs are refused, in the app
   and in `python -m hrnn train` when it writes into the runs folder.
@@ -66,7 +66,7 @@ def check_app_config(config):
 def folder_bytes(folder):
     """Total size in bytes of the files under `folder` (0 if it does not exist; unreadable parts are skipped), less
     the temporary files of atomic writes (`hrnn.atomic.is_temporary`): a write in progress, or one a killed worker
-    left for the listing to remove (`hrnn.runs.folder.RunFolder.remove_temporary_files`)."""
+    left for the listing to remove (`hrnn.runs.store.folder.RunFolder.remove_temporary_files`)."""
     total = 0
     for root, _dirs, files in os.walk(folder, onerror=lambda exc: log.debug("not counted: %s", exc)):
         for name in files:

@@ -1,7 +1,7 @@
 """The training loop: `train()` fits a model as a `TrainConfig` says and keeps its `TrainReport` up to date.
 
-`train()` is the one training path: the run's worker process (`hrnn.runs.worker`) calls it, for runs started from the
-app and from `python -m hrnn train` alike; the benchmarks call it too. Nothing here touches Streamlit or knows
+`train()` is the one training path: the run's worker process (`hrnn.runs.launch.worker`) calls it, for runs started
+from the app and from `python -m hrnn train` alike; the benchmarks call it too. Nothing here touches Streamlit or knows
 about processes: progress goes into an `hrnn.train.progress.Progress` (which the worker mirrors into the run's progress
 log), stopping is any object with `is_set()`. Its data come from `hrnn.data.splits.prepare_data`, its model from
 `hrnn.train.pool.ModelPool`, what happens around each step from `hrnn.train.tracker`. The loop writes no file: it
@@ -69,8 +69,8 @@ def train(
         config: `hrnn.train.config.TrainConfig`.
         data: `hrnn.data.mnist.MnistData`.
         progress: a `Progress` to publish to (a private one if None).
-        stop_event: anything with `is_set()` (a `threading.Event`, `hrnn.runs.worker.StopRequest`); once it is set,
-            training stops within one batch.
+        stop_event: anything with `is_set()` (a `threading.Event`, `hrnn.runs.launch.worker.StopRequest`); once it is
+            set, training stops within one batch.
         pool: a `ModelPool` to borrow a compiled model from (`DEFAULT_POOL` if None).
         report: the `TrainReport` to fill in (the worker passes its run's queued `RunRecord`, which extends
             it), or None for a new one.

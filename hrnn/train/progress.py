@@ -4,8 +4,8 @@ loop) and the `ProgressSnapshot`s it hands out.
 Every change to a `Progress` is one event, a small dict: `{"u": {field: value}}` for an update,
 `{"b": [step, loss, accuracy], "u": {...}}` for a batch, `{"e": {epoch entry}, "u": {...}}` for an epoch. A
 `Progress` built with a `sink` hands each event to it as it happens (the worker appends them to the run's progress
-log, `hrnn.runs.progress_log`), and `apply` replays one: a reader that applies a run's events in order holds the same
-state as the worker that wrote them.
+log, `hrnn.runs.store.progress_log`), and `apply` replays one: a reader that applies a run's events in order holds the
+same state as the worker that wrote them.
 """
 
 import math

@@ -18,7 +18,7 @@ from hrnn.analysis.stepwise import hrnn_weights
 from hrnn.data.mnist import load_mnist
 from hrnn.nn.model_files import load_pretrained
 from hrnn.nn.probe import final_column_states, probe
-from hrnn.ui.figures.what_if import changed_image_figure, delta_figure, two_paths_figure, what_if_bars
+from hrnn.ui.inside.what_if.figures import changed_image_figure, delta_figure, two_paths_figure, what_if_bars
 
 
 def _figures(state_map, image, before, after):

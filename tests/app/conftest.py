@@ -23,12 +23,12 @@ _LOADED = {}  # (sha-1 of a model file's bytes, arch) -> the model loaded from i
 @pytest.fixture(autouse=True)
 def _models_shared_as_on_a_server(monkeypatch):
     """A model file's model is loaded once per test process and shared by the tests, as a server shares it by all
-    its sessions (`hrnn.ui.resources`: models are read-only once loaded). Streamlit's caches are still fresh for
+    its sessions (`hrnn.ui.common.resources`: models are read-only once loaded). Streamlit's caches are still fresh for
     each test; what is shared is the model a page loads, so that each test does not load the same model and trace
     its functions again, which was the larger part of these tests' time. Keyed by the file's bytes: a test's own
     copy of the same file gets the same model, and a rewritten or other file is loaded for real. Files that fail to
     load are never kept, so each test sees its own error."""
-    import hrnn.ui.resources as resources
+    import hrnn.ui.common.resources as resources
 
     real_load = resources.load_model
 

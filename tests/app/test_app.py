@@ -18,10 +18,11 @@ from hrnn.analysis.narration import describe_row
 from hrnn.data.mnist import load_mnist
 from hrnn.nn.model_files import load_model
 from hrnn.nn.probe import probe
-from hrnn.runs.progress_log import ProgressLogReader
-from hrnn.ui import inside_page, inside_reading
-from hrnn.ui.figures import CURSOR_COLOR
-from hrnn.ui.run_names import started_text
+from hrnn.runs.store.progress_log import ProgressLogReader
+from hrnn.ui.common.run_names import started_text
+from hrnn.ui.inside import page as inside_page
+from hrnn.ui.inside import reading as inside_reading
+from hrnn.ui.inside.figures import CURSOR_COLOR
 from tests.conftest import REPO, wait_until
 
 TIMEOUT = 120
@@ -30,18 +31,18 @@ RUN_SECONDS = 240  # a worker process imports TensorFlow on a machine that may b
 
 def shown(markdown):
     """The text a reader sees for `markdown` that escapes its punctuation and breaks autolinks with invisible word
-    joiners (as `hrnn.ui.text.as_text` does)."""
+    joiners (as `hrnn.ui.common.text.as_text` does)."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
 
 
 def page(name):
-    return AppTest.from_string(f"from hrnn.ui import {name}\n{name}.render()", default_timeout=TIMEOUT)
+    return AppTest.from_string(f"from hrnn.ui.{name}.page import render\nrender()", default_timeout=TIMEOUT)
 
 
 def draw(at, pixels):
     """`at` (a page under AppTest, before its run) with `pixels` drawn on the Draw page's canvas, as the browser sends
     a drawing on pen-up: the canvas's state value "drawing", a PNG data URL. Returns `at`."""
-    from hrnn.ui.draw_page import canvas_key
+    from hrnn.ui.draw.page import canvas_key
     from tests.data.test_drawing import png_data_url
 
     at.session_state[canvas_key(0)] = {"drawing": png_data_url(pixels)}
@@ -143,7 +144,7 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
 def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_RUNS", "1")
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # the first run is still training when the second starts
-    first, second = page("train_page").run(), page("train_page").run()
+    first, second = page("train").run(), page("train").run()
     first_id = _start(first, epochs=200)
     assert _wait_for(lambda: _status(first_id) == "running")
     second_id = _start(second)
@@ -152,7 +153,7 @@ def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
     assert not second.exception
     assert "Queued, 1st in line" in second.get("progress")[0].proto.text
     assert second.button(key="start").disabled and not second.button(key="stop").disabled
-    third = page("train_page").run()
+    third = page("train").run()
     third_id = _start(third)  # after the second: it waits behind it
     assert _wait_for(lambda: runs.find_run(third_id).queue_position == 2, 60)
     assert runs.find_run(second_id).queue_position == 1
@@ -176,7 +177,7 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     then the run is queued on disk, but with nothing training it is not waiting for anyone."""
     from types import SimpleNamespace
 
-    from hrnn.ui import train_page
+    from hrnn.ui.train import page as train_page
 
     monkeypatch.setenv("HRNN_MAX_RUNS", "1")
     asked = time.time() - 12.4  # twelve seconds ago: the text counts them, so that a slow start still moves
@@ -191,7 +192,7 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
 
 
 def test_seed_preset_fills_in_the_seeds_settings():
-    at = page("train_page").run()
+    at = page("train").run()
     at.button(key="preset_seed").click().run()
     assert at.number_input(key="cfg_epochs").value == 5
     assert at.number_input(key="cfg_row_units").value == 128
@@ -201,7 +202,7 @@ def test_seed_preset_fills_in_the_seeds_settings():
 def test_fast_preset_fills_in_its_settings_and_says_what_start_trains():
     from hrnn.train.config import FAST
 
-    at = page("train_page").run()
+    at = page("train").run()
     at.button(key="preset_fast").click().run()
     assert at.number_input(key="cfg_batch_size").value == FAST.batch_size
     assert at.number_input(key="cfg_row_units").value == FAST.row_units
@@ -220,7 +221,7 @@ def test_fast_preset_fills_in_its_settings_and_says_what_start_trains():
 )
 def test_the_fast_preset_promises_only_what_was_measured_on_data_of_this_size(n_train, label, passes):
     from hrnn.train.config import fast_config
-    from hrnn.ui.train_settings import fast_preset_words, will_train
+    from hrnn.ui.train.settings import fast_preset_words, will_train
 
     assert fast_preset_words(n_train)[0] == label and fast_config(n_train).epochs == passes
     plan = will_train(fast_config(n_train), n_train, 500)
@@ -229,7 +230,7 @@ def test_the_fast_preset_promises_only_what_was_measured_on_data_of_this_size(n_
 
 
 def test_a_drawing_leads_to_a_prediction():
-    at = draw(page("draw_page"), drawn_bar()).run()
+    at = draw(page("draw"), drawn_bar()).run()
     assert not at.exception
     (metric,) = at.metric
     assert metric.label == "Prediction" and metric.value in [str(d) for d in range(10)]
@@ -237,14 +238,14 @@ def test_a_drawing_leads_to_a_prediction():
 
 
 def test_an_empty_canvas_shows_the_prompt():
-    at = draw(page("draw_page"), np.zeros((280, 280, 4), np.uint8)).run()
+    at = draw(page("draw"), np.zeros((280, 280, 4), np.uint8)).run()
     assert not at.exception
     assert not at.metric
     assert any("Draw a digit on the canvas" in i.value for i in at.info)
 
 
 def test_picking_a_test_digit_classifies_it():
-    at = page("draw_page").run()
+    at = page("draw").run()
     at.radio(key="input_source").set_value("Test digit").run()
     at.number_input(key="test_index").set_value(7).run()
     assert not at.exception
@@ -255,8 +256,8 @@ def test_picking_a_test_digit_classifies_it():
 def test_uploading_an_image_classifies_it(monkeypatch):
     buf = io.BytesIO()
     Image.fromarray(drawn_bar()[..., 3]).save(buf, format="PNG")
-    monkeypatch.setattr("hrnn.ui.draw_page._read_upload", lambda: ("digit.png", buf.getvalue()))
-    at = page("draw_page").run()
+    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: ("digit.png", buf.getvalue()))
+    at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
     assert at.metric[0].label == "Prediction"
@@ -264,8 +265,8 @@ def test_uploading_an_image_classifies_it(monkeypatch):
 
 
 def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
-    monkeypatch.setattr("hrnn.ui.draw_page._read_upload", lambda: ("notes.png", b"this is not a picture"))
-    at = page("draw_page").run()
+    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: ("notes.png", b"this is not a picture"))
+    at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
     (error,) = at.error
@@ -314,7 +315,7 @@ def _expected_step_probs(image):
 
 
 def test_inside_page_shows_every_view():
-    at = page("inside_page").run()
+    at = page("inside").run()
     assert not at.exception
     assert {chart.proto.id.rsplit("-", 1)[1] for chart in at.get("plotly_chart")} == INSIDE_CHARTS
     state_map = _figure(at, "inside_state_map")["data"]
@@ -335,7 +336,7 @@ def test_inside_page_shows_every_view():
 
 
 def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
-    at = page("inside_page").run()
+    at = page("inside").run()
     assert _cursor_rows(at, "inside_reading") == {28}
     _row_slider(at).set_value(5).run()
     assert not at.exception
@@ -354,7 +355,7 @@ def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
 
 
 def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
-    at = page("inside_page").run()
+    at = page("inside").run()
     _row_slider(at).set_value(9).run()
     at.button(key="inside_play").click().run()
     assert not at.exception
@@ -381,11 +382,11 @@ def test_cursor_moves_and_play_run_no_model(monkeypatch):
             calls[name] += 1
             return function(*args, **kwargs)
 
-        monkeypatch.setattr(f"hrnn.ui.inside_reading.{name}", wrapper)
+        monkeypatch.setattr(f"hrnn.ui.inside.reading.{name}", wrapper)
 
     for name in ("probe", "predict_batch", "final_column_states"):
         counted(name, getattr(inside_reading, name))
-    at = page("inside_page").run()
+    at = page("inside").run()
     assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
     _row_slider(at).set_value(3).run()
     _row_slider(at).set_value(17).run()
@@ -396,9 +397,9 @@ def test_cursor_moves_and_play_run_no_model(monkeypatch):
 
 
 def test_inside_page_uses_the_current_drawing():
-    at = draw(page("draw_page"), drawn_bar(row=5)).run()
+    at = draw(page("draw"), drawn_bar(row=5)).run()
     drawn = at.session_state["input"]["image"]
-    inside = page("inside_page")
+    inside = page("inside")
     inside.session_state["input"] = {"image": drawn, "origin": "your drawing"}
     inside.run()
     assert not inside.exception
@@ -407,7 +408,7 @@ def test_inside_page_uses_the_current_drawing():
 
 def test_an_uploads_name_is_shown_as_plain_text():
     name = "upload **big** [link](http://example.com) <b>x</b>.png"
-    inside = page("inside_page")
+    inside = page("inside")
     inside.session_state["input"] = {"image": np.zeros((28, 28), np.float32), "origin": name}
     inside.run()
     assert not inside.exception
@@ -419,14 +420,14 @@ def test_a_broken_model_file_is_reported_not_raised(monkeypatch, tmp_path):
     bad = tmp_path / "broken.keras"
     bad.write_text("nope")
     monkeypatch.setenv("HRNN_PRETRAINED", str(bad))
-    at = page("draw_page").run()
+    at = page("draw").run()
     assert not at.exception
     assert any("Cannot use this model" in e.value for e in at.sidebar.error)
 
 
 def test_missing_data_is_reported_not_raised(monkeypatch, tmp_path):
     monkeypatch.setenv("HRNN_MNIST", str(tmp_path / "absent.npz"))
-    at = page("train_page").run()
+    at = page("train").run()
     assert not at.exception
     assert "absent.npz: no such file" in shown(at.error[0].value)
 
@@ -473,8 +474,8 @@ def png_bytes(rgba):
     ids=["digit", "not-an-image", "blank"],
 )
 def test_an_upload_named_in_markdown_is_shown_as_text(monkeypatch, name, content, element):
-    monkeypatch.setattr("hrnn.ui.draw_page._read_upload", lambda: (name, content))
-    at = page("draw_page").run()
+    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: (name, content))
+    at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
     assert any(name in shown(e.value) for e in at.get(element))
@@ -484,7 +485,7 @@ def test_an_upload_named_in_markdown_is_shown_as_text(monkeypatch, name, content
 
 @pytest.mark.parametrize("name", MARKDOWN_NAMES)
 def test_an_uploads_markdown_name_is_text_on_the_inside_page(name):
-    at = page("inside_page")
+    at = page("inside")
     at.session_state["input"] = {"image": np.zeros((28, 28), np.float32), "origin": f"upload {name}"}
     at.run()
     assert not at.exception
@@ -515,11 +516,11 @@ def test_a_run_record_with_markdown_is_shown_as_text():
         "history": {"epochs": [], "batches": {"step": [], "loss": [], "accuracy": []}},
     }
     save_run(run_id, record, load_pretrained())
-    train = page("train_page").run()
+    train = page("train").run()
     assert not train.exception
     assert train.selectbox(key=f"saved_run_choice_{run_id}").value == run_id
     assert_shown_as_text(train, f"This run failed: {error}")
-    draw = page("draw_page").run()
+    draw = page("draw").run()
     draw.radio(key="input_source").set_value("Test digit").run()
     draw.selectbox(key="model_choice").set_value(run_id).run()
     assert not draw.exception
@@ -527,7 +528,7 @@ def test_a_run_record_with_markdown_is_shown_as_text():
     assert_shown_as_text(draw, f"model: custom HRNN, failed ({run_id})")
 
 
-@pytest.mark.parametrize("name", ["train_page", "draw_page", "inside_page", "app"])
+@pytest.mark.parametrize("name", ["train", "draw", "inside", "app"])
 def test_damaged_records_beside_good_runs_break_no_page(name):
     from hrnn.nn.model_files import load_pretrained
 
@@ -539,7 +540,7 @@ def test_damaged_records_beside_good_runs_break_no_page(name):
     save_run("20250104-000000-half", good, model).joinpath("record.json").write_text('{"status": "fini')
     at = (AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT) if name == "app" else page(name)).run()
     assert not at.exception
-    if name in ("train_page", "app"):
+    if name in ("train", "app"):
         rows = {r["id"]: r["status"] for r in at.dataframe[0].value.to_dict("records")}
         assert rows["20250101-000000-good"] == "finished"
         assert rows["20250102-000000-list"] == "unreadable: record.json: status: expected a string, got ['running']"
@@ -563,12 +564,12 @@ def non_hrnn(classes):
 
 
 @pytest.mark.parametrize("classes, problem", [(5, "it gives 5 classes, expected 10"), (10, "it is named 'sequential")])
-@pytest.mark.parametrize("name", ["draw_page", "inside_page"])
+@pytest.mark.parametrize("name", ["draw", "inside"])
 def test_a_run_whose_model_is_of_no_known_architecture_gives_one_line_and_the_page_stays_usable(classes, problem, name):
     run_id = f"20250101-000000-d{classes}"
     save_run(run_id, {"status": "finished", "config": {}, "history": {}}, non_hrnn(classes))
     at = page(name).run()
-    if name == "draw_page":
+    if name == "draw":
         at.radio(key="input_source").set_value("Test digit").run()
     at.selectbox(key="model_choice").set_value(run_id).run()
     assert not at.exception
@@ -584,7 +585,7 @@ def test_a_run_whose_model_is_of_no_known_architecture_gives_one_line_and_the_pa
 def test_the_server_limits_bound_the_settings(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "4")
     monkeypatch.setenv("HRNN_MAX_UNITS", "64")
-    at = page("train_page").run()
+    at = page("train").run()
     at.button(key="preset_seed").click().run()  # the seed's 5 epochs and 128 units, clamped to the limits
     assert not at.exception
     assert at.number_input(key="cfg_epochs").value == 4 and at.number_input(key="cfg_epochs").max == 4
@@ -596,7 +597,7 @@ def test_the_server_limits_bound_the_settings(monkeypatch):
 
 def test_a_bad_limit_in_the_environment_is_one_line(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "lots")
-    at = page("train_page").run()
+    at = page("train").run()
     assert not at.exception
     assert (
         shown(at.error[0].value)
@@ -608,7 +609,7 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
     folder = save_run("20250101-000000-big", {"status": "finished"})
     (folder / "model.keras").write_bytes(bytes(2_000_000))
     monkeypatch.setenv("HRNN_RUNS_DISK_MB", "1")
-    at = page("train_page").run()
+    at = page("train").run()
     _set_small_config(at)
     at.run()
     at.button(key="start").click().run()
@@ -622,7 +623,7 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
 
 def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
     monkeypatch.setattr("hrnn.train.limits.available_memory_bytes", lambda: 10_000_000)
-    at = page("train_page").run()
+    at = page("train").run()
     _set_small_config(at)
     at.run()
     at.button(key="start").click().run()
@@ -631,7 +632,7 @@ def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
 
 
 def test_the_train_page_explains_itself_and_names_its_data_in_words():
-    at = page("train_page").run()
+    at = page("train").run()
     assert not at.exception
     assert [e.label for e in at.expander] == ["How this works", "Settings", "Share this view"]  # folded: Start first
     (data,) = [c for c in at.caption if c.value.startswith("Data: ")]
@@ -652,7 +653,7 @@ def test_a_run_that_trained_nothing_is_marked_and_the_newest_run_is_shown():
         "history": {"epochs": [{"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_accuracy": 0.85}]},
     }
     save_run("20250102-000000-good", finished, load_pretrained())
-    at = page("train_page").run()
+    at = page("train").run()
     assert not at.exception
     rows = {r["id"]: r for r in at.dataframe[0].value.to_dict("records")}
     assert rows["20250101-000000-empt"]["status"] == "stopped (nothing trained)"
@@ -673,7 +674,7 @@ def test_runs_that_trained_nothing_are_not_offered_for_their_curves():
     }
     save_run("20250101-000000-good", finished, load_pretrained())
     save_run("20250102-000000-canc", {"status": "stopped", "config": {"epochs": 1}, "message": "stopped before it"})
-    at = page("train_page").run()
+    at = page("train").run()
     assert not at.exception
     (curves,) = [s for s in at.selectbox if s.key.startswith("saved_run_choice_")]
     assert curves.options == [curves.format_func("20250101-000000-good")] and curves.value == "20250101-000000-good"
@@ -683,9 +684,9 @@ def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stoppe
     import fcntl
     import socket
 
-    from hrnn.runs.launcher import create_run
+    from hrnn.runs.launch.launcher import create_run
     from hrnn.train.config import TrainConfig
-    from hrnn.ui import ownership
+    from hrnn.ui.common import ownership
 
     key = "k" * 32  # this browser's: it started the run, so Stop is its own
     config = TrainConfig(epochs=1, row_units=8, col_units=8).check()
@@ -700,7 +701,7 @@ def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stoppe
     lock = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
-        at = page("train_page")
+        at = page("train")
         at.query_params["run"] = record.run_id
         at.session_state[ownership.KEY] = key
         at.run()

@@ -18,7 +18,7 @@ def test_the_train_page_watching_a_bad_run_says_in_one_line_what_is_wrong(
     write_finished_run(settings.runs_dir() / GOOD_RUN_ID, small_model)
     bad = write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model)
     damage(bad, deny_access)
-    at = page("train_page")
+    at = page("train")
     at.query_params["run"] = BAD_RUN_ID
     at.run()
     assert not at.exception

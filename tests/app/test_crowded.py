@@ -10,9 +10,11 @@ from types import SimpleNamespace
 import pytest
 
 from hrnn import runs, settings
-from hrnn.runs.launcher import create_run
+from hrnn.runs.launch.launcher import create_run
 from hrnn.train.config import TrainConfig
-from hrnn.ui import ownership, queue_wait, train_page
+from hrnn.ui.common import ownership
+from hrnn.ui.train import page as train_page
+from hrnn.ui.train import queue_wait
 from tests.app.test_app import _set_small_config, page, shown
 
 
@@ -51,7 +53,7 @@ def test_a_queued_run_says_its_place_in_line_and_a_wait_from_the_runs_ahead(monk
     monkeypatch.setattr(queue_wait, "run_snapshot", lambda entry: progress)
     first = create_run(small(epochs=3), "sample", settings.runs_dir())  # 3 x 180 images: 54 s, and 10 s to start
     mine = create_run(small(epochs=1), "sample", settings.runs_dir(), owner="k" * 32)
-    at = page("train_page")
+    at = page("train")
     at.query_params["run"] = mine.run_id
     at.session_state[ownership.KEY] = "k" * 32  # this browser's run: Cancel is its own
     at.run()
@@ -70,14 +72,14 @@ def test_a_queued_runs_wait_is_not_guessed_before_anything_trains_at_a_known_spe
     starting = SimpleNamespace(eta_seconds=None, samples_per_second=0.0)  # before its first batch
     monkeypatch.setattr(queue_wait, "run_snapshot", lambda entry: starting)
     mine = create_run(small(), "sample", settings.runs_dir())
-    at = page("train_page")
+    at = page("train")
     at.query_params["run"] = mine.run_id
     at.run()
     assert at.get("progress")[0].proto.text == "Queued, 1st in line: it starts when one of the runs training now ends"
 
 
 def test_cancel_takes_a_queued_run_out_of_the_line(no_workers):
-    at = page("train_page").run()
+    at = page("train").run()
     _set_small_config(at)
     at.run()
     at.button(key="start").click().run()
@@ -113,7 +115,7 @@ def test_the_page_is_redrawn_when_its_queued_run_starts_training(no_workers):
 @pytest.mark.parametrize("allowed", [1, 2])
 def test_a_session_may_hold_only_as_many_runs_as_the_server_allows(monkeypatch, no_workers, allowed):
     monkeypatch.setenv("HRNN_MAX_RUNS_PER_SESSION", str(allowed))
-    at = page("train_page").run()
+    at = page("train").run()
     _set_small_config(at)
     at.run()
     at.button(key="start").click().run()
@@ -146,7 +148,7 @@ def test_a_launcher_that_cannot_be_had_is_one_line_and_runs_train_here(monkeypat
     monkeypatch.setenv("HRNN_LAUNCHER", launcher)
     if ray_module is None:
         monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
-    at = page("train_page").run()
+    at = page("train").run()
     assert not at.exception
     assert [shown(w.value) for w in at.warning] == [f"{line}. Runs train on this machine."]
     assert not at.button(key="start").disabled

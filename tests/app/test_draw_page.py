@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 from hrnn import runs
 from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import PRETRAINED_PATH, load_model
-from hrnn.ui import draw_page
-from hrnn.ui.labels import a_digit
-from hrnn.ui.run_names import run_label
+from hrnn.ui.common.labels import a_digit
+from hrnn.ui.common.run_names import run_label
+from hrnn.ui.draw import page as draw_page
 from tests.app.test_app import TIMEOUT, draw, drawn_bar, page, save_run, shown
 from tests.conftest import make_mnist
 from tests.data.test_drawing import png_data_url
@@ -22,13 +22,14 @@ from tests.data.test_drawing import png_data_url
 # there with st.switch_page, as the sidebar's page links do in the browser.
 TWO_PAGES = """
 import streamlit as st
-from hrnn.ui import draw_page, inside_page
-from hrnn.ui.run_names import run_label
-pages = {"draw": draw_page.page(), "inside": inside_page.page()}
-current = st.navigation(list(pages.values()))
-for name, target in pages.items():
+from hrnn.ui import pages
+from hrnn.ui.draw.page import render as draw
+from hrnn.ui.inside.page import render as inside
+from hrnn.ui.common.run_names import run_label
+current = pages.navigation({pages.DRAW: draw, pages.INSIDE: inside})
+for name in (pages.DRAW, pages.INSIDE):
     if st.sidebar.button(name, key=f"go_{name}"):
-        st.switch_page(target)
+        pages.switch_to(name)
 current.run()
 """
 
@@ -47,7 +48,7 @@ def gallery(at):
 
 
 def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
-    at = on_test_digits(page("draw_page"))
+    at = on_test_digits(page("draw"))
     offered = gallery(at)
     assert len(offered) == len(set(offered)) == draw_page.GALLERY_SIZE
     assert len(at.get("image")) == draw_page.GALLERY_SIZE  # one thumbnail each
@@ -67,7 +68,7 @@ def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
 
 
 def test_shuffle_offers_other_test_digits_and_the_index_box_still_picks_any():
-    at = on_test_digits(page("draw_page"))
+    at = on_test_digits(page("draw"))
     before = gallery(at)
     at.button(key="shuffle_gallery").click().run()
     assert set(gallery(at)) != set(before)  # 12 of 60: the same dozen again is a 1 in 10^11 chance
@@ -87,7 +88,7 @@ def test_the_verdict_says_right_or_wrong_with_the_true_label(monkeypatch, right)
     monkeypatch.setenv("HRNN_PRETRAINED", str(PRETRAINED_PATH))
     labels, predicted = shipped_readings()
     index = int(np.flatnonzero((predicted == labels) == right)[0])
-    at = on_test_digits(page("draw_page"))
+    at = on_test_digits(page("draw"))
     at.number_input(key="test_index").set_value(index).run()
     assert not at.exception
     label, read = int(labels[index]), int(predicted[index])
@@ -99,13 +100,13 @@ def test_the_verdict_says_right_or_wrong_with_the_true_label(monkeypatch, right)
 
 
 def test_a_drawing_gets_no_verdict():
-    at = draw(page("draw_page"), drawn_bar()).run()
+    at = draw(page("draw"), drawn_bar()).run()
     assert at.metric[0].label == "Prediction"
     assert not at.success and not at.error  # nobody knows what a drawing "really" is
 
 
 def test_clear_gives_an_empty_canvas_and_the_prompt_again():
-    at = draw(page("draw_page"), drawn_bar()).run()
+    at = draw(page("draw"), drawn_bar()).run()
     assert at.metric and at.session_state[draw_page.canvas_key(0)] == {"drawing": png_data_url(drawn_bar())}
     at.button(key="clear_canvas").click().run()
     assert not at.exception
@@ -120,7 +121,7 @@ def test_clear_gives_an_empty_canvas_and_the_prompt_again():
     ids=["not a PNG URL", "not a PNG", "not text", "not base64"],
 )
 def test_a_drawing_that_cannot_be_read_gives_one_line_and_the_page_stays_usable(sent):
-    at = page("draw_page")
+    at = page("draw")
     at.session_state[draw_page.canvas_key(0)] = {"drawing": sent}
     at.run()
     assert not at.exception and not at.metric
@@ -151,7 +152,7 @@ def test_the_chosen_test_digit_survives_a_visit_to_another_page():
 
 
 def test_a_test_image_opened_from_another_page_is_shown_and_kept():
-    at = page("draw_page")
+    at = page("draw")
     at.session_state[draw_page.OPEN_TEST_IMAGE] = 17
     at.run()
     assert at.radio(key="input_source").value == "Test digit"
@@ -166,7 +167,7 @@ def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
     run_id = "20250101-000000-menu"
     record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "history": {}}
     save_run(run_id, record, load_pretrained())
-    at = on_test_digits(page("draw_page"))
+    at = on_test_digits(page("draw"))
     assert at.get_by_key("model_menu").proto.popover.label == "Model: Shipped pretrained model"
     at.selectbox(key="model_choice_page").set_value(run_id).run()
     assert not at.exception
@@ -177,7 +178,7 @@ def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
     assert any(f"model: {label}" in shown(c.value) for c in at.caption)
 
 
-@pytest.mark.parametrize("name", ["draw_page", "inside_page", "evaluate_page"])
+@pytest.mark.parametrize("name", ["draw", "inside", "evaluate"])
 def test_the_address_names_the_model_so_a_new_tab_opens_the_same_one(name):
     from hrnn.nn.model_files import load_pretrained
 
@@ -198,7 +199,7 @@ def test_the_address_names_the_model_so_a_new_tab_opens_the_same_one(name):
 
 @pytest.mark.parametrize("named", ["20990101-000000-none", "../../etc/passwd", "[x](http://example.com)"])
 def test_an_address_naming_no_model_here_opens_the_shipped_one(named):
-    at = page("draw_page")
+    at = page("draw")
     at.query_params["model"] = named
     at.run()
     assert not at.exception
@@ -210,10 +211,10 @@ def test_an_address_naming_no_model_here_opens_the_shipped_one(named):
 @pytest.mark.parametrize(
     "name, key, words",
     [
-        ("train_page", "train_how", ("row reader", "image reader", "classifier", "original Keras example")),
-        ("draw_page", "draw_how", ("row reader", "image reader", "classifier", "original Keras example")),
-        ("inside_page", "inside_how", ("image reader", "classifier", "row reader")),
-        ("evaluate_page", "evaluate_how", ("test digits", "confusion matrix", "original Keras example")),
+        ("train", "train_how", ("row reader", "image reader", "classifier", "original Keras example")),
+        ("draw", "draw_how", ("row reader", "image reader", "classifier", "original Keras example")),
+        ("inside", "inside_how", ("image reader", "classifier", "row reader")),
+        ("evaluate", "evaluate_how", ("test digits", "confusion matrix", "original Keras example")),
     ],
 )
 def test_how_this_works_is_folded_at_the_top_of_the_page_and_opens(name, key, words):
@@ -232,7 +233,7 @@ def test_how_this_works_is_folded_at_the_top_of_the_page_and_opens(name, key, wo
 
 
 def test_a_teacher_links_how_this_works_says_nothing_of_the_settings_it_hides():
-    at = page("train_page")
+    at = page("train")
     at.query_params["teacher"] = "1"
     at.session_state["train_how"] = True
     at.run()
@@ -250,7 +251,7 @@ def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
 
     shipped = Path(os.environ["HRNN_PRETRAINED"])  # the tests' small model, given the shipped model's record
     shutil.copyfile(PRETRAINED_PATH.with_suffix(".json"), shipped.with_suffix(".json"))
-    at = page("draw_page").run()
+    at = page("draw").run()
     assert not at.exception
     assert "Trained on 55,000 training digits of full MNIST." in [c.value for c in at.sidebar.caption]
     run_id = "20250101-000000-data"

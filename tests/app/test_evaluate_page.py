@@ -10,9 +10,9 @@ from streamlit.testing.v1 import AppTest
 from hrnn import runs, settings
 from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import load_model
-from hrnn.runs.worker import train_in_folder
+from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train.config import TrainConfig
-from hrnn.ui.run_names import run_label
+from hrnn.ui.common.run_names import run_label
 from tests.app.test_app import TIMEOUT, _wait_for, page, shown
 from tests.conftest import make_mnist
 
@@ -26,7 +26,7 @@ def tiny_run(run_id, **overrides):
 
 
 def evaluate(current_model=None):
-    at = page("evaluate_page")
+    at = page("evaluate")
     if current_model is not None:
         at.session_state["current_model"] = current_model
     return at.run()
@@ -132,8 +132,8 @@ def test_another_model_starts_on_its_own_largest_mistake():
 
 
 def test_a_click_on_a_cell_reads_as_that_cell():
-    from hrnn.ui.evaluate_page import cell_from_selection
-    from hrnn.ui.figures import cell_id
+    from hrnn.ui.evaluate.figures import cell_id
+    from hrnn.ui.evaluate.page import cell_from_selection
 
     event = {"selection": {"points": [{"id": cell_id(2, 7), "parent": "row 2", "point_number": 38}]}}
     assert cell_from_selection(event) == (2, 7)
@@ -153,8 +153,10 @@ def test_the_confusion_matrix_shows_counts_or_row_shares():
 def test_a_gallery_image_becomes_the_current_input_on_draw():
     script = (
         "import streamlit as st\n"
-        "from hrnn.ui import draw_page, evaluate_page\n"
-        "st.navigation([evaluate_page.page(), draw_page.page()]).run()\n"
+        "from hrnn.ui import pages\n"
+        "from hrnn.ui.draw.page import render as draw\n"
+        "from hrnn.ui.evaluate.page import render as evaluate\n"
+        "pages.navigation({pages.EVALUATE: evaluate, pages.DRAW: draw}).run()\n"
     )
     at = AppTest.from_string(script, default_timeout=TIMEOUT).run()
     assert not at.exception
@@ -228,7 +230,7 @@ def test_compare_needs_two_runs():
 
 def test_inside_says_what_applies_to_a_baseline():
     tiny_run("20250101-000000-cnn", arch="cnn")
-    at = page("inside_page")
+    at = page("inside")
     at.session_state["current_model"] = "20250101-000000-cnn"
     at.run()
     assert not at.exception
@@ -239,7 +241,7 @@ def test_inside_says_what_applies_to_a_baseline():
 
 def test_draw_reads_one_input_with_two_models_side_by_side():
     tiny_run("20250101-000000-flat", arch="flat-lstm")
-    at = page("draw_page").run()
+    at = page("draw").run()
     at.radio(key="input_source").set_value("Test digit").run()
     at.selectbox(key="compare_model").set_value("20250101-000000-flat").run()
     assert not at.exception
@@ -249,7 +251,7 @@ def test_draw_reads_one_input_with_two_models_side_by_side():
 
 
 def test_the_train_page_trains_a_baseline_and_records_its_arch():
-    at = page("train_page").run()
+    at = page("train").run()
     assert at.selectbox(key="cfg_arch").value == "hrnn"
     at.selectbox(key="cfg_arch").set_value("cnn").run()
     assert at.number_input(key="cfg_row_units").disabled and at.number_input(key="cfg_col_units").disabled
@@ -268,7 +270,7 @@ def test_the_train_page_trains_a_baseline_and_records_its_arch():
 
 AWAY_AND_BACK = """
 import streamlit as st
-from hrnn.ui import evaluate_page
+from hrnn.ui.evaluate import page as evaluate_page
 
 if st.session_state.get("elsewhere"):
     st.write("another page")  # Evaluate's widgets are not drawn: Streamlit forgets their values

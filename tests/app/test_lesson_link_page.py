@@ -6,13 +6,13 @@ import re
 
 import numpy as np
 
-from hrnn.ui.inside_link import decode_drawing, encode_drawing
+from hrnn.ui.inside.link import decode_drawing, encode_drawing
 from tests.app.test_app import page, shown
 from tests.conftest import make_mnist
 
 
 def _open(**params):
-    at = page("inside_page")
+    at = page("inside")
     for name, value in params.items():
         at.query_params[name] = value
     return at.run()

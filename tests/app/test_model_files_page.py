@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs
-from hrnn.ui import model_upload
+from hrnn.ui.common import model_upload
 from tests.app.test_app import page, shown
 
 TIMEOUT = 120
@@ -16,14 +16,14 @@ TIMEOUT = 120
 
 def _upload(monkeypatch, name, data):
     monkeypatch.setattr(
-        "hrnn.ui.model_upload._read_upload", lambda where, key: (name, data) if key == "model_upload" else None
+        "hrnn.ui.common.model_upload._read_upload", lambda where, key: (name, data) if key == "model_upload" else None
     )
 
 
 def test_an_uploaded_model_becomes_this_sessions_model_and_reads_digits(monkeypatch, tmp_path):
     monkeypatch.setattr(model_upload, "uploads_dir", lambda: tmp_path / "uploads")
     _upload(monkeypatch, "mine.keras", open(os.environ["HRNN_PRETRAINED"], "rb").read())
-    at = page("draw_page").run()
+    at = page("draw").run()
     assert not at.exception and not at.error
     picker = at.sidebar.selectbox(key="model_choice")
     assert picker.value.startswith("upload-") and picker.format_func(picker.value) == "mine.keras (uploaded)"
@@ -50,7 +50,7 @@ def test_a_file_that_is_not_an_hrnn_model_is_one_line_and_the_page_stays_usable(
     ]
     for name, content, reason in cases:  # one at a time, each in a new session
         _upload(monkeypatch, name, content)
-        at = page("draw_page").run()
+        at = page("draw").run()
         assert not at.exception
         (error,) = at.sidebar.error
         message = shown(error.value)
@@ -82,7 +82,7 @@ def _downloads(at):
 
 
 def test_evaluate_offers_the_shipped_models_file():
-    at = AppTest.from_string("from hrnn.ui import evaluate_page\nevaluate_page.render()", default_timeout=TIMEOUT).run()
+    at = AppTest.from_string("from hrnn.ui.evaluate.page import render\nrender()", default_timeout=TIMEOUT).run()
     assert not at.exception
     assert "Model (.keras)" in _downloads(at)
 
@@ -91,7 +91,7 @@ def test_a_finished_run_offers_its_model_record_and_curves():
     from tests.app.test_evaluate_page import tiny_run
 
     folder = tiny_run("20250101-000000-done")
-    at = page("train_page")
+    at = page("train")
     at.query_params["run"] = folder.name
     at.run()
     assert not at.exception

@@ -24,7 +24,7 @@ def _ignored(at):
 
 def test_a_train_link_sets_its_preset_and_settings_and_the_address_follows_them():
     link = {"preset": "original", "epochs": "2", "learning_rate": "0.003", "seed": "7", "row_units": "64"}
-    at = _open("train_page", **link)
+    at = _open("train", **link)
     assert not at.exception and not _ignored(at)
     assert at.selectbox(key="cfg_optimizer").value == "rmsprop" and at.number_input(key="cfg_batch_size").value == 32
     widgets = {name: at.number_input(key=f"cfg_{name}").value for name in ("epochs", "learning_rate", "seed")}
@@ -39,7 +39,7 @@ def test_a_train_link_sets_its_preset_and_settings_and_the_address_follows_them(
 
 def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
     link = {"teacher": "1", "epochs": "1", "row_units": "8", "col_units": "8", "train_size": "96", "seed": "5"}
-    at = _open("train_page", **link)
+    at = _open("train", **link)
     assert not at.exception and not _ignored(at)
     assert not [e for e in at.expander if e.label == "Settings"] and not at.dataframe  # no settings, no run lists
     (plan,) = [c.value for c in at.caption if c.value.startswith("Start trains")]
@@ -55,14 +55,14 @@ def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
 @pytest.mark.parametrize(
     "name, link, reason",
     [
-        ("train_page", {"epochs": "9" * 30}, "epochs is 1 to 20 here"),
-        ("train_page", {"optimizer": "**bold** [x](http://evil.example)"}, "unknown optimizer"),
-        ("train_page", {"run": "../../etc/passwd"}, "there is no run ../../etc/passwd in the runs folder"),
-        ("train_page", {"teacher": "please"}, "teacher is 1 or 0"),
-        ("draw_page", {"digit": "1e9"}, "test digits are 0 to 59, got '1e9'"),
-        ("evaluate_page", {"cell": "3,99"}, "digits are 0 to 9, got '99'"),
-        ("evaluate_page", {"view": "<script>"}, "view: compare only"),
-        ("evaluate_page", {"view": "compare", "runs": "/etc/passwd,x"}, "there is no run '…/passwd' to compare here"),
+        ("train", {"epochs": "9" * 30}, "epochs is 1 to 20 here"),
+        ("train", {"optimizer": "**bold** [x](http://evil.example)"}, "unknown optimizer"),
+        ("train", {"run": "../../etc/passwd"}, "there is no run ../../etc/passwd in the runs folder"),
+        ("train", {"teacher": "please"}, "teacher is 1 or 0"),
+        ("draw", {"digit": "1e9"}, "test digits are 0 to 59, got '1e9'"),
+        ("evaluate", {"cell": "3,99"}, "digits are 0 to 9, got '99'"),
+        ("evaluate", {"view": "<script>"}, "view: compare only"),
+        ("evaluate", {"view": "compare", "runs": "/etc/passwd,x"}, "there is no run '…/passwd' to compare here"),
     ],
 )
 def test_a_bad_value_in_a_link_is_one_line_and_the_page_works(name, link, reason):
@@ -73,7 +73,7 @@ def test_a_bad_value_in_a_link_is_one_line_and_the_page_works(name, link, reason
 
 
 def test_a_draw_link_opens_its_test_digit_and_follows_the_one_picked():
-    at = _open("draw_page", digit="7")
+    at = _open("draw", digit="7")
     assert not at.exception
     assert at.radio(key="input_source").value == "Test digit" and at.number_input(key="test_index").value == 7
     assert at.session_state["input"]["origin"] == f"test image 7 (true label {int(make_mnist().y_test[7])})"
@@ -84,7 +84,7 @@ def test_a_draw_link_opens_its_test_digit_and_follows_the_one_picked():
 
 
 def test_an_evaluate_link_opens_its_cell_and_its_comparison():
-    at = _open("evaluate_page", cell="3,5", cells="shares")
+    at = _open("evaluate", cell="3,5", cells="shares")
     assert not at.exception
     assert (at.selectbox(key="eval_true").value, at.selectbox(key="eval_pred").value) == (3, 5)
     assert at.radio(key="confusion_norm").value == "share of each row"
@@ -92,7 +92,7 @@ def test_an_evaluate_link_opens_its_cell_and_its_comparison():
     assert (at.query_params["cell"], at.query_params["cells"]) == ("3,6", "shares")
 
     first, second = (tiny_run(run_id).name for run_id in ("20250101-000000-aaaa", "20250101-000000-bbbb"))
-    at = _open("evaluate_page", view="compare", runs=f"{second},{first}", x="samples")
+    at = _open("evaluate", view="compare", runs=f"{second},{first}", x="samples")
     assert not at.exception and not _ignored(at)
     assert at.multiselect(key="compare_runs").value == [second, first]
     assert at.radio(key="compare_x").value == "samples" and at.query_params["runs"] == f"{second},{first}"

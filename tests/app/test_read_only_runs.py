@@ -16,10 +16,10 @@ GOOD_RUN_ID = "20250101-000000-good"
 # What app.py does before drawing any page: start the launcher, which starts its warm spare worker in the runs folder.
 # (AppTest cannot switch app.py to a page that `st.navigation` made from a function, so the other pages run so.)
 STARTED_AS_THE_APP = """
-from hrnn.ui import {name}
-from hrnn.ui.resources import start_launcher
+from hrnn.ui.{name}.page import render
+from hrnn.ui.common.resources import start_launcher
 start_launcher()
-{name}.render()
+render()
 """
 
 
@@ -46,7 +46,7 @@ def test_the_app_opens_and_start_says_in_one_line_why_it_cannot_train(read_only_
     assert list(settings.runs_dir().iterdir()) == [settings.runs_dir() / GOOD_RUN_ID]  # nothing was written
 
 
-@pytest.mark.parametrize("name", ["draw_page", "inside_page", "evaluate_page"])
+@pytest.mark.parametrize("name", ["draw", "inside", "evaluate"])
 def test_every_other_page_works(read_only_runs, name):
     at = AppTest.from_string(STARTED_AS_THE_APP.format(name=name), default_timeout=TIMEOUT).run()
     assert not at.exception

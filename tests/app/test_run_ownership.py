@@ -10,9 +10,9 @@ import pytest
 
 from hrnn import runs, settings
 from hrnn.cli import main
-from hrnn.runs.launcher import create_run
+from hrnn.runs.launch.launcher import create_run
 from hrnn.train.config import TrainConfig
-from hrnn.ui import ownership
+from hrnn.ui.common import ownership
 from tests.app.test_app import _set_small_config, page, shown
 from tests.app.test_crowded import no_workers  # noqa: F401 - a fixture
 
@@ -39,7 +39,7 @@ def teachers_run():
 
 
 def _open(run_id, key=None, **query):
-    at = page("train_page")
+    at = page("train")
     at.query_params["run"] = run_id
     for name, value in query.items():
         at.query_params[name] = value

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.test_app import TIMEOUT, shown
 
-PAGES = ["train_page", "draw_page", "inside_page", "evaluate_page"]
+PAGES = ["train", "draw", "inside", "evaluate"]
 ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "metric")
 
 
@@ -21,12 +21,12 @@ def everything_shown(at):
 
 
 def render(name):
-    at = AppTest.from_string(f"from hrnn.ui import {name}\n{name}.render()", default_timeout=TIMEOUT).run()
+    at = AppTest.from_string(f"from hrnn.ui.{name}.page import render\nrender()", default_timeout=TIMEOUT).run()
     assert not at.exception
     return at
 
 
-@pytest.mark.parametrize("name", ["train_page", "evaluate_page"])  # the pages that read the data at once
+@pytest.mark.parametrize("name", ["train", "evaluate"])  # the pages that read the data at once
 def test_a_broken_data_file_is_named_without_its_folder(monkeypatch, tmp_path, name):
     private = tmp_path / "private-folder"
     private.mkdir()

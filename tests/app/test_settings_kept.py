@@ -8,8 +8,9 @@ from tests.app.test_app import TIMEOUT
 # "drop_settings" set, the run starts without the settings' widget values, as a rerun that carries none does.
 TWO_PAGES = """
 import streamlit as st
-from hrnn.ui import draw_page, train_page
-from hrnn.ui.train_settings import keep_settings
+from hrnn.ui.draw import page as draw_page
+from hrnn.ui.train import page as train_page
+from hrnn.ui.train.settings import keep_settings
 
 if st.session_state.pop("drop_settings", False):
     for key in [key for key in st.session_state if str(key).startswith("cfg_")]:

@@ -18,7 +18,7 @@ from tests.conftest import make_mnist
 
 
 def _inside_on(image):
-    at = page("inside_page")
+    at = page("inside")
     at.session_state["input"] = {"image": image, "origin": "a test digit"}
     return at.run()
 

@@ -17,7 +17,7 @@ from hrnn import runs, settings
 from hrnn.cli import build_parser, main
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import load_model
-from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.runs.store.progress_log import ProgressLogReader
 from tests.conftest import REPO, make_mnist, wait_until, write_npz
 
 

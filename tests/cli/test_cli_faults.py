@@ -252,7 +252,7 @@ def started_config(monkeypatch):
         record.status = "finished"
         return record
 
-    monkeypatch.setattr("hrnn.runs.worker.execute", execute)
+    monkeypatch.setattr("hrnn.runs.launch.worker.execute", execute)
     return started
 
 

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from hrnn.data import mnist as data_module
-from hrnn.data.mnist import DataError, MnistData, load_mnist, load_path, read_idx
+from hrnn.data.mnist import DataError, MnistData, load_mnist
+from hrnn.data.mnist_files import load_path, read_idx
 from hrnn.data.offline import SAMPLE_PATH, load_sample, make_sample
 from tests.conftest import full_mnist_path
 

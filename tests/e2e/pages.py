@@ -40,7 +40,7 @@ LAYOUT_PROBLEMS = """() => {
 
 SCREENSHOTS = REPO / "docs" / "screenshots"
 
-# The Draw page's canvas (hrnn/ui/canvas/draw.html), in its component's shadow root: Playwright's CSS selectors
+# The Draw page's canvas (hrnn/ui/draw/canvas/draw.html), in its component's shadow root: Playwright's CSS selectors
 # pierce open shadow roots, and its pointer events reach the document.
 CANVAS = "[data-testid=hrnn-canvas]"
 

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from hrnn.nn.model_files import PRETRAINED_PATH
-from hrnn.ui.run_names import started_text
-from hrnn.ui.style import HEADER_PX
+from hrnn.ui.common.run_names import started_text
+from hrnn.ui.common.style import HEADER_PX
 from tests.conftest import REPO
 from tests.e2e.conftest import Server
 from tests.e2e.pages import (

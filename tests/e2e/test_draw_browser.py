@@ -11,9 +11,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from hrnn.ui import draw_page, first_screen
-from hrnn.ui.canvas import CANVAS_SIZE
-from hrnn.ui.labels import a_digit
+from hrnn.ui.common import first_screen, style
+from hrnn.ui.common.labels import a_digit
+from hrnn.ui.draw import page as draw_page
+from hrnn.ui.draw.canvas import CANVAS_SIZE
 from tests.conftest import wait_until
 from tests.e2e.pages import (
     CANVAS,
@@ -150,7 +151,7 @@ def test_draw_fits_reads_a_drawn_one_and_clears(server, browser, device):
         expect(model).to_be_visible()  # the model's name, and its picker, on the page (a phone folds the sidebar)
 
         if device == "phone":
-            expect(page.locator(f".st-key-{draw_page.PHONE_READING}")).to_contain_text("reading shows here")
+            expect(page.locator(f".st-key-{style.PHONE_READING}")).to_contain_text("reading shows here")
             canvas_top = _canvas_top(page)
             canvas.scroll_into_view_if_needed()
             scrolled = page.evaluate(SCROLLED)
@@ -165,7 +166,7 @@ def test_draw_fits_reads_a_drawn_one_and_clears(server, browser, device):
         expect(page.locator(".modebar-btn")).to_have_count(0)  # no plotly zoom toolbars over the small charts
         assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
         assert page.evaluate(SIDEWAYS) == {"document": 0, "main": 0}
-        reading = page.locator(f".st-key-{draw_page.PHONE_READING}")
+        reading = page.locator(f".st-key-{style.PHONE_READING}")
         if device == "phone":  # one column: the prediction right under the canvas, and in one line on screen
             moved = _canvas_top(page) - canvas_top
             assert abs(moved) <= 2, moved  # the canvas did not move under the finger when the reading came

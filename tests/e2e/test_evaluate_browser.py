@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from hrnn.runs.worker import train_in_folder
+from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train.config import TrainConfig
 from tests.conftest import make_mnist
 from tests.e2e.pages import LAYOUT_PROBLEMS, PAGE_LOAD_MS, PREDICTION_MS, VIEWPORTS, save_screenshot, wait_until_idle

@@ -13,9 +13,9 @@ import pytest
 from playwright.sync_api import expect
 
 from hrnn import runs
-from hrnn.runs.records import epoch_seconds
-from hrnn.ui import ownership
-from hrnn.ui.run_names import started_text
+from hrnn.runs.store.records import epoch_seconds
+from hrnn.ui.common import ownership
+from hrnn.ui.common.run_names import started_text
 from tests.e2e.conftest import VIEWPORT, Server
 from tests.e2e.pages import (
     CANVAS,

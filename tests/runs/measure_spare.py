@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hrnn.data.mnist import load_mnist  # noqa: E402
 from hrnn.data.splits import held_out_count  # noqa: E402
-from hrnn.runs.launcher import create_run, worker_command  # noqa: E402
+from hrnn.runs.launch.launcher import create_run, worker_command  # noqa: E402
 from hrnn.train.config import DEMO, demo_config  # noqa: E402
 
 

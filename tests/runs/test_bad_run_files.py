@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from hrnn import runs
-from hrnn.runs.progress_log import ProgressLogReader, ProgressLogWriter, decode_event
+from hrnn.runs.store.progress_log import ProgressLogReader, ProgressLogWriter, decode_event
 from hrnn.train.config import TrainConfig
 from hrnn.train.history import BatchHistory, EpochEntry, History
 from hrnn.train.progress import Progress

@@ -6,8 +6,8 @@ from dataclasses import fields
 from hrnn import runs
 from hrnn.runs import compare
 from hrnn.train.config import TrainConfig
-from hrnn.ui.labels import SETTING_LABELS
-from hrnn.ui.run_names import run_label
+from hrnn.ui.common.labels import SETTING_LABELS
+from hrnn.ui.common.run_names import run_label
 
 
 def record_json(epochs=2, **config):

@@ -1,10 +1,10 @@
-"""A run's curves as CSV (`hrnn.runs.export`): one row per batch, each epoch's figures on its last batch."""
+"""A run's curves as CSV (`hrnn.runs.store.export`): one row per batch, each epoch's figures on its last batch."""
 
 import csv
 import io
 
 from hrnn import runs
-from hrnn.runs.export import CURVE_COLUMNS, curves_csv
+from hrnn.runs.store.export import CURVE_COLUMNS, curves_csv
 from hrnn.train.config import TrainConfig
 from hrnn.train.history import EpochEntry
 
@@ -43,7 +43,7 @@ def test_a_record_with_epochs_only_gives_one_row_per_epoch():
 
 
 def test_a_shared_record_carries_no_token_pid_or_server_path():
-    from hrnn.runs.export import shareable_record
+    from hrnn.runs.store.export import shareable_record
 
     values = {
         "run_id": "r",

@@ -11,9 +11,10 @@ import types
 import pytest
 
 from hrnn import runs
-from hrnn.runs import ray_launcher
-from hrnn.runs.launcher import LaunchError, LocalLauncher, create_run, open_launcher
-from hrnn.runs.ray_task import run_task
+from hrnn.runs.launch import ray_launcher
+from hrnn.runs.launch.choice import open_launcher
+from hrnn.runs.launch.launcher import LaunchError, LocalLauncher, create_run
+from hrnn.runs.launch.ray_task import run_task
 from hrnn.train.config import TrainConfig
 from tests.conftest import REPO
 
@@ -36,7 +37,8 @@ def fake_ray(running=False, reachable=True):
 def test_the_local_launcher_is_the_default_and_imports_no_ray(tmp_path):
     script = (
         "import sys\n"
-        "from hrnn.runs.launcher import LocalLauncher, open_launcher\n"
+        "from hrnn.runs.launch.choice import open_launcher\n"
+        "from hrnn.runs.launch.launcher import LocalLauncher\n"
         f"launcher, problem = open_launcher('local', {str(tmp_path)!r})\n"
         "assert isinstance(launcher, LocalLauncher) and problem is None\n"
         "assert 'ray' not in sys.modules, 'ray imported'\n"

@@ -15,8 +15,8 @@ import time
 import pytest
 
 from hrnn import runs
-from hrnn.runs.records import PENDING_PID
-from hrnn.runs.slots import SlotQueue
+from hrnn.runs.launch.slots import SlotQueue
+from hrnn.runs.store.records import PENDING_PID
 from hrnn.train.config import TrainConfig
 
 # A stand-in worker: lock the run, take a training slot naming the run, write one heartbeat `AGE` seconds old,
@@ -24,7 +24,7 @@ from hrnn.train.config import TrainConfig
 _WORKER = textwrap.dedent(
     """
     import fcntl, json, os, signal, socket, sys, time
-    from hrnn.runs.slots import SlotQueue
+    from hrnn.runs.launch.slots import SlotQueue
     root, run, token, age, mode = sys.argv[1:6]
     if mode == "ignore-term":
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
@@ -83,7 +83,7 @@ def test_a_paused_worker_reads_as_not_responding_and_frees_its_training_slot(tmp
     process.send_signal(signal.SIGSTOP)  # paused: it holds its locks, and beats no more
     beat = folder.read_heartbeat()
     later = beat.time + runs.HEARTBEAT_STALE_SECONDS + 5
-    assert runs.worker_state(folder, "token-r1", runs.utc_now(), now=later) == runs.liveness.NOT_RESPONDING
+    assert runs.worker_state(folder, "token-r1", runs.utc_now(), now=later) == runs.NOT_RESPONDING
     runs.atomic_write_json(folder.file(runs.HEARTBEAT_NAME), {**vars(beat), "time": time.time() - 100})
     entry = runs.find_run("r1", tmp_path)
     assert (entry.status, entry.live, entry.active) == ("not responding", False, True)

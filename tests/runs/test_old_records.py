@@ -10,7 +10,7 @@ from pathlib import Path
 from hrnn import runs
 from hrnn.runs import compare
 from hrnn.train.history import EpochEntry
-from hrnn.ui.run_names import run_name
+from hrnn.ui.common.run_names import run_name
 
 OLD = Path(__file__).parent / "fixtures" / "20261130-000000-old1"
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from hrnn.runs.progress_log import ProgressLogReader, ProgressLogWriter
+from hrnn.runs.store.progress_log import ProgressLogReader, ProgressLogWriter
 from hrnn.train.config import TrainConfig
 from hrnn.train.history import EpochEntry
 from hrnn.train.loop import train
@@ -66,7 +66,7 @@ def test_a_replaced_log_is_read_from_its_start(tmp_path):
 
 
 def test_the_fast_path_reads_plain_numbers_as_the_general_reader_does():
-    from hrnn.runs.progress_log import decode_event
+    from hrnn.runs.store.progress_log import decode_event
 
     event = decode_event(b'{"b":[3,2.5,1],"u":{"step":3,"samples_seen":96,"eta_seconds":null,"elapsed_seconds":2}}')
     assert event["b"] == [3, 2.5, 1.0] and type(event["b"][0]) is int
@@ -75,7 +75,7 @@ def test_the_fast_path_reads_plain_numbers_as_the_general_reader_does():
 
 
 def test_a_log_over_the_budget_is_read_thinned_with_every_epoch_and_the_latest_counts(tmp_path, monkeypatch):
-    import hrnn.runs.progress_log as progress_log
+    import hrnn.runs.store.progress_log as progress_log
 
     path = tmp_path / "progress.jsonl"
     writer = ProgressLogWriter(path)

@@ -13,11 +13,11 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from hrnn import runs, settings  # noqa: E402 - after the skip: without Ray, nothing here runs
-from hrnn.runs import liveness  # noqa: E402
-from hrnn.runs.launcher import create_run  # noqa: E402
-from hrnn.runs.progress_log import ProgressLogReader  # noqa: E402
-from hrnn.runs.ray_launcher import RayLauncher  # noqa: E402
-from hrnn.runs.slots import SlotQueue  # noqa: E402
+from hrnn.runs.launch.launcher import create_run  # noqa: E402
+from hrnn.runs.launch.ray_launcher import RayLauncher  # noqa: E402
+from hrnn.runs.launch.slots import SlotQueue  # noqa: E402
+from hrnn.runs.store import liveness  # noqa: E402
+from hrnn.runs.store.progress_log import ProgressLogReader  # noqa: E402
 from tests.conftest import write_npz  # noqa: E402
 from tests.runs.test_worker import status, tiny, wait_until  # noqa: E402
 
@@ -128,14 +128,14 @@ def test_a_run_started_on_the_train_page_with_the_ray_launcher_trains_on_ray_and
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from hrnn.ui import resources
+    from hrnn.ui.common import resources
     from tests.app.test_app import _set_small_config
 
     monkeypatch.setenv("HRNN_LAUNCHER", "ray")  # joins the Ray this process has joined already
     monkeypatch.setenv("HRNN_MNIST", npz)
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # a run long enough to be watched, then stopped
     st.cache_resource.clear()
-    at = AppTest.from_string("from hrnn.ui import train_page\ntrain_page.render()", default_timeout=120).run()
+    at = AppTest.from_string("from hrnn.ui.train.page import render\nrender()", default_timeout=120).run()
     launcher = resources.start_launcher()
     try:
         assert isinstance(launcher, RayLauncher) and not at.warning

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from hrnn import atomic, runs, settings
-from hrnn.runs import listing
+from hrnn.runs.store import listing
 from hrnn.train.config import ORIGINAL, TrainConfig, demo_config
 from hrnn.train.history import EpochEntry
-from hrnn.ui.run_names import run_label, run_name
+from hrnn.ui.common.run_names import run_label, run_name
 
 
 def _spy_replace(monkeypatch):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from hrnn.runs.waiting import START_SECONDS, planned_images, run_seconds, wait_seconds
+from hrnn.runs.launch.waiting import START_SECONDS, planned_images, run_seconds, wait_seconds
 from hrnn.train.config import TrainConfig
 
 

@@ -13,8 +13,8 @@ import pytest
 from hrnn import runs, settings
 from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import load_model
-from hrnn.runs.launcher import LocalLauncher, create_run
-from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.runs.launch.launcher import LocalLauncher, create_run
+from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train.config import TrainConfig
 from tests.conftest import write_npz
 
@@ -128,7 +128,7 @@ def test_a_spare_worker_takes_the_next_run_and_a_run_that_must_wait_waits_in_a_s
 
 def test_a_spare_skips_its_warm_up_for_a_run_that_arrives_while_it_loads_the_data(monkeypatch, tmp_path):
     """The warm-up (tracing the demo's graphs) is for runs that come later: one that is already waiting goes first."""
-    from hrnn.runs import spare, worker
+    from hrnn.runs.launch import spare, worker
 
     read, write = os.pipe()
     stdin, feed = os.fdopen(read), os.fdopen(write, "w")
@@ -142,7 +142,7 @@ def test_a_spare_skips_its_warm_up_for_a_run_that_arrives_while_it_loads_the_dat
     warmed, executed = [], []
     monkeypatch.setattr(spare, "load_mnist", load_while_a_run_arrives)
     monkeypatch.setattr(spare, "warm_up", warmed.append)
-    monkeypatch.setattr(spare, "_limit_threads", lambda max_runs: None)
+    monkeypatch.setattr(spare, "limit_threads", lambda max_runs: None)
     finished = runs.RunRecord("finished")
     monkeypatch.setattr(worker, "execute", lambda f, data: executed.append((f.path, data)) or finished)
     monkeypatch.setattr(os, "dup2", lambda fd, target: None)  # the test's own output stays where it is

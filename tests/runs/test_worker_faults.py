@@ -13,10 +13,10 @@ import pytest
 
 from hrnn import runs, settings
 from hrnn.nn.model_files import load_model
-from hrnn.runs import worker as run_worker
-from hrnn.runs.launcher import create_run, worker_command
-from hrnn.runs.progress_log import ProgressLogReader
-from hrnn.runs.slots import SlotQueue
+from hrnn.runs.launch import worker as run_worker
+from hrnn.runs.launch.launcher import create_run, worker_command
+from hrnn.runs.launch.slots import SlotQueue
+from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train import limits
 from tests.conftest import REPO, write_npz
 from tests.runs.test_worker import status, tiny, wait_until
@@ -90,7 +90,7 @@ def model_save_fails(error):
 
 def progress_log_fills_the_disk(monkeypatch):
     """A fault: the progress log's ninth line finds the disk full."""
-    from hrnn.runs import progress_log
+    from hrnn.runs.store import progress_log
 
     encode, written = progress_log.encode_event, []
 
@@ -129,7 +129,7 @@ def test_a_write_that_fails_mid_run_fails_the_run_and_says_why(npz, monkeypatch,
     TensorFlow's import)."""
     folder = create_run(tiny(2), npz)
     fault(monkeypatch)
-    assert run_worker._run_to_exit_status(folder) == 1  # failed: not 0 (done), not 2 (refused input)
+    assert run_worker.run_to_exit_status(folder) == 1  # failed: not 0 (done), not 2 (refused input)
     record = folder.read_record()
     assert status(folder) == record.status == "failed" and error in record.error, record.error
     assert not [p.name for p in folder.path.iterdir() if p.name.startswith(".")]  # no temporary file left

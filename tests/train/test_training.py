@@ -12,7 +12,7 @@ import pytest
 from hrnn import runs
 from hrnn.data.splits import grid_indices, prepare_data, stratified_indices
 from hrnn.nn.model_files import load_model
-from hrnn.runs.worker import train_in_folder
+from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train import limits
 from hrnn.train.config import TrainConfig
 from hrnn.train.loop import train
@@ -153,7 +153,7 @@ def test_a_failed_record_write_is_logged_in_one_line_without_a_traceback(tiny_da
     def unwritable(path, obj):
         raise FileExistsError(17, "File exists", str(path))
 
-    monkeypatch.setattr("hrnn.runs.folder.atomic_write_json", unwritable)
+    monkeypatch.setattr("hrnn.runs.store.folder.atomic_write_json", unwritable)
     with pytest.raises(FileExistsError):
         train_in_folder(TrainConfig(**TINY), tiny_data, tmp_path / "file-in-the-way")
     shown = [r for r in caplog.records if r.levelname != "DEBUG"]

@@ -16,10 +16,10 @@ from dataclasses import replace
 import numpy as np
 
 from hrnn.bench.machine import cpu_facts, describe
-from hrnn.runs.progress_log import ProgressLogReader
+from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train.progress import ProgressSnapshot
-from hrnn.ui.figures import training_figure
-from hrnn.ui.resources import live_figure
+from hrnn.ui.train.figures import training_figure
+from hrnn.ui.train.live_figure import live_figure
 
 REFRESHES = 20
 

@@ -4,7 +4,8 @@ import numpy as np
 
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import ProgressSnapshot
-from hrnn.ui.figures import (
+from hrnn.ui.common.figures import smooth
+from hrnn.ui.inside.figures import (
     CURSOR_COLOR,
     OTHER_COLOR,
     PREDICTION_COLOR,
@@ -12,11 +13,10 @@ from hrnn.ui.figures import (
     belief_figure,
     formation_figure,
     reading_figure,
-    smooth,
     state_map_figure,
     states_figure,
-    training_figure,
 )
+from hrnn.ui.train.figures import training_figure
 
 
 def test_smooth_is_a_bias_corrected_moving_average():
@@ -101,7 +101,7 @@ def test_states_figure_shows_all_rows_and_explains_every_cell():
 
 
 def test_confusion_figure_puts_true_digits_on_rows_and_a_tile_that_names_its_cell_on_every_cell():
-    from hrnn.ui.figures import RIGHT_COLOR, cell_id, cell_of_id, confusion_figure
+    from hrnn.ui.evaluate.figures import RIGHT_COLOR, cell_id, cell_of_id, confusion_figure
 
     confusion = np.diag([5] * 10)
     confusion[4, 9] = 3
@@ -120,7 +120,7 @@ def test_confusion_figure_puts_true_digits_on_rows_and_a_tile_that_names_its_cel
 
 
 def test_per_class_figure_counts_each_digits_mistakes_from_zero():
-    from hrnn.ui.figures import per_class_figure
+    from hrnn.ui.evaluate.figures import per_class_figure
 
     confusion = np.diag([98, 100, 100, 100, 100, 100, 100, 100, 100, 100])
     confusion[0, 6], confusion[0, 2], confusion[7, 1] = 1, 1, 3  # digit 0: 2 of 100 misread; digit 7: 3 of 103
@@ -132,7 +132,7 @@ def test_per_class_figure_counts_each_digits_mistakes_from_zero():
 
 def test_compare_figure_overlays_runs_against_epochs_or_images():
     from hrnn.runs.compare import Curves
-    from hrnn.ui.figures import compare_figure
+    from hrnn.ui.evaluate.figures import compare_figure
 
     nan = float("nan")
     a = Curves([1, 2], [100, 200], [1.0, 0.5], [0.6, 0.8], [1.1, 0.6], [0.55, 0.75])

@@ -1,8 +1,8 @@
-"""Digits drawn as pictures (hrnn.ui.digit_grid)."""
+"""Digits drawn as pictures (hrnn.ui.common.digit_grid)."""
 
 import numpy as np
 
-from hrnn.ui.digit_grid import thumbnail
+from hrnn.ui.common.digit_grid import thumbnail
 
 
 def test_a_thumbnail_repeats_each_pixel_as_a_sharp_block():

@@ -4,7 +4,7 @@ import dataclasses
 
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import ProgressSnapshot
-from hrnn.ui.resources import live_figure
+from hrnn.ui.train.live_figure import live_figure
 
 
 def _snapshot(batches, epochs_done=0):

@@ -6,7 +6,7 @@ import tomllib
 import pytest
 from streamlit import config as streamlit_config
 
-from hrnn.ui.serving import is_this_machine
+from hrnn.ui.common.serving import is_this_machine
 from tests.conftest import REPO
 
 
@@ -63,7 +63,7 @@ def test_only_loopback_is_this_machine(address, local):
 
 
 GUARDED_PAGE = """
-from hrnn.ui.serving import answer_only_whom_the_server_allows
+from hrnn.ui.common.serving import answer_only_whom_the_server_allows
 import streamlit as st
 
 answer_only_whom_the_server_allows()
@@ -84,7 +84,7 @@ def test_a_visitor_from_another_machine_is_answered_only_where_the_server_was_st
 ):
     from streamlit.testing.v1 import AppTest
 
-    from hrnn.ui import serving
+    from hrnn.ui.common import serving
 
     monkeypatch.setattr(serving, "_never_set", lambda option: option == "server.address" and not address_set)
     monkeypatch.setattr(serving, "_visitor_address", lambda: visitor)

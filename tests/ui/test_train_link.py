@@ -7,8 +7,8 @@ import pytest
 
 from hrnn.train.loop import train
 from hrnn.train.pool import ModelPool
-from hrnn.ui.train_link import preset_values, settings_from_link
-from hrnn.ui.train_settings import config_from_values
+from hrnn.ui.train.link import preset_values, settings_from_link
+from hrnn.ui.train.settings import config_from_values
 
 N_TRAIN, MAX_EPOCHS, MAX_UNITS = 180, 20, 256  # the synthetic data's training images (after validation); limits
 LINK = {"epochs": "1", "row_units": "8", "col_units": "8", "train_size": "96", "seed": "7", "learning_rate": "0.003"}

@@ -1,7 +1,7 @@
 """The line that says what Start will train, in words that are true for the data at hand."""
 
 from hrnn.train.config import DEMO
-from hrnn.ui.train_settings import will_train
+from hrnn.ui.train.settings import will_train
 
 
 def test_the_plan_says_how_many_digits_are_held_out_and_how_many_each_check_reads():

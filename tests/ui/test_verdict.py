@@ -1,6 +1,6 @@
-"""Results in plain words (hrnn.ui.verdict)."""
+"""Results in plain words (hrnn.ui.common.verdict)."""
 
-from hrnn.ui.verdict import reading_verdict, verdict
+from hrnn.ui.common.verdict import reading_verdict, verdict
 
 
 def test_a_test_accuracy_reads_as_a_count_beside_the_shipped_models_on_the_same_digits():

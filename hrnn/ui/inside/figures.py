@@ -1,0 +1,336 @@
+"""The Inside page's figures: the image read row by row, the beliefs and how they formed, the state map, the
+states heatmap."""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from hrnn.analysis.narration import percent
+from hrnn.ui.common.figures import DIGITS
+
+CURSOR_COLOR = "#009E73"
+PREDICTION_COLOR, RIVAL_COLOR, OTHER_COLOR = "#0072B2", "#D55E00", "#BBBBBB"
+# One colour per digit for the state map: Paul Tol's colour-blind-safe "muted" scheme and a dark grey. The map also
+# writes each digit at its cluster's centre, so no reader has to tell ten colours apart.
+DIGIT_COLORS = [
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#555555",
+]
+LABEL_HALO = "0 0 3px white, 0 0 3px white, 0 0 3px white"  # keeps a label readable over dots of any colour
+UNREAD_FILL = "rgba(255,255,255,0.6)"  # laid over the rows the network has not read yet
+ROWS = np.arange(1, 29)
+ROW_RANGE = [28.5, 0.5]  # rows 1..28, row 1 at the top
+BAR_ZERO, BAR_HALF = 39.5, 9.0  # where the row-importance bars sit, in the image's column units
+
+
+def _cursor_shapes(fig, row, x0, x1, xref="x", yref="y"):
+    """Grey out the rows after `row` and outline `row` itself, between x0 and x1."""
+    if row < 28:
+        fig.add_shape(
+            type="rect",
+            xref=xref,
+            yref=yref,
+            x0=x0,
+            x1=x1,
+            y0=row + 0.5,
+            y1=28.5,
+            fillcolor=UNREAD_FILL,
+            line_width=0,
+            layer="above",
+        )
+    fig.add_shape(
+        type="rect",
+        xref=xref,
+        yref=yref,
+        x0=x0,
+        x1=x1,
+        y0=row - 0.5,
+        y1=row + 0.5,
+        line=dict(color=CURSOR_COLOR, width=3),
+        layer="above",
+    )
+
+
+def reading_figure(image28, row, drop, digit, height=340):
+    """The image as read up to `row`, and beside each pixel row the change that blanking it makes.
+
+    One pair of axes in pixel units, so the pixels stay square and every bar sits exactly beside its row at any
+    width: columns 1..28 hold the image, the bars stand on a zero line at x = `BAR_ZERO`.
+
+    Args:
+        image28: `(28, 28)` the input.
+        row: the cursor, 1..28; the rows below it are greyed out and the row itself outlined.
+        drop: `(28,)` `RowImportance.drop`: the fall in `digit`'s probability when each row is blanked.
+        digit: the digit whose probability `drop` measures.
+    """
+    drop = np.asarray(drop, dtype=np.float64)
+    top = max(float(np.abs(drop).max()), 0.02)
+    scale = BAR_HALF / top
+    fig = go.Figure(
+        go.Heatmap(
+            z=np.asarray(image28).tolist(),
+            x=np.arange(1, 29).tolist(),
+            y=ROWS.tolist(),
+            colorscale="gray",
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            name="image",
+            hovertemplate="row %{y}, column %{x}: pixel %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            y=ROWS.tolist(),
+            x=(drop * scale).tolist(),
+            base=BAR_ZERO,
+            orientation="h",
+            name="rows that mattered",
+            marker_color=[PREDICTION_COLOR if d >= 0 else RIVAL_COLOR for d in drop],
+            customdata=(-drop).tolist(),
+            hovertemplate=f"without row %{{y}}, P({digit}) changes by %{{customdata:+.2f}}<extra></extra>",
+        )
+    )
+    fig.add_shape(type="line", x0=BAR_ZERO, x1=BAR_ZERO, y0=0.5, y1=28.5, line=dict(color="#444", width=1))
+    _cursor_shapes(fig, row, 0.5, 28.5)
+    fig.add_shape(
+        type="rect",
+        x0=28.5,
+        x1=BAR_ZERO + BAR_HALF,
+        y0=row - 0.5,
+        y1=row + 0.5,
+        line=dict(color=CURSOR_COLOR, width=1, dash="dot"),
+        layer="below",
+    )
+    fig.update_xaxes(
+        range=[0.5, BAR_ZERO + BAR_HALF + 0.5],
+        scaleanchor="y",
+        constrain="domain",
+        showgrid=False,
+        zeroline=False,
+        tickvals=[BAR_ZERO - BAR_HALF, BAR_ZERO, BAR_ZERO + BAR_HALF],
+        ticktext=[f"-{top:.2f}", "0", f"+{top:.2f}"],
+    )
+    fig.update_yaxes(
+        range=ROW_RANGE, constrain="domain", constraintoward="top", title="row", tickvals=[1, 5, 10, 15, 20, 25, 28]
+    )
+    # Labels pinned to the image's top edge (data coordinates), so they stay on it when the aspect ratio shrinks it.
+    fig.add_annotation(x=14.5, y=0.5, yanchor="bottom", text="the image", showarrow=False)
+    less_sure = f"how much less sure<br>of {digit} without the row"
+    fig.add_annotation(x=BAR_ZERO, y=0.5, yanchor="bottom", text=less_sure, showarrow=False)
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, bargap=0.15, plot_bgcolor="white"
+    )
+    return fig
+
+
+def _prediction_styles(prediction, rival):
+    """(name, colour, dash, width, legend group) for each digit: the prediction and the rival stand out."""
+    styles = {}
+    for d in range(10):
+        if d == prediction:
+            styles[d] = (f"{d}: final answer", PREDICTION_COLOR, "solid", 4, "prediction")
+        elif d == rival:
+            styles[d] = (f"{d}: main rival", RIVAL_COLOR, "dash", 3, "rival")
+        else:
+            styles[d] = ("other digits", OTHER_COLOR, "solid", 1.5, "other")
+    return styles
+
+
+def belief_figure(probs, prediction, rival, row, height=250):
+    """The ten probabilities after reading rows 1..`row`, the final prediction and its main rival coloured.
+
+    Args:
+        probs: `(10,)` `step_probs[row - 1]`.
+        prediction, rival: digits from `hrnn.analysis.narration.main_rival`.
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    styles = _prediction_styles(prediction, rival)
+    fig = go.Figure()
+    for group in ("prediction", "rival", "other"):
+        digits = [d for d in range(len(probs)) if styles[d][4] == group]
+        fig.add_trace(
+            go.Bar(
+                x=[str(d) for d in digits],
+                y=probs[digits].tolist(),
+                name=styles[digits[0]][0],
+                marker_color=styles[digits[0]][1],
+                text=[percent(p) for p in probs[digits]],
+                textposition="outside",
+                hovertemplate=f"after row {row}: P(%{{x}}) = %{{y:.1%}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        barmode="overlay",
+        showlegend=False,
+        yaxis=dict(range=[0, 1.15], title="probability", tickformat=".0%", tickvals=[0, 0.5, 1]),
+        xaxis=dict(title=f"digit (after row {row})", type="category", categoryorder="array", categoryarray=DIGITS),
+    )
+    return fig
+
+
+def formation_figure(step_probs, prediction, rival, row, height=270):
+    """How the prediction forms: each digit's probability after rows 1..t (lines), the cursor at `row`."""
+    step_probs = np.asarray(step_probs)
+    styles = _prediction_styles(prediction, rival)
+    fig = go.Figure()
+    shown = set()
+    for d in sorted(range(step_probs.shape[1]), key=lambda d: (d in (prediction, rival), d == prediction)):
+        name, color, dash, width, group = styles[d]
+        fig.add_trace(
+            go.Scatter(
+                x=ROWS.tolist(),
+                y=step_probs[:, d].tolist(),
+                mode="lines",
+                name=name,
+                legendgroup=group,
+                showlegend=group not in shown,
+                line=dict(color=color, dash=dash, width=width),
+                hovertemplate=f"P({d}) after row %{{x}}: %{{y:.1%}}<extra></extra>",
+            )
+        )
+        shown.add(group)
+    fig.add_vline(x=row, line=dict(color=CURSOR_COLOR, width=2))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(range=[0, 1.02], title="probability", tickformat=".0%", tickvals=[0, 0.5, 1]),
+        xaxis=dict(range=[0.5, 28.5], title="rows read (top to bottom)"),
+        legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="reversed"),
+    )
+    return fig
+
+
+def state_map_figure(points, labels, path, row, explained=None, height=480):
+    """The state map: test digits' final states as coloured dots, the current input's reading as a path.
+
+    Args:
+        points: `(N, 2)` projected final states of N test digits; labels: `(N,)` their digits.
+        path: `(28, 2)` the projected states of the current input after rows 1..28.
+        row: the cursor, 1..28, marked on the path.
+        explained: `(2,)` fraction of variance along each axis, for the axis titles.
+    """
+    points, labels, path = np.asarray(points), np.asarray(labels), np.asarray(path)
+    fig = go.Figure()
+    for d in range(10):
+        mine = points[labels == d]
+        fig.add_trace(
+            go.Scatter(
+                x=mine[:, 0],  # numpy: sent packed (base64), a quarter of the size of a list
+                y=mine[:, 1],
+                mode="markers",
+                name=str(d),
+                marker=dict(size=5, color=DIGIT_COLORS[d], opacity=0.45),
+                hovertemplate=f"a test {d} after all 28 rows<extra></extra>",
+            )
+        )
+    # Each digit written at the middle of its cloud: one text trace (cheaper to redraw than ten annotations).
+    present = [d for d in range(10) if (labels == d).any()]
+    centres = np.array([np.median(points[labels == d], axis=0) for d in present]).reshape(-1, 2)
+    fig.add_trace(
+        go.Scatter(
+            x=centres[:, 0].tolist(),
+            y=centres[:, 1].tolist(),
+            mode="text",
+            text=[f"<b>{d}</b>" for d in present],
+            textfont=dict(size=20, color="#222", shadow=LABEL_HALO),  # dark on a halo: legible on any cloud
+            name="digit labels",
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=path[:, 0].tolist(),
+            y=path[:, 1].tolist(),
+            mode="lines+markers",
+            name="this input",
+            showlegend=False,
+            line=dict(color="black", width=2),
+            marker=dict(size=5, color="black"),
+            customdata=ROWS.tolist(),
+            hovertemplate="this input after row %{customdata}<extra></extra>",
+        )
+    )
+    for index, text, symbol in ((0, "start", "circle-open"), (len(path) - 1, "end", "star")):
+        fig.add_trace(
+            go.Scatter(
+                x=[path[index, 0]],
+                y=[path[index, 1]],
+                mode="markers" if index == row - 1 else "markers+text",  # the cursor's label takes over there
+                text=[text],
+                textposition="top center",
+                textfont=dict(shadow=LABEL_HALO),
+                showlegend=False,
+                name=text,
+                marker=dict(size=14, color="black", symbol=symbol),
+                hovertemplate=f"this input after row {index + 1} ({text})<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[path[row - 1, 0]],
+            y=[path[row - 1, 1]],
+            mode="markers+text",
+            text=[f"row {row}"],
+            textposition="bottom center",
+            textfont=dict(color=CURSOR_COLOR, size=14, weight="bold", shadow=LABEL_HALO),
+            showlegend=False,
+            name="cursor",
+            marker=dict(size=14, color=CURSOR_COLOR, line=dict(color="black", width=1.5)),
+            hovertemplate=f"this input after row {row}<extra></extra>",
+        )
+    )
+    share = explained if explained is not None else (None, None)
+    titles = [f"map axis {k + 1}" + (f" ({s:.0%} of the spread)" if s is not None else "") for k, s in enumerate(share)]
+    fig.update_xaxes(title=titles[0], zeroline=False, showticklabels=False)
+    fig.update_yaxes(title=titles[1], zeroline=False, showticklabels=False)
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        plot_bgcolor="white",
+        legend=dict(orientation="h", x=0, y=-0.08, yanchor="top", title="test digits:", itemsizing="constant"),
+    )
+    return fig
+
+
+def states_figure(states, units, row, meaning, height=430):
+    """A heatmap of one layer's vectors, one line per row, the rows after `row` greyed out and `row` outlined.
+
+    Args:
+        states: `(28, n)` values in [-1, 1] to show (units already chosen and ordered).
+        units: `(n,)` the unit numbers, the x labels.
+        row: the cursor, 1..28.
+        meaning: one line on what a value is, added to every cell's hover text.
+    """
+    states = np.asarray(states, dtype=np.float64)
+    labels = [str(u) for u in units]
+    fig = go.Figure(
+        go.Heatmap(
+            z=states.tolist(),
+            x=labels,
+            y=ROWS.tolist(),
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-1,
+            zmax=1,
+            colorbar=dict(title="value", thickness=10, tickvals=[-1, 0, 1]),
+            xgap=0.5,
+            ygap=0.5,
+            hovertemplate=f"row %{{y}}, unit %{{x}}: %{{z:+.2f}}<br>{meaning}<extra></extra>",
+        )
+    )
+    _cursor_shapes(fig, row, -0.5, len(labels) - 0.5)
+    fig.update_xaxes(type="category", title="unit", tickangle=-90, nticks=min(len(labels), 32), showgrid=False)
+    fig.update_yaxes(range=ROW_RANGE, title="row", tickvals=[1, 5, 10, 15, 20, 25, 28], showgrid=False)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white")
+    return fig

@@ -1,0 +1,282 @@
+"""Inside page: one row cursor ties every view of the current input together.
+
+The full script run computes what the page shows, once per input and model (cached: `hrnn.ui.inside.reading`); the
+views live in a fragment that only draws, so moving the cursor or playing it redraws the views and runs no model.
+Below them, "What if?" (`hrnn.ui.inside.what_if.section`) changes what the network reads or holds in mind, in a
+fragment of its own, and the page's address holds the input and the experiment (`hrnn.ui.inside.link`).
+"""
+
+import numpy as np
+import streamlit as st
+
+from hrnn.analysis.interventions import IMAGE_READER, ROW_READER
+from hrnn.analysis.narration import describe_row, percent
+from hrnn.analysis.units import ORDERINGS, order_units
+from hrnn.ui.common.explainers import INSIDE, explain
+from hrnn.ui.common.figures import STILL
+from hrnn.ui.common.lesson_link import say_ignored, share_box
+from hrnn.ui.common.model_picker import model_menu, pick_model_choice_with_key
+from hrnn.ui.common.resources import mnist_or_error
+from hrnn.ui.common.session import current_input
+from hrnn.ui.common.style import CURSOR_PANEL
+from hrnn.ui.inside.figures import belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
+from hrnn.ui.inside.link import apply_experiment, apply_input, read_address, write
+from hrnn.ui.inside.reading import default_input, read_input, test_digits_map
+from hrnn.ui.inside.views import inside_applies
+from hrnn.ui.inside.what_if.section import what_if
+
+LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
+# Play shows every row, one per frame: 28 rows in about 3 s where frames come this often, slower where they cannot
+# (a phone, a busy server), rather than skipping rows to keep time.
+PLAY_SECONDS_PER_ROW = 0.11
+# The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
+# (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
+# runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
+FRAME_KEY = "inside_frame"  # counts the charts drawn (see _chart)
+FIRST_FRAME_KEY = "inside_first_frame"  # set by Play: its first frame shows row 1, each later one the next row
+CURSOR_KEY, VERSION_KEY, PLAYING_KEY = "inside_cursor", "inside_cursor_version", "inside_playing"
+
+
+PARTS = """The network's three parts, named the same on every page:
+
+* the **row reader** (an LSTM, a network with a memory) reads one pixel row from left to right and sums it up in
+  {row_units} numbers;
+* the **image reader** (a second LSTM) reads those 28 row summaries from top to bottom; after each row, its
+  {col_units} numbers (its *state*) hold everything the network knows about the image so far;
+* the **classifier** turns the image reader's state into ten digit probabilities.
+
+A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1."""
+
+
+def slider_key(state):
+    """The key of the row slider now: `inside_row_<n>`, n counting the page's own cursor moves."""
+    return f"inside_row_{state[VERSION_KEY] if VERSION_KEY in state else 0}"
+
+
+def _move_cursor(row):
+    """The page moves the cursor (the user moves it with the slider)."""
+    st.session_state[CURSOR_KEY] = row
+    st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
+
+
+def _start_playing():
+    _move_cursor(1)
+    st.session_state[PLAYING_KEY] = True
+    st.session_state[FIRST_FRAME_KEY] = True  # the first frame shows row 1
+
+
+def _slider_moved(key):
+    if key != slider_key(st.session_state):
+        return  # a replaced slider: the browser may still send its last value once; it is not a move
+    st.session_state[CURSOR_KEY] = st.session_state[key]
+    st.session_state[PLAYING_KEY] = False  # a hand on the slider stops Play
+
+
+def _advance_cursor(timed):
+    """While playing, move the cursor down one row per frame; start or stop the frame timer (only a full run can)
+    when Play starts or stops."""
+    state = st.session_state
+    playing = state.get(PLAYING_KEY, False)
+    if playing != timed:  # Play was pressed, or the slider moved while playing: only a full run sets the timer
+        st.rerun(scope="app")
+    if not playing:
+        return
+    if not state.pop(FIRST_FRAME_KEY, False):
+        _move_cursor(min(28, state[CURSOR_KEY] + 1))
+    if state[CURSOR_KEY] >= 28:
+        state[PLAYING_KEY] = False
+        st.rerun(scope="app")  # stops the timer; the full run draws row 28
+
+
+def render():
+    st.title("Inside the network")
+    how = explain(INSIDE, key="inside_how")
+    model, choice, model_key = pick_model_choice_with_key()
+    label = choice.label if model is not None else ""
+    model_menu(choice)  # on the page too: a phone folds the sidebar away
+    if not inside_applies(model):  # a baseline: one sentence instead of the HRNN's views
+        return
+    if model is None:
+        st.warning("Pick a model in the sidebar.")
+        return
+    data, _ = mnist_or_error()
+    link = read_address()  # a lesson link: its digit or drawing, and its experiment
+    ignored = apply_input(link, data)
+    image, origin = current_input()
+    chosen_here, truth = image is None, None
+    if chosen_here:
+        image, origin, truth = default_input(model_key, model)
+        if image is None:
+            st.info("Draw, pick or upload a digit on the Draw page first.")
+            return
+    reading = read_input(model_key, image, model)
+    state_map = test_digits_map(model_key, model)
+    result = reading.result
+    units = {IMAGE_READER: result.column_states.shape[1], ROW_READER: result.row_encodings.shape[1]}
+    say_ignored(ignored + apply_experiment(link, image, units, len(data.y_test) if data is not None else 0))
+    if how.open:
+        how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
+    st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
+    if chosen_here:  # why this digit (a model that reads none of them right had no closest call to offer)
+        why = (
+            "a test digit that this model gets right only late: it changes its mind while reading"
+            if result.prediction == truth
+            else "a test digit"
+        )
+        st.caption(f"Nothing drawn or picked yet, so here is {why}. Draw your own on the Draw page.")
+    st.markdown(
+        f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
+        f"reading: **{reading.rival}**."
+    )
+    st.session_state.setdefault(CURSOR_KEY, 28)
+    playing = st.session_state.get(PLAYING_KEY, False)
+    views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
+    with st.container(key="inside_views"):  # a phone's cursor panel sticks while these views scroll, not below them
+        views(image, reading, state_map, timed=playing)
+    st.fragment(_lab)(model, model_key, image, origin, reading, state_map, data)
+
+
+def _lab(model, model_key, image, origin, reading, state_map, data):
+    """What if? and the page's address (a fragment: an experiment redraws this part of the page alone)."""
+    chosen = what_if(model, model_key, image, reading, state_map, data)
+    write(image, origin, chosen)
+    share_box("this digit, its experiment and this model")
+
+
+def _views(image, reading, state_map, timed):
+    """The cursor and every view that follows it (a fragment: redrawn on each cursor move, nothing recomputed)."""
+    _advance_cursor(timed)
+    result = reading.result
+    prediction, rival = result.prediction, reading.rival
+    panel = st.container(key=CURSOR_PANEL)  # on a phone it stays on screen while the views scroll under it
+    c1, c2 = panel.columns([1, 5], vertical_alignment="bottom")
+    c1.button(
+        "▶ Play", key="inside_play", on_click=_start_playing, width="stretch", help="Sweep the cursor over rows 1..28."
+    )
+    key = slider_key(st.session_state)
+    row = c2.slider(
+        "Row cursor: the network has read rows 1 to",
+        1,
+        28,
+        value=st.session_state[CURSOR_KEY],
+        key=key,
+        on_change=_slider_moved,
+        args=(key,),
+    )
+    st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Rows read, rows that mattered")
+        figure = reading_figure(image, row, reading.importance.drop, prediction)
+        _chart(figure, "inside_reading", config=STILL)
+        st.caption(_importance_note(reading.importance))
+    with right:
+        st.subheader(f"What it thinks after row {row}")
+        figure = belief_figure(result.step_probs[row - 1], prediction, rival, row)
+        _chart(figure, "inside_belief", config=STILL)
+        figure = formation_figure(result.step_probs, prediction, rival, row)
+        _chart(figure, "inside_formation", config=STILL)
+        st.caption(
+            f"Blue is the final answer ({prediction}), orange its main rival ({rival}), grey the other digits. "
+            "Watch the lead change hands as the cursor moves; the lines show every row at once, the green line is "
+            "the cursor."
+        )
+
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("The state map")
+        if state_map is None:
+            st.info("No test digits to draw the map with (no MNIST found).")
+        else:
+            path = state_map.projection.project(result.column_states)  # (28, 2)
+            figure = state_map_figure(state_map.points, state_map.labels, path, row, state_map.projection.explained)
+            _chart(figure, "inside_state_map")
+            st.caption(
+                f"Each dot is one of {len(state_map.labels):,} test digits after the image reader has read all 28 "
+                "rows. Each state is a list of numbers; the map shows it from the two directions in which the digits' "
+                "states differ most (a principal component analysis), and each axis says how much of their spread "
+                "it shows. The same digits gather in one cloud. The black path is this input's state after rows 1, "
+                "2, ..., 28: it starts where every blank top starts and should end (star) in its digit's cloud. "
+                "Sharp turns are rows that changed the network's mind; the green dot is the cursor. The map "
+                "flattens many numbers into two, so clouds can overlap here that the classifier tells apart."
+            )
+    with right:
+        _heatmaps(result, row)
+
+
+def _chart(figure, key, config=None):
+    """Draw `figure`, stamped with this run's number.
+
+    Streamlit sends a large element that the browser reported having as a reference to its copy; Play's frames are
+    requested faster than they run, so that report can be stale, the browser has dropped the copy, and the page
+    stops with "Cached ForwardMsg MISS". A figure that differs in every run is never sent as a reference.
+    """
+    st.session_state[FRAME_KEY] = st.session_state.get(FRAME_KEY, 0) + 1
+    figure.update_layout(meta={"frame": st.session_state[FRAME_KEY]})
+    st.plotly_chart(figure, width="stretch", key=key, config=config)
+
+
+def _importance_note(importance):
+    """How to read the row-importance bars, with what they say for this input."""
+    digit, top = importance.digit, float(np.abs(importance.drop).max())
+    note = (
+        f"Rows below the green outline are not read yet (greyed). Each bar shows how much the probability of {digit} "
+        f"falls when that one row is blanked and the image is read again: long blue bars are the rows the answer "
+        f"rests on, orange bars (to the left) rows that spoke against it. Blank rows have none."
+    )
+    if top < 0.1:
+        note += f" Here no single row matters much (at most {top:.2f}): the answer survives the loss of any one row."
+    return note
+
+
+def _heatmaps(result, row):
+    """One layer's vectors after each row as a heatmap: the image reader's state or the row reader's summaries."""
+    st.subheader("The units, row by row")
+    layer = st.radio(
+        "Layer",
+        list(LAYERS),
+        format_func=LAYERS.get,
+        horizontal=True,
+        key="inside_layer",
+        label_visibility="collapsed",
+    )  # one heatmap at a time: every heatmap on the page is redrawn on every cursor move
+    states = result.column_states if layer == "image_reader" else result.row_encodings  # (28, units)
+    c1, c2 = st.columns(2)
+    ordering = c1.selectbox(
+        "Order units by",
+        list(ORDERINGS),
+        format_func=ORDERINGS.get,
+        key="unit_order",
+        help="Busiest first: the units that change most while reading this image. When it reacts: by the row at "
+        "which the unit changes most, top rows first. Unit number: as stored in the model.",
+    )
+    most = max(result.column_states.shape[1], result.row_encodings.shape[1])  # one slider serves both layers
+    shown = most
+    if most > 8:
+        shown = c2.slider("Units shown", 8, most, min(32, most), key="units_shown")
+    order = order_units(states, ordering)[:shown]
+    if layer == "image_reader":
+        meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
+        _chart(states_figure(states[:, order], order, row, meaning), "inside_image_reader")
+        staircase = (
+            "Ordered by when they react, as here, the units go from the top of the digit to the bottom, a staircase "
+            "where each reacts to one part"
+            if ordering == "reaction"
+            else "Order them by *when it reacts* and they go from the top of the digit to the bottom, a staircase "
+            "where each reacts to one part"
+        )
+        st.caption(
+            f"A unit is one of the {states.shape[1]} numbers the image reader keeps in its memory. Each column is "
+            "one unit, each line its value after that row (blue +, red -). "
+            f"{staircase}. Units that stay constant through the blank rows and flip at one row are reacting to that "
+            "row."
+        )
+    else:
+        meaning = "the row reader's unit for this pixel row alone (-1 to +1)"
+        _chart(states_figure(states[:, order], order, row, meaning), "inside_row_reader")
+        st.caption(
+            "Each line is the row reader's summary of one pixel row, made without looking at any other row: "
+            "identical rows (all the blank ones) get identical lines. These 28 lines are what the image reader "
+            "reads, top to bottom."
+        )

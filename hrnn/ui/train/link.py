@@ -1,0 +1,108 @@
+"""The Train page's address (a lesson link, `hrnn.ui.common.lesson_link`): the settings Start trains with, and a teacher
+mode that hides them.
+
+    /?preset=original                        a preset's settings (demo, fast, original; none: the quick demo's)
+    &epochs=2&learning_rate=0.003&seed=7     settings that differ from the preset's, by `TrainConfig`'s names
+    &teacher=1                               Start and the result only: the settings are the link's
+    &run=<id>                                the run watched (`hrnn.ui.train.watching`)
+    &watch=1                                 with `run`: watching only, no Start, no settings (`watch_only_link`)
+
+The same settings and seed train the same run on the same kind of machine (tests/ui/test_train_link.py trains a
+link's settings twice and gets the same batch losses).
+"""
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from hrnn.train.config import PRESETS, SETTINGS, preset_config  # a link names a preset by its key: demo, fast, ...
+from hrnn.ui.common.lesson_link import new_address, write_address
+from hrnn.ui.train.settings import FIELDS, PAGE_BOUNDS, PRESET_KEY, SEED, bounds, widget_values
+from hrnn.ui.train.watching import WATCH_PARAM
+
+PAGE = "train"
+PRESET, TEACHER, WATCH = "preset", "teacher", "watch"
+NAMES = (PRESET, TEACHER, *FIELDS, SEED)
+
+
+def preset_values(name, n_train, max_epochs, max_units):
+    """The widget values of preset `name` (one of `PRESETS`) on data of `n_train` training images, within this
+    server's limits (as `settings.init_settings` keeps them), seed 0."""
+    values = widget_values(preset_config(name, n_train), n_train)
+    values["epochs"] = min(values["epochs"], max_epochs)
+    values["row_units"], values["col_units"] = min(values["row_units"], max_units), min(values["col_units"], max_units)
+    return {**values, SEED: 0}
+
+
+def _value(name, text, n_train, max_epochs, max_units):
+    """The widget value of setting `name` that `text` stands for, within the page's bounds. Raises ValueError."""
+    value = SETTINGS[name].parse(text)
+    if value is None:  # "none": no clipping, or every training image
+        return 0.0 if name == "clipnorm" else n_train
+    if name in PAGE_BOUNDS:
+        low, high = bounds(name, n_train, max_epochs, max_units)
+        if not low <= value <= high:
+            shown = "{:,}" if isinstance(low, int) else "{:g}"
+            raise ValueError(f"{name} is {shown.format(low)} to {shown.format(high)} here, got {text[:20]!r}")
+    return value
+
+
+def settings_from_link(link, n_train, max_epochs, max_units):
+    """What a Train page address says: `(widget values {name: value}, teacher mode, reasons a value was ignored)`;
+    `link`: `{name: text or None}`; the bounds: the data's training images and this server's limits."""
+    reasons = []
+    preset = link.get(PRESET) or "demo"
+    if preset not in PRESETS:
+        reasons.append(f"presets are {', '.join(PRESETS)}, got {preset[:20]!r}")
+        preset = "demo"
+    values = preset_values(preset, n_train, max_epochs, max_units)
+    for name in (*FIELDS, SEED):
+        text = link.get(name)
+        if text is None:
+            continue
+        try:
+            values[name] = _value(name, text, n_train, max_epochs, max_units)
+        except ValueError as exc:  # a SchemaError or the page's bounds: one line, naming the setting
+            reasons.append(str(exc))
+    teacher = link.get(TEACHER)
+    if teacher not in (None, "0", "1"):
+        reasons.append(f"teacher is 1 or 0, got {teacher[:20]!r}")
+    return values, teacher == "1", reasons
+
+
+def apply(n_train, max_epochs, max_units):
+    """Set the page's settings from its address when it changed since this session applied or wrote it; returns
+    `(teacher mode, reasons a value was ignored)`."""
+    link = new_address(PAGE, NAMES)
+    reasons = []
+    if link is not None:
+        values, _, reasons = settings_from_link(link, n_train, max_epochs, max_units)
+        st.session_state[PRESET_KEY] = link.get(PRESET) if link.get(PRESET) in PRESETS else "demo"
+        for name, value in values.items():
+            st.session_state[f"cfg_{name}"] = value
+    return st.query_params.get(TEACHER) == "1", reasons
+
+
+def watching_only():
+    """Whether the address is a watch-only link: a run to watch (`?run=`) and `&watch=1`."""
+    return st.query_params.get(WATCH) == "1" and bool(st.query_params.get(WATCH_PARAM))
+
+
+def watch_only_link(run_id):
+    """The query of a watch-only link to run `run_id` (`run=<id>&watch=1`): whoever opens it watches the run live
+    and has nothing to press (a class watching the teacher's run)."""
+    return urlencode({WATCH_PARAM: run_id, WATCH: "1"})
+
+
+def _text(value):
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def write(config, n_train, max_epochs, max_units, teacher):
+    """Put `config`'s settings in the address: the preset they started from and what differs from it (the bounds:
+    the data's training images and this server's limits)."""
+    preset = st.session_state.get(PRESET_KEY, "demo")
+    base = preset_values(preset, n_train, max_epochs, max_units)
+    values = {**widget_values(config, n_train), SEED: config.seed}
+    texts = {name: None if values[name] == base[name] else _text(values[name]) for name in values}
+    write_address(PAGE, {PRESET: None if preset == "demo" else preset, TEACHER: "1" if teacher else None, **texts})

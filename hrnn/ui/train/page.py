@@ -1,0 +1,401 @@
+"""Train page: configure a run, start it, watch it learn live (curves and a grid of held-out digits), stop it, see
+the verdict and try the model on Draw; every run of the runs folder, training or saved.
+
+The page holds no run. A run is a worker process writing its folder (`hrnn.runs.store.records`), and the page watches
+the run named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it
+again, live, with its curves from the first batch. Only the browser that started a run may stop it
+(`hrnn.ui.common.ownership`); anyone else who opens its link watches it and may start a run of their own (`&watch=1`:
+watching only, no Start).
+Each browser watches the run it started; other runs training are listed, and one click watches one of them.
+"""
+
+import errno
+import time
+
+import streamlit as st
+
+from hrnn import runs, settings
+from hrnn.data.splits import held_out_count
+from hrnn.runs.launch.launcher import LaunchError
+from hrnn.runs.store.records import epoch_seconds
+from hrnn.train import limits
+from hrnn.train.config import (
+    DEMO,
+    TrainConfig,
+)
+from hrnn.ui import pages
+from hrnn.ui.common import ownership
+from hrnn.ui.common.digit_grid import render_grid
+from hrnn.ui.common.downloads import model_downloads
+from hrnn.ui.common.explainers import TRAIN, TRAIN_SETTINGS_NOTE, explain
+from hrnn.ui.common.figures import STILL
+from hrnn.ui.common.lesson_link import say_ignored, share_box
+from hrnn.ui.common.resources import (
+    launcher_problem,
+    mnist_or_error,
+    run_capacity,
+    run_progress_problem,
+    run_snapshot,
+    runs_dir,
+    start_run,
+)
+from hrnn.ui.common.scores import reference_accuracy, score_reference_soon
+from hrnn.ui.common.session import set_current_model
+from hrnn.ui.common.text import as_text
+from hrnn.ui.common.verdict import verdict
+from hrnn.ui.train import link as train_link
+from hrnn.ui.train import queue_wait, session_runs
+from hrnn.ui.train.live_figure import live_figure
+from hrnn.ui.train.run_list import saved_runs, training_now
+from hrnn.ui.train.settings import config_from_widgets, controls, init_settings, will_train
+from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
+
+REFRESH_SECONDS = 1.0  # the watched run's panel
+CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
+PHASE_TEXT = {
+    "validating": "Checking the epoch on the validation digits...",
+    "testing": "Scoring the model on the test digits...",
+    "saving": "Saving the model...",
+}
+
+
+def _since_asked(entry):
+    """ " (12 s)": the seconds since the run was asked for, so that a start that takes a while still moves."""
+    asked = epoch_seconds(entry.summary.created) if entry.summary else None
+    return f" ({max(0, time.time() - asked):.0f} s)" if asked is not None else ""
+
+
+def _queued_text(entry):
+    """A queued run's place in line and a guess of its wait; or, while a slot is free for it, that it is starting
+    (its worker takes the slot when it is ready: a worker still loading TensorFlow has not yet)."""
+    entries, capacity = runs.list_runs(runs_dir()), run_capacity()
+    training = sum(1 for e in entries if e.live and e.status == "running")
+    if entry.queue_position and entry.queue_position <= capacity - training:
+        return f"Starting{_since_asked(entry)}: the worker is loading TensorFlow and the data..."
+    return queue_wait.queued_words(entry, entries, capacity)
+
+
+STOPPED_BY = {
+    runs.STOPPED_BY_OWNER: "by the person who started it",
+    runs.STOPPED_BY_SERVER: "from the server",
+}
+
+
+def stopped_by_text(folder):
+    """Who asked the run in `folder` to stop, in a few words ("by the person who started it"), or "" when nobody
+    did or the request does not say."""
+    request = folder.read_stop_request()
+    return STOPPED_BY.get(request.by, "") if request is not None else ""
+
+
+def _not_responding_text(entry, owner):
+    beat = entry.folder.read_heartbeat()
+    silent = f" for {runs.heartbeat_age(entry.folder, beat, time.time()):.0f} s" if beat is not None else ""
+    if not owner:
+        asked = " Whoever started it, or the server's operator, can stop it."
+    else:
+        asked = " Stop again to end it at once." if entry.folder.stop_requested else " Stop ends it."
+    return f"Not responding: its worker has not reported{silent} (paused or stuck); runs no longer wait for it.{asked}"
+
+
+def _status_text(entry, snap, owner):
+    status = entry.status
+    if status == "queued":
+        return _queued_text(entry)
+    if status == runs.INTERRUPTED:
+        return "Interrupted: its worker ended before the run did"
+    if status == runs.NOT_RESPONDING:
+        return _not_responding_text(entry, owner)
+    if status != "running":
+        return status.capitalize()
+    if entry.folder.stop_requested:
+        who = stopped_by_text(entry.folder)
+        return f"Stopping after the current batch{', asked ' + who if who else ''}: what it trained is saved..."
+    if snap.samples_seen == 0:
+        return f"Starting{_since_asked(entry)}: preparing the data and the model..."
+    eta = f"about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else "estimating time left"
+    doing = PHASE_TEXT.get(snap.phase, f"Epoch {snap.epoch} of {snap.epochs}, batch {snap.step}/{snap.steps_per_epoch}")
+    if snap.phase == "training" and snap.step == 0 and snap.epoch > 1:  # a pass's start can take seconds
+        doing = f"Epoch {snap.epoch} of {snap.epochs}: starting its first batch..."
+    return f"{doing} - {snap.samples_per_second:.0f} images/s - {eta}"
+
+
+def _digit_grid(snap):
+    if not snap.grid_images:
+        return
+    st.markdown("**The twenty grid digits, read by the model as it learns** (green: right, red: wrong)")
+    st.image(render_grid(snap.grid_images, snap.grid_labels, snap.grid_predictions), width="stretch")
+    if snap.grid_predictions:
+        st.caption(
+            f"It reads {snap.grid_correct} of {len(snap.grid_labels)} right after {snap.grid_samples:,} images. "
+            "It has never trained on these digits."
+        )
+    else:
+        st.caption("Each digit shows what the model reads once the first batch is done.")
+
+
+def _metric_pair(key):
+    """A row of two metrics that stays a row on a phone (Streamlit's columns stack one under another there); its
+    halves are equal (hrnn.ui.common.style), so the rows' metrics line up."""
+    return st.container(horizontal=True, wrap=False, gap="small", key=f"metric_row_{key}")
+
+
+def _metrics(snap):
+    """Epoch, images seen and the last epoch's accuracies, two by two (the column beside the chart is narrow)."""
+    with _metric_pair("top"):
+        st.metric("Epoch", f"{min(max(snap.epoch, 1), snap.epochs or 1)} of {snap.epochs or '?'}")
+        st.metric("Images seen", f"{snap.samples_seen:,}")
+    if not snap.epoch_history:
+        return
+    last = snap.epoch_history[-1]
+    with _metric_pair("bottom"):
+        st.metric(
+            "Training accuracy",
+            f"{last.accuracy:.1%}",
+            help="The average over the last epoch's batches, while the model was still learning.",
+        )
+        if last.val_accuracy is not None:
+            st.metric(
+                "Validation accuracy",
+                f"{last.val_accuracy:.1%}",
+                help="On the validation digits, held out and never trained on, with the model as it is at the end of "
+                "the epoch.",
+            )
+        else:
+            st.empty()  # keeps the first metric to half the row, as above
+    if last.val_accuracy is not None and last.val_accuracy > last.accuracy:
+        st.caption(
+            "Why is validation higher? Training accuracy averages the whole epoch, early batches included, while "
+            "validation reads with the end-of-epoch model, which has learned more."
+        )
+
+
+def _snapshot_or_warning(entry):
+    """The run's snapshot, or None; one warning line when its progress cannot be read, or part of it."""
+    try:
+        snap = run_snapshot(entry)
+    except runs.RecordError as exc:
+        st.warning(f"The progress of this run cannot be read: {as_text(exc)}")
+        return None
+    problem = run_progress_problem(entry)
+    if problem is not None:
+        st.warning(f"Part of the progress of this run cannot be read: {as_text(problem)}")
+    return snap
+
+
+def _progress_panel(entry, snap, owner):
+    """The run's progress bar, then its curves beside its figures and digit grid (`snap`: its snapshot; `owner`:
+    whether this browser started it)."""
+    done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
+    st.progress(min(done, 1.0), text=_status_text(entry, snap, owner))
+    chart, side = st.columns([3, 2], gap="medium")
+    with chart:
+        figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
+        st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
+    with side:
+        _metrics(snap)
+        _digit_grid(snap)
+
+
+def _page_outdated(entry, drawn_queued):
+    """Whether the page around the live panel, drawn while the run was queued (`drawn_queued`) or not, no longer
+    fits it: the run ended (the verdict, Start enabled again), or it left the line or went back to it (Stop reads
+    Cancel only while the run is queued)."""
+    return entry is None or not entry.active or (entry.status == "queued") != drawn_queued
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _live_panel(run_id, drawn_queued, owner):
+    entry = runs.find_run(run_id, runs_dir())
+    snap = _snapshot_or_warning(entry) if entry is not None else None
+    if snap is not None:
+        _progress_panel(entry, snap, owner)
+    if _page_outdated(entry, drawn_queued):
+        st.rerun(scope="app")  # redraw the whole page: the buttons above, the verdict
+
+
+def _run_accuracy(record, snap):
+    """`(accuracy, images, digits, when)` of the run's model on held-out digits: the test, else the last
+    validation, else the live grid (`digits`: "test", "validation" or "grid", `verdict.DIGIT_SETS`); `when` says
+    when, where it is not the model as saved at the end ("" for the test; "after epoch 1"; "as it trained")."""
+    if record.test_accuracy is not None and record.test_images:
+        return record.test_accuracy, record.test_images, "test", ""
+    for entry in reversed(snap.epoch_history):
+        if entry.val_accuracy is not None and record.val_images:
+            return entry.val_accuracy, record.val_images, "validation", f"after epoch {entry.epoch}"
+    if snap.grid_predictions:
+        return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), "grid", "as it trained"
+    return None, 0, "test", ""
+
+
+def _outcome(entry, snap, data):
+    """What became of the watched run, once it has ended: the verdict and "Try it on Draw", or why not."""
+    try:
+        record = entry.read_record()
+    except runs.RecordError as exc:
+        st.warning(f"The record of this run cannot be read: {as_text(exc)}")
+        return
+    if entry.status == "failed":
+        st.error(f"Training failed: {as_text(record.error or snap.message)}")
+        return
+    if entry.status == runs.INTERRUPTED:
+        saved = f"the model of its last finished epoch ({len(record.history.epochs)}) is saved"
+        st.warning(
+            "The run was interrupted: its worker ended before the run did; "
+            + (saved if entry.has_model else "it had saved no model yet")
+            + "."
+        )
+    else:
+        st.success(f"The run {as_text(record.message or entry.status)}.")
+        who = stopped_by_text(entry.folder) if entry.status == "stopped" else ""
+        if who:
+            st.caption(f"Stopped {who}.")
+    accuracy, images, digits, when = _run_accuracy(record, snap)
+    if not entry.has_model:
+        return
+    if accuracy is not None:
+        config = record.config or TrainConfig()
+        reference = reference_accuracy(data.spec, config.test_limit, config.seed) if digits == "test" else None
+        stopped = entry.status != "finished"
+        st.markdown(f"### {verdict(accuracy, images, digits, reference, stopped=stopped, when=when)}")
+    if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
+        set_current_model(entry.run_id)
+        pages.switch_to(pages.DRAW)
+    model_downloads(f"hrnn-{entry.run_id}", entry.model_path, entry.folder.file(runs.RECORD_NAME), key="run_files")
+
+
+def _cannot_train_text(exc):
+    """Why Start could not make the run's folder (`exc`, an OSError), in one line without the server's paths."""
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "Cannot train here: the runs folder is read-only"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "Cannot train here: the runs folder's disk is full"
+    return f"Cannot train here: the runs folder cannot be written ({as_text(exc.strerror or type(exc).__name__)})"
+
+
+def _start(config, data):
+    """Start `config` for this session unless this server's limits refuse it (ValueError, one line): its epochs
+    and units (`HRNN_MAX_EPOCHS`, `HRNN_MAX_UNITS`) and the runs folder's size (`HRNN_RUNS_DISK_MB`); or
+    `session_runs.TooManyRuns` when the session holds `HRNN_MAX_RUNS_PER_SESSION` runs. Beyond what trains at once
+    (`run_capacity`), it queues."""
+    limits.check_app_config(config)
+    limits.check_runs_disk(runs_dir())
+    session_runs.check_room()
+    run_id = start_run(config, data, owner=ownership.browser_key(create=True))
+    watch(run_id)
+    if config.test_limit != 0:
+        score_reference_soon(data.spec, config.test_limit, config.seed)  # ready for the verdict
+
+
+def render():
+    st.title("Train the hierarchical RNN")
+    teacher_link = st.query_params.get(train_link.TEACHER) == "1"  # its settings hidden: say nothing of them
+    explain(TRAIN, key="train_how", more="" if teacher_link else TRAIN_SETTINGS_NOTE)
+    data, error = mnist_or_error()
+    if error:
+        st.error(f"No training data: {as_text(error)}")
+        return
+    try:
+        max_epochs, max_units = settings.max_epochs(), settings.max_units()
+    except ValueError as exc:
+        st.error(f"This server's limits are set wrongly: {as_text(exc)}")
+        return
+    st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
+    problem = launcher_problem()
+    if problem:
+        st.warning(f"{as_text(problem)}. Runs train on this machine.")
+    n_train = len(data.y_train) - held_out_count(len(data.y_train), DEMO)
+    teacher, ignored = train_link.apply(n_train, max_epochs, max_units)  # a lesson link's settings
+    watching_only = train_link.watching_only()
+    watched_id = watched_run_id()
+    entry = runs.find_run(watched_id, runs_dir()) if watched_id else None
+    if watched_id and entry is None:
+        ignored.append(f"there is no run {watched_id} in the runs folder")
+        unwatch()
+    say_ignored(ignored)
+    live = entry is not None and entry.active  # training, queued, or not responding (Stop ends it)
+    owner = entry is not None and ownership.owns(entry)  # this browser started it: Stop is its own
+    ownership.remember_in_browser()
+    if watched_id and not st.query_params.get(WATCH_PARAM) and entry is not None:
+        st.query_params[WATCH_PARAM] = watched_id  # back in the URL after a page change dropped it
+    if watching_only:
+        _watch_only(entry, data)
+        return
+    # Start and Stop first, the settings folded below them: on a phone Start is on the first screen, and during
+    # and after a run the chart and the verdict come straight after the buttons. Someone else's run is watched
+    # only: no Stop, and Start starts a run of one's own.
+    c1, c2 = st.columns(2)
+    start = c1.button("Start training", key="start", type="primary", disabled=live and owner, width="stretch")
+    queued = live and entry.status == "queued"  # not training yet: Stop takes it out of the line
+    if live and not owner:
+        c2.caption(
+            "You are watching someone else's run: only the browser that started it can stop it. "
+            "Start trains a run of your own."
+        )
+    elif c2.button("Cancel" if queued else "Stop", key="stop", disabled=not live, width="stretch"):
+        sent = entry.stop(by=runs.STOPPED_BY_OWNER)
+        if queued:
+            st.toast("Cancelled: it leaves the line and will not start.")
+        elif sent == "SIGKILL":
+            st.toast("Ended its worker at once: the model of its last finished epoch, if any, is kept.")
+        elif sent:
+            st.toast("Its worker was not responding: asked it to resume, save and end.")
+        else:
+            st.toast("Stopping after the current batch...")
+    plan = st.empty()
+    if teacher:  # the link's settings, not shown: Start and the result only
+        init_settings(n_train, max_epochs, max_units)
+        config = config_from_widgets(n_train)
+    else:
+        with st.expander("Settings", icon=":material/tune:"):
+            config = controls(n_train, max_epochs, max_units)
+    train_link.write(config, n_train, max_epochs, max_units, teacher)
+    if not live:
+        held_out = held_out_count(len(data.y_train), config)
+        plan.caption(will_train(config, n_train, held_out, changeable=not teacher))  # made of checked settings only
+    if start:
+        try:
+            _start(limits.check_fits_machine(config.check()), data)
+        except session_runs.TooManyRuns as exc:  # HRNN_MAX_RUNS_PER_SESSION
+            session_runs.offer_held(exc)
+        except ValueError as exc:  # a limit
+            st.error(as_text(exc))
+        except LaunchError as exc:  # Ray did not take it
+            st.error(f"Cannot start the run: {as_text(exc)}")
+        except OSError as exc:  # the runs folder cannot be written
+            st.error(_cannot_train_text(exc))
+        else:
+            st.rerun()  # redraw at once: Start disabled, the live panel in view
+    if entry is not None:
+        _run_panel(entry, data, owner)
+    if not teacher:
+        training_now(watched_id)
+        saved_runs(shown_above=entry.run_id if entry is not None else None)
+    share_box(
+        "these settings (and the run watched)" if not teacher else "this lesson: Start and the result",
+        watch_only=train_link.watch_only_link(entry.run_id) if entry is not None else None,
+    )
+
+
+def _run_panel(entry, data, owner):
+    """The watched run: live while it trains (its panel redraws itself), else its outcome above its curves."""
+    if entry.active:
+        _live_panel(entry.run_id, entry.status == "queued", owner)
+        follows = "from any browser" if owner else "for anyone who opens it"
+        st.caption(f"Run {as_text(entry.run_id)}: the address of this page follows it, {follows}.")
+        return
+    snap = _snapshot_or_warning(entry)
+    if snap is not None:
+        outcome = st.container()  # the result above how it got there, drawn second: scoring the
+        _progress_panel(entry, snap, owner)  # shipped model for the verdict takes seconds the first time
+        with outcome:
+            _outcome(entry, snap, data)
+
+
+def _watch_only(entry, data):
+    """A watch-only link's page (`&watch=1`): the run, live or ended, and nothing to press."""
+    if entry is None:
+        st.info("This link watches a run, and names none that is here. Open the Train page to start one.")
+        return
+    st.caption("You are watching a run: only the browser that started it can stop it.")
+    _run_panel(entry, data, owner=False)
