@@ -6,6 +6,9 @@ This module imports no page: app.py hands it the pages' render functions, and it
 """
 
 import streamlit as st
+from streamlit.components.v2 import component
+
+from hrnn.ui.common.style import NARROW_PX, SIDEBAR_CLOSER
 
 TRAIN, DRAW, INSIDE, EVALUATE = "train", "draw", "inside", "evaluate"  # each page's name, also its address
 LOOKS = {  # name -> (title, icon), in the navigation's order
@@ -15,6 +18,19 @@ LOOKS = {  # name -> (title, icon), in the navigation's order
     EVALUATE: ("Evaluate", ":material/analytics:"),
 }
 _made = {}  # name -> the st.Page last handed to st.navigation (the same render function for every session)
+# On a phone the sidebar covers 300 of 390 px, and Streamlit leaves it open after a tap on a page in it: close it on
+# every page change where the screen is narrow. Not on a page's first load (the element may mount after a person has
+# opened the sidebar), nor when the page runs again: a sidebar opened to pick a model stays open.
+_CLOSE_SIDEBAR_JS = """
+export default function ({ data }) {
+  const last = window.hrnnPage;
+  window.hrnnPage = data.page;
+  if (last === undefined || last === data.page || window.innerWidth > data.narrow) return;  // not a page change
+  const sidebar = document.querySelector('[data-testid="stSidebar"]');
+  if (!sidebar || sidebar.getAttribute("data-collapsed") !== "false") return;
+  document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+}
+"""
 
 
 def navigation(renders):
@@ -25,7 +41,10 @@ def navigation(renders):
         for name, render in renders.items()
     }
     _made.update(made)
-    return st.navigation(list(made.values()))
+    page = st.navigation(list(made.values()))
+    closer = component("hrnn_sidebar_closer", html="<span></span>", js=_CLOSE_SIDEBAR_JS)
+    closer(key=SIDEBAR_CLOSER, data={"page": page.url_path, "narrow": NARROW_PX})
+    return page
 
 
 def switch_to(name):
