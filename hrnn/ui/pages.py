@@ -8,7 +8,7 @@ This module imports no page: app.py hands it the pages' render functions, and it
 import streamlit as st
 from streamlit.components.v2 import component
 
-from hrnn.ui.common.style import NARROW_PX, SIDEBAR_CLOSER
+from hrnn.ui.common.style import NARROW_PX, NAVIGATION_ELEMENT
 
 TRAIN, DRAW, INSIDE, EVALUATE = "train", "draw", "inside", "evaluate"  # each page's name, also its address
 LOOKS = {  # name -> (title, icon), in the navigation's order
@@ -18,11 +18,26 @@ LOOKS = {  # name -> (title, icon), in the navigation's order
     EVALUATE: ("Evaluate", ":material/analytics:"),
 }
 _made = {}  # name -> the st.Page last handed to st.navigation (the same render function for every session)
-# On a phone the sidebar covers 300 of 390 px, and Streamlit leaves it open after a tap on a page in it: close it on
-# every page change where the screen is narrow. Not on a page's first load (the element may mount after a person has
-# opened the sidebar), nor when the page runs again: a sidebar opened to pick a model stays open.
-_CLOSE_SIDEBAR_JS = """
+# Two things the browser does better than Streamlit's defaults, in one invisible element (hidden: hrnn.ui.common.style):
+# - History: Streamlit adds a history entry each time a page writes its address (`st.query_params`), so Back from
+#   `/inside?digit=769` went to `/inside`, not to the page before. A page's own address changes now replace its entry;
+#   a page change still adds one, so Back returns to the previous page's view, address and all.
+# - A phone's sidebar covers 300 of 390 px, and Streamlit leaves it open after a tap on a page in it: it closes on
+#   each page change where the screen is narrow. Not on a page's first load (the element may mount after a person
+#   has opened the sidebar), nor when the page runs again: a sidebar opened to pick a model stays open.
+_NAVIGATION_JS = """
 export default function ({ data }) {
+  if (!window.hrnnHistory) {
+    window.hrnnHistory = true;
+    const push = window.history.pushState.bind(window.history);
+    window.history.pushState = (state, title, url) => {
+      const next = url === undefined || url === null ? null : new URL(url, window.location.href);
+      if (next && next.pathname === window.location.pathname) {
+        return window.history.replaceState(state, title, url);  // the same page, a new address: no new entry
+      }
+      return push(state, title, url);
+    };
+  }
   const last = window.hrnnPage;
   window.hrnnPage = data.page;
   if (last === undefined || last === data.page || window.innerWidth > data.narrow) return;  // not a page change
@@ -42,8 +57,8 @@ def navigation(renders):
     }
     _made.update(made)
     page = st.navigation(list(made.values()))
-    closer = component("hrnn_sidebar_closer", html="<span></span>", js=_CLOSE_SIDEBAR_JS)
-    closer(key=SIDEBAR_CLOSER, data={"page": page.url_path, "narrow": NARROW_PX})
+    helper = component("hrnn_navigation", html="<span></span>", js=_NAVIGATION_JS)
+    helper(key=NAVIGATION_ELEMENT, data={"page": page.url_path, "narrow": NARROW_PX})
     return page
 
 

@@ -78,6 +78,42 @@ def test_clicking_a_confusion_cell_shows_its_images_and_one_opens_on_draw(server
     expect(page.get_by_text(f"test image {index} (true label")).to_be_visible()
 
 
+def _left_as_it_was(page, true, predicted):
+    """Evaluate shows the cell and the shading left, in its view and its address."""
+    expect(page.get_by_role("heading", name="Evaluate and compare")).to_be_visible(timeout=PAGE_LOAD_MS)
+    expect(_cell_heading(page, true, predicted)).to_be_visible(timeout=SCORING_MS)
+    pickers = page.locator("[data-testid=stSelectbox] input")
+    expect(pickers.nth(1)).to_have_value(str(true))
+    expect(pickers.nth(2)).to_have_value(str(predicted))
+    expect(page.get_by_role("radio", name="share of each row")).to_be_checked()
+    wait_until_idle(page)
+    assert f"cell={true}%2C{predicted}" in page.url or f"cell={true},{predicted}" in page.url, page.url
+    assert "cells=shares" in page.url, page.url
+
+
+def test_back_and_the_sidebar_return_to_the_cell_and_shading_left(server, page):
+    """The walkthrough's case: a cell, its rows as shares, an image opened on Inside; the browser's Back button, and
+    later the sidebar, each return to that cell and shading (Back had stayed on Inside, and the sidebar had shown
+    the page's first cell, as counts)."""
+    _open_evaluate(page, server)
+    true, predicted = 4, 9
+    _click_cell(page, true, predicted)
+    expect(_cell_heading(page, true, predicted)).to_be_visible(timeout=PREDICTION_MS)
+    page.get_by_text("share of each row", exact=True).click()
+    wait_until_idle(page)
+    page.locator("[class*='st-key-open_inside_mistakes_']").first.get_by_role("button").click()
+    expect(page.get_by_role("heading", name="Inside the network")).to_be_visible(timeout=PREDICTION_MS)
+    wait_until_idle(page)
+    assert "/inside?digit=" in page.url, page.url  # Inside wrote its own address
+    page.go_back()
+    _left_as_it_was(page, true, predicted)
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Inside").click()
+    expect(page.get_by_role("heading", name="Inside the network")).to_be_visible(timeout=PREDICTION_MS)
+    wait_until_idle(page)
+    page.get_by_test_id("stSidebarNavLink").filter(has_text="Evaluate").click()
+    _left_as_it_was(page, true, predicted)
+
+
 def test_evaluate_fits_a_phone(server, browser):
     context = browser.new_context(**VIEWPORTS["phone"])
     page = context.new_page()

@@ -14,7 +14,7 @@ NARROW_PX = 640
 HEADER_PX = 60  # Streamlit's header bar (3.75rem), drawn over the top of the page
 PHONE_READING = "phone_reading"  # the key of the Draw page's one-line reading that phones show above its input
 CURSOR_PANEL = "inside_cursor_panel"  # the key of Inside's panel: Play, the row cursor and what the network thinks
-SIDEBAR_CLOSER = "sidebar_closer"  # the key of the invisible element that closes a phone's sidebar (hrnn.ui.pages)
+NAVIGATION_ELEMENT = "navigation"  # the key of the invisible element that minds history and a phone's sidebar (pages)
 PRIMARY = "#ef553b"  # .streamlit/config.toml's primaryColor
 
 RULES = f"""
@@ -35,7 +35,7 @@ RULES = f"""
 }}
 
 /* The element that keeps this browser's owner key in its cookie shows nothing. */
-.st-key-{COOKIE_ELEMENT}, .st-key-{SIDEBAR_CLOSER} {{ display: none; }}
+.st-key-{COOKIE_ELEMENT}, .st-key-{NAVIGATION_ELEMENT} {{ display: none; }}
 
 /* Train's figures, two to a row: equal halves, so the two rows line up. */
 [class*="st-key-metric_row_"] > div {{ flex: 1 1 0 !important; min-width: 0; }}
