@@ -205,6 +205,28 @@ def draw_vertical_stroke(page, dx=0):
     page.mouse.up()
 
 
+# The page's visible controls smaller than a finger's 44 px, as [kind, width, height, text]: buttons (plotly's toolbar
+# and Streamlit's element toolbar apart: a phone hides the first, the second is Streamlit's own), a radio's lines
+# and a slider's thumb.
+SMALL_CONTROLS = """() => {
+    const small = [];
+    const shown = (e) => e.offsetParent !== null && e.getBoundingClientRect().width > 0;
+    const check = (kind, e) => {
+        const box = e.getBoundingClientRect();
+        if (box.width < 44 || box.height < 44) {
+            const text = (e.innerText || e.getAttribute('aria-label') || '').slice(0, 30);
+            small.push([kind, Math.round(box.width), Math.round(box.height), text]);
+        }
+    };
+    const main = document.querySelector('[data-testid=stMain]');
+    main.querySelectorAll('button').forEach(b => {
+        if (shown(b) && !b.closest('.modebar-container, [data-testid=stElementToolbar]')) check('button', b);
+    });
+    main.querySelectorAll('[data-testid=stRadio] label').forEach(l => shown(l) && check('radio', l));
+    main.querySelectorAll('[role=slider]').forEach(s => shown(s) && check('slider', s));
+    return small;
+}"""
+
 # A server's path in a page's text: the docs' screenshots must show none (a runs folder, a test's temporary folder).
 SERVER_PATH = re.compile(r"(?<![\w.])/(tmp|home|root|srv|var|usr|opt|work)/|pytest-of-")
 

@@ -23,9 +23,11 @@ from tests.e2e.pages import (
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
     PREDICTION_MS,
+    SMALL_CONTROLS,
     TRAINING_MS,
     VIEWPORTS,
     draw_vertical_stroke,
+    open_settings,
     open_train_page,
     save_screenshot,
     set_number,
@@ -342,5 +344,28 @@ def test_a_page_picked_in_the_sidebar_closes_it_on_a_phone_and_not_on_a_desktop(
             page.get_by_role("option", name="Shipped pretrained model").click()  # the page runs again
             wait_until_idle(page)
             expect(sidebar).to_have_attribute("data-collapsed", "false")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    "path, heading",
+    [("/inside?digit=7", "Inside the network"), ("/draw", "Draw a digit"), ("/", "Train the hierarchical RNN")],
+    ids=["inside", "draw", "train"],
+)
+def test_every_control_on_a_phone_is_a_finger_wide(server, browser, path, heading):
+    """Buttons, radio lines and slider thumbs of 44 px or more on a phone (the walkthrough measured row buttons of
+    33 x 32 px, 13 px radio circles and 16 px slider thumbs)."""
+    context = browser.new_context(**VIEWPORTS["phone"])
+    page = context.new_page()
+    try:
+        page.goto(f"{server}{path}")
+        expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=PAGE_LOAD_MS)
+        wait_until_idle(page)
+        if path == "/":
+            open_settings(page)
+        else:
+            page.locator("[data-testid=stMain] button").first.wait_for()
+        assert page.evaluate(SMALL_CONTROLS) == []
     finally:
         context.close()

@@ -16,6 +16,7 @@ PHONE_READING = "phone_reading"  # the key of the Draw page's one-line reading t
 CURSOR_PANEL = "inside_cursor_panel"  # the key of Inside's panel: Play, the row cursor and what the network thinks
 NAVIGATION_ELEMENT = "navigation"  # the key of the invisible element that minds history and a phone's sidebar (pages)
 PRIMARY = "#ef553b"  # .streamlit/config.toml's primaryColor
+TAP_PX = 44  # the least a finger taps reliably: each control's size on a phone
 
 RULES = f"""
 <style>
@@ -23,6 +24,16 @@ RULES = f"""
    sits above the input because the prediction itself comes below the fold. */
 @media (max-width: {NARROW_PX}px) {{
     .modebar-container {{ display: none !important; }}
+    /* A finger needs 44 px (Apple's and WCAG's AAA size): buttons (a help "?" too), a radio's whole line and a
+       slider's thumb (a 16 px dot inside a 44 px ring that takes the touch). */
+    [data-testid="stMain"] button {{ min-height: {TAP_PX}px; min-width: {TAP_PX}px; }}
+    [data-testid="stMain"] [data-testid="stRadio"] label {{ min-height: {TAP_PX}px; align-items: center; }}
+    [data-testid="stMain"] [data-testid="stSlider"] [role="slider"] {{
+        width: {TAP_PX}px; height: {TAP_PX}px; background: transparent; box-shadow: none;
+    }}
+    [data-testid="stMain"] [data-testid="stSlider"] [role="slider"]::before {{
+        content: ""; position: absolute; inset: 14px; border-radius: 50%; background: {PRIMARY};
+    }}
     /* Inside's Play and row cursor stay on screen, under Streamlit's header, while its views, one under another,
        scroll by (the panel's layout wrapper is what sticks: the panel alone fills it exactly, so has no room). */
     [data-testid="stLayoutWrapper"]:has(> .st-key-{CURSOR_PANEL}) {{
