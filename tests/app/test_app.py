@@ -275,7 +275,14 @@ def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
     assert at.metric[0].label == "Prediction"
 
 
-INSIDE_CHARTS = {"inside_reading", "inside_belief", "inside_formation", "inside_state_map", "inside_image_reader"}
+INSIDE_CHARTS = {
+    "inside_sweep",
+    "inside_reading",
+    "inside_belief",
+    "inside_formation",
+    "inside_state_map",
+    "inside_image_reader",
+}
 
 
 def _figure(at, key):
@@ -354,27 +361,27 @@ def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
     assert any("gets right only late" in c.value for c in at.caption)  # and says why it shows that digit
 
 
-def test_play_sweeps_the_cursor_from_the_first_row_to_the_last():
+def test_play_is_a_sweep_of_every_row_played_by_the_browser():
+    """Play is the sweep figure's own button: 28 animation frames, one per row, each with that row's probabilities
+    and the rows after it greyed, so a sweep runs no script (it took 19-26 s when each row ran the page again)."""
     at = page("inside").run()
-    _row_slider(at).set_value(9).run()
-    at.button(key="inside_play").click().run()
-    assert not at.exception
-    rows, stories = [at.session_state["inside_cursor"]], {_story(at)}
-    for _ in range(40):  # AppTest runs no timer: each run is one frame of Play, one row further down
-        if not at.session_state["inside_playing"]:
-            break
-        at.run()
-        assert not at.exception
-        rows.append(at.session_state["inside_cursor"])
-        stories.add(_story(at))
-    assert rows == list(range(1, 29)), rows  # every row shown, however slow the frames (a phone skipped most)
-    assert not at.session_state["inside_playing"]
-    assert _row_slider(at).value == 28
-    assert _cursor_rows(at, "inside_reading") == {28}
-    assert len(stories) > 1
+    sweep = _figure(at, "inside_sweep")
+    image, _ = _shown_test_image(at)
+    expected = _expected_step_probs(image)
+    assert [frame["name"] for frame in sweep["frames"]] == [str(row) for row in range(1, 29)]
+    for row, frame in zip(range(1, 29), sweep["frames"]):
+        (bars,) = frame["data"]
+        np.testing.assert_allclose(bars["y"], expected[row - 1], atol=1e-6)
+        (cover,) = frame["layout"]["shapes"]
+        assert cover["y0"] == row + 0.5  # the rows after this one are greyed
+        assert frame["layout"]["title"]["text"].startswith(f"After row {row}: it thinks ")
+    (play,) = sweep["layout"]["updatemenus"][0]["buttons"]
+    assert play["method"] == "animate" and play["args"][1]["frame"]["duration"] * 28 <= 3500  # about 3 s
+    _row_slider(at).set_value(9).run()  # the cursor moves the other views, not the sweep
+    assert _figure(at, "inside_sweep")["frames"] == sweep["frames"]
 
 
-def test_cursor_moves_and_play_run_no_model(monkeypatch):
+def test_cursor_moves_run_no_model(monkeypatch):
     calls = Counter()
 
     def counted(name, function):
@@ -390,7 +397,6 @@ def test_cursor_moves_and_play_run_no_model(monkeypatch):
     assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
     _row_slider(at).set_value(3).run()
     _row_slider(at).set_value(17).run()
-    at.button(key="inside_play").click().run()
     at.run().run()
     assert not at.exception
     assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}

@@ -1,7 +1,8 @@
 """Inside page: one row cursor ties every view of the current input together.
 
 The full script run computes what the page shows, once per input and model (cached: `hrnn.ui.inside.reading`); the
-views live in a fragment that only draws, so moving the cursor or playing it redraws the views and runs no model.
+views live in a fragment that only draws, so moving the cursor redraws the views and runs no model; Play is a figure
+of its own, animated in the browser (`sweep_figure`).
 Below them, "What if?" (`hrnn.ui.inside.what_if.section`) changes what the network reads or holds in mind, in a
 fragment of its own, and the page's address holds the input and the experiment (`hrnn.ui.inside.link`).
 """
@@ -19,22 +20,23 @@ from hrnn.ui.common.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.common.resources import mnist_or_error
 from hrnn.ui.common.session import current_input
 from hrnn.ui.common.style import CURSOR_PANEL
-from hrnn.ui.inside.figures import belief_figure, formation_figure, reading_figure, state_map_figure, states_figure
+from hrnn.ui.inside.figures import (
+    belief_figure,
+    formation_figure,
+    reading_figure,
+    state_map_figure,
+    states_figure,
+    sweep_figure,
+)
 from hrnn.ui.inside.link import apply_experiment, apply_input, read_address, write
 from hrnn.ui.inside.reading import default_input, read_input, test_digits_map
 from hrnn.ui.inside.views import inside_applies
 from hrnn.ui.inside.what_if.section import what_if
 
 LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
-# Play shows every row, one per frame: 28 rows in about 3 s where frames come this often, slower where they cannot
-# (a phone, a busy server), rather than skipping rows to keep time.
-PLAY_SECONDS_PER_ROW = 0.11
-# The row cursor lives in CURSOR_KEY. The slider shows it under a key that changes whenever the page moves the cursor
-# (Play), so a new slider starts at the new row: with one key, Play's frames (requested while the last one still
-# runs) carry the browser's older slider value, which Streamlit takes for a move by the user.
+# The row cursor lives in CURSOR_KEY; the slider shows it under the key `slider_key` gives.
 FRAME_KEY = "inside_frame"  # counts the charts drawn (see _chart)
-FIRST_FRAME_KEY = "inside_first_frame"  # set by Play: its first frame shows row 1, each later one the next row
-CURSOR_KEY, VERSION_KEY, PLAYING_KEY = "inside_cursor", "inside_cursor_version", "inside_playing"
+CURSOR_KEY, VERSION_KEY = "inside_cursor", "inside_cursor_version"
 
 
 PARTS = """The network's three parts, named the same on every page:
@@ -53,39 +55,10 @@ def slider_key(state):
     return f"inside_row_{state[VERSION_KEY] if VERSION_KEY in state else 0}"
 
 
-def _move_cursor(row):
-    """The page moves the cursor (the user moves it with the slider)."""
-    st.session_state[CURSOR_KEY] = row
-    st.session_state[VERSION_KEY] = st.session_state.get(VERSION_KEY, 0) + 1
-
-
-def _start_playing():
-    _move_cursor(1)
-    st.session_state[PLAYING_KEY] = True
-    st.session_state[FIRST_FRAME_KEY] = True  # the first frame shows row 1
-
-
 def _slider_moved(key):
     if key != slider_key(st.session_state):
         return  # a replaced slider: the browser may still send its last value once; it is not a move
     st.session_state[CURSOR_KEY] = st.session_state[key]
-    st.session_state[PLAYING_KEY] = False  # a hand on the slider stops Play
-
-
-def _advance_cursor(timed):
-    """While playing, move the cursor down one row per frame; start or stop the frame timer (only a full run can)
-    when Play starts or stops."""
-    state = st.session_state
-    playing = state.get(PLAYING_KEY, False)
-    if playing != timed:  # Play was pressed, or the slider moved while playing: only a full run sets the timer
-        st.rerun(scope="app")
-    if not playing:
-        return
-    if not state.pop(FIRST_FRAME_KEY, False):
-        _move_cursor(min(28, state[CURSOR_KEY] + 1))
-    if state[CURSOR_KEY] >= 28:
-        state[PLAYING_KEY] = False
-        st.rerun(scope="app")  # stops the timer; the full run draws row 28
 
 
 def render():
@@ -128,11 +101,13 @@ def render():
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
         f"reading: **{reading.rival}**."
     )
+    # Play is the browser's: one figure holds all 28 rows as animation frames, so a sweep takes about 3 s and runs
+    # no script (it took 19-26 s when each row ran the page again). Above the cursor: on a phone's first screen.
+    sweep = sweep_figure(image, result.step_probs, result.prediction, reading.rival)
+    st.plotly_chart(sweep, width="stretch", key="inside_sweep", config=STILL)
     st.session_state.setdefault(CURSOR_KEY, 28)
-    playing = st.session_state.get(PLAYING_KEY, False)
-    views = st.fragment(_views, run_every=PLAY_SECONDS_PER_ROW if playing else None)
     with st.container(key="inside_views"):  # a phone's cursor panel sticks while these views scroll, not below them
-        views(image, reading, state_map, timed=playing)
+        st.fragment(_views)(image, reading, state_map)
     st.fragment(_lab)(model, model_key, image, origin, reading, state_map, data)
 
 
@@ -143,18 +118,13 @@ def _lab(model, model_key, image, origin, reading, state_map, data):
     share_box("this digit, its experiment and this model")
 
 
-def _views(image, reading, state_map, timed):
+def _views(image, reading, state_map):
     """The cursor and every view that follows it (a fragment: redrawn on each cursor move, nothing recomputed)."""
-    _advance_cursor(timed)
     result = reading.result
     prediction, rival = result.prediction, reading.rival
     panel = st.container(key=CURSOR_PANEL)  # on a phone it stays on screen while the views scroll under it
-    c1, c2 = panel.columns([1, 5], vertical_alignment="bottom")
-    c1.button(
-        "▶ Play", key="inside_play", on_click=_start_playing, width="stretch", help="Sweep the cursor over rows 1..28."
-    )
     key = slider_key(st.session_state)
-    row = c2.slider(
+    row = panel.slider(
         "Row cursor: the network has read rows 1 to",
         1,
         28,
