@@ -58,6 +58,10 @@ def test_evaluate_renders_for_the_shipped_model():
     labels, predicted, probs = predictions(os.environ["HRNN_PRETRAINED"])
     assert metrics["Test accuracy"] == f"{np.mean(predicted == labels):.2%}"
     assert metrics["Mistakes, of 60"] == f"{int(np.sum(predicted != labels))}"
+    (loss,) = [m for m in at.metric if m.label == "Test loss"]
+    assert "nats" not in loss.help and "lower is better" in loss.help  # said in plain words
+    subheaders = [h.value for h in at.subheader]
+    assert "Mistakes per digit" in subheaders and "Accuracy per digit" not in subheaders
     wrong = np.flatnonzero(predicted != labels)
     expected = wrong[np.argsort(-probs.max(axis=1)[wrong], kind="stable")][:24]
     assert gallery_indices(at, "mistakes") == list(expected)

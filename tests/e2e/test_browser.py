@@ -1,7 +1,8 @@
 """The path a person takes, in a real browser: draw a 1 and see it read; train a tiny model and watch the curve.
 
 Run with `python -m pytest tests/e2e -m e2e` (`-s` prints the Inside page's cursor latencies). With HRNN_SCREENSHOTS=1
-the tests also refresh the screenshots in docs/screenshots/ (draw.png, inside.png, inside-phone.png, train.png).
+the tests also refresh the screenshots in docs/screenshots/ (draw.png, inside.png, inside-phone.png); the Train
+page's come from a quick demo (tests/e2e/make_train_screenshots.py).
 """
 
 import os
@@ -29,6 +30,7 @@ from tests.e2e.pages import (
     draw_vertical_stroke,
     open_settings,
     open_train_page,
+    paths_shown,
     save_screenshot,
     set_number,
     small_settings,
@@ -221,7 +223,7 @@ def _check_train_layout(page, device):
     else:  # one column: the chart starts on the first screen, right under the progress bar
         assert chart["y"] < height, chart
     assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
-    save_screenshot(page, "train-running.png" if device == "desktop" else "train-phone.png")
+    assert not paths_shown(page)  # its pictures come from a quick demo: tests/e2e/make_train_screenshots.py
 
 
 def test_a_run_is_on_screen_of_a_desktop_and_a_phone_and_a_stopped_one_is_judged_saved_and_opens_on_draw(
@@ -252,7 +254,7 @@ def test_a_run_is_on_screen_of_a_desktop_and_a_phone_and_a_stopped_one_is_judged
         saved = page.get_by_test_id("stDataFrame")  # a canvas grid; its cells are in the canvas's accessible table
         expect(saved).to_contain_text(run_id)
         expect(saved).to_contain_text(re.compile(r"custom HRNN, \d+ of 200 epochs"))  # its name in words
-        save_screenshot(page, "train.png")
+        assert not paths_shown(page)  # its picture comes from a quick demo: tests/e2e/make_train_screenshots.py
         page.get_by_role("button", name="Try it on Draw").click()
         expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
         model = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model")
