@@ -153,7 +153,7 @@ class RunFolder:
     def lock_held(self):
         """Whether a process holds this run's `worker.lock` now (False when there is no lock file)."""
         try:
-            fd = os.open(self.file(LOCK_NAME), os.O_RDONLY)
+            fd = os.open(self.file(LOCK_NAME), os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not hang
         except OSError:
             return False
         try:

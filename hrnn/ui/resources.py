@@ -2,7 +2,6 @@
 modification time), the launcher that starts run workers (with its warm spare worker), one progress-log reader per
 watched run and its live figure. The app process trains nothing: runs are worker processes, read from their folders."""
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +60,8 @@ class ModelChoice:
 def _shipped_trained_on(model_path):
     """What the shipped model was trained on, in words, from its small record beside it ("" if it cannot be read)."""
     try:
-        record = runs.RunRecord.from_json(json.loads(compare.shipped_record_path(model_path).read_text()))
-    except (OSError, ValueError):  # RecordError is a ValueError
+        record = compare.read_shipped_record(model_path)
+    except ValueError:  # RecordError is one
         return ""
     return trained_on(record.data, record.train_images)
 

@@ -207,6 +207,9 @@ def _outcome(entry, snap, data):
     except runs.RecordError as exc:
         st.warning(f"The record of this run cannot be read: {as_text(exc)}")
         return
+    if not entry.readable:  # a damaged summary: listed as unreadable, so no verdict from a record it contradicts
+        st.warning(f"This run is damaged: {as_text(entry.problem)}")
+        return
     if entry.status == "failed":
         st.error(f"Training failed: {as_text(record.error or snap.message)}")
         return

@@ -18,6 +18,7 @@ from hrnn.cli.train import _progress_line
 from hrnn.train.config import FAST, TrainConfig, demo_config
 from hrnn.train.progress import ProgressSnapshot
 from tests.conftest import REPO, write_npz
+from tests.runs.test_damaged_run_files import DAMAGED_RECORDS, DAMAGED_SUMMARIES, HANG_SECONDS, within
 
 
 @pytest.fixture
@@ -277,3 +278,39 @@ def test_a_preset_sets_the_config_and_flags_override_it(npz, tmp_path, started_c
     assert main(["train", *argv, "--data", str(npz), "--out", str(tmp_path / "run")]) == 0
     (config,) = started_config
     assert config == expected
+
+
+# --- damaged run files: nested too deeply, never ending (tests/runs/test_damaged_run_files.py) -------------------
+
+
+def _damaged_run(damage, name):
+    folder = _run_folder(settings.runs_dir() / "20260101-000000-dead", status="running")
+    if name == runs.RECORD_NAME:
+        folder.file(runs.SUMMARY_NAME).unlink()  # a run from before summaries: its record is what is listed
+    damage(folder)
+    return folder
+
+
+@pytest.mark.parametrize("damage, name", DAMAGED_SUMMARIES + DAMAGED_RECORDS)
+def test_runs_lists_a_damaged_run_as_unreadable(capsys, damage, name):
+    folder = _damaged_run(damage, name)
+    assert within(HANG_SECONDS, lambda: _status(["runs"])) == 0
+    out, err = capsys.readouterr()
+    (line,) = [line for line in out.splitlines() if line.startswith(folder.run_id)]
+    assert f"unreadable: {name}" in line and not err, (out, err)
+
+
+@pytest.mark.parametrize("damage, name", DAMAGED_SUMMARIES)
+def test_stop_refuses_a_damaged_run_in_one_line(capsys, damage, name):
+    folder = _damaged_run(damage, name)
+    assert within(HANG_SECONDS, lambda: _status(["stop", folder.run_id])) == 2
+    error = _one_line_error(capsys)
+    assert f"unreadable: {name}" in error and "memory" not in error, error
+
+
+@pytest.mark.parametrize("damage, name", DAMAGED_RECORDS)
+def test_evaluate_on_a_run_with_a_damaged_record_answers_in_one_line(capsys, damage, name):
+    folder = _run_folder(settings.runs_dir() / "20260101-000000-dead")  # its model is no model: one line, status 2
+    damage(folder)
+    assert within(HANG_SECONDS * 3, lambda: _status(["evaluate", folder.run_id])) == 2
+    assert "model.keras" in _one_line_error(capsys)
