@@ -61,6 +61,8 @@ def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
         ("train_page", {"teacher": "please"}, "teacher is 1 or 0"),
         ("draw_page", {"digit": "1e9"}, "test digits are 0 to 59, got '1e9'"),
         ("evaluate_page", {"cell": "3,99"}, "digits are 0 to 9, got '99'"),
+        ("draw_page", {"digit": "²"}, "test digits are 0 to 59, got '²'"),  # isdigit, and no int
+        ("evaluate_page", {"cell": "²,1"}, "digits are 0 to 9, got '²'"),
         ("evaluate_page", {"view": "<script>"}, "view: compare only"),
         ("evaluate_page", {"view": "compare", "runs": "/etc/passwd,x"}, "there is no run '…/passwd' to compare here"),
     ],
