@@ -111,7 +111,10 @@ def launcher(root, spare_data, kind="local", address="auto"):
 
 
 def _opened():
-    """`(launcher, problem)` of this app (`launcher`), made at the first call."""
+    """`(launcher, problem)` of this app (`launcher`), made at the first call; `(None, None)` while a limit is set
+    wrongly (`settings.problems`: the Train page says which, and trains nothing)."""
+    if settings.problems():
+        return None, None
     data, _ = mnist_or_error()
     spare = None if not settings.warm_spare() or data is None else data.spec or None
     try:
@@ -124,7 +127,7 @@ def _opened():
 
 def start_launcher():
     """Create the launcher at app start, so that its spare worker is warm (or Ray joined) before the first Start (no
-    spare with `HRNN_NO_WARMUP` set, or without data)."""
+    spare with `HRNN_NO_WARMUP` set, or without data). None while a limit is set wrongly (`settings.problems`)."""
     return _opened()[0]
 
 

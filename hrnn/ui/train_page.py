@@ -266,11 +266,11 @@ def render():
     if error:
         st.error(f"No training data: {as_text(error)}")
         return
-    try:
-        max_epochs, max_units = settings.max_epochs(), settings.max_units()
-    except ValueError as exc:
-        st.error(f"This server's limits are set wrongly: {as_text(exc)}")
+    problems = settings.problems()  # every HRNN_* limit: a wrong one is one line here, and nothing trains
+    if problems:
+        st.error(f"This server's limits are set wrongly: {as_text('; '.join(problems))}")
         return
+    max_epochs, max_units = settings.max_epochs(), settings.max_units()
     st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
     problem = launcher_problem()
     if problem:

@@ -314,3 +314,16 @@ def test_evaluate_on_a_run_with_a_damaged_record_answers_in_one_line(capsys, dam
     damage(folder)
     assert within(HANG_SECONDS * 3, lambda: _status(["evaluate", folder.run_id])) == 2
     assert "model.keras" in _one_line_error(capsys)
+
+
+# --- HRNN_* variables: checked once, at start ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("HRNN_MAX_RUNS", "1e3"), ("HRNN_MAX_RUNS", "²"), ("HRNN_WORKER_NICE", "20"), ("HRNN_MAX_EPOCHS", "9" * 30)],
+)
+def test_a_bad_hrnn_variable_is_one_line_naming_it(monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    assert _status(["runs"]) == 2
+    assert _one_line_error(capsys).startswith(f"hrnn: error: {name} must be ")
