@@ -215,10 +215,12 @@ def _outcome(entry, snap, data):
         return
     if entry.status == runs.INTERRUPTED:
         saved = f"the model of its last finished epoch ({len(record.history.epochs)}) is saved"
+        full = " It is likely why: the runs folder's disk is full." if entry.folder.disk_full() else ""
         st.warning(
             "The run was interrupted: its worker ended before the run did; "
             + (saved if entry.has_model else "it had saved no model yet")
             + "."
+            + full
         )
     else:
         st.success(f"The run {as_text(record.message or entry.status)}.")

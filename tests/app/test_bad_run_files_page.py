@@ -75,3 +75,20 @@ def test_the_pages_that_pick_a_model_list_around_a_damaged_run(small_model, name
     nested(runs.SUMMARY_NAME)(write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model))
     at = page(name).run()
     assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize("full", [True, False], ids=["disk-full", "disk-not-full"])
+def test_an_interrupted_run_on_a_full_disk_says_the_disk_is_full(monkeypatch, small_model, full):
+    """A worker that cannot write its record on a full disk ends without saying so: its run reads "interrupted",
+    and the page says what it can tell, that the runs folder's disk is full now."""
+    folder = write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model)
+    record = folder.read_record()
+    record.status, record.created = "running", "2025-01-02T00:00:00Z"  # long ago: its worker is gone
+    folder.write_record(record)
+    monkeypatch.setattr(runs.RunFolder, "disk_full", lambda self: full)
+    at = page("train_page")
+    at.query_params["run"] = BAD_RUN_ID
+    at.run()
+    assert not at.exception, at.exception
+    (warning,) = [shown(w.value) for w in at.warning if "interrupted" in shown(w.value)]
+    assert ("the runs folder's disk is full" in warning) is full, warning

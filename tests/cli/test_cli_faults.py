@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
+import zipfile
 from dataclasses import replace
 
 import pytest
@@ -327,3 +329,52 @@ def test_a_bad_hrnn_variable_is_one_line_naming_it(monkeypatch, capsys, name, va
     monkeypatch.setenv(name, value)
     assert _status(["runs"]) == 2
     assert _one_line_error(capsys).startswith(f"hrnn: error: {name} must be ")
+
+
+# --- minor faults: what evaluate prints, what --out may name, a data file's name -----------------------------------
+
+
+def _with_classifier_of(model_path, out_path, units):
+    """A copy of the .keras file at `model_path` whose config gives its classifier `units` outputs: its weights no
+    longer fit."""
+
+    def change(value, inside=False):
+        if isinstance(value, dict):
+            inside = inside or value.get("name") == "classifier"
+            return {k: units if inside and k == "units" else change(v, inside) for k, v in value.items()}
+        return [change(v, inside) for v in value] if isinstance(value, list) else value
+
+    with zipfile.ZipFile(model_path) as source, zipfile.ZipFile(out_path, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "config.json":
+                data = json.dumps(change(json.loads(data))).encode()
+            copy.writestr(item, data)
+    return out_path
+
+
+def test_evaluate_a_model_whose_weights_do_not_fit_is_one_line_without_keras_warnings(trained_run, tmp_path, capsys):
+    bad = _with_classifier_of(trained_run.model_path, tmp_path / "misfit.keras", 11)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        assert _status(["evaluate", str(bad)]) == 2
+    assert [str(w.message) for w in shown if issubclass(w.category, UserWarning)] == []  # with a site-packages path
+    assert "misfit.keras: could not be loaded as a Keras model" in _one_line_error(capsys)
+
+
+def test_train_out_is_refused_when_it_names_the_runs_folder_itself(npz, capsys):
+    root = settings.runs_dir()
+    root.mkdir(parents=True)
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(npz), "--out", str(root)]
+    assert _status(argv) == 2
+    assert _one_line_error(capsys).startswith(f"hrnn: error: --out {root}: is the runs folder itself")
+    assert list(root.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["mni\nst.npz", "mnist\r.npz", "mn\x1bist.npz"])
+def test_a_data_file_name_with_a_line_break_is_shown_escaped_in_one_line(tmp_path, capsys, name):
+    path = tmp_path / name
+    path.write_bytes(b"not an npz")
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(path)]
+    assert _status(argv) == 2
+    assert repr(name)[1:-1] + ": not an .npz file" in _one_line_error(capsys)
