@@ -1,7 +1,9 @@
 """Every `HRNN_*` environment variable, read in this one place (standard library only).
 
 Each is read when asked for, not at import, so a test or a served app can set it before a call. A variable set to
-something unusable raises `ValueError` naming it; an unset or empty one gives its default.
+something unusable raises `ValueError` naming it; an unset or empty one gives its default. The app and the CLI check
+every limit once, at start (`problems`, `check`): the CLI exits with the one line, the app shows it and trains
+nothing until it is fixed.
 
 | variable            | default                      | what it sets |
 |---------------------|------------------------------|---------------------------------------------------------------|
@@ -9,15 +11,15 @@ something unusable raises `ValueError` naming it; an unset or empty one gives it
 | `HRNN_OFFLINE`      | unset                        | `1`: never try Keras's MNIST download |
 | `HRNN_RUNS_DIR`     | `$XDG_DATA_HOME/hrnn/runs`   | the runs folder (else `~/.local/share/hrnn/runs`) |
 | `HRNN_PRETRAINED`   | the shipped model            | another `.keras` file to use as "the shipped model" |
-| `HRNN_MAX_RUNS`     | one per two cores, >= 1      | runs that train at once on one runs folder; the rest queue |
-| `HRNN_MAX_EPOCHS`   | 20                           | the most epochs a run started from the app may have |
-| `HRNN_MAX_UNITS`    | 256                          | the largest LSTM a run started from the app may have |
-| `HRNN_RUNS_DISK_MB` | 1024                         | refuse new runs while the runs folder holds more than this |
+| `HRNN_MAX_RUNS`     | one per two cores, >= 1      | runs that train at once on a runs folder (<= 1,000); more queue |
+| `HRNN_MAX_EPOCHS`   | 20                           | the most epochs a run started from the app may have (<= 1,000) |
+| `HRNN_MAX_UNITS`    | 256                          | the largest LSTM a run started from the app may have (<= 4,096) |
+| `HRNN_RUNS_DISK_MB` | 1024                         | refuse new runs while the runs folder holds more (<= 10**9) |
 | `HRNN_WORKER_NICE`  | 10                           | how much lower the workers' priority is (0 to 19) |
 | `HRNN_NO_WARMUP`    | unset                        | `1`: the app starts no warm spare worker |
 | `HRNN_LAUNCHER`     | `local`                      | `ray`: the app's runs are Ray tasks (`hrnn.runs.launch`) |
 | `HRNN_RAY_ADDRESS`  | `auto`                       | the Ray cluster; `auto`: a running one, else a local one |
-| `HRNN_MAX_RUNS_PER_SESSION` | 1                    | queued or training runs one browser session may hold at once |
+| `HRNN_MAX_RUNS_PER_SESSION` | 1                    | queued or training runs one browser session may hold (<= 1,000) |
 """
 
 import os
@@ -39,17 +41,27 @@ def usable_cores():
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def _positive_int(name, default):
-    text = _text(name)
-    if not text:
-        return default
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {text!r}")
+# The most each limit may be. Epochs and units stop where a run's own settings do (`hrnn.train.limits.EPOCHS_MAX`
+# and `UNITS_MAX`; a test keeps them equal): a higher limit would offer what Start refuses, and a number input
+# cannot hold thirty digits. The counts stop far past any machine's.
+MOST_EPOCHS = 1000
+MOST_UNITS = 4096
+MOST_RUNS = 1000
+MOST_DISK_MB = 10**9  # a petabyte
+
+
+def _whole_number(name, text, low, high):
+    """`text` as an integer from `low` to `high`: ASCII digits only (`int` also takes `1_000` and other scripts'
+    digits; `isdigit` also says yes to `²`). Raises ValueError naming `name`, in one line."""
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+    if value is None or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high:,}, got {text!r}")
     return value
+
+
+def _positive_int(name, default, most):
+    text = _text(name)
+    return _whole_number(name, text, 1, most) if text else default
 
 
 def mnist_path():
@@ -78,36 +90,28 @@ def pretrained_path():
 def max_runs():
     """`HRNN_MAX_RUNS`: runs that train at once on one runs folder; by default one per two cores (a run trains
     fastest with two of its own), at least one."""
-    return _positive_int("HRNN_MAX_RUNS", max(1, usable_cores() // 2))
+    return _positive_int("HRNN_MAX_RUNS", max(1, usable_cores() // 2), MOST_RUNS)
 
 
 def max_epochs():
     """`HRNN_MAX_EPOCHS`: the most epochs a run started from the app may have (default 20)."""
-    return _positive_int("HRNN_MAX_EPOCHS", 20)
+    return _positive_int("HRNN_MAX_EPOCHS", 20, MOST_EPOCHS)
 
 
 def max_units():
     """`HRNN_MAX_UNITS`: the largest LSTM (row or column units) a run started from the app may have (default 256)."""
-    return _positive_int("HRNN_MAX_UNITS", 256)
+    return _positive_int("HRNN_MAX_UNITS", 256, MOST_UNITS)
 
 
 def runs_disk_mb():
     """`HRNN_RUNS_DISK_MB`: the runs folder's size, in MB, above which new runs are refused (default 1,024)."""
-    return _positive_int("HRNN_RUNS_DISK_MB", 1024)
+    return _positive_int("HRNN_RUNS_DISK_MB", 1024, MOST_DISK_MB)
 
 
 def worker_nice():
     """`HRNN_WORKER_NICE`: how much lower than the app's the workers' priority is, 0 to 19 (default 10)."""
     text = _text("HRNN_WORKER_NICE")
-    if not text:
-        return 10
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 19:
-        raise ValueError(f"HRNN_WORKER_NICE must be an integer from 0 to 19, got {text!r}")
-    return value
+    return _whole_number("HRNN_WORKER_NICE", text, 0, 19) if text else 10
 
 
 def warm_spare():
@@ -134,4 +138,24 @@ def ray_address():
 
 def max_runs_per_session():
     """`HRNN_MAX_RUNS_PER_SESSION`: how many queued or training runs one browser session may hold (default 1)."""
-    return _positive_int("HRNN_MAX_RUNS_PER_SESSION", 1)
+    return _positive_int("HRNN_MAX_RUNS_PER_SESSION", 1, MOST_RUNS)
+
+
+def problems():
+    """One line for each limit set to something unusable (`[]` when every one is usable), each naming its variable:
+    what the app and the CLI check once, at start. `HRNN_LAUNCHER` is not one: a wrong one gives the local launcher,
+    with a line saying why (`hrnn.runs.launch.choice.open_launcher`)."""
+    found = []
+    for read in (max_runs, max_epochs, max_units, runs_disk_mb, worker_nice, max_runs_per_session):
+        try:
+            read()
+        except ValueError as exc:
+            found.append(str(exc))
+    return found
+
+
+def check():
+    """Raise ValueError, in one line, naming every limit set to something unusable (`problems`); else nothing."""
+    found = problems()
+    if found:
+        raise ValueError("; ".join(found))

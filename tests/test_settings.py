@@ -33,14 +33,14 @@ def test_env_limits_follow_the_environment(monkeypatch):
 @pytest.mark.parametrize("value", ["0", "-1", "lots", "1.5"])
 def test_a_bad_env_limit_is_refused_naming_the_variable(monkeypatch, value):
     monkeypatch.setenv("HRNN_MAX_UNITS", value)
-    with pytest.raises(ValueError, match=f"HRNN_MAX_UNITS must be a positive integer, got '{value}'"):
+    with pytest.raises(ValueError, match=f"HRNN_MAX_UNITS must be a whole number from 1 to 4,096, got '{value}'"):
         settings.max_units()
 
 
 @pytest.mark.parametrize("value", ["20", "-1", "ten"])
 def test_a_bad_worker_nice_is_refused_naming_the_variable(monkeypatch, value):
     monkeypatch.setenv("HRNN_WORKER_NICE", value)
-    with pytest.raises(ValueError, match="HRNN_WORKER_NICE must be an integer from 0 to 19"):
+    with pytest.raises(ValueError, match="HRNN_WORKER_NICE must be a whole number from 0 to 19"):
         settings.worker_nice()
 
 
@@ -82,3 +82,41 @@ def test_an_unknown_launcher_is_refused_naming_the_variable(monkeypatch):
     monkeypatch.setenv("HRNN_LAUNCHER", "slurm")
     with pytest.raises(ValueError, match="HRNN_LAUNCHER must be one of local, ray, got 'slurm'"):
         settings.launcher()
+
+
+THIRTY_NINES = "9" * 30
+# (variable, a value it refuses): the fault suite's cases, each one line naming the variable.
+BAD_LIMITS = [
+    *[("HRNN_MAX_RUNS", v) for v in ("0", "-1", "abc", "1.5", "1e3", "²", "1_0", THIRTY_NINES)],
+    *[("HRNN_WORKER_NICE", v) for v in ("-1", "20", "abc", "1.5", "²", THIRTY_NINES)],
+    *[("HRNN_MAX_EPOCHS", v) for v in (THIRTY_NINES, "1001", "0", "²")],
+    *[("HRNN_MAX_UNITS", v) for v in (THIRTY_NINES, "4097", "1e3")],
+    *[("HRNN_RUNS_DISK_MB", v) for v in ("0", "1.5", THIRTY_NINES)],
+    *[("HRNN_MAX_RUNS_PER_SESSION", v) for v in ("0", "abc", THIRTY_NINES)],
+]
+
+
+@pytest.mark.parametrize("name, value", BAD_LIMITS)
+def test_every_bad_limit_is_one_line_naming_its_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    (problem,) = settings.problems()
+    assert problem.startswith(f"{name} must be ") and problem.endswith(f"got {value!r}") and "\n" not in problem
+    with pytest.raises(ValueError, match=f"^{name} must be "):
+        settings.check()
+
+
+def test_the_limits_are_usable_at_their_bounds(monkeypatch):
+    for name in ("HRNN_MAX_RUNS", "HRNN_WORKER_NICE", "HRNN_MAX_EPOCHS", "HRNN_MAX_UNITS"):
+        monkeypatch.delenv(name, raising=False)
+    assert settings.problems() == []
+    monkeypatch.setenv("HRNN_MAX_EPOCHS", "1000")
+    monkeypatch.setenv("HRNN_MAX_UNITS", "4096")
+    monkeypatch.setenv("HRNN_WORKER_NICE", "19")
+    assert settings.problems() == [] and (settings.max_epochs(), settings.max_units()) == (1000, 4096)
+
+
+def test_the_app_limits_stop_where_a_run_s_settings_do():
+    """A served app's limit above what any run may have (`hrnn.train.limits`) would promise what Start refuses."""
+    from hrnn.train import limits
+
+    assert (settings.MOST_EPOCHS, settings.MOST_UNITS) == (limits.EPOCHS_MAX, limits.UNITS_MAX)

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 
+from hrnn import settings
 from hrnn.cli.commands import cmd_bench, cmd_evaluate, cmd_runs, cmd_stop, cmd_worker
 from hrnn.cli.parser import PROG, build_parser
 from hrnn.cli.train import cmd_train
@@ -44,6 +45,7 @@ def main(argv=None):
         logging.getLogger("hrnn").setLevel(logging.DEBUG)
     started = time.perf_counter()
     try:
+        settings.check()  # every HRNN_* limit, once, before any command: one line naming a wrong one
         commands = {
             "train": cmd_train,
             "evaluate": cmd_evaluate,

@@ -149,6 +149,11 @@ def check_new_run_folder(folder, what):
     raise ValueError(f"{what} {folder}: holds a run already ({detail}); name a new folder")
 
 
+def _same_folder(path, folder):
+    """Whether `path` and `folder` name the same folder (links followed)."""
+    return Path(path).expanduser().resolve() == Path(folder).expanduser().resolve()
+
+
 def _is_inside(path, folder):
     path, folder = Path(path).expanduser().absolute(), Path(folder).expanduser().absolute()
     return path == folder or folder in path.parents
@@ -187,6 +192,11 @@ def cmd_train(args):
     runs_root = settings.runs_dir()
     run_dir = args.out or os.path.join(runs_root, runs.new_run_id())
     what = "--out" if args.out else "runs folder"
+    if args.out and _same_folder(run_dir, runs_root):  # its files would lie among the runs' folders, unlisted
+        raise ValueError(
+            f"--out {Path(run_dir).expanduser().absolute()}: is the runs folder itself, which holds a folder per run; "
+            "name a new folder (or leave --out out)"
+        )
     check_new_run_folder(run_dir, what)
     check_output_folder(run_dir, what)
     if _is_inside(run_dir, runs_root):

@@ -5,6 +5,7 @@ Which file to read is `hrnn.data.mnist.load_mnist`'s choice.
 
 import gzip
 import math
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ FULL_MNIST_SIZES = (60_000, 10_000)  # training and test images
 
 
 class DataError(Exception):
-    """A data source is missing, unreadable or not MNIST. The message names the file and the problem."""
+    """A data source is missing, unreadable or not MNIST. The message names the file and the problem, on one line:
+    a control character in it (a file name with a line break) is written as `repr` writes it (`mni\\nst.npz`)."""
+
+    def __init__(self, message):
+        super().__init__(_CONTROL.sub(lambda match: repr(match.group(0))[1:-1], str(message)))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)

@@ -127,18 +127,19 @@ def image_to_mnist(image):
     return canvas_to_mnist(np.asarray(image))
 
 
-def load_upload(data):
-    """Read an uploaded image file and turn it into an MNIST-style digit.
+def upload_picture(data):
+    """Read an uploaded image file as a picture to show and to read: 8-bit greyscale, RGB or RGBA (`_standard_mode`),
+    EXIF rotation applied, the first frame of an animation.
 
     Args:
-        data: the file's bytes (PNG, JPEG, BMP, GIF, WebP, TIFF ... anything Pillow reads).
+        data: the file's bytes (PNG, JPEG, BMP, GIF, WebP, TIFF ... anything Pillow reads, whatever its name says).
 
     Returns:
-        `(28, 28)` float32 in [0, 1], as `canvas_to_mnist` returns (all zeros if the picture holds no digit).
+        A `PIL.Image.Image` of mode L, RGB or RGBA, 8 bits a channel: a preview can encode it as JPEG or PNG.
 
     Raises:
         ValueError: with a one-line message, if the bytes are empty, not a picture Pillow can read, corrupt or
-            truncated, or the image has more than `MAX_UPLOAD_PIXELS` pixels.
+            truncated, the image has more than `MAX_UPLOAD_PIXELS` pixels, or its colour format is not supported.
         TypeError: if `data` is not bytes-like.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -165,7 +166,23 @@ def load_upload(data):
             image.load()
         except unreadable:
             raise ValueError("the image could not be decoded (the file may be truncated or corrupt)") from None
-    return image_to_mnist(image)
+    image = ImageOps.exif_transpose(image)
+    try:
+        return _standard_mode(image)
+    except ValueError as exc:  # Pillow's "conversion not supported" for exotic modes
+        raise ValueError(f"this image's colour format ({image.mode}) is not supported; save it as PNG or JPEG") from exc
+
+
+def load_upload(data):
+    """Read an uploaded image file (`upload_picture`) and turn it into an MNIST-style digit (`image_to_mnist`).
+
+    Returns:
+        `(28, 28)` float32 in [0, 1], as `canvas_to_mnist` returns (all zeros if the picture holds no digit).
+
+    Raises:
+        ValueError, TypeError: as `upload_picture`.
+    """
+    return image_to_mnist(upload_picture(data))
 
 
 def _unit_pixels(array):
@@ -255,15 +272,18 @@ def _fit_box(crop):
 
 
 def _standard_mode(image):
-    """`image` in a mode `canvas_to_mnist` reads: L, RGB, RGBA, or F scaled to 0..1 (for 16- and 32-bit pictures)."""
+    """`image` in a mode `canvas_to_mnist` reads and a preview can encode: 8-bit L, RGB or RGBA. A wide greyscale
+    picture (16- or 32-bit integers, I;16 and I; floats, F) is stretched from its darkest pixel to its lightest, to
+    0..255: a 12-bit camera's picture in a 16-bit file, or floats of any range, come out as an 8-bit one would."""
     if image.mode in ("L", "RGB", "RGBA"):
         return image
     if image.mode.startswith("I") or image.mode == "F":
-        values = np.asarray(image, dtype=np.float32)  # (H, W)
-        top = float(values.max(initial=0))
-        # I;16 is 0..65535 by definition; I and F hold whatever range the file used, so take the smallest that fits.
-        scale = 65535.0 if image.mode.startswith("I;16") else next((s for s in (1.0, 255.0, 65535.0) if top <= s), top)
-        return Image.fromarray(np.clip(values / scale, 0, 1))
+        values = np.asarray(image, dtype=np.float64)  # (H, W)
+        finite = values[np.isfinite(values)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
+        scaled = np.clip(np.nan_to_num(scaled, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+        return Image.fromarray(np.round(scaled * 255).astype(np.uint8), "L")
     if image.mode == "1":
         return image.convert("L")
     has_alpha = any(band in ("A", "a") for band in image.getbands()) or "transparency" in image.info

@@ -1,6 +1,7 @@
 """Model files: loading a saved `.keras` model safely and checking it is a model this app can use, and the
 shipped pretrained model (Keras only)."""
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -45,7 +46,9 @@ def load_model(path, arch=None):
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
         raise ModelFileError(f"{path}: not a Keras model file (expected a .keras archive saved by Keras 3)")
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        with warnings.catch_warnings():  # a file that does not fit its config: the error below says so in one line,
+            warnings.simplefilter("ignore")  # Keras's warnings before it only name its own files
+            model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # Keras raises many types for damaged archives; all mean the same to a user
         raise ModelFileError(
             f"{path}: could not be loaded as a Keras model ({type(exc).__name__}: {_innermost_reason(exc)})"

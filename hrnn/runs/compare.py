@@ -6,13 +6,12 @@ Every record is read as a `hrnn.runs.store.records.RunRecord`: a run's `record.j
 `RunRecord.from_json` fills in (a record without `arch` is an HRNN).
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hrnn.runs.store.listing import list_runs
-from hrnn.runs.store.records import RunRecord
+from hrnn.runs.store.records import MAX_FILE_BYTES, RECORD_NAME, RunRecord, read_json
 from hrnn.train.config import TrainConfig
 
 SHIPPED_KEY = "pretrained"
@@ -41,6 +40,12 @@ def shipped_record_path(model_path):
     return Path(model_path).with_suffix(".json")
 
 
+def read_shipped_record(model_path):
+    """The `RunRecord` beside the shipped model at `model_path` (`shipped_record_path`), read as a run's record is.
+    Raises `RecordError`."""
+    return RunRecord.from_json(read_json(shipped_record_path(model_path), MAX_FILE_BYTES[RECORD_NAME]))
+
+
 def candidates(runs_root, shipped_model_path, label_of=lambda entry: entry.run_id):
     """The shipped model (when its record is readable) first, then every run with a finished epoch, newest first.
 
@@ -48,8 +53,8 @@ def candidates(runs_root, shipped_model_path, label_of=lambda entry: entry.run_i
     candidate's `record` is asked for. Unreadable or hand-damaged runs are left out, never raised."""
     found = []
     try:
-        shipped = RunRecord.from_json(json.loads(shipped_record_path(shipped_model_path).read_text()))
-    except (OSError, ValueError):  # RecordError is a ValueError
+        shipped = read_shipped_record(shipped_model_path)
+    except ValueError:  # RecordError is one
         shipped = None
     if shipped is not None and shipped.history.epochs:
         found.append(Candidate(SHIPPED_KEY, "Shipped pretrained model", lambda: shipped))

@@ -126,7 +126,7 @@ def available_memory_bytes():
         pass
     try:
         limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit.isdigit():
+        if limit.isascii() and limit.isdigit():  # else "max": no limit
             candidates.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
     except (OSError, ValueError):
         pass

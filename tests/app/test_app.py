@@ -607,7 +607,7 @@ def test_a_bad_limit_in_the_environment_is_one_line(monkeypatch):
     assert not at.exception
     assert (
         shown(at.error[0].value)
-        == "This server's limits are set wrongly: HRNN_MAX_EPOCHS must be a positive integer, got 'lots'"
+        == "This server's limits are set wrongly: HRNN_MAX_EPOCHS must be a whole number from 1 to 1,000, got 'lots'"
     )
 
 
@@ -721,3 +721,18 @@ def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stoppe
         assert at.get("progress")[0].proto.text.endswith("Stop again to end it at once.")
     finally:
         os.close(lock)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("HRNN_MAX_RUNS", "abc"), ("HRNN_MAX_RUNS", "²"), ("HRNN_WORKER_NICE", "20"), ("HRNN_MAX_EPOCHS", "9" * 30)],
+)
+def test_a_bad_hrnn_variable_is_one_line_and_every_page_renders(monkeypatch, name, value):
+    monkeypatch.delenv("HRNN_NO_WARMUP")  # the warm spare on, as by default
+    monkeypatch.setenv(name, value)
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    (error,) = [shown(e.value) for e in at.error]
+    assert error.startswith(f"This server's limits are set wrongly: {name} must be ") and "\n" not in error, error
+    for other in ("draw_page", "inside_page", "evaluate_page"):
+        assert not page(other).run().exception, other

@@ -17,6 +17,7 @@ from hrnn.ui.draw import page as draw_page
 from tests.app.test_app import TIMEOUT, draw, drawn_bar, page, save_run, shown
 from tests.conftest import make_mnist
 from tests.data.test_drawing import png_data_url
+from tests.data.test_preprocess import UPLOAD_MODES
 
 # Draw and Inside under st.navigation, with one button per page in the sidebar (`go_draw`, `go_inside`) that goes
 # there with st.switch_page, as the sidebar's page links do in the browser.
@@ -253,7 +254,7 @@ def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
     shutil.copyfile(PRETRAINED_PATH.with_suffix(".json"), shipped.with_suffix(".json"))
     at = page("draw").run()
     assert not at.exception
-    assert "Trained on 55,000 training digits of full MNIST." in [c.value for c in at.sidebar.caption]
+    assert "Trained on 55,000 training digits of full MNIST." in [shown(c.value) for c in at.sidebar.caption]
     run_id = "20250101-000000-data"
     data = "offline MNIST sample (x.csv.gz): 5,000 training and 1,000 test images; training on 4,500 images, ..."
     config = {"epochs": 1, "row_units": 8, "col_units": 8}
@@ -262,4 +263,16 @@ def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
     at.run()  # the picker lists the new run
     at.sidebar.selectbox(key="model_choice").set_value(run_id).run()
     assert not at.exception
-    assert "Trained on 4,500 training digits of the offline sample." in [c.value for c in at.sidebar.caption]
+    assert "Trained on 4,500 training digits of the offline sample." in [shown(c.value) for c in at.sidebar.caption]
+
+
+@pytest.mark.parametrize("mode", ["png-16-bit", "tiff-16-bit", "tiff-float-any"])  # each named .png by its sender
+def test_an_upload_of_16_bit_or_float_pixels_is_previewed_and_read(monkeypatch, mode):
+    (encode,) = [case.values[0] for case in UPLOAD_MODES if case.id == mode]
+    gray = 255 - drawn_bar()[..., 3]  # a dark bar on white paper, (280, 280) uint8
+    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: ("digit.png", encode(gray)))
+    at = page("draw").run()
+    at.radio(key="input_source").set_value("Upload").run()
+    assert not at.exception, at.exception
+    assert not at.error and at.metric[0].label == "Prediction"
+    assert at.session_state["input"]["origin"] == "upload digit.png"

@@ -5,6 +5,7 @@ back, and a bad value is one line, ignored."""
 import re
 
 import numpy as np
+import pytest
 
 from hrnn.ui.inside.link import decode_drawing, encode_drawing
 from tests.app.test_app import page, shown
@@ -95,6 +96,25 @@ def test_a_bad_value_in_a_link_is_one_line_and_the_page_works():
         notes = [shown(c.value) for c in at.caption if "link was ignored" in shown(c.value)]
         assert len(notes) == 1 and reason in notes[0] and "\n" not in notes[0], notes
         assert at.text[0].value.startswith("Input: ")  # the page shows a digit all the same
+
+
+# Digits `str.isdigit` accepts and `int` refuses (tests/ui/test_lesson_link.py has the whole table).
+UNICODE_DIGIT_LINKS = [
+    ({"digit": "²"}, "test digits are 0 to 59, got '²'"),
+    ({"digit": "⑨"}, "test digits are 0 to 59, got '⑨'"),
+    ({"digit": "5", "erase": "²"}, "rows to erase are 1 to 28, got '²'"),
+    ({"digit": "5", "hold": "image,²,1,0.5"}, "the image reader's units are 0 to 7, got '²'"),
+    ({"digit": "5", "donor": "²"}, "test digits are 0 to 59, got '²'"),
+    ({"digit": "5", "moved": "²"}, "rows to transplant are 1 to 28, got '²'"),
+]
+
+
+@pytest.mark.parametrize("params, reason", UNICODE_DIGIT_LINKS)
+def test_a_unicode_digit_in_a_link_is_one_line_and_the_page_works(params, reason):
+    at = _open(**params)
+    assert not at.exception, at.exception
+    notes = [shown(c.value) for c in at.caption if "link was ignored" in shown(c.value)]
+    assert len(notes) == 1 and reason in notes[0] and "\n" not in notes[0], notes
 
 
 def test_a_drawing_is_784_pixels_in_1048_characters_and_back():

@@ -30,7 +30,7 @@ def test_an_uploaded_model_becomes_this_sessions_model_and_reads_digits(monkeypa
     assert "model" not in at.query_params  # another browser could not open it: it is this session's alone
     at.radio(key="input_source").set_value("Test digit").run()
     assert not at.exception and at.metric[0].label == "Prediction"
-    assert any("unknown data (an uploaded file)" in c.value for c in at.sidebar.caption)
+    assert any("unknown data (an uploaded file)" in shown(c.value) for c in at.sidebar.caption)
     at.sidebar.selectbox(key="model_choice").set_value("pretrained").run()  # the shipped model; the upload stays
     assert at.sidebar.selectbox(key="model_choice").options[-1] == "mine.keras (uploaded)"
 

@@ -61,6 +61,8 @@ def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
         ("train", {"teacher": "please"}, "teacher is 1 or 0"),
         ("draw", {"digit": "1e9"}, "test digits are 0 to 59, got '1e9'"),
         ("evaluate", {"cell": "3,99"}, "digits are 0 to 9, got '99'"),
+        ("draw", {"digit": "²"}, "test digits are 0 to 59, got '²'"),  # isdigit, and no int
+        ("evaluate", {"cell": "²,1"}, "digits are 0 to 9, got '²'"),
         ("evaluate", {"view": "<script>"}, "view: compare only"),
         ("evaluate", {"view": "compare", "runs": "/etc/passwd,x"}, "there is no run '…/passwd' to compare here"),
     ],

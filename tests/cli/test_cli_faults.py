@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
+import zipfile
 from dataclasses import replace
 
 import pytest
@@ -18,6 +20,7 @@ from hrnn.cli.train import _progress_line
 from hrnn.train.config import TrainConfig, demo_config, fast_config
 from hrnn.train.progress import ProgressSnapshot
 from tests.conftest import REPO, write_npz
+from tests.runs.test_damaged_run_files import DAMAGED_RECORDS, DAMAGED_SUMMARIES, HANG_SECONDS, within
 
 
 @pytest.fixture
@@ -277,3 +280,101 @@ def test_a_preset_sets_the_config_and_flags_override_it(npz, tmp_path, started_c
     assert main(["train", *argv, "--data", str(npz), "--out", str(tmp_path / "run")]) == 0
     (config,) = started_config
     assert config == expected
+
+
+# --- damaged run files: nested too deeply, never ending (tests/runs/test_damaged_run_files.py) -------------------
+
+
+def _damaged_run(damage, name):
+    folder = _run_folder(settings.runs_dir() / "20260101-000000-dead", status="running")
+    if name == runs.RECORD_NAME:
+        folder.file(runs.SUMMARY_NAME).unlink()  # a run from before summaries: its record is what is listed
+    damage(folder)
+    return folder
+
+
+@pytest.mark.parametrize("damage, name", DAMAGED_SUMMARIES + DAMAGED_RECORDS)
+def test_runs_lists_a_damaged_run_as_unreadable(capsys, damage, name):
+    folder = _damaged_run(damage, name)
+    assert within(HANG_SECONDS, lambda: _status(["runs"])) == 0
+    out, err = capsys.readouterr()
+    (line,) = [line for line in out.splitlines() if line.startswith(folder.run_id)]
+    assert f"unreadable: {name}" in line and not err, (out, err)
+
+
+@pytest.mark.parametrize("damage, name", DAMAGED_SUMMARIES)
+def test_stop_refuses_a_damaged_run_in_one_line(capsys, damage, name):
+    folder = _damaged_run(damage, name)
+    assert within(HANG_SECONDS, lambda: _status(["stop", folder.run_id])) == 2
+    error = _one_line_error(capsys)
+    assert f"unreadable: {name}" in error and "memory" not in error, error
+
+
+@pytest.mark.parametrize("damage, name", DAMAGED_RECORDS)
+def test_evaluate_on_a_run_with_a_damaged_record_answers_in_one_line(capsys, damage, name):
+    folder = _run_folder(settings.runs_dir() / "20260101-000000-dead")  # its model is no model: one line, status 2
+    damage(folder)
+    assert within(HANG_SECONDS * 3, lambda: _status(["evaluate", folder.run_id])) == 2
+    assert "model.keras" in _one_line_error(capsys)
+
+
+# --- HRNN_* variables: checked once, at start ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [("HRNN_MAX_RUNS", "1e3"), ("HRNN_MAX_RUNS", "²"), ("HRNN_WORKER_NICE", "20"), ("HRNN_MAX_EPOCHS", "9" * 30)],
+)
+def test_a_bad_hrnn_variable_is_one_line_naming_it(monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    assert _status(["runs"]) == 2
+    assert _one_line_error(capsys).startswith(f"hrnn: error: {name} must be ")
+
+
+# --- minor faults: what evaluate prints, what --out may name, a data file's name -----------------------------------
+
+
+def _with_classifier_of(model_path, out_path, units):
+    """A copy of the .keras file at `model_path` whose config gives its classifier `units` outputs: its weights no
+    longer fit."""
+
+    def change(value, inside=False):
+        if isinstance(value, dict):
+            inside = inside or value.get("name") == "classifier"
+            return {k: units if inside and k == "units" else change(v, inside) for k, v in value.items()}
+        return [change(v, inside) for v in value] if isinstance(value, list) else value
+
+    with zipfile.ZipFile(model_path) as source, zipfile.ZipFile(out_path, "w") as copy:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "config.json":
+                data = json.dumps(change(json.loads(data))).encode()
+            copy.writestr(item, data)
+    return out_path
+
+
+def test_evaluate_a_model_whose_weights_do_not_fit_is_one_line_without_keras_warnings(trained_run, tmp_path, capsys):
+    bad = _with_classifier_of(trained_run.model_path, tmp_path / "misfit.keras", 11)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        assert _status(["evaluate", str(bad)]) == 2
+    assert [str(w.message) for w in shown if issubclass(w.category, UserWarning)] == []  # with a site-packages path
+    assert "misfit.keras: could not be loaded as a Keras model" in _one_line_error(capsys)
+
+
+def test_train_out_is_refused_when_it_names_the_runs_folder_itself(npz, capsys):
+    root = settings.runs_dir()
+    root.mkdir(parents=True)
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(npz), "--out", str(root)]
+    assert _status(argv) == 2
+    assert _one_line_error(capsys).startswith(f"hrnn: error: --out {root}: is the runs folder itself")
+    assert list(root.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["mni\nst.npz", "mnist\r.npz", "mn\x1bist.npz"])
+def test_a_data_file_name_with_a_line_break_is_shown_escaped_in_one_line(tmp_path, capsys, name):
+    path = tmp_path / name
+    path.write_bytes(b"not an npz")
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(path)]
+    assert _status(argv) == 2
+    assert repr(name)[1:-1] + ": not an .npz file" in _one_line_error(capsys)

@@ -578,3 +578,15 @@ def test_full_mnist_matches_its_published_facts(mnist_npz):
     assert full.y_train[:5].tolist() == [5, 0, 4, 1, 9]
     assert full.y_test[:5].tolist() == [7, 2, 1, 0, 4]
     assert round(float(full.x_train.mean()), 3) == 33.318
+
+
+@pytest.mark.parametrize("name", ["mni\nst.npz", "mnist\r\n.npz", "tab\tbell\x07.npz"])
+@pytest.mark.parametrize("content", [None, b"not an npz"], ids=["missing", "not-npz"])
+def test_a_data_file_name_with_control_characters_is_named_escaped_in_one_line(tmp_path, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataError) as caught:
+        load_mnist(str(path))
+    message = str(caught.value)
+    assert repr(name)[1:-1] in message and not any(c in message for c in "\n\r\t\x07"), message

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from hrnn.data.preprocess import canvas_to_mnist, image_to_mnist, is_blank, load_upload
+from hrnn.data.preprocess import canvas_to_mnist, image_to_mnist, is_blank, load_upload, upload_picture
 
 SIZE = 280  # the app's canvas, px
 CLEAR = (0, 0, 0, 0)
@@ -279,3 +279,34 @@ def test_an_upload_is_turned_upright_as_its_exif_orientation_says(image_format):
     read = load_upload(encoded(stored, orientation=6))
     assert np.abs(read - expected).max() < 0.1
     assert np.abs(load_upload(encoded(stored)) - expected).max() > 0.5  # without the note it reads turned
+
+
+def _encoded(image, file_format):
+    buffer = io.BytesIO()
+    image.save(buffer, format=file_format)
+    return buffer.getvalue()
+
+
+# An upload in each of Pillow's modes, from an 8-bit greyscale picture `gray`: every one reads as that picture does.
+UPLOAD_MODES = [
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.uint16) * 257), "PNG"), id="png-16-bit"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.uint16) * 16), "PNG"), id="png-12-bit-in-16"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.uint16) * 257), "TIFF"), id="tiff-16-bit"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.float32) / 255), "TIFF"), id="tiff-float-0-1"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.float32) * 3 - 99), "TIFF"), id="tiff-float-any"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.int32) * 999), "TIFF"), id="tiff-32-bit"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("LA"), "PNG"), id="png-grey-alpha"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("P"), "GIF"), id="gif-palette"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("RGBA"), "PNG"), id="png-rgba"),
+    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("1"), "PNG"), id="png-1-bit"),
+]
+
+
+@pytest.mark.parametrize("encode", UPLOAD_MODES)
+def test_an_upload_in_any_mode_is_shown_and_read_as_its_8_bit_greyscale(encode):
+    gray = np.asarray(Image.fromarray(_seven(ink=BLACK, background=WHITE)).convert("L"))  # (280, 280) uint8
+    picture = upload_picture(encode(gray))
+    assert picture.mode in ("L", "RGB", "RGBA") and np.asarray(picture).dtype == np.uint8
+    _encoded(picture.convert("RGB"), "JPEG")  # a preview can be made of it
+    assert np.abs(np.asarray(picture.convert("L"), np.float32) - gray).max() <= 2
+    assert np.abs(load_upload(encode(gray)) - canvas_to_mnist(gray)).max() < 0.05

@@ -1,8 +1,9 @@
 """The progress log: what a worker writes, a reader in another process rebuilds, line by line."""
 
 import numpy as np
+import pytest
 
-from hrnn.runs.store.progress_log import ProgressLogReader, ProgressLogWriter
+from hrnn.runs.store.progress_log import ProgressLogReader, ProgressLogWriter, encode_event
 from hrnn.train.config import TrainConfig
 from hrnn.train.history import EpochEntry
 from hrnn.train.loop import train
@@ -96,3 +97,25 @@ def test_a_log_over_the_budget_is_read_thinned_with_every_epoch_and_the_latest_c
     assert thin.batch_loss == [1.0 / s for s in thin.batch_steps]
     assert thin.samples_seen == whole.samples_seen == 32 * 1002 and thin.phase == "done"
     assert thin.epoch_history == whole.epoch_history and len(thin.epoch_history) == 4
+
+
+def grid_line(images=25, labels=20, predictions=20):
+    """A progress log line of the digit grid whose lists are of these lengths (bytes)."""
+    updates = {"grid_images": np.zeros((images, 28, 28), np.uint8), "grid_labels": [1] * labels}
+    if predictions:
+        updates.update(grid_predictions=[1] * predictions, grid_confidences=[0.5] * predictions)
+    return encode_event({"u": updates})
+
+
+@pytest.mark.parametrize(
+    "images, labels, predictions",
+    [(25, 20, 20), (20, 25, 0), (20, 20, 25), (20, 20, 3), (0, 20, 20)],
+    ids=["images", "labels", "predictions", "few-predictions", "no-images"],
+)
+def test_a_digit_grid_of_lists_that_disagree_is_left_out_and_named(tmp_path, images, labels, predictions):
+    path = tmp_path / "progress.jsonl"
+    path.write_bytes(grid_line(20, 20, 20) + grid_line(images, labels, predictions))
+    reader = ProgressLogReader(path)
+    snap = reader.snapshot()
+    assert (snap.grid_images, snap.grid_labels, snap.grid_predictions, snap.grid_confidences) == ([], [], [], [])
+    assert str(reader.problem).startswith("progress.jsonl: the digit grid has ") and "\n" not in str(reader.problem)

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -399,3 +400,13 @@ def test_an_unreadable_run_folder_is_listed_as_unreadable(tmp_path, monkeypatch)
         "20250101-000000-bbbb": "finished",
         "20250101-000000-aaaa": "unreadable: summary.json cannot be read (Permission denied)",
     }
+
+
+def test_a_run_folder_tells_whether_its_disk_is_full(tmp_path, monkeypatch):
+    folder = runs.RunFolder(tmp_path)
+    free = os.statvfs(tmp_path)
+    assert folder.disk_full() is (free.f_bavail * free.f_frsize < 8_000_000)
+    monkeypatch.setattr(os, "statvfs", lambda path: types.SimpleNamespace(f_bavail=12, f_frsize=4096))
+    assert folder.disk_full()
+    monkeypatch.setattr(os, "statvfs", lambda path: types.SimpleNamespace(f_bavail=10**6, f_frsize=4096))
+    assert not folder.disk_full()

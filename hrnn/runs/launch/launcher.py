@@ -176,7 +176,7 @@ class LocalLauncher:
     def _keep_a_spare(self):
         try:
             self._start_spare()
-        except OSError as exc:  # its log cannot be written, or no process can start: the next run starts cold
+        except (OSError, ValueError) as exc:  # no log, no process, or HRNN_MAX_RUNS wrong: the next run starts cold
             log.warning("no spare worker: %s", exc)
 
     def _hand_over(self, spare, folder):

@@ -32,6 +32,8 @@ from hrnn.runs.store.records import (
 )
 from hrnn.train.history import utc_now
 
+DISK_FULL_BYTES = 8_000_000  # less free than this, and a run cannot write its record and model: the disk is full
+
 
 class RunFolder:
     """The files of one run (see the module docstring); reading and writing them, nothing cached."""
@@ -63,6 +65,15 @@ class RunFolder:
             return self.model_path.is_file()
         except OSError:  # an unreadable run folder has no model to offer
             return False
+
+    def disk_full(self):
+        """Whether the file system of this run folder has less than `DISK_FULL_BYTES` free now (False when it cannot
+        be told): a worker that could not write its record there ended without saying why."""
+        try:
+            stats = os.statvfs(self.path)
+        except OSError:
+            return False
+        return stats.f_bavail * stats.f_frsize < DISK_FULL_BYTES
 
     @property
     def has_progress_log(self):
@@ -177,7 +188,7 @@ class RunFolder:
     def lock_held(self):
         """Whether a process holds this run's `worker.lock` now (False when there is no lock file)."""
         try:
-            fd = os.open(self.file(LOCK_NAME), os.O_RDONLY)
+            fd = os.open(self.file(LOCK_NAME), os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not hang
         except OSError:
             return False
         try:

@@ -9,6 +9,7 @@ numpy and the standard library only.
 """
 
 import base64
+import dataclasses
 import json
 import logging
 import math
@@ -21,7 +22,7 @@ import typing
 import numpy as np
 
 from hrnn import schema
-from hrnn.runs.store.records import FRACTIONS, UNBOUNDED, RecordError, check_numbers
+from hrnn.runs.store.records import FRACTIONS, UNBOUNDED, RecordError, check_numbers, open_run_file
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import Progress, ProgressSnapshot
 
@@ -49,6 +50,7 @@ _PLAIN = {
 BATCH_LINES_BUDGET_BYTES = 16_000_000  # a longer log has only every k-th batch line read (`ProgressLogReader`)
 _BATCH_PREFIX = b'{"b":'
 CHUNK_BYTES = 4_000_000
+MAX_LINE_BYTES = 64_000_000  # a line longer than this is no event the worker writes (one is a few KB at most)
 
 
 def encode_event(event):
@@ -71,12 +73,16 @@ def decode_event(line):
     """
     try:
         event = json.loads(line)
+    except RecursionError:
+        raise RecordError("nested too deeply to be read") from None
     except ValueError as exc:  # a UnicodeDecodeError is one
         raise RecordError(f"not JSON ({exc})") from None
     try:
         return _decode(event)
     except schema.SchemaError as exc:
         raise RecordError(str(exc)) from None
+    except RecursionError:
+        raise RecordError("nested too deeply to be read") from None
 
 
 def _plain_number(key, value):
@@ -185,13 +191,15 @@ class ProgressLogReader:
         self.thinned = False  # whether batch lines were skipped (a log over the budget): the curves show every k-th
         self._bad_line = None  # RecordError: the first line that was skipped
         self._read_error = None  # RecordError: the log could not be read, the last time it was tried
+        self._grid_problem = None  # RecordError: the digit grid's lists disagree in length (the grid is left out)
 
     @property
     def problem(self):
         """None, or a RecordError naming the file and what could not be read: the log itself (`progress.jsonl cannot
         be read (Permission denied)`), else its first skipped line (`progress.jsonl line 7: u.samples_total:
-        expected a finite number, 0 or more, got -1`)."""
-        return self._read_error or self._bad_line
+        expected a finite number, 0 or more, got -1`), else a digit grid whose lists disagree (`progress.jsonl: the
+        digit grid has 25 images, 20 labels and 20 readings`: the snapshot has no grid)."""
+        return self._read_error or self._bad_line or self._grid_problem
 
     @property
     def exists(self):
@@ -213,7 +221,7 @@ class ProgressLogReader:
                 self._reset()  # a different file now: read it from the start
             every = math.ceil(stat.st_size / BATCH_LINES_BUDGET_BYTES)  # 1 up to the budget
             try:
-                with open(self.path, "rb") as fh:
+                with open_run_file(self.path) as fh:  # a regular file only: a FIFO or a device never ends
                     fh.seek(self._offset)
                     while data := fh.read(CHUNK_BYTES):  # in pieces: a long log never sits whole in memory
                         self._read_error = None
@@ -221,11 +229,32 @@ class ProgressLogReader:
                         lines = (self._partial + data).split(b"\n")
                         self._partial = lines.pop()
                         self._apply(lines, every, ends=self._offset >= stat.st_size)
+                        if len(self._partial) > MAX_LINE_BYTES:  # a line that never ends: skipped, named
+                            self._partial = b""
+                            self._lines += 1
+                            self._skip_line(f"longer than {MAX_LINE_BYTES:,} bytes, more than hrnn writes")
+            except RecordError as exc:
+                log.warning("cannot read the progress log %s (%s)", self.path, exc)
+                self._read_error = exc
+                return self._snapshot
             except OSError as exc:
                 return self._cannot_read(exc)
             self._key = key
-            self._snapshot = self._progress.snapshot()
+            self._snapshot = self._checked_grid(self._progress.snapshot())
             return self._snapshot
+
+    def _checked_grid(self, snap):
+        """`snap`, or, when the lists of its digit grid disagree in length (a damaged log), `snap` without the grid
+        and the disagreement kept as `problem`."""
+        images, labels = len(snap.grid_images), len(snap.grid_labels)
+        readings = {len(snap.grid_predictions), len(snap.grid_confidences)}
+        if images == labels and readings <= {0, images}:
+            self._grid_problem = None
+            return snap
+        said = f"{images} images, {labels} labels and {len(snap.grid_predictions)} readings"
+        self._grid_problem = RecordError(f"{os.path.basename(self.path)}: the digit grid has {said}")
+        empty = {name: [] for name in ("grid_images", "grid_labels", "grid_predictions", "grid_confidences")}
+        return dataclasses.replace(snap, **empty)
 
     def _apply(self, lines, every, ends):
         """Apply complete `lines` (bytes) in order; with `every` > 1, only every `every`-th batch line, and the last
@@ -245,10 +274,14 @@ class ProgressLogReader:
             try:
                 self._progress.apply(decode_event(line))
             except (ValueError, TypeError) as exc:
-                self.skipped_lines += 1
-                log.debug("skipped a line of %s: %s", self.path, exc)
-                if self._bad_line is None:
-                    self._bad_line = RecordError(f"{os.path.basename(self.path)} line {self._lines}: {exc}")
+                self._skip_line(exc)
+
+    def _skip_line(self, why):
+        """Count line `self._lines` as skipped, for `why`; the first one skipped is the log's `problem`."""
+        self.skipped_lines += 1
+        log.debug("skipped a line of %s: %s", self.path, why)
+        if self._bad_line is None:
+            self._bad_line = RecordError(f"{os.path.basename(self.path)} line {self._lines}: {why}")
 
     def _cannot_read(self, exc):
         log.warning("cannot read the progress log %s (%s)", self.path, exc)

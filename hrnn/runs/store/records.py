@@ -36,7 +36,9 @@ import dataclasses
 import hashlib
 import json
 import math
+import os
 import secrets
+import stat
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -257,6 +259,8 @@ def read_typed(cls, values):
         read = schema.from_json(cls, values)
     except schema.SchemaError as exc:
         raise RecordError(str(exc)) from None
+    except RecursionError:  # JSON a parser could follow, too deep for the checks
+        raise RecordError("nested too deeply to be read") from None
     return check_numbers(read)
 
 
@@ -268,15 +272,62 @@ def read_with_status(cls, values):
     return read
 
 
-def read_json(path):
-    """Parsed JSON of `path`. Raises RecordError: missing, unreadable or not JSON."""
-    try:
-        text = Path(path).read_bytes()
+# The most a reader takes of each run file, in bytes: a file that never ends or a hand-made giant is a damaged run,
+# not the server's memory. A record holds its run's whole history (a million batches are about 60 MB); the
+# progress log is read in pieces (`hrnn.runs.store.progress_log`), each line capped there.
+MAX_FILE_BYTES = {RECORD_NAME: 512_000_000}
+SMALL_FILE_BYTES = 4_000_000  # settings, summary, heartbeat, launch: a few KB as written
+
+
+def open_run_file(path):
+    """`path` open for reading in binary, when it is a regular file (a link to one is followed): never a FIFO, a
+    device (a link to /dev/zero) or a folder, which would hang or never end. The file object is the caller's to close.
+
+    Raises:
+        RecordError: one line naming the file: missing, unreadable, or not a regular file.
+    """
+    name = Path(path).name
+    try:  # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
-        raise RecordError(f"no {Path(path).name}") from None
+        raise RecordError(f"no {name}") from None
     except OSError as exc:
-        raise RecordError(f"{Path(path).name} cannot be read ({exc.strerror or exc})") from None
+        raise RecordError(f"{name} cannot be read ({exc.strerror or exc})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RecordError(f"{name} is not a regular file")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_json(path, max_bytes=None):
+    """Parsed JSON of the run file `path`, read only when it is a regular file (`open_run_file`) of at most
+    `max_bytes` (by default `MAX_FILE_BYTES` for its name, else `SMALL_FILE_BYTES`). Every reader of a run folder's
+    JSON files reads them through this.
+
+    Raises:
+        RecordError: one line naming the file: missing, unreadable, not a regular file, too large, not JSON, or
+            nested too deeply to parse.
+    """
+    name = Path(path).name
+    limit = MAX_FILE_BYTES.get(name, SMALL_FILE_BYTES) if max_bytes is None else max_bytes
+    with open_run_file(path) as fh:
+        try:
+            text = fh.read(limit + 1)
+        except OSError as exc:
+            raise RecordError(f"{name} cannot be read ({exc.strerror or exc})") from None
+    if len(text) > limit:
+        raise RecordError(f"{name} is larger than {limit:,} bytes, more than hrnn writes")
     try:
         return json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise RecordError(f"{Path(path).name} is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise RecordError(f"{name} is nested too deeply to be read") from None
+    except (ValueError, UnicodeError) as exc:
+        raise RecordError(f"{name} is not valid JSON ({_one_line(exc)})") from None
+
+
+def _one_line(exc):
+    return " ".join(str(exc).split())[:200]

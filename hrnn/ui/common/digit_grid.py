@@ -23,7 +23,8 @@ def render_grid(images, labels, predictions=(), columns=10):
 
     Args:
         labels: the true digit of each image.
-        predictions: the digit the model reads for each image, or empty before the first reading.
+        predictions: the digit the model reads for each image, or empty before the first reading. An image
+            without a label or a reading (lists of other lengths, from a damaged progress log) is drawn unread.
 
     Returns:
         uint8 array `(height, width, 3)`.
@@ -42,7 +43,7 @@ def render_grid(images, labels, predictions=(), columns=10):
         if pixels.dtype != np.uint8:
             pixels = np.clip(np.round(pixels * 255), 0, 255).astype(np.uint8)
         digit = Image.fromarray(pixels, "L").resize((28 * SCALE, 28 * SCALE), Image.NEAREST)
-        read = predictions[k] if k < len(predictions) else None
+        read = predictions[k] if k < len(predictions) and k < len(labels) else None
         color = UNREAD if read is None else RIGHT if read == labels[k] else WRONG
         pen.rectangle([x0, y0, x0 + cw - 1, y0 + cw - 1], fill=color)
         canvas.paste(digit.convert("RGB"), (x0 + FRAME, y0 + FRAME))

@@ -40,7 +40,7 @@ def _from_record(record_path, make):
     def made():
         try:
             return make(read_json(record_path))
-        except runs.RecordError as exc:
+        except (runs.RecordError, RecursionError) as exc:  # JSON the parser follows, too deep to copy
             log.warning("cannot make a download of %s: %s", record_path, exc)
             return ""
 

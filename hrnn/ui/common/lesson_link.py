@@ -58,10 +58,16 @@ def say_ignored(reasons):
         st.caption(as_text(f"Part of this link was ignored: {'; '.join(reasons)}."))
 
 
+def _ascii_digits(text):
+    """Whether `text` is one or more of 0-9: `str.isdigit` alone also takes `²` and `⑨`, which `int` refuses, and
+    other scripts' digits, which no one types in an address."""
+    return text.isascii() and text.isdigit()
+
+
 def whole_number(text, low, high, what):
     """`text` as an integer from `low` to `high`. Raises LinkValueError naming `what`."""
     text = (text or "").strip()
-    if not text.isdigit() or len(text) > MAX_DIGITS or not low <= int(text) <= high:
+    if not _ascii_digits(text) or len(text) > MAX_DIGITS or not low <= int(text) <= high:
         raise LinkValueError(f"{what} are {low:,} to {high:,}, got {text[:20]!r}")
     return int(text)
 
@@ -90,7 +96,7 @@ def test_digit(text, data):
 def row_list(text, what="rows"):
     """`"3,4,9"` as sorted distinct rows 1 to 28. Raises LinkValueError naming `what`."""
     parts = [part.strip() for part in (text or "").split(",")]
-    if not all(part.isdigit() and len(part) <= 2 and 1 <= int(part) <= 28 for part in parts):
+    if not all(_ascii_digits(part) and len(part) <= 2 and 1 <= int(part) <= 28 for part in parts):
         raise LinkValueError(f"{what} are 1 to 28, got {text[:40]!r}")
     return sorted({int(part) for part in parts})
 

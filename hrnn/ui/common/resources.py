@@ -2,7 +2,6 @@
 modification time), the launcher that starts run workers (with its warm spare worker), one progress-log reader per
 watched run. The app process trains nothing: runs are worker processes, read from their folders."""
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +60,8 @@ class ModelChoice:
 def _shipped_trained_on(model_path):
     """What the shipped model was trained on, in words, from its small record beside it ("" if it cannot be read)."""
     try:
-        record = runs.RunRecord.from_json(json.loads(compare.shipped_record_path(model_path).read_text()))
-    except (OSError, ValueError):  # RecordError is a ValueError
+        record = compare.read_shipped_record(model_path)
+    except ValueError:  # RecordError is one
         return ""
     return trained_on(record.data, record.train_images)
 
@@ -112,7 +111,10 @@ def launcher(root, spare_data, kind="local", address="auto"):
 
 
 def _opened():
-    """`(launcher, problem)` of this app (`launcher`), made at the first call."""
+    """`(launcher, problem)` of this app (`launcher`), made at the first call; `(None, None)` while a limit is set
+    wrongly (`settings.problems`: the Train page says which, and trains nothing)."""
+    if settings.problems():
+        return None, None
     data, _ = mnist_or_error()
     spare = None if not settings.warm_spare() or data is None else data.spec or None
     try:
@@ -125,7 +127,7 @@ def _opened():
 
 def start_launcher():
     """Create the launcher at app start, so that its spare worker is warm (or Ray joined) before the first Start (no
-    spare with `HRNN_NO_WARMUP` set, or without data)."""
+    spare with `HRNN_NO_WARMUP` set, or without data). None while a limit is set wrongly (`settings.problems`)."""
     return _opened()[0]
 
 

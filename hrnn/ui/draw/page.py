@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from hrnn.data.drawing import decode_drawing
-from hrnn.data.preprocess import canvas_to_mnist, is_blank, load_upload
+from hrnn.data.preprocess import canvas_to_mnist, image_to_mnist, is_blank, upload_picture
 from hrnn.nn.architectures import model_architecture
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import predict_one
@@ -160,12 +160,13 @@ def _uploaded_image():
         return None, ""
     name, data = upload
     try:
-        image = load_upload(data)
+        picture = upload_picture(data)  # 8-bit whatever the file held (16-bit, floats): a preview can encode it
+        image = image_to_mnist(picture)
     except (ValueError, TypeError) as exc:
         st.error(as_text(f"{name}: {exc}"))
         return None, ""
     with st.container(border=True, width="content"):  # framed: a white picture on the white page has no edge
-        st.image(data, width=UPLOAD_PREVIEW_PX, caption="Your picture, as sent")
+        st.image(picture, width=UPLOAD_PREVIEW_PX, caption="Your picture, as sent")
     if is_blank(image):
         st.warning(f"{as_text(name)}: no digit found in this image (it looks empty).")
         return None, ""

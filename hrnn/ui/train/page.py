@@ -235,15 +235,20 @@ def _outcome(entry, snap, data):
     except runs.RecordError as exc:
         st.warning(f"The record of this run cannot be read: {as_text(exc)}")
         return
+    if not entry.readable:  # a damaged summary: listed as unreadable, so no verdict from a record it contradicts
+        st.warning(f"This run is damaged: {as_text(entry.problem)}")
+        return
     if entry.status == "failed":
         st.error(f"Training failed: {as_text(record.error or snap.message)}")
         return
     if entry.status == runs.INTERRUPTED:
         saved = f"the model of its last finished epoch ({len(record.history.epochs)}) is saved"
+        full = " It is likely why: the runs folder's disk is full." if entry.folder.disk_full() else ""
         st.warning(
             "The run was interrupted: its worker ended before the run did; "
             + (saved if entry.has_model else "it had saved no model yet")
             + "."
+            + full
         )
     else:
         st.success(f"The run {as_text(record.message or entry.status)}.")
@@ -295,11 +300,11 @@ def render():
     if error:
         st.error(f"No training data: {as_text(error)}")
         return
-    try:
-        max_epochs, max_units = settings.max_epochs(), settings.max_units()
-    except ValueError as exc:
-        st.error(f"This server's limits are set wrongly: {as_text(exc)}")
+    problems = settings.problems()  # every HRNN_* limit: a wrong one is one line here, and nothing trains
+    if problems:
+        st.error(f"This server's limits are set wrongly: {as_text('; '.join(problems))}")
         return
+    max_epochs, max_units = settings.max_epochs(), settings.max_units()
     st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
     problem = launcher_problem()
     if problem:
