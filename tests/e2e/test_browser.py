@@ -236,11 +236,13 @@ def test_a_run_is_on_screen_of_a_desktop_and_a_phone_and_a_stopped_one_is_judged
         open_train_page(page, server)
         run_id, _ = start_run(page, small_settings(epochs=200, images=3000))  # minutes long: stopped below
         _check_train_layout(page, "desktop")
-        on_phone = phone.new_page()  # the same run, watched from a phone (its address names it)
+        on_phone = phone.new_page()  # the same run, watched from a student's phone (its address names it)
         open_train_page(on_phone, server, f"?run={run_id}")
         _check_train_layout(on_phone, "phone")
-        stop_button(on_phone).click()
+        expect(on_phone.locator(".st-key-stop")).to_have_count(0)  # not theirs to stop
+        stop_button(page).click()  # the desktop that started it stops it; the phone sees who did
         expect(on_phone.get_by_test_id("stAlert").filter(has_text="The run stopped")).to_be_visible(timeout=TRAINING_MS)
+        expect(on_phone.get_by_text("Stopped by the person who started it.")).to_be_visible()
 
         # The payoff, on the desktop page that started it: the digits read by the model it saved, a verdict in words
         # (on its last validation, or on the live grid when it stopped in its first epoch), the saved runs, and the
@@ -367,8 +369,7 @@ def test_every_control_on_a_phone_is_a_finger_wide(server, browser, path, headin
         wait_until_idle(page)
         if path == "/":
             open_settings(page)
-        else:
-            page.locator("[data-testid=stMain] button").first.wait_for()
+        wait_until_idle(page)
         assert page.evaluate(SMALL_CONTROLS) == []
     finally:
         context.close()

@@ -26,7 +26,7 @@ RULES = f"""
     .modebar-container {{ display: none !important; }}
     /* A finger needs 44 px (Apple's and WCAG's AAA size): buttons (a help "?" too), a radio's whole line and a
        slider's thumb (a 16 px dot inside a 44 px ring that takes the touch). */
-    [data-testid="stMain"] button {{ min-height: {TAP_PX}px; min-width: {TAP_PX}px; }}
+    [data-testid="stMain"] button {{ min-height: {TAP_PX}px !important; min-width: {TAP_PX}px !important; }}
     [data-testid="stMain"] [data-testid="stRadio"] label {{ min-height: {TAP_PX}px; align-items: center; }}
     [data-testid="stMain"] [data-testid="stSlider"] [role="slider"] {{
         width: {TAP_PX}px; height: {TAP_PX}px; background: transparent; box-shadow: none;
