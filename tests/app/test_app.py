@@ -734,5 +734,5 @@ def test_a_bad_hrnn_variable_is_one_line_and_every_page_renders(monkeypatch, nam
     assert not at.exception, at.exception
     (error,) = [shown(e.value) for e in at.error]
     assert error.startswith(f"This server's limits are set wrongly: {name} must be ") and "\n" not in error, error
-    for other in ("draw_page", "inside_page", "evaluate_page"):
+    for other in ("draw", "inside", "evaluate"):
         assert not page(other).run().exception, other

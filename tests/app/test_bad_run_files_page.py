@@ -69,7 +69,7 @@ def test_the_train_page_watching_a_damaged_run_says_so_in_one_line(small_model, 
     assert rows[GOOD_RUN_ID] == "finished" and BAD_RUN_ID in rows
 
 
-@pytest.mark.parametrize("name", ["draw_page", "evaluate_page"])
+@pytest.mark.parametrize("name", ["draw", "evaluate"])
 def test_the_pages_that_pick_a_model_list_around_a_damaged_run(small_model, name):
     write_finished_run(settings.runs_dir() / GOOD_RUN_ID, small_model)
     nested(runs.SUMMARY_NAME)(write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model))

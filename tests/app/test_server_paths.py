@@ -51,7 +51,7 @@ def test_a_working_page_shows_no_server_path(tmp_path, name):
 HOSTILE_TRAINED_ON = "[x](http://evil.example) /srv/app/x"
 
 
-@pytest.mark.parametrize("name", ["draw_page", "inside_page", "evaluate_page"])  # the pages with the model picker
+@pytest.mark.parametrize("name", ["draw", "inside", "evaluate"])  # the pages with the model picker
 def test_what_a_run_says_it_was_trained_on_is_shown_as_text_without_its_path(small_model, name):
     folder = write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model)
     summary = json.loads(folder.file(runs.SUMMARY_NAME).read_text())

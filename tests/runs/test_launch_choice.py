@@ -1,6 +1,6 @@
 """Choosing the launcher, without a Ray cluster: the local one unless Ray is asked for; without Ray installed, or
 with its cluster out of reach, one line and the local launcher; Ray imported only when asked for; "auto" joins a
-running Ray, else starts a local one; a node that cannot read the run folder writes nothing and says so."""
+running Ray and never starts one in the app; a node that cannot read the run folder writes nothing and says so."""
 
 import os
 import socket
@@ -93,14 +93,20 @@ def test_a_cluster_that_answers_but_cannot_be_joined_gives_one_line(monkeypatch,
 
 
 @pytest.mark.parametrize("running", [True, False], ids=["a Ray runs here", "none runs"])
-def test_auto_joins_a_running_ray_else_starts_a_local_one(monkeypatch, running):
+def test_auto_joins_a_running_ray_and_never_starts_one_in_the_app(monkeypatch, running):
+    """A Ray started inside the app's process ended the whole server when it could not reach its own head (issue 32,
+    item 24): "auto" joins a Ray that runs here, else refuses in one line, and the app trains on this machine."""
     ray = fake_ray(running=running)
     monkeypatch.setitem(sys.modules, "ray", ray)
-    assert ray_launcher.connect("auto") is ray
-    addresses = [address for address, _ in ray.calls]
-    assert addresses == (["auto"] if running else ["auto", None])
-    if not running:
-        assert ray.calls[-1][1]["include_dashboard"] is False
+    if running:
+        assert ray_launcher.connect("auto") is ray
+    else:
+        with pytest.raises(LaunchError, match="no Ray is running on this machine: start one with `ray start --head`"):
+            ray_launcher.connect("auto")
+        launcher, problem = open_launcher("ray", address="auto")
+        assert isinstance(launcher, LocalLauncher) and problem == ray_launcher.NO_RAY_HERE
+        launcher.close()
+    assert {address for address, _ in ray.calls} == {"auto"}  # never an `init()` that starts a Ray here
 
 
 def test_an_explicit_address_is_joined_and_never_replaced_by_a_local_ray(monkeypatch, listening):

@@ -61,10 +61,18 @@ def check_reachable(address):
         raise LaunchError(f"cannot reach the Ray cluster at {address} ({reason})") from None
 
 
+NO_RAY_HERE = (
+    "HRNN_RAY_ADDRESS=auto, but no Ray is running on this machine: start one with `ray start --head`, or name a "
+    "cluster's HOST:6379"
+)
+
+
 def connect(address="auto"):
     """Join the Ray cluster at `address` ("host:port", "ray://..."), unless this process has joined one already.
-    With "auto": a Ray running on this machine, else a new local Ray in this process, on this machine's usable
-    cores, without a dashboard. Returns the `ray` module.
+    With "auto": a Ray running on this machine, and none started here: a Ray started inside the app's process could
+    not always reach its own head on the machine's network address and then ended the whole server (a walkthrough
+    saw it twice), so without a running Ray the app says so in one line and trains on this machine
+    (`choice.open_launcher`). Returns the `ray` module.
 
     Raises:
         LaunchError: Ray is not installed, or the cluster cannot be joined (one line).
@@ -80,8 +88,10 @@ def connect(address="auto"):
             return ray
         try:
             ray.init(address="auto", log_to_driver=False)
-        except ConnectionError:  # no Ray runs on this machine: start one, which ends with this process
-            ray.init(num_cpus=settings.usable_cores(), include_dashboard=False, log_to_driver=False)
+        except ConnectionError:  # no Ray runs on this machine, and none is started inside the app
+            raise LaunchError(NO_RAY_HERE) from None
+    except LaunchError:
+        raise
     except Exception as exc:  # refused, another Ray version, a token it lacks
         token = "" if os.environ.get("RAY_AUTH_MODE") else " (a cluster with token authentication: RAY_AUTH_MODE=token)"
         raise LaunchError(f"cannot join the Ray cluster at {address}: {one_line(exc)}{token}") from exc
