@@ -12,8 +12,8 @@ against `keras.layers.LSTM`):
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
 
-`image_reader_memory` steps this recurrence in numpy over the row reader's 28 row vectors (which
-`hrnn.nn.probe.row_encodings_batch` gives), starting from zero states, as the model does. The `h` it implies is the
+`image_reader_memory` steps this recurrence in numpy over the row reader's 28 row vectors (the model's own row
+encoder, `hrnn.nn.probe.row_encodings_batch`), starting from zero states, as the model does. The `h` it implies is the
 image reader's own hidden state (tests check both against an independent numpy step and against the model).
 """
 
@@ -98,8 +98,8 @@ def lstm_memory(sequences, kernel, recurrent_kernel, bias):
 def image_reader_memory(model, images):
     """The image reader's (the column encoder's) states and gates after each row, for a batch of images.
 
-    One batched call of the row reader (`row_encodings_batch`), then the image reader's recurrence in numpy on its
-    own weights (`lstm_memory`), read when called: a model being trained gives its current memory.
+    One compiled call of the model's row reader (`row_encodings_batch`), then the image reader's recurrence in numpy
+    on its own weights (`lstm_memory`), read when called: a model being trained gives its current memory.
 
     Args:
         model: an HRNN (layers row_encoder, column_encoder, classifier).

@@ -54,7 +54,6 @@ class Prober:
         self._row, self._col, self._classifier = row, col, classifier
         self._fn = tf.function(self._forward, input_signature=[tf.TensorSpec((28, 28), tf.float32)])
         self._batch_fn = tf.function(self._step_probs, input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
-        self._rows_fn = tf.function(self._row_vectors, input_signature=[tf.TensorSpec((None, 28, 28), tf.float32)])
         self._lock = threading.Lock()
 
     @staticmethod
@@ -72,17 +71,13 @@ class Prober:
         )
         return h_seq
 
-    def _row_vectors(self, images):
-        """The row reader's summary of each row of a batch `(N, 28, 28)` -> `(N, 28, row_units)`."""
-        n = tf.shape(images)[0]
-        # The row reader reads each of the 28 rows of each image as its own sequence of 28 one-pixel steps.
-        rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]
-        return tf.reshape(rows, (n, 28, self._row.cell.units))
-
     def _layers(self, images):
         """What each layer computes for a batch `(N, 28, 28)`: the row summaries `(N, 28, row_units)`, the image
         reader's state after each row `(N, 28, col_units)` and the classifier on each state `(N, 28, classes)`."""
-        rows = self._row_vectors(images)
+        n = tf.shape(images)[0]
+        # The row reader reads each of the 28 rows of each image as its own sequence of 28 one-pixel steps.
+        rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]
+        rows = tf.reshape(rows, (n, 28, self._row.cell.units))
         column_states = self._run_lstm(self._col, rows)
         return rows, column_states, self._classifier(column_states)  # the classifier's own weights
 
@@ -95,19 +90,13 @@ class Prober:
 
     def step_probs(self, images, batch_size=256):
         """The probabilities after rows 1..28 of each image: `(N, 28, 28)` -> `(N, 28, classes)`."""
-        return self._batched(self._batch_fn, images, batch_size, self._classifier.units)
-
-    def row_encodings(self, images, batch_size=256):
-        """The row reader's vector for each row of each image: `(N, 28, 28)` -> `(N, 28, row_units)`."""
-        return self._batched(self._rows_fn, images, batch_size, self._row.cell.units)
-
-    def _batched(self, function, images, batch_size, width):
         images = np.asarray(images, np.float32)
         with self._lock:
             parts = [
-                function(tf.constant(images[k : k + batch_size])).numpy() for k in range(0, len(images), batch_size)
+                self._batch_fn(tf.constant(images[k : k + batch_size])).numpy()
+                for k in range(0, len(images), batch_size)
             ]
-        return np.concatenate(parts) if parts else np.zeros((0, 28, width), np.float32)
+        return np.concatenate(parts) if parts else np.zeros((0, 28, self._classifier.units), np.float32)
 
     def __call__(self, image28):
         image = _as_image(image28)
@@ -115,28 +104,6 @@ class Prober:
             rows, column_states, step_probs = self._fn(tf.constant(image))
         step_probs = step_probs.numpy()
         return ProbeResult(step_probs[-1].copy(), rows.numpy(), column_states.numpy(), step_probs)
-
-
-def image_reader(model):
-    """The image reader (the column encoder's LSTM) of an HRNN.
-
-    Raises:
-        ModelFileError: for a model without a column encoder that is an LSTM.
-    """
-    try:
-        return _inner_lstm(model.get_layer("column_encoder"))
-    except ValueError as exc:
-        raise ModelFileError(f"not an hrnn model: {exc}") from exc
-
-
-def _as_images(images28):
-    """`(N, 28, 28)` float32 from `(N, 28, 28)` or `(N, 28, 28, 1)`; raises ValueError for any other shape."""
-    images = np.asarray(images28, dtype=np.float32)
-    if images.ndim == 4 and images.shape[3] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"expected images of shape (N, 28, 28) or (N, 28, 28, 1), got {np.shape(images28)}")
-    return images
 
 
 def _as_image(image28):
@@ -190,24 +157,15 @@ def step_probs_batch(model, images28):
     return _prober(model).step_probs(images28)
 
 
-def row_encodings_batch(model, images28):
-    """The row reader's vector for each row, for a batch: `(N, 28, 28)` or `(N, 28, 28, 1)` floats in [0, 1] ->
-    `(N, 28, row_units)` (`ProbeResult.row_encodings` of each image, computed together in one compiled call).
-
-    Raises:
-        ValueError: for images of another shape; ModelFileError: for a model that is not an HRNN.
-    """
-    return _prober(model).row_encodings(_as_images(images28))
-
-
 _BATCH = tf.TensorSpec((None, 28, 28, 1), tf.float32)
 _COMPILED = weakref.WeakKeyDictionary()  # model -> {what: tf.function}; a value never refers to its model
 
 
 def _compiled(model, what):
-    """`model`'s class probabilities (`what="probs"`) or its image vectors (`what="image_vectors"`, the column
-    encoder's final state) as one compiled function for every batch size: traced on first use, kept while the
-    model lives. Keras's own `predict` traces again for each new batch size, about a second each on a 2-core CPU.
+    """`model`'s class probabilities (`what="probs"`), its image vectors (`what="image_vectors"`, the column
+    encoder's final state) or its row vectors (`what="row_encodings"`, the row encoder's output) as one compiled
+    function for every batch size: traced on first use, kept while the model lives. Keras's own `predict` traces
+    again for each new batch size, about a second each on a 2-core CPU.
     """
     with _PROBERS_LOCK:
         functions = _COMPILED.setdefault(model, {})
@@ -220,7 +178,8 @@ def _compiled(model, what):
                     return model_ref()(images, training=False)
 
             else:
-                encoder = keras.Model(model.inputs, model.get_layer("column_encoder").output)  # shares the weights
+                layer = {"image_vectors": "column_encoder", "row_encodings": "row_encoder"}[what]
+                encoder = keras.Model(model.inputs, model.get_layer(layer).output)  # shares the weights
 
                 def call(images):
                     return encoder(images, training=False)
@@ -229,12 +188,12 @@ def _compiled(model, what):
     return function
 
 
-def _in_batches(function, images, batch_size, width):
+def _in_batches(function, images, batch_size, shape):
     images = np.asarray(images, np.float32)
     if images.shape[1:] != (28, 28, 1):
         raise ValueError(f"expected images of shape (N, 28, 28, 1), got {images.shape}")
     parts = [function(tf.constant(images[k : k + batch_size])).numpy() for k in range(0, len(images), batch_size)]
-    return np.concatenate(parts) if parts else np.zeros((0, width), np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, *shape), np.float32)
 
 
 def predict_batch(model, images, batch_size=256):
@@ -244,7 +203,7 @@ def predict_batch(model, images, batch_size=256):
     Raises:
         ValueError: for images of another shape.
     """
-    return _in_batches(_compiled(model, "probs"), images, batch_size, model.output_shape[-1])
+    return _in_batches(_compiled(model, "probs"), images, batch_size, (model.output_shape[-1],))
 
 
 def final_column_states(model, images, batch_size=256):
@@ -254,7 +213,38 @@ def final_column_states(model, images, batch_size=256):
         ValueError: for images of another shape.
     """
     width = model.get_layer("column_encoder").output.shape[-1]
-    return _in_batches(_compiled(model, "image_vectors"), images, batch_size, width)
+    return _in_batches(_compiled(model, "image_vectors"), images, batch_size, (width,))
+
+
+def row_encodings_batch(model, images, batch_size=256):
+    """The row reader's vector for each row, for a batch: `(N, 28, 28, 1)` or `(N, 28, 28)` floats in [0, 1] ->
+    `(N, 28, row_units)` (`ProbeResult.row_encodings` of each image): the model's own row encoder, one compiled
+    function for every batch size.
+
+    Raises:
+        ValueError: for images of another shape; ModelFileError: for a model without a row encoder.
+    """
+    images = np.asarray(images, np.float32)
+    if images.shape[1:] == (28, 28):
+        images = images[..., None]
+    try:
+        layer = model.get_layer("row_encoder")
+    except ValueError as exc:
+        raise ModelFileError(f"not an hrnn model: {exc}") from exc
+    shape = (28, layer.output.shape[-1])
+    return _in_batches(_compiled(model, "row_encodings"), images, batch_size, shape)
+
+
+def image_reader(model):
+    """The image reader (the column encoder's LSTM) of an HRNN.
+
+    Raises:
+        ModelFileError: for a model without a column encoder that is an LSTM.
+    """
+    try:
+        return _inner_lstm(model.get_layer("column_encoder"))
+    except ValueError as exc:
+        raise ModelFileError(f"not an hrnn model: {exc}") from exc
 
 
 _IS_HRNN = weakref.WeakKeyDictionary()

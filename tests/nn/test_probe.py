@@ -11,7 +11,7 @@ import pytest
 from hrnn.nn.architectures import ARCHITECTURES
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import ModelFileError
-from hrnn.nn.probe import _compiled, final_column_states, predict_batch, predict_one, probe
+from hrnn.nn.probe import _compiled, final_column_states, predict_batch, predict_one, probe, row_encodings_batch
 from tests.conftest import random_hrnn
 
 
@@ -48,6 +48,15 @@ def test_states_match_keras_sub_models(model, image):
     np.testing.assert_allclose(result.row_encodings, rows, atol=1e-5)
     np.testing.assert_allclose(result.column_states[-1], final, atol=1e-5)
     np.testing.assert_allclose(final_column_states(model, x)[0], final, atol=1e-5)
+
+
+def test_row_encodings_of_a_batch_are_the_probes(model, image):
+    images = np.stack([image, image[::-1]])  # (2, 28, 28)
+    rows = row_encodings_batch(model, images[..., None])  # (2, 28, row_units)
+    assert rows.shape == (2, 28, 16)
+    for k, one in enumerate(images):
+        np.testing.assert_allclose(rows[k], probe(model, one).row_encodings, atol=1e-5)
+    np.testing.assert_array_equal(row_encodings_batch(model, images), rows)
 
 
 def test_column_states_match_a_keras_lstm_with_return_sequences(model, image):
