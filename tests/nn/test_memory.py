@@ -1,14 +1,14 @@
 """The image reader's memory (h, c and the gates after every row) is the LSTM the model runs: checked against an
 independent numpy step written here from the equations, and against the hidden states the model itself gives.
 
-Seen failing with the gate order broken (i and f swapped in `hrnn.nn.memory.lstm_memory`'s split): the reference
-test failed on h first, 1,008 of 1,008 values off (at most by 0.051), and the model's own hidden states disagreed in
-336 of 336 values of the first image; the other tests passed."""
+Seen failing with the gate order broken (i and f swapped in the split of `hrnn.nn.memory.lstm_states`, and before in
+the numpy recurrence it replaced, alike): the reference test failed on h first, 1,008 of 1,008 values off (by up to
+0.051), and the model's own hidden states disagreed in 336 of 336 values of the first image; the other tests passed."""
 
 import numpy as np
 import pytest
 
-from hrnn.nn.memory import image_reader_memory, lstm_memory
+from hrnn.nn.memory import image_reader_memory
 from hrnn.nn.probe import final_column_states, probe, row_encodings_batch
 from tests.conftest import random_hrnn
 
@@ -104,8 +104,3 @@ def test_memory_follows_weight_changes(images):
 def test_memory_refuses_images_of_another_shape(model):
     with pytest.raises(ValueError, match="28, 28"):
         image_reader_memory(model, np.zeros((2, 27, 28, 1), np.float32))
-
-
-def test_lstm_memory_refuses_weights_that_do_not_fit():
-    with pytest.raises(ValueError, match="do not fit"):
-        lstm_memory(np.zeros((1, 5, 3)), np.zeros((4, 8)), np.zeros((2, 8)), np.zeros(8))
