@@ -216,7 +216,7 @@ def test_fast_preset_fills_in_its_settings_and_says_what_start_trains():
 
 @pytest.mark.parametrize(
     "n_train, label, passes",
-    [(55_000, "98% in a minute (all digits once)", 1), (4_500, "Fast: 12 passes over 4,500 digits", 12)],
+    [(55_000, "98% in about a minute (2 idle cores)", 1), (4_500, "Fast: 12 passes over 4,500 digits", 12)],
     ids=["full MNIST", "the offline sample"],
 )
 def test_the_fast_preset_promises_only_what_was_measured_on_data_of_this_size(n_train, label, passes):
@@ -377,8 +377,11 @@ def test_play_is_a_sweep_of_every_row_played_by_the_browser():
         assert frame["layout"]["title"]["text"].startswith(f"After row {row}: it thinks ")
     (play,) = sweep["layout"]["updatemenus"][0]["buttons"]
     assert play["method"] == "animate" and play["args"][1]["frame"]["duration"] * 28 <= 3500  # about 3 s
-    _row_slider(at).set_value(9).run()  # the cursor moves the other views, not the sweep
-    assert _figure(at, "inside_sweep")["frames"] == sweep["frames"]
+    assert sweep["layout"]["title"]["text"].startswith("After row 28: ")  # before Play: the cursor's row
+    _row_slider(at).set_value(9).run()  # the sweep shows the cursor's row too; Play still sweeps every row
+    moved = _figure(at, "inside_sweep")
+    assert moved["layout"]["title"]["text"].startswith("After row 9: ") and moved["layout"]["shapes"][0]["y0"] == 9.5
+    assert moved["frames"] == sweep["frames"]
 
 
 def test_cursor_moves_run_no_model(monkeypatch):

@@ -128,4 +128,5 @@ def test_a_stopped_run_says_who_stopped_it(teachers_run, monkeypatch, who, line)
     watcher = _open(teachers_run.run_id)
     assert not watcher.exception
     assert [c.value for c in watcher.caption if c.value.startswith("Stopped ")] == [line]
+    assert not any("Your model" in m.value for m in watcher.markdown)  # the teacher's model, not the student's
     assert any("The run stopped after 3 batches" in shown(s.value) for s in watcher.success)

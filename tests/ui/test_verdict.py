@@ -36,3 +36,7 @@ def test_a_reading_is_right_or_wrong_with_the_true_label():
     assert reading_verdict(4, 9) == "Wrong: it is a 4, read as 9"
     assert reading_verdict(8, 8) == "Right: it is an 8"
     assert reading_verdict(8, 3) == "Wrong: it is an 8, read as 3"
+
+
+def test_someone_elses_run_is_this_model_not_yours():
+    assert verdict(0.975, 1000, yours=False) == "This model reads 975 of 1,000 test digits right (97.5%)."

@@ -28,6 +28,10 @@ RULES = f"""
        slider's thumb (a 16 px dot inside a 44 px ring that takes the touch). */
     [data-testid="stMain"] button {{ min-height: {TAP_PX}px !important; min-width: {TAP_PX}px !important; }}
     [data-testid="stMain"] [data-testid="stRadio"] label {{ min-height: {TAP_PX}px; align-items: center; }}
+    [data-testid="stSidebarNavLink"] {{ min-height: {TAP_PX}px; }}
+    [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapseButton"] button {{
+        min-width: {TAP_PX}px; min-height: {TAP_PX}px;
+    }}
     [data-testid="stMain"] [data-testid="stSlider"] [role="slider"] {{
         width: {TAP_PX}px; height: {TAP_PX}px; background: transparent; box-shadow: none;
     }}

@@ -9,7 +9,7 @@ ROUGH_BELOW = 100  # fewer held-out digits than this: the verdict says its figur
 DIGIT_SETS = {"test": "test digits", "validation": "validation digits", "grid": "grid digits"}
 
 
-def verdict(accuracy, images, digits="test", reference=None, stopped=False, when=""):
+def verdict(accuracy, images, digits="test", reference=None, stopped=False, when="", yours=True):
     """One sentence: how many of the held-out digits the run's model reads right, and how many of the same digits
     the shipped model reads right. Counts, not "N in every 100": 975 of 1,000 says exactly what 97.5% does, where
     "98 in every 100 (97.5%)" seemed to disagree with itself.
@@ -22,12 +22,14 @@ def verdict(accuracy, images, digits="test", reference=None, stopped=False, when
         stopped: the run was stopped before the end.
         when: when the figure was measured, where it was not on the model as saved at the end ("after epoch 1",
             "on the live grid"), or "".
+        yours: the reader started the run ("Your model"); else "This model" (a student watching the teacher's).
     """
     measured = f", measured {when}" if when else ""
     if images < ROUGH_BELOW:  # 18 of 20 says 90%, and a model that reads 81% of 10,000 can do it
         measured += f": only {images} digits, a rough figure"
+    whose = "Your" if yours else "This"
     text = (
-        f"Your model reads {round(accuracy * images):,} of {images:,} {DIGIT_SETS[digits]} right "
+        f"{whose} model reads {round(accuracy * images):,} of {images:,} {DIGIT_SETS[digits]} right "
         f"({accuracy:.1%}{measured})"
     )
     if reference is not None:

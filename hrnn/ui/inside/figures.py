@@ -354,7 +354,7 @@ def _unread_cover(row):
     )  # fmt: skip
 
 
-def sweep_figure(image28, step_probs, prediction, rival, height=240):
+def sweep_figure(image28, step_probs, prediction, rival, row=28, height=240):
     """The digit read row by row, played in the browser: the image with the rows not yet read greyed, beside the ten
     probabilities after each row, one animation frame per row (`SWEEP_FRAME_MS` each) started by the figure's own
     Play button, so a sweep costs the server nothing and takes about 3 s on any connection.
@@ -363,6 +363,7 @@ def sweep_figure(image28, step_probs, prediction, rival, height=240):
         image28: `(28, 28)` pixels in [0, 1], the input as the model reads it.
         step_probs: `(28, 10)` the probabilities after rows 1..28.
         prediction, rival: digits from `hrnn.analysis.narration.main_rival` (coloured as on the other views).
+        row: the row it shows before Play, the page's cursor (Play always sweeps from row 1 to row 28).
     """
     step_probs = np.asarray(step_probs, dtype=np.float64)
     colors = [PREDICTION_COLOR if d == prediction else RIVAL_COLOR if d == rival else OTHER_COLOR for d in range(10)]
@@ -388,12 +389,12 @@ def sweep_figure(image28, step_probs, prediction, rival, height=240):
         for row in range(1, 29)
     ]
     play = dict(frame=dict(duration=SWEEP_FRAME_MS, redraw=True), transition=dict(duration=0), mode="immediate")
-    fig = go.Figure(data=[image, bars(28)], frames=frames)
+    fig = go.Figure(data=[image, bars(row)], frames=frames)
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=40, b=10),
-        title=dict(text=_sweep_title(step_probs, 28), x=0.5, xanchor="center", font=dict(size=15)),
-        shapes=[_unread_cover(28)],
+        title=dict(text=_sweep_title(step_probs, row), x=0.5, xanchor="center", font=dict(size=15)),
+        shapes=[_unread_cover(row)],
         showlegend=False,
         plot_bgcolor="white",
         xaxis=dict(domain=[0.0, 0.3], range=[0.5, 28.5], visible=False),
@@ -403,7 +404,7 @@ def sweep_figure(image28, step_probs, prediction, rival, height=240):
         updatemenus=[
             dict(
                 type="buttons", x=0.0, y=1.02, xanchor="left", yanchor="bottom", direction="left", showactive=False,
-                pad=dict(t=0, r=6), font=dict(size=15),
+                pad=dict(t=0, r=6), font=dict(size=18),
                 buttons=[dict(label="▶ Play", method="animate", args=[None, {**play, "fromcurrent": False}])],
             )
         ],

@@ -101,10 +101,6 @@ def render():
         f"Prediction: **{result.prediction}** ({percent(result.probs[result.prediction])}); main rival while "
         f"reading: **{reading.rival}**."
     )
-    # Play is the browser's: one figure holds all 28 rows as animation frames, so a sweep takes about 3 s and runs
-    # no script (it took 19-26 s when each row ran the page again). Above the cursor: on a phone's first screen.
-    sweep = sweep_figure(image, result.step_probs, result.prediction, reading.rival)
-    st.plotly_chart(sweep, width="stretch", key="inside_sweep", config=STILL)
     st.session_state.setdefault(CURSOR_KEY, 28)
     with st.container(key="inside_views"):  # a phone's cursor panel sticks while these views scroll, not below them
         st.fragment(_views)(image, reading, state_map)
@@ -122,6 +118,7 @@ def _views(image, reading, state_map):
     """The cursor and every view that follows it (a fragment: redrawn on each cursor move, nothing recomputed)."""
     result = reading.result
     prediction, rival = result.prediction, reading.rival
+    sweep = st.container()  # above the cursor, drawn once the cursor's row is known: on a phone's first screen
     panel = st.container(key=CURSOR_PANEL)  # on a phone it stays on screen while the views scroll under it
     key = slider_key(st.session_state)
     row = panel.slider(
@@ -133,6 +130,12 @@ def _views(image, reading, state_map):
         on_change=_slider_moved,
         args=(key,),
     )
+    with sweep:
+        # Play is the browser's: the figure holds all 28 rows as animation frames, so a sweep takes about 3 s and
+        # runs no script (19-26 s when each row ran the page again). It shows the cursor's row until played.
+        figure = sweep_figure(image, result.step_probs, prediction, rival, row=row)
+        _chart(figure, "inside_sweep", config=STILL)
+        st.caption("▶ Play sweeps rows 1 to 28 in this picture; the cursor below moves every view.")
     st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
 
     left, right = st.columns(2, gap="large")

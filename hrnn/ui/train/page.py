@@ -228,7 +228,7 @@ def _run_accuracy(record, snap):
     return None, 0, "test", ""
 
 
-def _outcome(entry, snap, data):
+def _outcome(entry, snap, data, owner):
     """What became of the watched run, once it has ended: the verdict and "Try it on Draw", or why not."""
     try:
         record = entry.read_record()
@@ -262,7 +262,8 @@ def _outcome(entry, snap, data):
         config = record.config or TrainConfig()
         reference = reference_accuracy(data.spec, config.test_limit, config.seed) if digits == "test" else None
         stopped = entry.status != "finished"
-        st.markdown(f"### {verdict(accuracy, images, digits, reference, stopped=stopped, when=when)}")
+        line = verdict(accuracy, images, digits, reference, stopped=stopped, when=when, yours=owner)
+        st.markdown(f"### {line}")
     if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
         set_current_model(entry.run_id)
         pages.switch_to(pages.DRAW)
@@ -394,7 +395,7 @@ def _run_panel(entry, data, owner):
         outcome = st.container()  # the result above how it got there, drawn second: scoring the
         _progress_panel(entry, snap, owner)  # shipped model for the verdict takes seconds the first time
         with outcome:
-            _outcome(entry, snap, data)
+            _outcome(entry, snap, data, owner)
 
 
 def _watch_only(entry, data):
@@ -402,5 +403,8 @@ def _watch_only(entry, data):
     if entry is None:
         st.info("This link watches a run, and names none that is here. Open the Train page to start one.")
         return
-    st.caption("You are watching a run: only the browser that started it can stop it.")
+    if entry.active:
+        st.caption("You are watching a run: only the browser that started it can stop it.")
+    else:
+        st.caption("You are watching a run that has ended.")
     _run_panel(entry, data, owner=False)

@@ -27,7 +27,7 @@ PRESET_KEY = "cfg_preset"  # session key: the preset the settings started from (
 # (docs/experiments.md); on fewer images its label and help promise only what was measured for them.
 FULL_MNIST_TRAIN = 55_000
 FAST_ON_FULL = (
-    "98% in a minute (all digits once)",
+    "98% in about a minute (2 idle cores)",
     "Settings tuned to reach 98% of held-out digits within about a minute of training on a 2-core server: "
     "one pass over all training digits in batches of 32, with a smaller row reader (64 units) that trains "
     "faster. In our tests on the full MNIST, 98% came after 41,000 to 43,000 digits and 55 to 59 seconds; the "
