@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import socket
+import time
 from urllib.parse import quote
 
 import pytest
@@ -210,10 +211,20 @@ LIVE_CHART_BOX = """() => {
 }"""
 
 
+def _box(locator, timeout_s=30):
+    """The locator's box once it is laid out: while the page runs again (a run leaving the queue redraws it whole),
+    its elements can be briefly hidden, and `bounding_box` then gives None."""
+    deadline = time.monotonic() + timeout_s
+    while (box := locator.bounding_box()) is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert box is not None, f"{locator} never laid out"
+    return box
+
+
 def _check_train_layout(page, device):
     """The live chart where the device's screen shows it, and nothing overlapping or sticking out."""
     height = VIEWPORTS[device]["viewport"]["height"]
-    start = page.get_by_role("button", name="Start training").bounding_box()
+    start = _box(page.get_by_role("button", name="Start training"))
     assert start["y"] + start["height"] <= height  # Start (and Stop beside or under it) on the first screen
     wait_for_live_points(page, 2)
     page.wait_for_timeout(1000)  # the layout settles; never "idle" while the live view refreshes every second
