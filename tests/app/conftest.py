@@ -1,12 +1,17 @@
 """Fixtures of the AppTest tests: every test runs the app on synthetic digits with a small model of its own."""
 
+import fcntl
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 import streamlit as st
 
+from hrnn.runs.launch.launcher import create_run
+from hrnn.runs.store.records import LOCK_NAME
+from hrnn.train.config import TrainConfig
 from tests.assets.make_small_model import ASSET
 from tests.conftest import write_npz
 
@@ -54,3 +59,25 @@ def app_env(monkeypatch, tmp_path, tiny_data, small_model):
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def run_in_training():
+    """`run_in_training(owner=None)`: a run (3 epochs, readers of 8 units) training now, as its worker would leave
+    it: record "running", a heartbeat, its lock held by this test until it ends; `owner`, the key of the browser
+    that started it. Returns its `RunFolder`."""
+    locks = []
+
+    def make(owner=None):
+        folder = create_run(TrainConfig(epochs=3, row_units=8, col_units=8).check(), "sample", owner=owner)
+        record = folder.read_record()
+        record.status = "running"
+        folder.write_record(record)
+        folder.write_heartbeat(folder.read_settings().token)
+        locks.append(os.open(folder.file(LOCK_NAME), os.O_RDWR | os.O_CREAT))
+        fcntl.flock(locks[-1], fcntl.LOCK_EX)
+        return folder
+
+    yield make
+    for lock in locks:
+        os.close(lock)

@@ -33,17 +33,9 @@ def no_workers(monkeypatch):
 
 
 @pytest.fixture
-def training_run():
-    """A run training now, as its worker would leave it: record "running", a heartbeat, its lock held."""
-    folder = create_run(small(), "sample", settings.runs_dir())
-    record = folder.read_record()
-    record.status = "running"
-    folder.write_record(record)
-    folder.write_heartbeat(folder.read_settings().token)
-    lock = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    yield folder
-    os.close(lock)
+def training_run(run_in_training):
+    """A run training now, started from the command line (no owner in the app)."""
+    return run_in_training()
 
 
 def test_a_queued_run_says_its_place_in_line_and_a_wait_from_the_runs_ahead(monkeypatch, training_run):

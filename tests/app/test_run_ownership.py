@@ -2,8 +2,6 @@
 (no Stop), may start a run of their own, and, by a watch-only link, has nothing to press; a stopped run says who
 stopped it. The real browser's refresh (the key kept in a cookie) is tests/e2e/test_runs_browser.py's."""
 
-import fcntl
-import os
 import secrets
 
 import pytest
@@ -24,18 +22,9 @@ def _stop_buttons(at):
 
 
 @pytest.fixture
-def teachers_run():
-    """A run the teacher's browser started, training now as its worker would leave it: record "running", a
-    heartbeat, its lock held (by this test)."""
-    folder = create_run(TrainConfig(epochs=3, row_units=8, col_units=8).check(), "sample", owner=TEACHER_KEY)
-    record = folder.read_record()
-    record.status = "running"
-    folder.write_record(record)
-    folder.write_heartbeat(folder.read_settings().token)
-    lock = os.open(folder.file(runs.LOCK_NAME), os.O_RDWR | os.O_CREAT)
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    yield folder
-    os.close(lock)
+def teachers_run(run_in_training):
+    """A run the teacher's browser started, training now."""
+    return run_in_training(owner=TEACHER_KEY)
 
 
 def _open(run_id, key=None, **query):

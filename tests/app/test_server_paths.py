@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs, settings
-from tests.app.test_app import TIMEOUT, shown
+from tests.app.test_app import TIMEOUT, page, shown
 from tests.runs.test_bad_run_files import BAD_RUN_ID, write_finished_run
 
 PAGES = ["train", "draw", "inside", "evaluate"]
@@ -56,7 +56,7 @@ def test_what_a_run_says_it_was_trained_on_is_shown_as_text_without_its_path(sma
     folder = write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model)
     summary = json.loads(folder.file(runs.SUMMARY_NAME).read_text())
     folder.file(runs.SUMMARY_NAME).write_text(json.dumps({**summary, "trained_on": HOSTILE_TRAINED_ON}))
-    at = AppTest.from_string(f"from hrnn.ui import {name}\n{name}.render()", default_timeout=TIMEOUT)
+    at = page(name)
     at.query_params["model"] = BAD_RUN_ID
     at.run()
     assert not at.exception
