@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
+from hrnn import settings
 from hrnn.runs.launch.launcher import create_run
 from hrnn.runs.store.records import LOCK_NAME
 from hrnn.train.config import TrainConfig
@@ -81,3 +82,15 @@ def run_in_training():
     yield make
     for lock in locks:
         os.close(lock)
+
+
+@pytest.fixture
+def no_workers(monkeypatch):
+    """Start makes the run's folder (owned by the browser that pressed it) and starts no worker: the run reads as
+    queued for its first minute."""
+    from hrnn.ui.train import page as train_page
+
+    def start_run(config, data, owner):
+        return create_run(config, data.spec, settings.runs_dir(), owner=owner).run_id
+
+    monkeypatch.setattr(train_page, "start_run", start_run)

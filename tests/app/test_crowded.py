@@ -23,16 +23,6 @@ def small(epochs=3):
 
 
 @pytest.fixture
-def no_workers(monkeypatch):
-    """Start makes the run's folder and starts no worker: the run reads as queued for its first minute."""
-
-    def start_run(config, data, owner):
-        return create_run(config, data.spec, settings.runs_dir(), owner=owner).run_id
-
-    monkeypatch.setattr(train_page, "start_run", start_run)
-
-
-@pytest.fixture
 def training_run(run_in_training):
     """A run training now, started from the command line (no owner in the app)."""
     return run_in_training()

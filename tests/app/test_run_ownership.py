@@ -12,7 +12,6 @@ from hrnn.runs.launch.launcher import create_run
 from hrnn.train.config import TrainConfig
 from hrnn.ui.common import ownership
 from tests.app.test_app import _set_small_config, page, shown
-from tests.app.test_crowded import no_workers  # noqa: F401 - a fixture
 
 TEACHER_KEY = secrets.token_urlsafe(24)
 
@@ -73,7 +72,7 @@ def test_anyone_else_who_opens_the_link_watches_and_cannot_stop(teachers_run, ke
     assert not teachers_run.stop_requested
 
 
-def test_a_watcher_starts_a_run_of_their_own_and_owns_it(teachers_run, no_workers):  # noqa: F811
+def test_a_watcher_starts_a_run_of_their_own_and_owns_it(teachers_run, no_workers):
     at = _open(teachers_run.run_id)
     _set_small_config(at)
     at.run()

@@ -83,16 +83,10 @@ def connect(address="auto"):
     if address != "auto":
         check_reachable(address)
     try:
-        if address != "auto":
-            ray.init(address=address, log_to_driver=False)
-            return ray
-        try:
-            ray.init(address="auto", log_to_driver=False)
-        except ConnectionError:  # no Ray runs on this machine, and none is started inside the app
+        ray.init(address=address, log_to_driver=False)
+    except Exception as exc:  # refused, another Ray version, a token it lacks; or, "auto", no Ray running here
+        if address == "auto" and isinstance(exc, ConnectionError):  # none is started inside the app
             raise LaunchError(NO_RAY_HERE) from None
-    except LaunchError:
-        raise
-    except Exception as exc:  # refused, another Ray version, a token it lacks
         token = "" if os.environ.get("RAY_AUTH_MODE") else " (a cluster with token authentication: RAY_AUTH_MODE=token)"
         raise LaunchError(f"cannot join the Ray cluster at {address}: {one_line(exc)}{token}") from exc
     return ray

@@ -181,9 +181,10 @@ def _views(image, reading, state_map):
 def _chart(figure, key, config=None):
     """Draw `figure`, stamped with this run's number.
 
-    Streamlit sends a large element that the browser reported having as a reference to its copy; Play's frames are
-    requested faster than they run, so that report can be stale, the browser has dropped the copy, and the page
-    stops with "Cached ForwardMsg MISS". A figure that differs in every run is never sent as a reference.
+    Streamlit sends a large element that the browser reported having as a reference to its copy; when runs of the
+    views are asked for faster than they run (Play did it once per row when it ran on the server; quick cursor moves
+    can too), that report can be stale, the browser has dropped the copy, and the page stops with "Cached ForwardMsg
+    MISS". A figure that differs in every run is never sent as a reference.
     """
     st.session_state[FRAME_KEY] = st.session_state.get(FRAME_KEY, 0) + 1
     figure.update_layout(meta={"frame": st.session_state[FRAME_KEY]})

@@ -80,7 +80,12 @@ def apply(n_train, max_epochs, max_units):
         st.session_state[PRESET_KEY] = link.get(PRESET) if link.get(PRESET) in PRESETS else "demo"
         for name, value in values.items():
             st.session_state[f"cfg_{name}"] = value
-    return st.query_params.get(TEACHER) == "1", reasons
+    return teacher_mode(), reasons
+
+
+def teacher_mode():
+    """Whether the address is a teacher's lesson link (`&teacher=1`): Start and the result only, settings hidden."""
+    return st.query_params.get(TEACHER) == "1"
 
 
 def watching_only():

@@ -295,8 +295,8 @@ def _start(config, data):
 
 def render():
     st.title("Train the hierarchical RNN")
-    teacher_link = st.query_params.get(train_link.TEACHER) == "1"  # its settings hidden: say nothing of them
-    explain(TRAIN, key="train_how", more="" if teacher_link else TRAIN_SETTINGS_NOTE)
+    # A teacher's link hides the settings: its explanation says nothing of them.
+    explain(TRAIN, key="train_how", more="" if train_link.teacher_mode() else TRAIN_SETTINGS_NOTE)
     data, error = mnist_or_error()
     if error:
         st.error(f"No training data: {as_text(error)}")
