@@ -20,99 +20,19 @@ import time
 import numpy as np
 
 from hrnn.bench.machine import cpu_facts, describe
+from hrnn.bench.timing import (
+    BATCH_SIZE,
+    baseline_round,
+    drawn_seven,
+    latency,
+    project_round,
+    round_medians,
+    seed_model,
+    spread,
+    window_rates,
+)
 
 log = logging.getLogger(__name__)
-
-BATCH_SIZE = 32
-
-
-def _windows(times, warmup, window, batch_size=BATCH_SIZE):
-    """Samples/s over consecutive windows of `window` batches, from batch end times, skipping `warmup` batches."""
-    times = np.asarray(times[warmup:], dtype=np.float64)
-    return [window * batch_size / (times[i + window] - times[i]) for i in range(0, len(times) - window, window)]
-
-
-def _seed_model():
-    """The seed's model exactly as the Keras example writes it: TimeDistributed(LSTM) -> LSTM -> Dense."""
-    import keras
-
-    image = keras.Input(shape=(28, 28, 1))
-    encoded_rows = keras.layers.TimeDistributed(keras.layers.LSTM(128))(image)
-    encoded_columns = keras.layers.LSTM(128)(encoded_rows)
-    prediction = keras.layers.Dense(10, activation="softmax")(encoded_columns)
-    model = keras.Model(image, prediction)
-    model.compile(loss="sparse_categorical_crossentropy", optimizer="rmsprop", metrics=["accuracy"])
-    return model
-
-
-def _baseline_round(model, x, y, started, batch_size=BATCH_SIZE):
-    """One `fit` of the seed's model over x; returns batch end times (perf_counter) and the first-batch delay."""
-    import keras
-
-    times = []
-
-    class Clock(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            times.append(time.perf_counter())
-
-    model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=True, verbose=0, callbacks=[Clock()])
-    return times, times[0] - started
-
-
-def _project_round(data, steps, pool, batch_size=BATCH_SIZE):
-    """One run of the project's training path; returns batch end times and the first-batch delay."""
-    from hrnn.train.config import TrainConfig
-    from hrnn.train.loop import train
-    from hrnn.train.progress import Progress
-
-    class ClockedProgress(Progress):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def add_batch(self, global_step, loss, accuracy, /, **values):
-            self.times.append(time.perf_counter())
-            super().add_batch(global_step, loss, accuracy, **values)
-
-    progress = ClockedProgress()
-    config = TrainConfig(
-        epochs=1, batch_size=batch_size, train_size=steps * batch_size, validation="none", test_limit=0
-    )
-    train(config, data, progress=progress, pool=pool)
-    return progress.times, progress.snapshot().first_batch_seconds
-
-
-def _latency(fn, calls, warmup=5):
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000.0)
-    return {"median_ms": float(np.median(samples)), "p95_ms": float(np.percentile(samples, 95)), "calls": calls}
-
-
-def _drawing():
-    """A 280 x 280 RGBA canvas with a drawn '7', transparent background, as the canvas component returns it."""
-    from PIL import Image, ImageDraw
-
-    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
-    pen = ImageDraw.Draw(canvas)
-    pen.line([(70, 60), (210, 60), (120, 230)], fill=(255, 255, 255, 255), width=22, joint="curve")
-    return np.asarray(canvas)
-
-
-def _spread(values):
-    """`{"median", "min", "max"}` of `values`, or all None when there are none (too few steps to time)."""
-    if not len(values):
-        return {"median": None, "min": None, "max": None}
-    return {"median": float(np.median(values)), "min": float(np.min(values)), "max": float(np.max(values))}
-
-
-def _round_medians(rounds_windows):
-    """The median samples/s of each round (rounds with no complete window are left out)."""
-    return [float(np.median(w)) for w in rounds_windows if len(w)]
 
 
 WARMUP_AND_WINDOW = {True: (5, 5), False: (10, 10)}  # batches, with and without --quick
@@ -134,11 +54,11 @@ def _throughput(data, batch_size, steps, rounds, warmup, window, pool, baseline,
     sides = {"baseline": [], "project": []}
     firsts = {"baseline": [], "project": []}
     for r in range(rounds):
-        times, first = _baseline_round(baseline, x, y, time.perf_counter(), batch_size)
-        sides["baseline"].append(_windows(times, warmup, window, batch_size))
+        times, first = baseline_round(baseline, x, y, time.perf_counter(), batch_size)
+        sides["baseline"].append(window_rates(times, warmup, window, batch_size))
         firsts["baseline"].append(first)
-        times, first = _project_round(data, steps, pool, batch_size)
-        sides["project"].append(_windows(times, warmup, window, batch_size))
+        times, first = project_round(data, steps, pool, batch_size)
+        sides["project"].append(window_rates(times, warmup, window, batch_size))
         firsts["project"].append(first)
         report(
             f"  batch {batch_size}, round {r + 1}: plain Keras {_fmt(np.median(sides['baseline'][-1]))}, "
@@ -147,7 +67,7 @@ def _throughput(data, batch_size, steps, rounds, warmup, window, pool, baseline,
     out = {}
     for side, windows in sides.items():
         pooled = [w for ws in windows for w in ws]
-        out[side] = {**_spread(pooled), "rounds": _round_medians(windows), "windows": pooled}
+        out[side] = {**spread(pooled), "rounds": round_medians(windows), "windows": pooled}
     b, p = out["baseline"]["median"], out["project"]["median"]
     out["ratio"] = p / b if b and p else None
     out["first_batch_seconds"] = firsts
@@ -199,12 +119,12 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
 
     keras.utils.set_random_seed(0)
-    baseline = _seed_model()
+    baseline = seed_model()
     pool = ModelPool()
     main = _throughput(data, BATCH_SIZE, steps, rounds, warmup, window, pool, baseline, report)
     later_first = None
     if rounds == 1:  # the second run in a process is what the app's second Start sees
-        _, later_first = _project_round(data, warmup + window + 1, pool, BATCH_SIZE)
+        _, later_first = project_round(data, warmup + window + 1, pool, BATCH_SIZE)
     else:
         later_first = main["first_batch_seconds"]["project"][1]
     larger = {}
@@ -215,12 +135,12 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
 
     model = load_pretrained() if PRETRAINED_PATH.is_file() else build_hrnn()
     image = to_model_input(data.x_test[:1])[0, :, :, 0]
-    probe_stats = _latency(lambda: probe(model, image), probe_calls)
+    probe_stats = latency(lambda: probe(model, image), probe_calls)
     # What a plain Keras app calls for one image (hrnn's own `predict_batch` is a compiled function instead).
     batch = image[None, :, :, None]
-    predict_stats = _latency(lambda: model.predict(batch, verbose=0), max(20, probe_calls // 10))
-    drawing = _drawing()
-    canvas_stats = _latency(lambda: canvas_to_mnist(drawing), max(50, probe_calls // 2))
+    predict_stats = latency(lambda: model.predict(batch, verbose=0), max(20, probe_calls // 10))
+    drawing = drawn_seven()
+    canvas_stats = latency(lambda: canvas_to_mnist(drawing), max(50, probe_calls // 2))
 
     base, proj = main["baseline"], main["project"]
     results = {

@@ -15,8 +15,8 @@ import numpy as np
 import tensorflow as tf
 
 from hrnn.nn.architectures import model_architecture
-from hrnn.nn.layers import lstm_sequence
 from hrnn.nn.model_files import ModelFileError
+from hrnn.nn.recurrence import lstm_sequence
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def page(name):
 def draw(at, pixels):
     """`at` (a page under AppTest, before its run) with `pixels` drawn on the Draw page's canvas, as the browser sends
     a drawing on pen-up: the canvas's state value "drawing", a PNG data URL. Returns `at`."""
-    from hrnn.ui.draw.page import canvas_key
+    from hrnn.ui.draw.inputs import canvas_key
     from tests.data.test_drawing import png_data_url
 
     at.session_state[canvas_key(0)] = {"drawing": png_data_url(pixels)}
@@ -256,7 +256,7 @@ def test_picking_a_test_digit_classifies_it():
 def test_uploading_an_image_classifies_it(monkeypatch):
     buf = io.BytesIO()
     Image.fromarray(drawn_bar()[..., 3]).save(buf, format="PNG")
-    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: ("digit.png", buf.getvalue()))
+    monkeypatch.setattr("hrnn.ui.draw.inputs.read_upload", lambda: ("digit.png", buf.getvalue()))
     at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
@@ -265,7 +265,7 @@ def test_uploading_an_image_classifies_it(monkeypatch):
 
 
 def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
-    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: ("notes.png", b"this is not a picture"))
+    monkeypatch.setattr("hrnn.ui.draw.inputs.read_upload", lambda: ("notes.png", b"this is not a picture"))
     at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
@@ -483,7 +483,7 @@ def png_bytes(rgba):
     ids=["digit", "not-an-image", "blank"],
 )
 def test_an_upload_named_in_markdown_is_shown_as_text(monkeypatch, name, content, element):
-    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: (name, content))
+    monkeypatch.setattr("hrnn.ui.draw.inputs.read_upload", lambda: (name, content))
     at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception

@@ -13,6 +13,7 @@ from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import PRETRAINED_PATH, load_model
 from hrnn.ui.common.labels import a_digit
 from hrnn.ui.common.run_names import run_label
+from hrnn.ui.draw import inputs as draw_inputs
 from hrnn.ui.draw import page as draw_page
 from tests.app.test_app import TIMEOUT, draw, drawn_bar, page, save_run, shown
 from tests.conftest import make_mnist
@@ -51,8 +52,8 @@ def gallery(at):
 def test_the_gallery_shows_a_dozen_test_digits_and_one_click_reads_one():
     at = on_test_digits(page("draw"))
     offered = gallery(at)
-    assert len(offered) == len(set(offered)) == draw_page.GALLERY_SIZE
-    assert len(at.get("image")) == draw_page.GALLERY_SIZE  # one thumbnail each
+    assert len(offered) == len(set(offered)) == draw_inputs.GALLERY_SIZE
+    assert len(at.get("image")) == draw_inputs.GALLERY_SIZE  # one thumbnail each
     assert at.number_input(key="test_index").value == offered[0]  # what is read at first is one of those shown
     index = offered[5]
     at.button(key=f"pick_test_{index}").click().run()
@@ -108,12 +109,12 @@ def test_a_drawing_gets_no_verdict():
 
 def test_clear_gives_an_empty_canvas_and_the_prompt_again():
     at = draw(page("draw"), drawn_bar()).run()
-    assert at.metric and at.session_state[draw_page.canvas_key(0)] == {"drawing": png_data_url(drawn_bar())}
+    assert at.metric and at.session_state[draw_inputs.canvas_key(0)] == {"drawing": png_data_url(drawn_bar())}
     at.button(key="clear_canvas").click().run()
     assert not at.exception
     assert not at.metric
     assert [i.value for i in at.info] == [draw_page.PROMPTS["Draw"]]
-    assert at.session_state[draw_page.canvas_key(1)] == {}  # a new canvas, nothing drawn on it
+    assert at.session_state[draw_inputs.canvas_key(1)] == {}  # a new canvas, nothing drawn on it
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,7 @@ def test_clear_gives_an_empty_canvas_and_the_prompt_again():
 )
 def test_a_drawing_that_cannot_be_read_gives_one_line_and_the_page_stays_usable(sent):
     at = page("draw")
-    at.session_state[draw_page.canvas_key(0)] = {"drawing": sent}
+    at.session_state[draw_inputs.canvas_key(0)] = {"drawing": sent}
     at.run()
     assert not at.exception and not at.metric
     (error,) = [e.value for e in at.error]
@@ -270,7 +271,7 @@ def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
 def test_an_upload_of_16_bit_or_float_pixels_is_previewed_and_read(monkeypatch, mode):
     (encode,) = [case.values[0] for case in UPLOAD_MODES if case.id == mode]
     gray = 255 - drawn_bar()[..., 3]  # a dark bar on white paper, (280, 280) uint8
-    monkeypatch.setattr("hrnn.ui.draw.page._read_upload", lambda: ("digit.png", encode(gray)))
+    monkeypatch.setattr("hrnn.ui.draw.inputs.read_upload", lambda: ("digit.png", encode(gray)))
     at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception, at.exception

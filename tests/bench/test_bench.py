@@ -2,17 +2,18 @@
 
 import pytest
 
-from hrnn.bench.training import _spread, _windows, check_steps
+from hrnn.bench.timing import spread, window_rates
+from hrnn.bench.training import check_steps
 
 
 def test_windows_are_samples_per_second_after_the_warm_up():
     times = [0.0, 10.0, 11.0, 12.0, 13.0, 14.0]  # a slow first batch, then one batch of 32 a second
-    assert _windows(times, warmup=1, window=2) == [64 / 2.0, 64 / 2.0]
+    assert window_rates(times, warmup=1, window=2) == [64 / 2.0, 64 / 2.0]
 
 
 def test_spread_is_median_min_max_and_never_nan():
-    assert _spread([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0}
-    assert _spread([]) == {"median": None, "min": None, "max": None}
+    assert spread([3.0, 1.0, 2.0]) == {"median": 2.0, "min": 1.0, "max": 3.0}
+    assert spread([]) == {"median": None, "min": None, "max": None}
 
 
 @pytest.mark.parametrize("quick, steps, expected", [(True, None, 40), (False, None, 160), (True, 11, 11)])

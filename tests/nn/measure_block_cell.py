@@ -6,7 +6,7 @@ TensorFlow's CPU build has an LSTM step as one op each way: `LSTMBlockCell` (the
 the row reader (forward and backward through the 896 rows of 32 MNIST images, 128 units, blank prefixes shared) in
 three forms, alternating, and checks that all three compute the same values and gradients:
 
-* `hrnn`: `hrnn.nn.layers`' own (oneDNN products, a dozen element-wise ops a step each way);
+* `hrnn`: `hrnn.nn.recurrence`' own (oneDNN products, a dozen element-wise ops a step each way);
 * `cell`: `LSTMBlockCell` forward and `LSTMBlockCellGrad` backward;
 * `cell-grad`: hrnn's forward, `LSTMBlockCellGrad` backward.
 
@@ -20,7 +20,7 @@ import numpy as np
 import tensorflow as tf
 
 from hrnn.data.mnist import load_mnist
-from hrnn.nn.layers import _joining_order, _lstm_last_shared
+from hrnn.nn.recurrence import _joining_order, _lstm_last_shared
 
 
 def swap_f_and_c(m):

@@ -6,7 +6,8 @@ import pytest
 import tensorflow as tf
 
 from hrnn.nn import layers
-from hrnn.nn.layers import FusedLSTM, RowFoldedTimeDistributed, lstm_last_state_shared_prefix, lstm_sequence
+from hrnn.nn.layers import FusedLSTM, RowFoldedTimeDistributed
+from hrnn.nn.recurrence import lstm_last_state_shared_prefix, lstm_sequence
 
 # The fast paths run on the TensorFlow backend without a GPU (`FusedLSTM._can_fuse`); elsewhere Keras's own code runs.
 FAST_PATHS = keras.backend.backend() == "tensorflow" and not tf.config.list_logical_devices("GPU")
