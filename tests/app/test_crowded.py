@@ -74,7 +74,7 @@ def test_cancel_takes_a_queued_run_out_of_the_line(no_workers):
 def test_the_page_is_redrawn_when_its_queued_run_starts_training(no_workers):
     """The live panel reruns alone every second; the buttons above it are redrawn only when the whole page is. A run
     that was queued when the page was drawn (as just after Start) and trains now must redraw it, else its Stop button
-    reads Cancel for the whole run (seen in tests/e2e/load_class.py with two Starts at once)."""
+    reads Cancel for the whole run (seen in measure/load_class.py with two Starts at once)."""
     folder = create_run(small(), "sample", settings.runs_dir())  # no worker yet: queued
     entry = runs.find_run(folder.run_id)
     assert entry.status == "queued" and not train_page._page_outdated(entry, drawn_queued=True)

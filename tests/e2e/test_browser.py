@@ -2,7 +2,7 @@
 
 Run with `python -m pytest tests/e2e -m e2e` (`-s` prints the Inside page's cursor latencies). With HRNN_SCREENSHOTS=1
 the tests also refresh the screenshots in docs/screenshots/ (draw.png, inside.png, inside-phone.png); the Train
-page's come from a quick demo (tests/e2e/make_train_screenshots.py).
+page's come from a quick demo (measure/make_train_screenshots.py).
 """
 
 import os
@@ -234,7 +234,7 @@ def _check_train_layout(page, device):
     else:  # one column: the chart starts on the first screen, right under the progress bar
         assert chart["y"] < height, chart
     assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
-    assert not paths_shown(page)  # its pictures come from a quick demo: tests/e2e/make_train_screenshots.py
+    assert not paths_shown(page)  # its pictures come from a quick demo: measure/make_train_screenshots.py
 
 
 def test_a_run_is_on_screen_of_a_desktop_and_a_phone_and_a_stopped_one_is_judged_saved_and_opens_on_draw(
@@ -267,7 +267,7 @@ def test_a_run_is_on_screen_of_a_desktop_and_a_phone_and_a_stopped_one_is_judged
         saved = page.get_by_test_id("stDataFrame")  # a canvas grid; its cells are in the canvas's accessible table
         expect(saved).to_contain_text(run_id)
         expect(saved).to_contain_text(re.compile(r"custom HRNN, \d+ of 200 epochs"))  # its name in words
-        assert not paths_shown(page)  # its picture comes from a quick demo: tests/e2e/make_train_screenshots.py
+        assert not paths_shown(page)  # its picture comes from a quick demo: measure/make_train_screenshots.py
         page.get_by_role("button", name="Try it on Draw").click()
         expect(page.get_by_role("heading", name="Draw a digit")).to_be_visible(timeout=PAGE_LOAD_MS)
         model = page.get_by_test_id("stSidebar").get_by_role("combobox", name="Model")

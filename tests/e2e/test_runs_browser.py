@@ -125,7 +125,7 @@ def test_two_people_train_at_once_each_watching_their_own_run_while_a_third_draw
     drawer.locator(CANVAS).wait_for(timeout=PAGE_LOAD_MS)
     wait_until_idle(drawer)
     draw_vertical_stroke(drawer)
-    wait_for_prediction(drawer)  # the first prediction loads the model; tests/e2e/measure_draw.py --train times them
+    wait_for_prediction(drawer)  # the first prediction loads the model; measure/measure_draw.py --train times them
     expect(drawer.get_by_test_id("stMetricValue")).to_have_text("1")  # read while two runs train
     assert all(runs.find_run(run_id, e2e_dir / "runs").live for run_id in ids), "a run ended before the drawing"
     stop_button(second).click()

@@ -26,7 +26,7 @@ def test_visitors_see_no_error_details():
 
 def test_the_server_watches_no_source_files():
     """Streamlit's file watcher walks every imported module after each script run, on the event loop that serves
-    every page: with 30 sessions open no page loaded within two minutes (tests/e2e/load_class.py)."""
+    every page: with 30 sessions open no page loaded within two minutes (measure/load_class.py)."""
     assert app_config()["server"]["fileWatcherType"] == "none"
 
 

@@ -124,7 +124,7 @@ def render():
 def _read_the_input(source, model, choice, other, other_label):
     """The input and what the model reads in it. A fragment: a stroke on the canvas, Clear, or a test digit picked
     runs this part of the page alone, not the model pickers and the sidebar above it (pen-up to prediction is most
-    of what a person waits for on this page; tests/e2e/measure_draw.py measures it)."""
+    of what a person waits for on this page; measure/measure_draw.py measures it)."""
     reading = st.container(key=PHONE_READING)  # filled once the model has read the input
     left, right = st.columns(2, gap="large")
     truth = None

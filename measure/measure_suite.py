@@ -2,8 +2,8 @@
 and the CPU-seconds of every kind of process it started (the test workers, Chromium, the app's servers, run
 workers, Ray, CLI subprocesses).
 
-    python tests/measure_suite.py                       # the whole suite, as `python -m pytest` runs it
-    python tests/measure_suite.py -- tests/app -n0      # arguments after -- go to pytest
+    python measure/measure_suite.py                       # the whole suite, as `python -m pytest` runs it
+    python measure/measure_suite.py -- tests/app -n0      # arguments after -- go to pytest
 
 Each process's CPU time is read from /proc every `--every` seconds, so a process that lives shorter than that may be
 missed; the machine's busy and idle time come from /proc/stat and miss nothing (they include whatever else runs, so

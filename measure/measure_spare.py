@@ -2,7 +2,7 @@
 given, handed to `python -m hrnn worker --spare` after `--delay` seconds (0.5: before its warm-up; 40: after it),
 then the run's progress log read for its first batch, its pauses over 2.5 s and its length.
 
-    HRNN_OFFLINE=1 python tests/runs/measure_spare.py --data ../shared/data/mnist.npz --delay 40
+    HRNN_OFFLINE=1 python measure/measure_spare.py --data ../shared/data/mnist.npz --delay 40
 
 Prints one line per pause (seconds into the run, its length, the phase before it) and the total.
 """
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hrnn.data.mnist import load_mnist  # noqa: E402
 from hrnn.data.splits import held_out_count  # noqa: E402

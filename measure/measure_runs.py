@@ -5,8 +5,8 @@
 * on the Draw page of a second browser, pen-up to prediction while the last run trains (`--strokes` strokes, the
   first of which also loads the model and is reported apart).
 
-    python tests/e2e/measure_runs.py --app . --out /tmp/after
-    git archive HEAD~5 | tar -x -C /tmp/before && python tests/e2e/measure_runs.py --app /tmp/before --out /tmp/b
+    python measure/measure_runs.py --app . --out /tmp/after
+    git archive HEAD~5 | tar -x -C /tmp/before && python measure/measure_runs.py --app /tmp/before --out /tmp/b
 
 `--app` is the checkout whose `app.py` is served (any version with the Train page's `live_chart`); the server gets
 its own runs folder under `--out`, the full MNIST when there is one (`HRNN_MNIST`, or ../shared/data/mnist.npz),
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 

@@ -1,6 +1,6 @@
 """What a watcher's refresh costs the server in building the live figure (a script, not a test).
 
-    python -m tests.ui.measure_live_figure [--batches 221 827] [--log runs/<id>/progress.jsonl] [--pages 20]
+    python -m measure.measure_live_figure [--batches 221 827] [--log runs/<id>/progress.jsonl] [--pages 20]
 
 For a run at each number of batches (a made-up run of 10 epochs, or the progress log given, read in full), it builds
 the Train page's figure as every watcher's page did before figures were shared (`training_figure`, once per page)

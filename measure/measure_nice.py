@@ -1,7 +1,7 @@
 """Measure the quick demo started and watched in Chromium on the same machine, once per worker nice value given
 (a script, not a test): Start to "finished", the run's length and its pauses between batches.
 
-    HRNN_MNIST=../shared/data/mnist.npz HRNN_OFFLINE=1 python tests/e2e/measure_nice.py 10 0
+    HRNN_MNIST=../shared/data/mnist.npz HRNN_OFFLINE=1 python measure/measure_nice.py 10 0
 
 Each value gets its own server (`HRNN_WORKER_NICE`) and runs folder under a temporary folder; prints one line each.
 """
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 

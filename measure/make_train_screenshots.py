@@ -4,7 +4,7 @@ defaults; `train-running.png` once the first epoch is checked, `train-phone.png`
 link (watching it: no Stop), and `train.png` when the run has finished. No picture may show a server path
 (`pages.save_screenshot` refuses it).
 
-    python tests/e2e/make_train_screenshots.py --out /tmp/shots
+    python measure/make_train_screenshots.py --out /tmp/shots
 
 The browser tests leave these three pictures alone: theirs are made of runs too small to show.
 """
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 

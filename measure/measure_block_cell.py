@@ -10,7 +10,7 @@ three forms, alternating, and checks that all three compute the same values and 
 * `cell`: `LSTMBlockCell` forward and `LSTMBlockCellGrad` backward;
 * `cell-grad`: hrnn's forward, `LSTMBlockCellGrad` backward.
 
-    HRNN_MNIST=../shared/data/mnist.npz python -m tests.nn.measure_block_cell [--rounds 6] [--batches 40]
+    HRNN_MNIST=../shared/data/mnist.npz python -m measure.measure_block_cell [--rounds 6] [--batches 40]
 """
 
 import argparse

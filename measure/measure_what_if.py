@@ -1,7 +1,7 @@
 """How long one "What if?" change takes on the server: the intervention (the image reader's 28 steps in numpy, from the
 row summaries the page has) and the section's four figures made and serialised, for each experiment.
 
-    python -m tests.analysis.measure_what_if [--repeats 50] [--digit 149]
+    python -m measure.measure_what_if [--repeats 50] [--digit 149]
 
 Uses the shipped model and $HRNN_MNIST (else the offline sample). Prints milliseconds per change: median and 90th
 percentile. Not a test: the figures depend on the machine and on what else it runs.

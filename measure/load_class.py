@@ -7,7 +7,7 @@ open the runs' links (`?run=<id>`, shared round-robin). After `--minutes` it pre
 everything it started (browser, server, the runs' workers); a hard deadline a few minutes later kills whatever is
 left, so it cannot hang.
 
-    python tests/e2e/load_class.py --json-out /tmp/class.json    # 10 drawers, 20 watchers, 2 runs, 3 minutes
+    python measure/load_class.py --json-out /tmp/class.json    # 10 drawers, 20 watchers, 2 runs, 3 minutes
 
 It reports (printed, and in `--json-out`):
 
@@ -38,7 +38,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.async_api import async_playwright  # noqa: E402
 

@@ -5,8 +5,8 @@ Each of `--strokes` strokes is drawn on a cleared canvas; the time is taken insi
 follow), so the browser automation's own round trips are not in it. The first stroke (it loads the model) is reported
 apart. With `--train`, a quick-demo run trains on the same server meanwhile (the goal there is 300 ms, 150 ms without).
 
-    python tests/e2e/measure_draw.py --out /tmp/draw                # this checkout
-    python tests/e2e/measure_draw.py --out /tmp/draw-busy --train   # while a run trains
+    python measure/measure_draw.py --out /tmp/draw                # this checkout
+    python measure/measure_draw.py --out /tmp/draw-busy --train   # while a run trains
 
 Prints the median, p90 and every time, and writes `<out>/result.json`.
 """
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
