@@ -2,7 +2,6 @@
 drawing, picking, uploading, looking inside, and damaged runs in the runs folder."""
 
 import io
-import json
 import os
 import re
 import time
@@ -16,14 +15,18 @@ from streamlit.testing.v1 import AppTest
 from hrnn import runs, settings
 from hrnn.analysis.narration import describe_row
 from hrnn.data.mnist import load_mnist
+from hrnn.data.preprocess import canvas_to_mnist, image_to_mnist, upload_picture
 from hrnn.nn.model_files import load_model
-from hrnn.nn.probe import probe
+from hrnn.nn.probe import predict_one, probe
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.ui.common.run_names import started_text
+from hrnn.ui.common.verdict import reading_verdict
 from hrnn.ui.inside import page as inside_page
 from hrnn.ui.inside import reading as inside_reading
 from hrnn.ui.inside.figures import CURSOR_COLOR
+from tests.assets.make_small_model import ASSET
 from tests.conftest import REPO, wait_until
+from tests.support.figures import chart, plotly_array
 
 TIMEOUT = 120
 RUN_SECONDS = 240  # a worker process imports TensorFlow on a machine that may be busy
@@ -229,12 +232,21 @@ def test_the_fast_preset_promises_only_what_was_measured_on_data_of_this_size(n_
     assert ("about 97%, not 98%" in plan) == (n_train == 4_500)
 
 
-def test_a_drawing_leads_to_a_prediction():
+def _assert_reads(at, image):
+    """The Draw page `at` read exactly `image` (28 x 28 in [0, 1]) and shows the page's model's reading of it: the
+    digit and all ten probabilities."""
+    np.testing.assert_allclose(at.session_state["input"]["image"], image, atol=1e-6)
+    expected = predict_one(load_model(ASSET), image)
+    (metric,) = at.metric
+    assert metric.label == "Prediction" and metric.value == str(int(np.argmax(expected)))
+    np.testing.assert_allclose(plotly_array(chart(at, "prob_bars")["data"][0]["y"]), expected, atol=1e-5)
+
+
+def test_a_drawing_is_read_as_drawn():
     at = draw(page("draw"), drawn_bar()).run()
     assert not at.exception
-    (metric,) = at.metric
-    assert metric.label == "Prediction" and metric.value in [str(d) for d in range(10)]
     assert at.session_state["input"]["origin"] == "your drawing"
+    _assert_reads(at, canvas_to_mnist(drawn_bar()))
 
 
 def test_an_empty_canvas_shows_the_prompt():
@@ -249,8 +261,12 @@ def test_picking_a_test_digit_classifies_it():
     at.radio(key="input_source").set_value("Test digit").run()
     at.number_input(key="test_index").set_value(7).run()
     assert not at.exception
-    assert at.metric[0].label == "Prediction"
     assert "test image 7" in at.session_state["input"]["origin"]
+    data = load_mnist("auto")  # the app's data: the synthetic digits app_env wrote
+    _assert_reads(at, data.x_test[7] / 255.0)
+    digit = int(at.metric[0].value)
+    verdict = at.success if digit == data.y_test[7] else at.error
+    assert [v.value for v in verdict] == [reading_verdict(int(data.y_test[7]), digit)]
 
 
 def test_uploading_an_image_classifies_it(monkeypatch):
@@ -260,8 +276,8 @@ def test_uploading_an_image_classifies_it(monkeypatch):
     at = page("draw").run()
     at.radio(key="input_source").set_value("Upload").run()
     assert not at.exception
-    assert at.metric[0].label == "Prediction"
     assert at.session_state["input"]["origin"] == "upload digit.png"
+    _assert_reads(at, image_to_mnist(upload_picture(buf.getvalue())))
 
 
 def test_a_bad_upload_gives_a_message_and_the_page_stays_usable(monkeypatch):
@@ -285,15 +301,9 @@ INSIDE_CHARTS = {
 }
 
 
-def _figure(at, key):
-    """The plotly figure (as JSON) of the chart with `key`."""
-    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(f"-{key}")]
-    return json.loads(chart.proto.spec)
-
-
 def _cursor_rows(at, key):
     """The rows outlined in the cursor's colour in the chart with `key`."""
-    shapes = _figure(at, key)["layout"].get("shapes", [])
+    shapes = chart(at, key)["layout"].get("shapes", [])
     return {(s["y0"] + s["y1"]) / 2 for s in shapes if s.get("line", {}).get("color") == CURSOR_COLOR}
 
 
@@ -325,7 +335,7 @@ def test_inside_page_shows_every_view():
     at = page("inside").run()
     assert not at.exception
     assert {chart.proto.id.rsplit("-", 1)[1] for chart in at.get("plotly_chart")} == INSIDE_CHARTS
-    state_map = _figure(at, "inside_state_map")["data"]
+    state_map = chart(at, "inside_state_map")["data"]
     assert [t["name"] for t in state_map if t.get("showlegend", True)] == [str(d) for d in range(10)]
     (path,) = [t for t in state_map if t["name"] == "this input"]
     assert len(path["x"]) == 28
@@ -351,7 +361,7 @@ def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
         assert _cursor_rows(at, key) == {5}, key
     at.radio(key="inside_layer").set_value("row_reader").run()
     assert _cursor_rows(at, "inside_row_reader") == {5}
-    bars = {x: y for trace in _figure(at, "inside_belief")["data"] for x, y in zip(trace["x"], trace["y"])}
+    bars = {x: y for trace in chart(at, "inside_belief")["data"] for x, y in zip(trace["x"], trace["y"])}
     image, label = _shown_test_image(at)
     expected = _expected_step_probs(image)
     np.testing.assert_allclose([bars[str(d)] for d in range(10)], expected[4], atol=1e-6)  # after row 5
@@ -365,7 +375,7 @@ def test_play_is_a_sweep_of_every_row_played_by_the_browser():
     """Play is the sweep figure's own button: 28 animation frames, one per row, each with that row's probabilities
     and the rows after it greyed, so a sweep runs no script (it took 19-26 s when each row ran the page again)."""
     at = page("inside").run()
-    sweep = _figure(at, "inside_sweep")
+    sweep = chart(at, "inside_sweep")
     image, _ = _shown_test_image(at)
     expected = _expected_step_probs(image)
     assert [frame["name"] for frame in sweep["frames"]] == [str(row) for row in range(1, 29)]
@@ -379,7 +389,7 @@ def test_play_is_a_sweep_of_every_row_played_by_the_browser():
     assert play["method"] == "animate" and play["args"][1]["frame"]["duration"] * 28 <= 3500  # about 3 s
     assert sweep["layout"]["title"]["text"].startswith("After row 28: ")  # before Play: the cursor's row
     _row_slider(at).set_value(9).run()  # the sweep shows the cursor's row too; Play still sweeps every row
-    moved = _figure(at, "inside_sweep")
+    moved = chart(at, "inside_sweep")
     assert moved["layout"]["title"]["text"].startswith("After row 9: ") and moved["layout"]["shapes"][0]["y0"] == 9.5
     assert moved["frames"] == sweep["frames"]
 

@@ -2,8 +2,6 @@
 direct call on the edited input says; the fewest rows that change the answer; the erased rows outlined; a band of
 rows in one drag; reset."""
 
-import base64
-import json
 import os
 import re
 
@@ -15,6 +13,7 @@ from hrnn.nn.model_files import load_model
 from hrnn.nn.probe import predict_one, probe
 from tests.app.test_app import page
 from tests.conftest import make_mnist
+from tests.support.figures import chart, plotly_array
 
 
 def _inside_on(image):
@@ -26,20 +25,6 @@ def _inside_on(image):
 def _widget(widgets, prefix):
     (widget,) = [w for w in widgets if w.key.startswith(prefix)]
     return widget
-
-
-def _array(value):
-    """A figure's array as plotly's JSON holds it: a list, or typed bytes `{"dtype", "bdata", "shape"}`."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = [int(n) for n in str(value.get("shape", len(flat))).split(",")]
-        return flat.reshape(shape).astype(np.float32)
-    return np.asarray(value, dtype=np.float32)
-
-
-def _chart(at, key):
-    (chart,) = [c for c in at.get("plotly_chart") if c.proto.id.endswith(key)]
-    return json.loads(chart.proto.spec)
 
 
 def _said(at):
@@ -56,7 +41,7 @@ def _reads(at):
 
 def _after(at):
     """The changed run's ten probabilities, as the bars show them."""
-    return _array(_chart(at, "what_if_bars")["data"][1]["y"])
+    return plotly_array(chart(at, "what_if_bars")["data"][1]["y"])
 
 
 def test_erased_rows_read_as_the_model_reads_them_outlined_the_fewest_that_change_it_found_and_reset_restores():
@@ -74,11 +59,11 @@ def test_erased_rows_read_as_the_model_reads_them_outlined_the_fewest_that_chang
     direct = predict_one(model, erase_rows(image, [r - 1 for r in rows]))
     assert re.match(rf"With 3 rows erased it reads \*\*{int(np.argmax(direct))}\*\* \(", _said(at)), _said(at)
     np.testing.assert_allclose(_after(at), direct, atol=1e-4)
-    shown = _chart(at, "what_if_image")
-    np.testing.assert_allclose(_array(shown["data"][0]["z"]), erase_rows(image, [r - 1 for r in rows]), atol=1e-6)
+    shown = chart(at, "what_if_image")
+    np.testing.assert_allclose(plotly_array(shown["data"][0]["z"]), erase_rows(image, [r - 1 for r in rows]), atol=1e-6)
     outlined = [(s["y0"], s["y1"]) for s in shown["layout"]["shapes"]]  # the erased rows, outlined
     assert sorted(rows) == sorted(r for y0, y1 in outlined for r in range(round(y0 + 0.5), round(y1 - 0.5) + 1))
-    assert _chart(at, "what_if_map") and _chart(at, "what_if_delta")  # the difference from the untouched run
+    assert chart(at, "what_if_map") and chart(at, "what_if_delta")  # the difference from the untouched run
 
     # Reset puts them back.
     at.button(key="what_if_reset").click().run()
@@ -134,7 +119,7 @@ def test_a_held_unit_changes_the_reading_as_the_row_by_row_pass_says_and_reset_l
     assert _said(at).startswith(f"With unit {unit} of the image reader held at {value:+.2f} from row 1 on")
     assert _reads(at) == held.digit and "a different answer" in _said(at)
     np.testing.assert_allclose(_after(at), held.probs, atol=1e-5)
-    np.testing.assert_allclose(_array(_chart(at, "what_if_image")["data"][0]["z"]), image, atol=1e-6)  # untouched
+    np.testing.assert_allclose(plotly_array(chart(at, "what_if_image")["data"][0]["z"]), image, atol=1e-6)  # untouched
     at.button(key="what_if_reset").click().run()
     assert _widget(at.selectbox, "what_if_unit_").value == -1 and _said(at) is None
 
@@ -158,6 +143,6 @@ def test_transplanted_rows_read_as_the_image_with_those_pixel_rows_copied():
     edited[[r - 1 for r in rows]] = data.x_test[donor][[r - 1 for r in rows]] / 255.0
     assert _said(at).startswith(f"With rows {rows[0]} and {rows[1]} taken from test digit {donor}")
     np.testing.assert_allclose(_after(at), predict_one(model, edited), atol=1e-4)
-    np.testing.assert_allclose(_array(_chart(at, "what_if_image")["data"][0]["z"]), edited, atol=1e-6)
+    np.testing.assert_allclose(plotly_array(chart(at, "what_if_image")["data"][0]["z"]), edited, atol=1e-6)
     at.button(key="what_if_reset").click().run()
     assert _widget(at.pills, "what_if_moved_").value == [] and _said(at) is None

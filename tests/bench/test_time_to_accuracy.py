@@ -104,6 +104,17 @@ def test_overrides_are_typed_and_checked():
 
 def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setattr("hrnn.train.config.DEMO_SAMPLES", 360)  # 2 epochs of the 180 synthetic images
+    trained = []  # (the model, images seen) of each run, as training ended
+
+    class Watched(AccuracyMonitor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "every": 90})  # points along the way, not only at the end
+
+        def on_train_end(self, logs=None):
+            super().on_train_end(logs)
+            trained.append((self.model, self.seen))
+
+    monkeypatch.setattr("hrnn.bench.demo.AccuracyMonitor", Watched)
     lines = []
     results = run_demo_benchmark(
         tiny_data,
@@ -112,10 +123,21 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
         settings=["row_units=8", "col_units=8", "val_limit=20", "test_limit=20"],
     )
     assert (tmp_path / "demo.json").is_file()
-    for name in ("demo", "seed"):
+    x, y = monitor_set(tiny_data)
+    for name, (model, seen) in zip(("demo", "seed"), trained, strict=True):
         result = results[name]
-        assert set(result["samples_to_accuracy"]) == {"0.8", "0.9", "0.95", "0.98"}
-        assert 0.0 <= result["final_accuracy"] <= 1.0 and result["seconds"] > 0
+        # The final accuracy is the trained model's on the held-out monitor set, measured here independently.
+        accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))
+        assert result["final_accuracy"] == pytest.approx(accuracy) and result["samples"] == seen
+        curve = result["curve"]
+        assert len(curve) >= 4 and curve[-1][0] == seen and curve[-1][2] == result["final_accuracy"]
+        assert [p[0] for p in curve] == sorted({p[0] for p in curve})  # one point per evaluation, in order
+        # Each threshold's figures are those of the first point of the curve at or above it, None if none is.
+        for threshold in ("0.8", "0.9", "0.95", "0.98"):
+            first = next((p for p in curve if p[2] >= float(threshold)), None)
+            assert result["samples_to_accuracy"][threshold] == (first and first[0])
+            assert result["seconds_to_accuracy"][threshold] == (first and first[1])
+        assert 0 < curve[-1][1] <= result["seconds"]
     assert results["demo"]["samples"] == 2 * 180
     assert results["preset"] == "demo" and results["demo"]["test_images"] == 20  # --set test_limit=20 wins
     assert results["seed"]["samples"] == 360  # capped at the demo's images

@@ -1,6 +1,8 @@
 """How large a run may be: the fixed bounds, the environment's limits, the runs folder's disk cap, the memory
 estimate."""
 
+from pathlib import Path
+
 import pytest
 
 from hrnn.train import limits
@@ -68,9 +70,70 @@ def test_unknown_available_memory_skips_the_memory_check(monkeypatch):
     limits.check_memory(4096, 4096, 60_000)
 
 
-def test_available_memory_is_read_from_the_machine():
-    available = limits.available_memory_bytes()
-    assert available is None or available > 0
+class _MachineFiles:
+    """Stands in for `pathlib.Path` in `hrnn.train.limits`: the files named in `files` hold that text, every other
+    file is missing."""
+
+    def __init__(self, files):
+        self.files = files
+
+    def __call__(self, name):
+        files = self.files
+
+        class File:
+            def read_text(self):
+                if name not in files:
+                    raise FileNotFoundError(name)
+                return files[name]
+
+        return File()
+
+
+MEMINFO = "MemTotal:       24683772 kB\nMemFree:        13426424 kB\nMemAvailable:    1000000 kB\n"
+
+
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        ({"/proc/meminfo": MEMINFO}, 1_000_000 * 1024),
+        ({"/proc/meminfo": MEMINFO, "/sys/fs/cgroup/memory.max": "max\n"}, 1_000_000 * 1024),
+        (
+            {
+                "/proc/meminfo": MEMINFO,
+                "/sys/fs/cgroup/memory.max": "800000000\n",
+                "/sys/fs/cgroup/memory.current": "300000000",
+            },
+            500_000_000,  # the room left under the container's limit, less than what the kernel has available
+        ),
+        ({"/sys/fs/cgroup/memory.max": "800000000\n", "/sys/fs/cgroup/memory.current": "900000000"}, 0),
+    ],
+    ids=["kernel", "no container limit", "container limit", "over the container limit"],
+)
+def test_available_memory_is_the_least_the_machine_reports(monkeypatch, files, expected):
+    monkeypatch.setattr(limits, "Path", _MachineFiles(files))
+    assert limits.available_memory_bytes() == expected
+
+
+def test_available_memory_falls_back_to_free_pages_and_else_is_unknown(monkeypatch):
+    monkeypatch.setattr(limits, "Path", _MachineFiles({}))
+    monkeypatch.setattr(limits.os, "sysconf", {"SC_AVPHYS_PAGES": 1000, "SC_PAGE_SIZE": 4096}.__getitem__)
+    assert limits.available_memory_bytes() == 4_096_000
+
+    def unknown(name):
+        raise ValueError(f"unrecognized configuration name {name}")  # as os.sysconf says where it has no such value
+
+    monkeypatch.setattr(limits.os, "sysconf", unknown)
+    assert limits.available_memory_bytes() is None
+
+
+def test_available_memory_is_read_from_this_machine():
+    meminfo = Path("/proc/meminfo")
+    if not meminfo.is_file():
+        pytest.skip("no /proc/meminfo here")
+    total = next(
+        int(line.split()[1]) * 1024 for line in meminfo.read_text().splitlines() if line.startswith("MemTotal")
+    )
+    assert 0 < limits.available_memory_bytes() <= total
 
 
 def test_the_app_limits_refuse_a_run_over_them(monkeypatch):
