@@ -1,5 +1,6 @@
 """Every HRNN_* variable is read in hrnn.settings: defaults when unset or empty, one line naming it when wrong."""
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -57,15 +58,79 @@ def test_paths_and_switches_follow_the_environment(monkeypatch, tmp_path):
     assert Path(settings.pretrained_path()) == tmp_path / "p.keras" and not settings.warm_spare()
 
 
+def _may_name_hrnn_variable(node):
+    """False only if `node` is a string that names no HRNN_* variable; a name, a call or an f-string that starts
+    with a value may name one (`os.environ.get(name)`), so it counts."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and node.value.startswith("HRNN_")
+    if isinstance(node, ast.JoinedStr):
+        return not node.values or _may_name_hrnn_variable(node.values[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _may_name_hrnn_variable(node.left)
+    return True
+
+
+def _is_environ(node):
+    """`os.environ` (or `os.environb`), or a name imported from it (`from os import environ`)."""
+    return (isinstance(node, ast.Attribute) and node.attr in ("environ", "environb")) or (
+        isinstance(node, ast.Name) and node.id in ("environ", "environb")
+    )
+
+
+def hrnn_variable_reads(source):
+    """The lines of `source` (Python) that read an HRNN_* environment variable, in any of the usual forms:
+    `os.environ[...]`, `os.environ.get/pop/setdefault(...)`, `os.getenv(...)`, `getenv(...)` imported from os,
+    `"HRNN_X" in os.environ`, also where the name is a variable. Writing one (for a child process) is no read."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+            found = _is_environ(node.value) and _may_name_hrnn_variable(node.slice)
+        elif isinstance(node, ast.Call) and node.args:
+            function = node.func
+            getenv = (isinstance(function, ast.Attribute) and function.attr == "getenv") or (
+                isinstance(function, ast.Name) and function.id == "getenv"
+            )
+            method = isinstance(function, ast.Attribute) and function.attr in ("get", "pop", "setdefault")
+            found = (getenv or (method and _is_environ(function.value))) and _may_name_hrnn_variable(node.args[0])
+        elif isinstance(node, ast.Compare) and any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            found = _may_name_hrnn_variable(node.left) and any(_is_environ(c) for c in node.comparators)
+        else:
+            found = False
+        if found:
+            lines.append(node.lineno)
+    return lines
+
+
+@pytest.mark.parametrize(
+    "source, reads",
+    [
+        ('import os\nx = os.environ["HRNN_X"]', [2]),
+        ('import os\nx = os.environ.get("HRNN_X", "1")', [2]),
+        ('import os\nx = os.getenv("HRNN_X")', [2]),
+        ('from os import environ\nx = environ["HRNN_X"]', [2]),
+        ('from os import getenv\nx = getenv("HRNN_X")', [2]),
+        ('import os\nx = "HRNN_X" in os.environ', [2]),
+        ('import os\nx = os.environ.get(f"HRNN_{name}")', [2]),
+        ('import os\nx = os.environ["HRNN_" + name]', [2]),
+        ("import os\nx = os.environ.get(name)", [2]),
+        ('import os\nos.environ["HRNN_X"] = "1"\nenv = {**os.environ, "HRNN_Y": "2"}', []),
+        ('import os\nx = os.environ.get("TF_CPP_MIN_LOG_LEVEL")', []),
+    ],
+)
+def test_reads_of_hrnn_variables_are_found_in_every_form(source, reads):
+    assert hrnn_variable_reads(source) == reads
+
+
 def test_every_hrnn_variable_the_code_reads_is_read_in_settings():
     """No other module reads an HRNN_* variable from the environment."""
     root = Path(settings.__file__).parent
-    readers = [
-        str(p.relative_to(root))
-        for p in root.rglob("*.py")
-        if p.name != "settings.py" and ('environ.get("HRNN_' in p.read_text() or 'getenv("HRNN_' in p.read_text())
-    ]
-    assert readers == []
+    readers = {
+        str(path.relative_to(root)): lines
+        for path in sorted(root.rglob("*.py"))
+        if path.name != "settings.py" and (lines := hrnn_variable_reads(path.read_text()))
+    }
+    assert readers == {}
+    assert hrnn_variable_reads(Path(settings.__file__).read_text())  # the detector sees settings.py's own reads
 
 
 def test_the_launcher_is_local_unless_ray_is_asked_for(monkeypatch):
