@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -313,9 +312,8 @@ def test_huge_units_are_refused_up_front_with_the_memory_they_need(npz, capsys, 
     monkeypatch.setattr("hrnn.nn.builders.build_hrnn", never)
     monkeypatch.setattr("hrnn.data.mnist.load_mnist", never)
     monkeypatch.setattr("hrnn.train.limits.available_memory_bytes", lambda: 16 * 2**30)
-    started = time.perf_counter()
     error = _refused(["train", "--row-units", "100000000", "--data", str(npz)], capsys)
-    assert time.perf_counter() - started < 5
+    assert not settings.runs_dir().exists() or not any(settings.runs_dir().iterdir())  # no run folder was made
     assert error == (
         "hrnn: error: row-units must be at most 4,096 (32 times the original's 128, days per epoch on a CPU), "
         "got 100,000,000"

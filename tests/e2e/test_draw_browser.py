@@ -1,8 +1,8 @@
 """The first screen and the Draw page in a real browser, on a desktop (1440 x 900) and a touch phone (390 x 844).
 
-Run with `python -m pytest tests/e2e -m e2e -k draw_browser` (`-s` prints the first-paint time). The first test must
-be the first to open a page on this module's server: it times a cold start. With HRNN_SCREENSHOTS=1 the tests also
-refresh docs/screenshots/draw.png and draw-phone.png.
+Run with `python -m pytest tests/e2e -m e2e -k draw_browser` (`-s` prints the first-paint time). The cold-start test
+starts a server of its own; the others share this module's. With HRNN_SCREENSHOTS=1 the tests also refresh
+docs/screenshots/draw.png and draw-phone.png.
 """
 
 import json
@@ -16,6 +16,7 @@ from hrnn.ui.common.labels import a_digit
 from hrnn.ui.draw import page as draw_page
 from hrnn.ui.draw.canvas import CANVAS_SIZE
 from tests.conftest import wait_until
+from tests.e2e.conftest import Server
 from tests.e2e.pages import (
     CANVAS,
     LAYOUT_PROBLEMS,
@@ -109,10 +110,14 @@ def _touch_stroke(page):
     touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
-def test_the_first_screen_says_what_the_app_is_and_that_it_loads_before_the_page_on_a_cold_server(server, browser):
+def test_the_first_screen_says_what_the_app_is_and_that_it_loads_before_the_page_on_a_cold_server(browser, tmp_path):
+    # A server of its own, started for this test: cold (no page opened on it yet, TensorFlow not imported) whichever
+    # tests ran before, in whatever order.
+    cold = Server(tmp_path).start()
     context = browser.new_context(**DEVICES["desktop"])
     page = context.new_page()
     try:
+        server = cold.url
         page.add_init_script(RECORD_FIRST_TEXT)
         page.goto(f"{server}/", wait_until="commit")
         page.wait_for_function("window.__hrnnPageShown !== null", timeout=PAGE_LOAD_MS)
@@ -130,6 +135,7 @@ def test_the_first_screen_says_what_the_app_is_and_that_it_loads_before_the_page
         expect(page.get_by_text(first_screen.LOADING)).to_have_count(0)  # the note is gone
     finally:
         context.close()
+        cold.stop()
 
 
 def _canvas_top(page):
