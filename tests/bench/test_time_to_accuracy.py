@@ -1,6 +1,7 @@
 """Time to accuracy: the monitor's bookkeeping, the held-out set, the demo preset and its overrides."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -100,6 +101,52 @@ def test_overrides_are_typed_and_checked():
         with_overrides(DEMO, ["batch_size=6.5"])  # read as its field's type, not guessed
     with pytest.raises(ValueError, match="unknown optimizer 'fast'"):
         with_overrides(DEMO, ["optimizer=fast"])
+
+
+class _Learner(_Model):
+    """A model that reads right a share `rate * images seen` (at most all) of the monitor's images."""
+
+    def __init__(self, monitor, rate):
+        super().__init__(monitor.y, right=0)
+        self.monitor, self.rate = monitor, rate
+
+    def predict(self, x, batch_size, verbose):
+        self.right = int(len(self.y) * min(1.0, self.monitor.seen * self.rate))
+        return super().predict(x, batch_size, verbose)
+
+
+def test_the_demo_benchmark_reports_what_each_run_reached(tiny_data, monkeypatch):
+    """Training replaced by learners of known speed: the preset reads 1 image in 4,000 right per image seen, the
+    original settings 1 in 8,000; so every figure the benchmark reports is known in advance."""
+    monkeypatch.setattr("hrnn.train.config.DEMO_SAMPLES", 3600)  # 20 passes over the 180 synthetic images
+    trained = []
+
+    def train(config, data, pool, callbacks):
+        (monitor,) = callbacks
+        monitor.set_model(_Learner(monitor, rate=1 / 4000 if not trained else 1 / 8000))
+        monitor.on_train_begin()
+        batches = -(-monitor.n_train // config.batch_size)
+        for batch in (b for _ in range(config.epochs) for b in range(batches)):
+            monitor.on_train_batch_end(batch)
+            if monitor.model.stop_training:
+                break
+        monitor.on_train_end()
+        trained.append(config)
+        return SimpleNamespace(record=SimpleNamespace(test_accuracy=0.5, test_images=len(data.y_test)))
+
+    monkeypatch.setattr("hrnn.train.loop.train", train)
+    results = run_demo_benchmark(tiny_data, report=lambda line: None, settings=["batch_size=20"])
+    demo, original = results["demo"], results["seed"]
+    assert [p[0] for p in demo["curve"]] == [1000, 2000, 3000, 3600]  # every 1,000 images seen, and at the end
+    assert [p[2] for p in demo["curve"]] == [0.25, 0.5, 0.75, 0.9]
+    assert demo["samples_to_accuracy"] == {"0.8": 3600, "0.9": 3600, "0.95": None, "0.98": None}
+    assert demo["seconds_to_accuracy"]["0.8"] == demo["curve"][-1][1] and demo["seconds_to_accuracy"]["0.95"] is None
+    assert (demo["final_accuracy"], demo["samples"], demo["test_accuracy"], demo["test_images"]) == (0.9, 3600, 0.5, 60)
+    # The original settings, for as many images as the preset saw: 20 passes, stopped at 3,600 images.
+    assert (trained[1].optimizer, trained[1].learning_rate, trained[1].batch_size) == ("rmsprop", 1e-3, 32)
+    assert trained[1].epochs == 20 and original["samples"] == 3600
+    assert original["final_accuracy"] == 0.45 and set(original["samples_to_accuracy"].values()) == {None}
+    assert results["monitor_images"] == 60 and results["preset"] == "demo"
 
 
 def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypatch):
