@@ -43,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.async_api import async_playwright  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
-from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import CANVAS, PAGE_LOAD_MS, PEN_WATCH, PREDICTION_MS, percentile  # noqa: E402
+from tests.support import server as harness  # noqa: E402
+from tests.support.browser import CANVAS, PAGE_LOAD_MS, PEN_WATCH, PREDICTION_MS, percentile  # noqa: E402
 
 # The watched run's newest batch on the live chart: the last x (in epochs) of its per-batch loss trace.
 CHART_LAST_X = """() => {
@@ -335,11 +335,11 @@ def staleness(samples, runs_dir):
 
 async def run_class(url, args, load, server_pid, memory, cpu):
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=str(harness.CHROMIUM), args=harness.CHROMIUM_ARGS)
         server_side = {server_pid, *descendants(server_pid)}
         if args.browser_nice:  # the browser, zygote included, so that the renderers it forks inherit it
             renice(set(descendants(os.getpid())) - server_side, args.browser_nice)
-        contexts = [await browser.new_context(viewport=conftest.VIEWPORT) for _ in range(args.drawers + args.watchers)]
+        contexts = [await browser.new_context(viewport=harness.VIEWPORT) for _ in range(args.drawers + args.watchers)]
         people = args.drawers + args.watchers
         # People arrive one after another over --arrive-over seconds, the runs' starters first, then drawers and
         # watchers taking turns.
@@ -441,7 +441,7 @@ def main():
         kill_all(workers_of(runs_dir) + descendants(os.getpid()))
         os._exit(3)
 
-    timer = threading.Timer(args.minutes * 60 + GRACE_S + conftest.SERVER_START_SECONDS, hard_stop)
+    timer = threading.Timer(args.minutes * 60 + GRACE_S + harness.SERVER_START_SECONDS, hard_stop)
     timer.daemon = True
     timer.start()
     facts = cpu_facts()
@@ -461,7 +461,7 @@ def main():
     if server_cpus:  # the server inherits them, its workers from it; then this script and its browser take the rest
         every_cpu = os.sched_getaffinity(0)
         os.sched_setaffinity(0, server_cpus)
-    server = conftest.Server(out, warm_spare=True, **env).start()
+    server = harness.Server(out, warm_spare=True, **env).start()
     if server_cpus:
         os.sched_setaffinity(0, every_cpu - server_cpus)
     memory = [rss_mb(server.process.pid)]

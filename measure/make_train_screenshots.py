@@ -2,7 +2,7 @@
 test): a server with an empty runs folder and the full MNIST when there is one; Start pressed with the page's
 defaults; `train-running.png` once the first epoch is checked, `train-phone.png` of a phone that opened the run's
 link (watching it: no Stop), and `train.png` when the run has finished. No picture may show a server path
-(`pages.save_screenshot` refuses it).
+(`tests.support.browser.save_screenshot` refuses it).
 
     python measure/make_train_screenshots.py --out /tmp/shots
 
@@ -19,18 +19,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import PAGE_LOAD_MS, VIEWPORTS, open_train_page, save_screenshot, wait_until_idle  # noqa: E402
+from tests.support import server as harness  # noqa: E402
+from tests.support.browser import PAGE_LOAD_MS, VIEWPORTS, open_train_page, save_screenshot, wait_until_idle  # noqa: E402
 
 RUN_MS = 20 * 60_000  # a timeout: the quick demo takes a minute or two on two idle cores
 
 
 def make(out):
     os.environ["HRNN_SCREENSHOTS"] = "1"
-    server = conftest.Server(Path(out), warm_spare=True).start()
+    server = harness.Server(Path(out), warm_spare=True).start()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(harness.CHROMIUM), args=harness.CHROMIUM_ARGS)
             teacher = browser.new_context(**VIEWPORTS["desktop"]).new_page()
             open_train_page(teacher, server.url)
             teacher.get_by_role("button", name="Start training").click()

@@ -23,22 +23,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
-from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import open_train_page, pen_up_latencies, percentile, stop_button, wait_for_live_points  # noqa: E402
+from tests.support import server as harness  # noqa: E402
+from tests.support.browser import open_train_page, pen_up_latencies, percentile, stop_button, wait_for_live_points  # noqa: E402
 
 
 def measure(app, out, strokes, train, env):
-    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), warm_spare=True, **env).start()
+    server = harness.Server(Path(out), app_dir=Path(app).resolve(), warm_spare=True, **env).start()
     result = {"machine": describe(cpu_facts()), "date": time.strftime("%Y-%m-%d %H:%M"), "training": train}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(harness.CHROMIUM), args=harness.CHROMIUM_ARGS)
             if train:
-                trainer = browser.new_context(viewport=conftest.VIEWPORT).new_page()
+                trainer = browser.new_context(viewport=harness.VIEWPORT).new_page()
                 open_train_page(trainer, server.url)
                 trainer.get_by_role("button", name="Start training").click()
                 wait_for_live_points(trainer, 0)
-            page = browser.new_context(viewport=conftest.VIEWPORT).new_page()
+            page = browser.new_context(viewport=harness.VIEWPORT).new_page()
             times = pen_up_latencies(page, server.url, strokes)
             for stroke, ms in enumerate(times):
                 print(f"stroke {stroke}: {ms} ms", flush=True)

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import open_train_page  # noqa: E402
+from tests.support import server as harness  # noqa: E402
+from tests.support.browser import open_train_page  # noqa: E402
 
 FINISH_MS = 1_800_000
 
@@ -30,10 +30,10 @@ def batch_gaps(progress_path):
 
 
 def measure(nice, root):
-    server = conftest.Server(root, warm_spare=True, HRNN_WORKER_NICE=nice).start()
+    server = harness.Server(root, warm_spare=True, HRNN_WORKER_NICE=nice).start()
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(harness.CHROMIUM), args=harness.CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             open_train_page(page, server.url)
             time.sleep(20)  # the spare gets ready, as on a server that has been up a while

@@ -24,23 +24,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from tests.e2e import conftest  # noqa: E402
-from tests.e2e.pages import (  # noqa: E402
-    PAGE_LOAD_MS,
-    open_train_page,
-    pen_up_latencies,
-    stop_button,
-    wait_for_live_points,
-)
+from tests.support import server as harness  # noqa: E402
+from tests.support.browser import PAGE_LOAD_MS, open_train_page, pen_up_latencies, stop_button, wait_for_live_points  # noqa: E402
 
 
 def measure(app, out, starts, between, strokes, settle, env):
-    server = conftest.Server(Path(out), app_dir=Path(app).resolve(), warm_spare=True, **env).start()
+    server = harness.Server(Path(out), app_dir=Path(app).resolve(), warm_spare=True, **env).start()
     result = {"app": str(server.app_dir), "env": env}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(conftest.CHROMIUM), args=conftest.CHROMIUM_ARGS)
-            trainer = browser.new_context(viewport=conftest.VIEWPORT).new_page()
+            browser = playwright.chromium.launch(executable_path=str(harness.CHROMIUM), args=harness.CHROMIUM_ARGS)
+            trainer = browser.new_context(viewport=harness.VIEWPORT).new_page()
             open_train_page(trainer, server.url)
             time.sleep(settle)  # as a person reads the page; the app warms up meanwhile
             firsts = []
@@ -71,7 +65,7 @@ def measure(app, out, starts, between, strokes, settle, env):
 def _draw(browser, url, strokes):
     """Pen-up to prediction on Draw, in seconds, timed inside the page (`pen_up_latencies`): the first stroke (it
     loads the model), then each of `strokes`."""
-    page = browser.new_context(viewport=conftest.VIEWPORT).new_page()
+    page = browser.new_context(viewport=harness.VIEWPORT).new_page()
     times = [ms / 1000 for ms in pen_up_latencies(page, url, strokes, quiet_ms=500)]
     page.context.close()
     return times[0], times[1:]

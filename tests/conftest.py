@@ -5,15 +5,13 @@ import errno
 import io
 import os
 import tempfile
-import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from tests.support.data import full_mnist_path, make_mnist
 
-REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 @pytest.fixture(autouse=True)
@@ -34,25 +32,6 @@ def _pages_run_as_under_app_py():
     assert keep_keras_state_across_reruns()
 
 
-def wait_until(predicate, timeout, poll=0.5):
-    """Poll `predicate` until it is true (returns True) or `timeout` seconds have passed (returns False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(poll)
-    return bool(predicate())
-
-
-def full_mnist_path():
-    """The full MNIST .npz for tests that need real data: $HRNN_MNIST, else ../shared/data/mnist.npz."""
-    candidates = [os.environ.get("HRNN_MNIST"), REPO.parent / "shared" / "data" / "mnist.npz"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
 @pytest.fixture
 def mnist_npz():
     path = full_mnist_path()
@@ -61,45 +40,9 @@ def mnist_npz():
     return path
 
 
-def make_mnist(n_train=200, n_test=60, seed=0):
-    """Synthetic MNIST-shaped data: each digit is a bright bar at a digit-specific row, plus noise."""
-    from hrnn.data.mnist import MnistData
-
-    rng = np.random.default_rng(seed)
-
-    def split(n):
-        labels = np.arange(n) % 10
-        rng.shuffle(labels)
-        images = rng.integers(0, 40, size=(n, 28, 28)).astype(np.uint8)
-        for i, label in enumerate(labels):
-            images[i, 3 + 2 * label : 5 + 2 * label, 4:24] = 255
-        return images, labels.astype(np.int64)
-
-    x_train, y_train = split(n_train)
-    x_test, y_test = split(n_test)
-    return MnistData(
-        x_train, y_train, x_test, y_test, f"synthetic test data: {n_train} training and {n_test} test images"
-    )
-
-
-def random_hrnn(row_units=16, col_units=12, seed=0):
-    """An HRNN with random weights (scale 0.3), for tests that compare what it computes with a reference."""
-    from hrnn.nn.builders import build_hrnn
-
-    model = build_hrnn(row_units, col_units)
-    rng = np.random.default_rng(seed)
-    model.set_weights([rng.normal(scale=0.3, size=w.shape).astype(np.float32) for w in model.get_weights()])
-    return model
-
-
 @pytest.fixture
 def tiny_data():
     return make_mnist()
-
-
-def write_npz(path, data):
-    np.savez(path, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test)
-    return path
 
 
 _OS_READS = ("stat", "lstat", "open", "scandir", "listdir")  # `open` reads or writes, as its flags say

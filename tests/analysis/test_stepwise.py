@@ -19,7 +19,7 @@ from hrnn.analysis.stepwise import hrnn_weights, read_image, read_rows, softmax
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import probe
-from tests.conftest import random_hrnn
+from tests.support.data import random_hrnn
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from hrnn.runs.launch.launcher import create_run
 from hrnn.runs.store.records import LOCK_NAME
 from hrnn.train.config import TrainConfig
 from tests.assets.make_small_model import ASSET
-from tests.conftest import write_npz
+from tests.support.data import write_npz
 
 
 @pytest.fixture(scope="session")

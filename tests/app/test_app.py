@@ -9,7 +9,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs, settings
@@ -25,38 +25,10 @@ from hrnn.ui.inside import page as inside_page
 from hrnn.ui.inside import reading as inside_reading
 from hrnn.ui.inside.figures import CURSOR_COLOR
 from tests.assets.make_small_model import ASSET
-from tests.conftest import REPO, wait_until
+from tests.support.app import TIMEOUT, draw, drawn_bar, page, save_run, set_small_config, shown
+from tests.support.data import REPO
 from tests.support.figures import chart, plotly_array
-
-TIMEOUT = 120
-RUN_SECONDS = 240  # a worker process imports TensorFlow on a machine that may be busy
-
-
-def shown(markdown):
-    """The text a reader sees for `markdown` that escapes its punctuation and breaks autolinks with invisible word
-    joiners (as `hrnn.ui.common.text.as_text` does)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
-
-
-def page(name):
-    return AppTest.from_string(f"from hrnn.ui.{name}.page import render\nrender()", default_timeout=TIMEOUT)
-
-
-def draw(at, pixels):
-    """`at` (a page under AppTest, before its run) with `pixels` drawn on the Draw page's canvas, as the browser sends
-    a drawing on pen-up: the canvas's state value "drawing", a PNG data URL. Returns `at`."""
-    from hrnn.ui.draw.inputs import canvas_key
-    from tests.data.test_drawing import png_data_url
-
-    at.session_state[canvas_key(0)] = {"drawing": png_data_url(pixels)}
-    return at
-
-
-def drawn_bar(row=10):
-    """A canvas with a thick horizontal white stroke on a transparent background."""
-    image = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(40, row * 10), (240, row * 10)], fill=(255, 255, 255, 255), width=22)
-    return np.asarray(image)
+from tests.support.waiting import wait_until
 
 
 def test_app_starts_on_the_train_page():
@@ -66,26 +38,9 @@ def test_app_starts_on_the_train_page():
     assert any(c.value == "Data: MNIST: 200 training and 60 test digits" for c in at.caption)
 
 
-def _set_small_config(at, epochs=1):
-    for key, value in {
-        "cfg_epochs": epochs,
-        "cfg_batch_size": 32,
-        "cfg_row_units": 8,
-        "cfg_col_units": 8,
-        "cfg_optimizer": "rmsprop",
-        "cfg_learning_rate": 0.001,
-        "cfg_train_size": 180,
-    }.items():
-        at.session_state[key] = value
-
-
-def _wait_for(predicate, timeout=RUN_SECONDS):
-    return wait_until(predicate, timeout)
-
-
 def _start(at, epochs=1):
     """Start a small run from the Train page `at`; returns its run id (the page names it in its URL)."""
-    _set_small_config(at, epochs)
+    set_small_config(at, epochs)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception
@@ -111,7 +66,7 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
     run_id = _start(at)
     assert at.button(key="start").disabled and not at.button(key="stop").disabled
     assert not _settings(at).proto.expanded  # still folded while it trains: the chart comes first
-    assert _wait_for(lambda: _status(run_id) == "finished")
+    assert wait_until(lambda: _status(run_id) == "finished")
     at.run()
     assert not at.exception
     charts = [c.proto.id.rsplit("-", 1)[1] for c in at.get("plotly_chart")]
@@ -149,26 +104,26 @@ def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "200")  # the first run is still training when the second starts
     first, second = page("train").run(), page("train").run()
     first_id = _start(first, epochs=200)
-    assert _wait_for(lambda: _status(first_id) == "running")
+    assert wait_until(lambda: _status(first_id) == "running")
     second_id = _start(second)
-    assert _wait_for(lambda: runs.find_run(second_id).queue_position == 1, 60)
+    assert wait_until(lambda: runs.find_run(second_id).queue_position == 1, 60)
     second.run()
     assert not second.exception
     assert "Queued, 1st in line" in second.get("progress")[0].proto.text
     assert second.button(key="start").disabled and not second.button(key="stop").disabled
     third = page("train").run()
     third_id = _start(third)  # after the second: it waits behind it
-    assert _wait_for(lambda: runs.find_run(third_id).queue_position == 2, 60)
+    assert wait_until(lambda: runs.find_run(third_id).queue_position == 2, 60)
     assert runs.find_run(second_id).queue_position == 1
     first.run()  # the first page lists the queued runs, each with a button to watch it
     assert first.button(key=f"watch_{second_id}") and first.button(key=f"watch_{third_id}")
     third.button(key="stop").click().run()  # a queued run asked to stop never starts
-    assert _wait_for(lambda: _status(third_id) == "stopped", 60)
+    assert wait_until(lambda: _status(third_id) == "stopped", 60)
     third_run = runs.find_run(third_id)
     assert third_run.read_record().message == "stopped before it started" and not third_run.has_model
     assert runs.find_run(second_id).queue_position == 1 and _status(second_id) == "queued"
     first.button(key="stop").click().run()
-    assert _wait_for(lambda: _status(second_id) == "finished")
+    assert wait_until(lambda: _status(second_id) == "finished")
     second.run()
     assert any("finished after 1 epoch" in s.value for s in second.success)
     first_record, second_record = (runs.find_run(r).read_record() for r in (first_id, second_id))
@@ -511,18 +466,6 @@ def test_an_uploads_markdown_name_is_text_on_the_inside_page(name):
     assert_shown_as_text(at, f"Input: upload {name}")
 
 
-def save_run(run_id, record, model=None):
-    """A run folder in the runs folder, as the app lists it: record.json and, if given, model.keras."""
-    from hrnn import runs
-
-    folder = settings.runs_dir() / run_id
-    folder.mkdir(parents=True)
-    runs.atomic_write_json(folder / runs.RECORD_NAME, record)
-    if model is not None:
-        model.save(folder / runs.MODEL_NAME)
-    return folder
-
-
 def test_a_run_record_with_markdown_is_shown_as_text():
     from hrnn.nn.model_files import load_pretrained
 
@@ -629,7 +572,7 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
     (folder / "model.keras").write_bytes(bytes(2_000_000))
     monkeypatch.setenv("HRNN_RUNS_DISK_MB", "1")
     at = page("train").run()
-    _set_small_config(at)
+    set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception
@@ -643,7 +586,7 @@ def test_start_is_refused_when_the_runs_folder_is_over_its_disk_cap(monkeypatch)
 def test_start_is_refused_when_the_run_would_not_fit_in_memory(monkeypatch):
     monkeypatch.setattr("hrnn.train.limits.available_memory_bytes", lambda: 10_000_000)
     at = page("train").run()
-    _set_small_config(at)
+    set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception and "run" not in at.query_params

@@ -1,14 +1,12 @@
 """The Train page watching a run whose files are wrongly typed, out of range or unreadable: one line says what is wrong
 (the file and the field), no exception, and the page stays usable: Start is there and the saved runs are listed.
-The cases are those of tests/runs/test_bad_run_files.py."""
+The cases are the table in tests/support/run_files.py, which tests/runs/test_bad_run_files.py also reads."""
 
 import pytest
 
 from hrnn import runs, settings
-from tests.app.test_app import page, shown
-from tests.runs.test_bad_run_files import BAD_RUN_FILES, BAD_RUN_ID, write_finished_run
-from tests.runs.test_damaged_run_files import endless, fifo, nested
-from tests.runs.test_progress_log import grid_line
+from tests.support.app import page, shown
+from tests.support.run_files import BAD_RUN_FILES, BAD_RUN_ID, endless, fifo, grid_line, nested, write_finished_run
 
 GOOD_RUN_ID = "20250101-000000-good"
 
@@ -42,7 +40,7 @@ def _grid_of(images, labels, predictions):
     return damage
 
 
-# A few of tests/runs/test_damaged_run_files.py's cases (run files nested too deeply, or that never end) and of
+# A few of tests/support/run_files.py's damages (run files nested too deeply, or that never end) and of
 # tests/runs/test_progress_log.py's (a digit grid of lists that disagree in length).
 DAMAGED_PAGE_CASES = [
     pytest.param(nested(runs.SUMMARY_NAME), runs.SUMMARY_NAME, id="nested-summary"),

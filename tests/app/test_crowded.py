@@ -15,7 +15,7 @@ from hrnn.train.config import TrainConfig
 from hrnn.ui.common import ownership
 from hrnn.ui.train import page as train_page
 from hrnn.ui.train import queue_wait
-from tests.app.test_app import _set_small_config, page, shown
+from tests.support.app import page, set_small_config, shown
 
 
 def small(epochs=3):
@@ -62,7 +62,7 @@ def test_a_queued_runs_wait_is_not_guessed_before_anything_trains_at_a_known_spe
 
 def test_cancel_takes_a_queued_run_out_of_the_line(no_workers):
     at = page("train").run()
-    _set_small_config(at)
+    set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     run_id = at.query_params["run"]
@@ -98,7 +98,7 @@ def test_the_page_is_redrawn_when_its_queued_run_starts_training(no_workers):
 def test_a_session_may_hold_only_as_many_runs_as_the_server_allows(monkeypatch, no_workers, allowed):
     monkeypatch.setenv("HRNN_MAX_RUNS_PER_SESSION", str(allowed))
     at = page("train").run()
-    _set_small_config(at)
+    set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     first = at.query_params["run"]

@@ -15,10 +15,9 @@ from hrnn.ui.common.labels import a_digit
 from hrnn.ui.common.run_names import run_label
 from hrnn.ui.draw import inputs as draw_inputs
 from hrnn.ui.draw import page as draw_page
-from tests.app.test_app import TIMEOUT, draw, drawn_bar, page, save_run, shown
-from tests.conftest import make_mnist
-from tests.data.test_drawing import png_data_url
-from tests.data.test_preprocess import UPLOAD_MODES
+from tests.support.app import TIMEOUT, draw, drawn_bar, page, save_run, shown
+from tests.support.data import make_mnist
+from tests.support.pictures import UPLOAD_MODES, png_data_url
 
 # Draw and Inside under st.navigation, with one button per page in the sidebar (`go_draw`, `go_inside`) that goes
 # there with st.switch_page, as the sidebar's page links do in the browser.

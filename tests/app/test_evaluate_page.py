@@ -10,19 +10,11 @@ from streamlit.testing.v1 import AppTest
 from hrnn import runs, settings
 from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import load_model
-from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train.config import TrainConfig
 from hrnn.ui.common.run_names import run_label
-from tests.app.test_app import TIMEOUT, _wait_for, page, shown
-from tests.conftest import make_mnist
-
-
-def tiny_run(run_id, **overrides):
-    """A finished run in the runs folder, trained on the app's synthetic data; returns its folder."""
-    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="split", val_size=20, **overrides)
-    run_dir = settings.runs_dir() / run_id
-    train_in_folder(config, make_mnist(), run_dir)
-    return run_dir
+from tests.support.app import TIMEOUT, page, shown, tiny_run
+from tests.support.data import make_mnist
+from tests.support.waiting import wait_until
 
 
 def evaluate(current_model=None):
@@ -198,7 +190,7 @@ def record(run_id, learning_rate, arch, accuracies):
 
 
 def test_compare_overlays_two_runs_and_lists_only_differing_settings():
-    from tests.app.test_app import save_run
+    from tests.support.app import save_run
 
     save_run("20250101-000000-a", record("20250101-000000-a", 1e-3, "hrnn", [0.5, 0.7]))
     save_run("20250101-000000-b", record("20250101-000000-b", 2e-3, "cnn", [0.6, 0.8, 0.9]))
@@ -264,7 +256,7 @@ def test_the_train_page_trains_a_baseline_and_records_its_arch():
     at.run()
     at.button(key="start").click().run()
     run_id = at.query_params["run"]
-    assert _wait_for(lambda: runs.find_run(run_id).status == "finished")
+    assert wait_until(lambda: runs.find_run(run_id).status == "finished")
     at.run()
     assert not at.exception
     assert runs.find_run(run_id).read_record().config.arch == "cnn"

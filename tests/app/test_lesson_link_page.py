@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from hrnn.ui.inside.link import decode_drawing, encode_drawing
-from tests.app.test_app import page, shown
-from tests.conftest import make_mnist
+from tests.support.app import page, shown
+from tests.support.data import make_mnist
 
 
 def _open(**params):

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from hrnn import runs
 from hrnn.ui.common import model_upload
-from tests.app.test_app import page, shown
+from tests.support.app import page, shown
 
 TIMEOUT = 120
 
@@ -88,7 +88,7 @@ def test_evaluate_offers_the_shipped_models_file():
 
 
 def test_a_finished_run_offers_its_model_record_and_curves():
-    from tests.app.test_evaluate_page import tiny_run
+    from tests.support.app import tiny_run
 
     folder = tiny_run("20250101-000000-done")
     at = page("train")

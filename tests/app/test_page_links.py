@@ -5,9 +5,8 @@ result only and trains the link's settings, and a bad or hostile value is one li
 import pytest
 
 from hrnn import runs
-from tests.app.test_app import page, shown
-from tests.app.test_evaluate_page import tiny_run
-from tests.conftest import make_mnist
+from tests.support.app import page, shown, tiny_run
+from tests.support.data import make_mnist
 
 
 def _open(name, **params):

@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hrnn import settings
-from tests.app.test_app import TIMEOUT, _set_small_config, shown
-from tests.conftest import REPO
-from tests.runs.test_bad_run_files import write_finished_run
+from tests.support.app import TIMEOUT, set_small_config, shown
+from tests.support.data import REPO
+from tests.support.run_files import write_finished_run
 
 GOOD_RUN_ID = "20250101-000000-good"
 # What app.py does before drawing any page: start the launcher, which starts its warm spare worker in the runs folder.
@@ -37,7 +37,7 @@ def test_the_app_opens_and_start_says_in_one_line_why_it_cannot_train(read_only_
     assert not at.exception
     rows = {r["id"]: r["status"] for r in at.dataframe[0].value.to_dict("records")}
     assert rows == {GOOD_RUN_ID: "finished"}
-    _set_small_config(at)
+    set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception and "run" not in at.query_params

@@ -11,7 +11,7 @@ from hrnn.cli import main
 from hrnn.runs.launch.launcher import create_run
 from hrnn.train.config import TrainConfig
 from hrnn.ui.common import ownership
-from tests.app.test_app import _set_small_config, page, shown
+from tests.support.app import page, set_small_config, shown
 
 TEACHER_KEY = secrets.token_urlsafe(24)
 
@@ -74,7 +74,7 @@ def test_anyone_else_who_opens_the_link_watches_and_cannot_stop(teachers_run, ke
 
 def test_a_watcher_starts_a_run_of_their_own_and_owns_it(teachers_run, no_workers):
     at = _open(teachers_run.run_id)
-    _set_small_config(at)
+    set_small_config(at)
     at.run()
     at.button(key="start").click().run()
     assert not at.exception

@@ -7,8 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs, settings
-from tests.app.test_app import TIMEOUT, page, shown
-from tests.runs.test_bad_run_files import BAD_RUN_ID, write_finished_run
+from tests.support.app import TIMEOUT, page, shown
+from tests.support.run_files import BAD_RUN_ID, write_finished_run
 
 PAGES = ["train", "draw", "inside", "evaluate"]
 ELEMENTS = ("markdown", "caption", "error", "warning", "info", "success", "metric")

@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.test_app import TIMEOUT
+from tests.support.app import TIMEOUT
 
 # app.py's order: keep the settings, then draw the page the person is on (here chosen by a session key). With
 # "drop_settings" set, the run starts without the settings' widget values, as a rerun that carries none does.

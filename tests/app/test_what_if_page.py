@@ -11,8 +11,8 @@ from hrnn.analysis.interventions import IMAGE_READER, Clamp, erase_rows, interve
 from hrnn.analysis.stepwise import hrnn_weights
 from hrnn.nn.model_files import load_model
 from hrnn.nn.probe import predict_one, probe
-from tests.app.test_app import page
-from tests.conftest import make_mnist
+from tests.support.app import page
+from tests.support.data import make_mnist
 from tests.support.figures import chart, plotly_array
 
 

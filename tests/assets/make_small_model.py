@@ -2,7 +2,7 @@
 
     python tests/assets/make_small_model.py
 
-It is one epoch on the synthetic digits of `tests.conftest.make_mnist` with 8 units per reader, seed 0. The file is
+It is one epoch on the synthetic digits of `tests.support.data.make_mnist` with 8 units per reader, seed 0. The file is
 kept in the repository because training it cost every test process about 20 s of setup; a test
 (`tests/app/test_small_model_asset.py`) checks that it still loads as an hrnn model and reads those digits as a
 model trained so does. Run this again when the saved model format changes.
@@ -24,7 +24,7 @@ def small_config():
 def make(path=ASSET):
     """Train the small model and save it at `path`; returns the path."""
     from hrnn.train.loop import train
-    from tests.conftest import make_mnist
+    from tests.support.data import make_mnist
 
     train(small_config(), make_mnist(), keep_model=True).model.save(path)
     return path

@@ -17,7 +17,8 @@ from hrnn.cli import build_parser, main
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import load_model
 from hrnn.runs.store.progress_log import ProgressLogReader
-from tests.conftest import REPO, make_mnist, wait_until, write_npz
+from tests.support.data import REPO, make_mnist, write_npz
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from hrnn.cli import main
 from hrnn.cli.train import _progress_line
 from hrnn.train.config import TrainConfig, demo_config, fast_config
 from hrnn.train.progress import ProgressSnapshot
-from tests.conftest import REPO, write_npz
-from tests.runs.test_damaged_run_files import DAMAGED_RECORDS, DAMAGED_SUMMARIES, HANG_SECONDS, within
+from tests.support.data import REPO, write_npz
+from tests.support.run_files import DAMAGED_RECORDS, DAMAGED_SUMMARIES, HANG_SECONDS, within
 
 
 @pytest.fixture
@@ -279,7 +279,7 @@ def test_a_preset_sets_the_config_and_flags_override_it(npz, tmp_path, started_c
     assert config == expected
 
 
-# --- damaged run files: nested too deeply, never ending (tests/runs/test_damaged_run_files.py) -------------------
+# --- damaged run files: nested too deeply, never ending (tests/support/run_files.py) -----------------------
 
 
 def _damaged_run(damage, name):

@@ -15,7 +15,7 @@ from hrnn.data import mnist as data_module
 from hrnn.data.mnist import DataError, MnistData, load_mnist
 from hrnn.data.mnist_files import load_path, read_idx
 from hrnn.data.offline import SAMPLE_PATH, load_sample, make_sample
-from tests.conftest import full_mnist_path
+from tests.support.data import full_mnist_path
 
 IDX_FILES = {
     "x_train": "train-images-idx3-ubyte",

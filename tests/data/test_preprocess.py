@@ -7,8 +7,6 @@ background, opaque strokes). The round trip through real MNIST digits runs where
 
 import io
 import os
-import struct
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +14,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from hrnn.data.preprocess import canvas_to_mnist, image_to_mnist, is_blank, load_upload, upload_picture
-
-SIZE = 280  # the app's canvas, px
-CLEAR = (0, 0, 0, 0)
-WHITE = (255, 255, 255, 255)
-BLACK = (0, 0, 0, 255)
-
-
-def _seven(left=40, top=40, height=200, width=22, ink=WHITE, background=CLEAR, size=(SIZE, SIZE)):
-    """A '7' (a bar and a diagonal) as an RGBA array `(H, W, 4)` uint8."""
-    image = Image.new("RGBA", size, background)
-    bar = 0.7 * height
-    points = [(left, top), (left + bar, top), (left + 0.3 * bar, top + height)]
-    ImageDraw.Draw(image).line(points, fill=ink, width=width, joint="curve")
-    return np.asarray(image)
+from tests.support.pictures import BLACK, CLEAR, SIZE, UPLOAD_MODES, WHITE, encoded, png_header, seven
 
 
 def _dot(centre, diameter):
@@ -60,16 +45,6 @@ def _png(array):
     return buffer.getvalue()
 
 
-def _png_header(width, height):
-    """The start of a PNG claiming `width` x `height` 8-bit gray pixels, with no pixel data (a decompression bomb)."""
-
-    def chunk(kind, body):
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
-
-
 def _mnist_path():
     """The shared MNIST .npz if this machine has it, else None."""
     candidates = [os.environ.get("HRNN_MNIST", ""), Path(__file__).resolve().parents[3] / "shared/data/mnist.npz"]
@@ -77,7 +52,7 @@ def _mnist_path():
 
 
 def test_output_is_float32_28x28_in_unit_range():
-    digit = canvas_to_mnist(_seven())
+    digit = canvas_to_mnist(seven())
     assert digit.shape == (28, 28)
     assert digit.dtype == np.float32
     assert digit.min() >= 0.0
@@ -85,13 +60,13 @@ def test_output_is_float32_28x28_in_unit_range():
 
 
 def test_off_centre_digit_is_centred():
-    digit = canvas_to_mnist(_seven(left=150, top=5, height=110, width=12))
+    digit = canvas_to_mnist(seven(left=150, top=5, height=110, width=12))
     row, col = _centre_of_mass(digit)
     assert abs(row - 14) <= 1 and abs(col - 14) <= 1
 
 
 def test_digit_box_longer_side_is_20_pixels():
-    height, width = _box_size(canvas_to_mnist(_seven(left=150, top=5, height=110, width=12)))
+    height, width = _box_size(canvas_to_mnist(seven(left=150, top=5, height=110, width=12)))
     assert max(height, width) == 20
     assert width < height  # the aspect ratio is kept: a '7' stays taller than wide
 
@@ -106,33 +81,33 @@ def test_tiny_drawing_is_scaled_up_to_20_pixels():
 
 
 def test_huge_drawing_is_scaled_down_to_20_pixels():
-    digit = canvas_to_mnist(_seven(left=0, top=0, height=279, width=40))
+    digit = canvas_to_mnist(seven(left=0, top=0, height=279, width=40))
     assert max(_box_size(digit)) == 20
 
 
 @pytest.mark.parametrize("pen_width", [3, 40])
 def test_thin_and_thick_strokes_both_give_substantial_ink(pen_width):
-    digit = canvas_to_mnist(_seven(width=pen_width))
+    digit = canvas_to_mnist(seven(width=pen_width))
     assert digit.sum() > 25  # full-ink pixels; MNIST's faintest test digit holds 22 (measured: 33 and 109)
     assert digit.max() == pytest.approx(1.0)
 
 
 def test_opaque_backgrounds_of_either_polarity_match_transparent():
-    transparent = canvas_to_mnist(_seven(ink=WHITE, background=CLEAR))
-    light_on_dark = canvas_to_mnist(_seven(ink=WHITE, background=BLACK))
-    dark_on_light = canvas_to_mnist(_seven(ink=BLACK, background=WHITE))
+    transparent = canvas_to_mnist(seven(ink=WHITE, background=CLEAR))
+    light_on_dark = canvas_to_mnist(seven(ink=WHITE, background=BLACK))
+    dark_on_light = canvas_to_mnist(seven(ink=BLACK, background=WHITE))
     assert np.abs(light_on_dark - transparent).max() < 0.05
     assert np.abs(dark_on_light - transparent).max() < 0.05
 
 
 @pytest.mark.parametrize("ink", [BLACK, WHITE, (220, 30, 40, 255)], ids=["black", "white", "red"])
 def test_transparent_canvas_takes_strokes_of_any_colour(ink):
-    reference = canvas_to_mnist(_seven(ink=WHITE))
-    assert np.abs(canvas_to_mnist(_seven(ink=ink)) - reference).max() < 0.05
+    reference = canvas_to_mnist(seven(ink=WHITE))
+    assert np.abs(canvas_to_mnist(seven(ink=ink)) - reference).max() < 0.05
 
 
 def test_rgb_grayscale_and_float_arrays_match_rgba():
-    rgba = _seven(ink=BLACK, background=WHITE)
+    rgba = seven(ink=BLACK, background=WHITE)
     reference = canvas_to_mnist(rgba)
     rgb = rgba[:, :, :3]
     gray = np.asarray(Image.fromarray(rgba).convert("L"))
@@ -161,7 +136,7 @@ def test_scattered_stray_pixels_are_blank():
 
 
 def test_real_stroke_is_not_blank():
-    assert not is_blank(canvas_to_mnist(_seven()))
+    assert not is_blank(canvas_to_mnist(seven()))
 
 
 def test_mnist_digits_survive_the_canvas_round_trip():
@@ -186,13 +161,13 @@ def test_mnist_digits_survive_the_canvas_round_trip():
 
 
 def test_mnist_image_upload_comes_back_close_to_itself():
-    digit = canvas_to_mnist(_seven())
+    digit = canvas_to_mnist(seven())
     uploaded = load_upload(_png(np.round(digit * 255).astype(np.uint8)))
     assert np.abs(uploaded - digit).mean() < 0.01
 
 
 def test_photo_of_dark_digit_on_paper_matches_the_drawing():
-    paper = _seven(
+    paper = seven(
         left=120, top=80, height=300, width=30, ink=(50, 45, 40, 255), background=(190, 185, 170, 255), size=(640, 480)
     )
     noise = np.random.default_rng(0).normal(0, 6, paper.shape[:2] + (3,))
@@ -200,19 +175,19 @@ def test_photo_of_dark_digit_on_paper_matches_the_drawing():
     buffer = io.BytesIO()
     photo.save(buffer, format="JPEG", quality=80)
     digit = load_upload(buffer.getvalue())
-    drawing = canvas_to_mnist(_seven(left=120, top=80, height=300, width=30, size=(640, 480)))
+    drawing = canvas_to_mnist(seven(left=120, top=80, height=300, width=30, size=(640, 480)))
     assert np.corrcoef(digit.ravel(), drawing.ravel())[0, 1] > 0.9
 
 
 def test_16_bit_grayscale_image_matches_8_bit():
-    gray = np.asarray(Image.fromarray(_seven(ink=BLACK, background=WHITE)).convert("L"))
+    gray = np.asarray(Image.fromarray(seven(ink=BLACK, background=WHITE)).convert("L"))
     wide = Image.fromarray(gray.astype(np.uint16) * 257)  # mode I;16, 0..65535
     assert wide.mode == "I;16"
     assert np.abs(image_to_mnist(wide) - canvas_to_mnist(gray)).max() < 0.05
 
 
 def test_upload_with_exif_rotation_comes_out_upright():
-    upright = Image.fromarray(_seven(ink=BLACK, background=WHITE)).convert("RGB")
+    upright = Image.fromarray(seven(ink=BLACK, background=WHITE)).convert("RGB")
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # as a camera held sideways saves it
     exif = Image.Exif()
     exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
@@ -250,11 +225,11 @@ def test_load_upload_rejects_truncated_file():
 @pytest.mark.parametrize("width, height", [(8000, 6000), (100_000, 100_000)], ids=["48-megapixels", "bomb"])
 def test_load_upload_refuses_huge_images_before_decoding(width, height):
     with pytest.raises(ValueError, match="megapixels"):
-        load_upload(_png_header(width, height))
+        load_upload(png_header(width, height))
 
 
 def test_load_upload_reads_a_png():
-    digit = load_upload(_png(_seven()))
+    digit = load_upload(_png(seven()))
     assert digit.shape == (28, 28)
     assert not is_blank(digit)
 
@@ -281,32 +256,11 @@ def test_an_upload_is_turned_upright_as_its_exif_orientation_says(image_format):
     assert np.abs(load_upload(encoded(stored)) - expected).max() > 0.5  # without the note it reads turned
 
 
-def _encoded(image, file_format):
-    buffer = io.BytesIO()
-    image.save(buffer, format=file_format)
-    return buffer.getvalue()
-
-
-# An upload in each of Pillow's modes, from an 8-bit greyscale picture `gray`: every one reads as that picture does.
-UPLOAD_MODES = [
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.uint16) * 257), "PNG"), id="png-16-bit"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.uint16) * 16), "PNG"), id="png-12-bit-in-16"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.uint16) * 257), "TIFF"), id="tiff-16-bit"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.float32) / 255), "TIFF"), id="tiff-float-0-1"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.float32) * 3 - 99), "TIFF"), id="tiff-float-any"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray.astype(np.int32) * 999), "TIFF"), id="tiff-32-bit"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("LA"), "PNG"), id="png-grey-alpha"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("P"), "GIF"), id="gif-palette"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("RGBA"), "PNG"), id="png-rgba"),
-    pytest.param(lambda gray: _encoded(Image.fromarray(gray).convert("1"), "PNG"), id="png-1-bit"),
-]
-
-
 @pytest.mark.parametrize("encode", UPLOAD_MODES)
 def test_an_upload_in_any_mode_is_shown_and_read_as_its_8_bit_greyscale(encode):
-    gray = np.asarray(Image.fromarray(_seven(ink=BLACK, background=WHITE)).convert("L"))  # (280, 280) uint8
+    gray = np.asarray(Image.fromarray(seven(ink=BLACK, background=WHITE)).convert("L"))  # (280, 280) uint8
     picture = upload_picture(encode(gray))
     assert picture.mode in ("L", "RGB", "RGBA") and np.asarray(picture).dtype == np.uint8
-    _encoded(picture.convert("RGB"), "JPEG")  # a preview can be made of it
+    encoded(picture.convert("RGB"), "JPEG")  # a preview can be made of it
     assert np.abs(np.asarray(picture.convert("L"), np.float32) - gray).max() <= 2
     assert np.abs(load_upload(encode(gray)) - canvas_to_mnist(gray)).max() < 0.05

@@ -18,9 +18,7 @@ from playwright.sync_api import expect
 from hrnn.nn.model_files import PRETRAINED_PATH
 from hrnn.ui.common.run_names import started_text
 from hrnn.ui.common.style import CURSOR_PANEL, HEADER_PX
-from tests.conftest import REPO
-from tests.e2e.conftest import Server
-from tests.e2e.pages import (
+from tests.support.browser import (
     CANVAS,
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
@@ -41,6 +39,8 @@ from tests.e2e.pages import (
     wait_for_test_digit,
     wait_until_idle,
 )
+from tests.support.data import REPO
+from tests.support.server import Server
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_browser")]

@@ -15,9 +15,7 @@ from hrnn.ui.common import first_screen, style
 from hrnn.ui.common.labels import a_digit
 from hrnn.ui.draw import page as draw_page
 from hrnn.ui.draw.canvas import CANVAS_SIZE
-from tests.conftest import wait_until
-from tests.e2e.conftest import Server
-from tests.e2e.pages import (
+from tests.support.browser import (
     CANVAS,
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
@@ -27,6 +25,8 @@ from tests.e2e.pages import (
     wait_for_test_digit,
     wait_until_idle,
 )
+from tests.support.server import Server
+from tests.support.waiting import wait_until
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_draw_browser")]

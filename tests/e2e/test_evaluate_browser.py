@@ -12,8 +12,15 @@ from playwright.sync_api import expect
 
 from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train.config import TrainConfig
-from tests.conftest import make_mnist
-from tests.e2e.pages import LAYOUT_PROBLEMS, PAGE_LOAD_MS, PREDICTION_MS, VIEWPORTS, save_screenshot, wait_until_idle
+from tests.support.browser import (
+    LAYOUT_PROBLEMS,
+    PAGE_LOAD_MS,
+    PREDICTION_MS,
+    VIEWPORTS,
+    save_screenshot,
+    wait_until_idle,
+)
+from tests.support.data import make_mnist
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_evaluate_browser")]

@@ -16,8 +16,7 @@ from hrnn import runs
 from hrnn.runs.store.records import epoch_seconds
 from hrnn.ui.common import ownership
 from hrnn.ui.common.run_names import started_text
-from tests.e2e.conftest import VIEWPORT, Server
-from tests.e2e.pages import (
+from tests.support.browser import (
     CANVAS,
     PAGE_LOAD_MS,
     TRAINING_MS,
@@ -31,6 +30,7 @@ from tests.e2e.pages import (
     wait_for_prediction,
     wait_until_idle,
 )
+from tests.support.server import VIEWPORT, Server
 
 # One file's tests share one app server (a module fixture): pytest-xdist hands them to one worker together.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_runs_browser")]

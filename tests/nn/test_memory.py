@@ -10,7 +10,7 @@ import pytest
 
 from hrnn.nn.memory import image_reader_memory
 from hrnn.nn.probe import final_column_states, probe, row_encodings_batch
-from tests.conftest import random_hrnn
+from tests.support.data import random_hrnn
 
 ATOL = 1e-5
 

@@ -12,7 +12,7 @@ from hrnn.nn.architectures import ARCHITECTURES
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import _compiled, final_column_states, predict_batch, predict_one, probe, row_encodings_batch
-from tests.conftest import random_hrnn
+from tests.support.data import random_hrnn
 
 
 @pytest.fixture(scope="module")

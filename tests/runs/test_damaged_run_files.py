@@ -4,80 +4,26 @@ same damages drive the Train page's test (tests/app/test_bad_run_files_page.py) 
 (tests/cli/test_cli_faults.py)."""
 
 import os
-import threading
 
 import pytest
 
 from hrnn import runs
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.runs.store.records import read_json
-from tests.runs.test_bad_run_files import BAD_RUN_ID, write_finished_run
-
-DEEP = "[" * 100_000 + "]" * 100_000  # valid JSON no parser can follow
-HANG_SECONDS = 20  # a reader that takes longer than this is stuck on a file that never ends
-
-
-def nested(name):
-    """Damage: file `name` holds `DEEP` (the progress log: one more line of it)."""
-
-    def damage(folder):
-        if name == runs.PROGRESS_NAME:
-            with open(folder.file(name), "a") as fh:
-                fh.write(DEEP + "\n")
-        else:
-            folder.file(name).write_text(DEEP)
-
-    return damage
-
-
-def endless(name):
-    """Damage: file `name` is a link to /dev/zero, which never ends."""
-
-    def damage(folder):
-        folder.file(name).unlink(missing_ok=True)
-        folder.file(name).symlink_to("/dev/zero")
-
-    return damage
-
-
-def fifo(name):
-    """Damage: file `name` is a FIFO with no writer: a plain read waits for ever."""
-
-    def damage(folder):
-        folder.file(name).unlink(missing_ok=True)
-        os.mkfifo(folder.file(name))
-
-    return damage
-
-
-def damaged(kinds, names):
-    return [pytest.param(kind(name), name, id=f"{kind.__name__}-{name}") for kind in kinds for name in names]
-
-
-SMALL_FILES = (runs.SUMMARY_NAME, runs.RECORD_NAME, runs.SETTINGS_NAME, runs.HEARTBEAT_NAME, runs.LAUNCH_NAME)
-# (damage, the file it damages): every JSON file of a run folder, each way.
-DAMAGED_JSON_FILES = damaged((nested, endless, fifo), SMALL_FILES)
-DAMAGED_SUMMARIES = damaged((nested, endless, fifo), (runs.SUMMARY_NAME,))
-DAMAGED_RECORDS = damaged((nested, endless, fifo), (runs.RECORD_NAME,))
-DAMAGED_LOGS = damaged((nested, endless, fifo), (runs.PROGRESS_NAME,))
-
-
-def within(seconds, call):
-    """`call()`'s result or the exception it raised, failing the test if it takes longer than `seconds` (a reader
-    stuck on a FIFO; the thread is left behind, as a daemon)."""
-    done = {}
-
-    def target():
-        try:
-            done["result"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test, whatever it is
-            done["result"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"still reading after {seconds} s"
-    return done["result"]
+from tests.support.run_files import (
+    BAD_RUN_ID,
+    DAMAGED_JSON_FILES,
+    DAMAGED_LOGS,
+    DAMAGED_RECORDS,
+    DAMAGED_SUMMARIES,
+    HANG_SECONDS,
+    damaged,
+    endless,
+    fifo,
+    nested,
+    within,
+    write_finished_run,
+)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from hrnn.runs.launch.choice import open_launcher
 from hrnn.runs.launch.launcher import LaunchError, LocalLauncher, create_run
 from hrnn.runs.launch.ray_task import run_task
 from hrnn.train.config import TrainConfig
-from tests.conftest import REPO
+from tests.support.data import REPO
 
 
 def fake_ray(running=False, reachable=True):

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 
-from hrnn.runs.store.progress_log import ProgressLogReader, ProgressLogWriter, encode_event
+from hrnn.runs.store.progress_log import ProgressLogReader, ProgressLogWriter
 from hrnn.train.config import TrainConfig
 from hrnn.train.history import EpochEntry
 from hrnn.train.loop import train
 from hrnn.train.progress import Progress
+from tests.support.run_files import grid_line
 
 
 def test_a_reader_rebuilds_exactly_what_the_training_loop_published(tiny_data, tmp_path):
@@ -97,14 +98,6 @@ def test_a_log_over_the_budget_is_read_thinned_with_every_epoch_and_the_latest_c
     assert thin.batch_loss == [1.0 / s for s in thin.batch_steps]
     assert thin.samples_seen == whole.samples_seen == 32 * 1002 and thin.phase == "done"
     assert thin.epoch_history == whole.epoch_history and len(thin.epoch_history) == 4
-
-
-def grid_line(images=25, labels=20, predictions=20):
-    """A progress log line of the digit grid whose lists are of these lengths (bytes)."""
-    updates = {"grid_images": np.zeros((images, 28, 28), np.uint8), "grid_labels": [1] * labels}
-    if predictions:
-        updates.update(grid_predictions=[1] * predictions, grid_confidences=[0.5] * predictions)
-    return encode_event({"u": updates})
 
 
 @pytest.mark.parametrize(

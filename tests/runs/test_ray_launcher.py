@@ -18,8 +18,9 @@ from hrnn.runs.launch.ray_launcher import RayLauncher  # noqa: E402
 from hrnn.runs.launch.slots import SlotQueue  # noqa: E402
 from hrnn.runs.store import liveness  # noqa: E402
 from hrnn.runs.store.progress_log import ProgressLogReader  # noqa: E402
-from tests.conftest import write_npz  # noqa: E402
-from tests.runs.test_worker import status, tiny, wait_until  # noqa: E402
+from tests.support.data import write_npz  # noqa: E402
+from tests.support.waiting import wait_until  # noqa: E402
+from tests.support.workers import status, tiny  # noqa: E402
 
 pytestmark = pytest.mark.xdist_group("ray")  # one Ray for the whole file, in one test worker
 
@@ -129,7 +130,7 @@ def test_a_run_started_on_the_train_page_with_the_ray_launcher_trains_on_ray_and
     from streamlit.testing.v1 import AppTest
 
     from hrnn.ui.common import resources
-    from tests.app.test_app import _set_small_config
+    from tests.support.app import set_small_config
 
     monkeypatch.setenv("HRNN_LAUNCHER", "ray")  # joins the Ray this process has joined already
     monkeypatch.setenv("HRNN_MNIST", npz)
@@ -139,7 +140,7 @@ def test_a_run_started_on_the_train_page_with_the_ray_launcher_trains_on_ray_and
     launcher = resources.start_launcher()
     try:
         assert isinstance(launcher, RayLauncher) and not at.warning
-        _set_small_config(at, epochs=200)
+        set_small_config(at, epochs=200)
         at.run()
         at.button(key="start").click().run()
         assert not at.exception

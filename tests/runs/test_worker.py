@@ -4,7 +4,6 @@ import json
 import os
 import re
 import signal
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,14 +14,9 @@ from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import load_model
 from hrnn.runs.launch.launcher import LocalLauncher, create_run
 from hrnn.runs.store.progress_log import ProgressLogReader
-from hrnn.train.config import TrainConfig
-from tests.conftest import write_npz
-
-START_SECONDS = 240  # a fresh worker imports TensorFlow on a machine that may be busy
-
-
-def tiny(epochs):
-    return TrainConfig(epochs=epochs, row_units=8, col_units=8, val_size=20).check()
+from tests.support.data import write_npz
+from tests.support.waiting import wait_until
+from tests.support.workers import status, tiny
 
 
 @pytest.fixture
@@ -35,19 +29,6 @@ def launcher():
     launcher = LocalLauncher(nice=0)
     yield launcher
     launcher.close()
-
-
-def wait_until(predicate, timeout=START_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def status(folder):
-    return runs.find_run(folder.run_id).status
 
 
 def test_a_worker_trains_its_run_to_the_end_and_writes_everything(npz, launcher, tiny_data):

@@ -18,8 +18,9 @@ from hrnn.runs.launch.launcher import create_run, worker_command
 from hrnn.runs.launch.slots import SlotQueue
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train import limits
-from tests.conftest import REPO, write_npz
-from tests.runs.test_worker import status, tiny, wait_until
+from tests.support.data import REPO, write_npz
+from tests.support.waiting import wait_until
+from tests.support.workers import status, tiny
 
 
 @pytest.fixture

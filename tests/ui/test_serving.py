@@ -7,7 +7,7 @@ import pytest
 from streamlit import config as streamlit_config
 
 from hrnn.ui.common.serving import is_this_machine
-from tests.conftest import REPO
+from tests.support.data import REPO
 
 
 def app_config():

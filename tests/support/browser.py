@@ -7,7 +7,7 @@ import time
 
 from playwright.sync_api import expect
 
-from tests.conftest import REPO
+from tests.support.data import REPO
 
 PAGE_LOAD_MS = 120_000  # the first page load imports TensorFlow and loads MNIST on a possibly busy machine
 PREDICTION_MS = 60_000  # the first prediction loads and compiles the model
