@@ -1,5 +1,5 @@
-"""How `python -m hrnn bench` times one side: a round of the seed's plain Keras or of the project's training path,
-samples/s over windows of batches, the latency of one call, and the spread of what was measured.
+"""How `python -m hrnn bench` times one side: a round of the original example in plain Keras or of the project's
+training path, samples/s over windows of batches, the latency of one call, and the spread of what was measured.
 
 Each function returns numbers (perf_counter times, samples/s, milliseconds); `hrnn.bench.training` runs them,
 alternating, and reports.
@@ -18,8 +18,8 @@ def window_rates(times, warmup, window, batch_size=BATCH_SIZE):
     return [window * batch_size / (times[i + window] - times[i]) for i in range(0, len(times) - window, window)]
 
 
-def seed_model():
-    """The seed's model exactly as the Keras example writes it: TimeDistributed(LSTM) -> LSTM -> Dense."""
+def original_model():
+    """The original model exactly as the Keras example writes it: TimeDistributed(LSTM) -> LSTM -> Dense."""
     import keras
 
     image = keras.Input(shape=(28, 28, 1))
@@ -32,7 +32,7 @@ def seed_model():
 
 
 def baseline_round(model, x, y, started, batch_size=BATCH_SIZE):
-    """One `fit` of the seed's model over x; returns batch end times (perf_counter) and the first-batch delay."""
+    """One `fit` of the original model over x; returns batch end times (perf_counter) and the first-batch delay."""
     import keras
 
     times = []

@@ -1,8 +1,9 @@
-"""`python -m hrnn bench`: the project's training and probing against the seed's plain Keras, in one process.
+"""`python -m hrnn bench`: the project's training and probing against the original example in plain Keras, in one
+process.
 
 Measured side by side, on the same images, batch size and number of steps:
 
-* training throughput, samples/s: the median over several timed windows after warm-up, for the seed's model
+* training throughput, samples/s: the median over several timed windows after warm-up, for the original example's model
   written out here with plain Keras layers and `model.fit`, and for the project's own path (`hrnn.train.loop.train`,
   as the CLI and the app call it). Rounds alternate baseline and project so that a change in machine load
   affects both alike; the ratio is the number to read, absolute figures move with load;
@@ -25,9 +26,9 @@ from hrnn.bench.timing import (
     baseline_round,
     drawn_seven,
     latency,
+    original_model,
     project_round,
     round_medians,
-    seed_model,
     spread,
     window_rates,
 )
@@ -119,7 +120,7 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
 
     keras.utils.set_random_seed(0)
-    baseline = seed_model()
+    baseline = original_model()
     pool = ModelPool()
     main = _throughput(data, BATCH_SIZE, steps, rounds, warmup, window, pool, baseline, report)
     later_first = None
