@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]  # tests/support/data.py -> the repository
 
 
 def full_mnist_path():
