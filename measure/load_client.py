@@ -26,6 +26,7 @@ It reports (printed, and in `--json-out`):
   came (after one warm-up visit to Draw and one to Train, closed `--settle` s before), at its peak, at the end, and
   after they left (`--settle` s later), per session; the workers' at their peak;
 * the client's own CPU seconds, per person present (the goal: under 2% of a core each);
+* with `--profile`, where the server's CPU went, by function (measure/profile_hook);
 * errors: sessions that did not load, errors the pages showed, sockets closed, strokes unanswered. Goal: none.
 """
 
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -273,8 +275,9 @@ async def sample_server(server_pid, load, memory, workers_mb, cpu, until):
 
 
 async def run_class(url, args, load, server_pid):
-    await warm_up(url, load)
-    await asyncio.sleep(args.settle)
+    if args.warm_up:
+        await warm_up(url, load)
+        await asyncio.sleep(args.settle)
     people = args.drawers + args.watchers + args.starters
     order = [("starter", i) for i in range(args.starters)]
     for i in range(max(args.drawers, args.watchers)):
@@ -330,6 +333,25 @@ async def run_class(url, args, load, server_pid):
     }
 
 
+def profile_summary(path, most=20):
+    """The server's CPU by function, from the profile hook's stacks (measure/profile_hook): the functions that used
+    the most CPU themselves (the leaf of a stack), and those that used the most with what they called, as shares of
+    all the CPU sampled."""
+    leaf, inclusive, total = Counter(), Counter(), 0
+    for line in path.read_text().splitlines():
+        stack, _, micros = line.rpartition(" ")
+        frames, used = stack.split(";"), int(micros)
+        total += used
+        leaf[frames[-1]] += used
+        for frame in set(frames):
+            inclusive[frame] += used
+    top = {
+        kind: [(name, round(used / total, 3)) for name, used in counts.most_common(most)]
+        for kind, counts in (("self", leaf), ("inclusive", inclusive))
+    }
+    return {"cpu_sampled_s": round(total / 1e6, 1), **top}
+
+
 def queue(load):
     """Each run in the order its Start was pressed: when (s after the first Start), its first batch, its wait."""
     rows, first = [], min(load.pressed.values(), default=0)
@@ -360,6 +382,18 @@ def main():
     parser.add_argument("--draw-seconds", type=float, default=1.0, help="a stroke's drawing, before pen-up")
     parser.add_argument("--watch-only", action="store_true", help="watchers open watch-only links (&watch=1)")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds after everyone left before the RSS")
+    parser.add_argument(
+        "--warm-up",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="visit Draw and Train once before the class (--no-warm-up: the class's first people load TensorFlow, "
+        "the data and the model, as in tests/e2e/load_class.py)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the server's CPU by Python stack (measure/profile_hook) and report where it went",
+    )
     parser.add_argument("--out", help="a folder for the server's runs and log (default: a new temporary one)")
     parser.add_argument("--json-out", help="also write the report here")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="for the server")
@@ -367,6 +401,11 @@ def main():
     env = dict(item.split("=", 1) for item in args.env)
     out = Path(args.out or tempfile.mkdtemp(prefix="hrnn-wire-class-"))
     out.mkdir(parents=True, exist_ok=True)
+    profile = (out / "server-profile.txt").resolve()
+    if args.profile:
+        hook = Path(__file__).resolve().parent / "profile_hook"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))
+        env["HRNN_PROFILE_OUT"] = str(profile)
     runs_dir = (out / "runs").resolve()
 
     def hard_stop():  # the last resort: the server and the workers are killed, the script ends
@@ -386,6 +425,7 @@ def main():
         "people": {"drawers": args.drawers, "watchers": args.watchers, "starters": args.starters},
         "stay_s": args.stay,
         "arrive_over_s": args.arrive_over,
+        "warm_up": args.warm_up,
         "server_env": env,
     }
     print(f"{report['machine']}; {report['date']}; {report['uptime_before']}; runs folder {runs_dir}", flush=True)
@@ -416,6 +456,8 @@ def main():
         errors=load.errors,
         server_log=str(server.log_path),
     )
+    if args.profile and profile.is_file():
+        report["server_profile"] = {"stacks": str(profile), **profile_summary(profile)}
     timer.cancel()
     text = json.dumps(report, indent=2)
     print(text)
