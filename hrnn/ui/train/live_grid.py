@@ -13,7 +13,8 @@ def live_grid(run_id, snap):
     """The digit grid of the run `run_id` at its snapshot `snap` (`render_grid`), as PNG bytes for `st.image`, made
     once for every session watching it. Each watcher's live panel refreshes every second; drawing the picture and
     encoding it in every session was a tenth of the server's CPU with a class of 100 watching (docs/performance.md,
-    "A class on one server"). Given bytes, `st.image` sends them as they are."""
+    "A class on one server"). Given PNG bytes and `output_format="PNG"`, `st.image` sends them as they are (with
+    "auto" it would make a JPEG of them in every session again; measure/live_grid_cost.py)."""
     readings = (len(snap.grid_images), snap.grid_samples, tuple(int(p) for p in snap.grid_predictions))
     return _live_grid(run_id, readings, snap)
 

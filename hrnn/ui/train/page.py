@@ -124,7 +124,7 @@ def _digit_grid(run_id, snap):
     if not snap.grid_images:
         return
     st.markdown("**The twenty grid digits, read by the model as it learns** (green: right, red: wrong)")
-    st.image(live_grid(run_id, snap), width="stretch")
+    st.image(live_grid(run_id, snap), width="stretch", output_format="PNG")  # PNG: sent as they are
     if snap.grid_predictions:
         st.caption(
             f"It reads {snap.grid_correct} of {len(snap.grid_labels)} right after {snap.grid_samples:,} images. "
