@@ -25,7 +25,6 @@ from hrnn.train.config import (
 )
 from hrnn.ui import pages
 from hrnn.ui.common import ownership
-from hrnn.ui.common.digit_grid import render_grid
 from hrnn.ui.common.downloads import model_downloads
 from hrnn.ui.common.explainers import TRAIN, TRAIN_SETTINGS_NOTE, explain
 from hrnn.ui.common.figures import STILL
@@ -46,6 +45,7 @@ from hrnn.ui.common.verdict import verdict
 from hrnn.ui.train import link as train_link
 from hrnn.ui.train import queue_wait, session_runs
 from hrnn.ui.train.live_figure import live_figure
+from hrnn.ui.train.live_grid import live_grid
 from hrnn.ui.train.run_list import saved_runs, training_now
 from hrnn.ui.train.settings import config_from_widgets, controls, init_settings, will_train
 from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
@@ -120,11 +120,11 @@ def _status_text(entry, snap, owner):
     return f"{doing} - {snap.samples_per_second:.0f} images/s - {eta}"
 
 
-def _digit_grid(snap):
+def _digit_grid(run_id, snap):
     if not snap.grid_images:
         return
     st.markdown("**The twenty grid digits, read by the model as it learns** (green: right, red: wrong)")
-    st.image(render_grid(snap.grid_images, snap.grid_labels, snap.grid_predictions), width="stretch")
+    st.image(live_grid(run_id, snap), width="stretch", output_format="PNG")  # PNG: sent as they are
     if snap.grid_predictions:
         st.caption(
             f"It reads {snap.grid_correct} of {len(snap.grid_labels)} right after {snap.grid_samples:,} images. "
@@ -194,7 +194,7 @@ def _progress_panel(entry, snap, owner):
         st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
     with side:
         _metrics(snap)
-        _digit_grid(snap)
+        _digit_grid(entry.run_id, snap)
 
 
 def _page_outdated(entry, drawn_queued):
