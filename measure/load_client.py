@@ -3,7 +3,7 @@
 Each person is one `StreamSession` (measure/stream_session.py): a websocket on `/_stcore/stream` that sends what a
 browser tab sends, so that the people cost the server's machine little (the class's phones and laptops bring their
 own CPUs) and what is measured is the server. It starts `streamlit run app.py` on a free loopback port with a fresh
-runs folder (as tests/e2e/load_class.py, its Chromium twin, does), then people arrive one after another over
+runs folder (as measure/load_class.py, its Chromium twin, does), then people arrive one after another over
 `--arrive-over` seconds, the starters first, and each stays `--stay` seconds:
 
 * starters open the Train page, press Start (the default demo), and watch their run; they press Stop as they leave;
@@ -20,7 +20,7 @@ It reports (printed, and in `--json-out`):
 * drawing: from the stroke sent to the prediction's element (the `metric`) arriving, and to the run's end; each
   drawer's first stroke (it may load the model) apart; strokes unanswered in `PREDICTION_S`;
 * watchers' staleness, sampled every `--sample` s on every watcher: the age of the oldest batch the run's progress
-  log had written and the watcher's live chart does not show yet (tests/e2e/load_class.py's measure);
+  log had written and the watcher's live chart does not show yet (measure/load_class.py's measure);
 * the queue: each run's Start, first batch and wait, in the order pressed;
 * the server's CPU seconds and the workers' while the people were there; the server's resident memory before they
   came (after one warm-up visit to Draw and one to Train, closed `--settle` s before), at its peak, as the last
@@ -51,9 +51,7 @@ import numpy as np  # noqa: E402
 from PIL import Image, ImageDraw  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
-from measure.stream_session import StreamSession  # noqa: E402
-from tests.e2e import conftest  # noqa: E402
-from tests.e2e.load_class import (  # noqa: E402
+from measure.load_class import (  # noqa: E402
     batch_times,
     cpu_by_part,
     kill_all,
@@ -63,6 +61,8 @@ from tests.e2e.load_class import (  # noqa: E402
     uptime,
     workers_of,
 )
+from measure.stream_session import StreamSession  # noqa: E402
+from tests.support import server as harness  # noqa: E402
 
 PAGE_LOAD_S = 120  # the first page load imports TensorFlow and loads MNIST
 PREDICTION_S = 60  # the first prediction loads the model
@@ -405,7 +405,7 @@ def main():
         action=argparse.BooleanOptionalAction,
         default=True,
         help="visit Draw and Train once before the class (--no-warm-up: the class's first people load TensorFlow, "
-        "the data and the model, as in tests/e2e/load_class.py)",
+        "the data and the model, as in measure/load_class.py)",
     )
     parser.add_argument(
         "--profile",
@@ -432,7 +432,7 @@ def main():
         os._exit(3)
 
     most = args.arrive_over + args.stay + args.settle + args.leave_wait + PAGE_LOAD_S + GRACE_S
-    most += conftest.SERVER_START_SECONDS
+    most += harness.SERVER_START_SECONDS
     timer = threading.Timer(most, hard_stop)
     timer.daemon = True
     timer.start()
@@ -448,7 +448,7 @@ def main():
         "server_env": env,
     }
     print(f"{report['machine']}; {report['date']}; {report['uptime_before']}; runs folder {runs_dir}", flush=True)
-    server = conftest.Server(out, warm_spare=True, **env).start()
+    server = harness.Server(out, warm_spare=True, **env).start()
     load = Class(runs_dir)
     load.starters = args.starters
     try:
