@@ -25,6 +25,7 @@ from pathlib import Path
 
 from hrnn import settings
 from hrnn.atomic import is_temporary
+from hrnn.bounds import Bounds, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +126,9 @@ def available_memory_bytes():
     except (OSError, ValueError, IndexError):
         pass
     try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit.isascii() and limit.isdigit():  # else "max": no limit
-            candidates.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+        limit = whole_number(Path("/sys/fs/cgroup/memory.max").read_text(), Bounds(0))  # None for "max": no limit
+        if limit is not None:
+            candidates.append(limit - int(Path("/sys/fs/cgroup/memory.current").read_text()))
     except (OSError, ValueError):
         pass
     if not candidates:
