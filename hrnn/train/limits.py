@@ -1,6 +1,7 @@
 """How large a run may be: fixed bounds on the settings, limits for a served app, and a memory estimate.
 
-Fixed bounds (`TrainConfig.check` applies them; they do not depend on the machine):
+Fixed bounds (the `TrainConfig` fields' bounds hold them, `TrainConfig.check` applies them; they do not depend on
+the machine):
 
 * `EPOCHS_MAX` 1,000: far past where MNIST stops improving (the seed trains 5 epochs);
 * `UNITS_MAX` 4,096 per LSTM: 32 times the seed's 128, already days per epoch on a CPU;
