@@ -25,6 +25,8 @@ nothing until it is fixed.
 import os
 from pathlib import Path
 
+from hrnn.bounds import Bounds, not_one_of, whole_number
+
 TRUE_WORDS = ("1", "true", "yes")
 
 
@@ -51,10 +53,10 @@ MOST_DISK_MB = 10**9  # a petabyte
 
 
 def _whole_number(name, text, low, high):
-    """`text` as an integer from `low` to `high`: ASCII digits only (`int` also takes `1_000` and other scripts'
-    digits; `isdigit` also says yes to `²`). Raises ValueError naming `name`, in one line."""
-    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
-    if value is None or not low <= value <= high:
+    """`text` as an integer from `low` to `high` (`hrnn.bounds.whole_number`: ASCII digits only). Raises ValueError
+    naming `name`, in one line."""
+    value = whole_number(text, Bounds(low, high))
+    if value is None:
         raise ValueError(f"{name} must be a whole number from {low} to {high:,}, got {text!r}")
     return value
 
@@ -126,7 +128,7 @@ def launcher():
     """`HRNN_LAUNCHER`: "local" (the default: worker processes on this machine) or "ray" (Ray tasks)."""
     text = _text("HRNN_LAUNCHER").lower() or "local"
     if text not in LAUNCHERS:
-        raise ValueError(f"HRNN_LAUNCHER must be one of {', '.join(LAUNCHERS)}, got {_text('HRNN_LAUNCHER')!r}")
+        raise ValueError(not_one_of("HRNN_LAUNCHER", _text("HRNN_LAUNCHER"), LAUNCHERS))
     return text
 
 

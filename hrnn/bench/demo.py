@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from hrnn.bench.machine import cpu_facts, describe
+from hrnn.bounds import one_of
 from hrnn.data.splits import held_out_count, stratified_indices, to_model_input
 from hrnn.train.config import ORIGINAL, PRESETS, preset_config, with_overrides
 
@@ -110,8 +111,7 @@ def run_demo_benchmark(data, json_out=None, report=print, settings=(), reference
     original example's settings for as many images; return the results dict
     `{"machine", "data", "monitor_images", "preset": name, <name>: {...}, "seed": {...}}` and write it to
     `json_out` if given."""
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    one_of(preset, tuple(PRESETS), "preset")
     n_available = len(data.y_train) - held_out_count(len(data.y_train), ORIGINAL)
     demo = with_overrides(replace(preset_config(preset, n_available), test_limit=None), settings)
     x, y = monitor_set(data)

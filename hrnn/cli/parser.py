@@ -3,6 +3,7 @@
 import argparse
 
 from hrnn.bench.training import WARMUP_AND_WINDOW
+from hrnn.bounds import Bounds, whole_number
 
 PROG = "hrnn"
 # The benchmark's rounds time windows of batches after a warm-up (5 + 5 with --quick, 10 + 10 without; see
@@ -17,58 +18,43 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{PROG}: error: {message}\n")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _whole_number(low, what):
+    """An argparse `type`: text as an integer of at least `low` (`hrnn.bounds.whole_number`), refused in one line
+    saying `what` it expects."""
+
+    def parse(text):
+        value = whole_number(text, Bounds(low))
+        if value is None:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _nonnegative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+_positive_int = _whole_number(1, "a positive integer")
+_nonnegative_int = _whole_number(0, "an integer >= 0")
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value != value:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+def _setting_type(setting):
+    """An argparse `type` for a `hrnn.train.setting.Setting`: its own parser, bounds and one-line refusal."""
 
+    def parse(text):
+        try:
+            return setting.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-def _seed(text):
-    from hrnn.train.limits import SEED_MAX
-
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= SEED_MAX:
-        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {SEED_MAX}, got {text!r}")
-    return value
+    return parse
 
 
 def _flag_options(setting):
-    """argparse's `type`/`choices` and help for a `hrnn.train.config.Setting`."""
+    """argparse's `type`/`choices` and help for a `hrnn.train.setting.Setting`."""
     text = setting.help if setting.default is None else f"{setting.help} (default {setting.default})"
     options = {"help": text.replace("%", "%%")}  # argparse formats help with %
     if setting.choices:
         options["choices"] = setting.choices
-    elif setting.kind is int:
-        options["type"] = _positive_int if (setting.low or 0) >= 1 else _seed if setting.name == "seed" else int
-    elif setting.kind is float:
-        options["type"] = _positive_float if setting.low == 0.0 else float
+    else:
+        options["type"] = _setting_type(setting)
     return options
 
 

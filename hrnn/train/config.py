@@ -4,24 +4,18 @@ and the one-click demo).
 A config is validated once, at the edge (the CLI's arguments, the Train page's Start), with `check()`.
 """
 
-import math
-import typing
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 from hrnn import schema
+from hrnn.bounds import Bounds
 from hrnn.train import limits
+from hrnn.train.setting import setting, settings_of
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd", "adamw", "nadam")
 ARCH_NAMES = ("hrnn", "flat-lstm", "cnn")  # hrnn.nn.model.ARCHITECTURES builds each
 VALIDATIONS = ("split", "test", "none")
 SCHEDULES = ("constant", "cosine")
-
-
-def _setting(default, help, flag=True, low=None, high=None, choices=None):
-    """A `TrainConfig` field with what every front end needs to offer it: a help sentence, its bounds or choices,
-    and whether the command line has a flag for it (`--name-with-dashes`). `TrainConfig.check` enforces the
-    bounds; the CLI, the Train page and `--set` read them from here (`SETTINGS`)."""
-    return field(default=default, metadata={"help": help, "flag": flag, "low": low, "high": high, "choices": choices})
+UNITS_WHY = "32 times the original's 128, days per epoch on a CPU"
 
 
 @dataclass
@@ -29,7 +23,7 @@ class TrainConfig:
     """Hyperparameters of one run. The defaults reproduce the original Keras example (except where it used the test
     set as validation: the default keeps a validation split apart; `validation="test"` is its protocol)."""
 
-    arch: str = _setting(
+    arch: str = setting(
         "hrnn",
         "hrnn: the hierarchical RNN, a row reader then an image reader. The baselines, to see whether the hierarchy "
         "earns its keep: flat-lstm, one LSTM reading the 28 pixel rows as 28 steps (its size is the image reader "
@@ -37,79 +31,85 @@ class TrainConfig:
         "train on the same data with the same loss and optimizer settings.",
         choices=ARCH_NAMES,
     )
-    epochs: int = _setting(5, "Passes over the training images.", low=1, high=limits.EPOCHS_MAX)
-    batch_size: int = _setting(
-        32, "Images per learning step: the weights change once per batch.", low=1, high=limits.BATCH_MAX
+    epochs: int = setting(
+        5,
+        "Passes over the training images.",
+        bounds=Bounds(1, limits.EPOCHS_MAX, why="far past where MNIST stops improving; the original example trains 5"),
     )
-    row_units: int = _setting(
+    batch_size: int = setting(
+        32,
+        "Images per learning step: the weights change once per batch.",
+        bounds=Bounds(1, limits.BATCH_MAX, why="MNIST's whole training set in one step"),
+        page=Bounds(1, 4096),
+    )
+    row_units: int = setting(
         128,
         "Hidden units of the first LSTM, which reads each pixel row left to right into a vector.",
-        low=1,
-        high=limits.UNITS_MAX,
+        bounds=Bounds(1, limits.UNITS_MAX, why=UNITS_WHY),
     )
-    col_units: int = _setting(
+    col_units: int = setting(
         128,
         "Hidden units of the second LSTM, which reads the 28 row vectors top to bottom into one image vector.",
-        low=1,
-        high=limits.UNITS_MAX,
+        bounds=Bounds(1, limits.UNITS_MAX, why=UNITS_WHY),
     )
-    optimizer: str = _setting("rmsprop", "How the weights are updated from each batch's gradient.", choices=OPTIMIZERS)
-    learning_rate: float = _setting(
+    optimizer: str = setting("rmsprop", "How the weights are updated from each batch's gradient.", choices=OPTIMIZERS)
+    learning_rate: float = setting(
         1e-3,  # Keras's RMSprop default, as in the example
         "How big each update step is. Too big and the loss jumps about; too small and it learns slowly.",
-        low=0.0,
-        high=10.0,
+        bounds=Bounds(0.0, 10.0, low_open=True, high_open=True),
+        page=Bounds(1e-6, 1.0),
     )
-    schedule: str = _setting(
+    schedule: str = setting(
         "constant",
         "constant: the same learning rate throughout; cosine: it shrinks smoothly to 0 by the end.",
         choices=SCHEDULES,
     )
-    clipnorm: float | None = _setting(
+    clipnorm: float | None = setting(
         None,  # None: no clipping, as the example
         "Caps the size of each weight's gradient, so one odd batch cannot throw the weights far off. Off unless set.",
-        low=0.0,
-        high=1e6,
+        bounds=Bounds(0.0, 1e6, low_open=True),
+        page=Bounds(0.0, 1000.0),  # the page's 0 is "off" (None)
     )
     # Initialisation. Keras's Glorot default spreads one input pixel over the row reader's 4 x units gate inputs,
     # so its input weights start near +-0.1 and a pixel barely moves the gates: the loss then sits at chance
     # (2.3) for thousands of images. Scaling those weights up lets the first batches learn.
-    row_input_scale: float = _setting(
+    row_input_scale: float = setting(
         1.0,
         "Multiplies the row reader's starting input weights. Keras's default (1) starts them so small that a pixel "
         "barely registers and the loss sits at 2.3 for the first few thousand images; 10 learns at once.",
-        low=0.0,
-        high=1000.0,
+        bounds=Bounds(0.0, 1000.0, low_open=True),
+        page=Bounds(0.1, 100.0),
     )
-    forget_bias: float = _setting(
+    forget_bias: float = setting(
         1.0,
         "The image reader's starting forget-gate bias (Keras: 1). Higher keeps what the upper rows said longer, "
         "through the blank rows at the bottom of a digit.",
-        low=-100.0,
-        high=100.0,
+        bounds=Bounds(-100.0, 100.0),
+        page=Bounds(-10.0, 10.0),
     )
-    train_size: int | None = _setting(
+    train_size: int | None = setting(
         None,  # None: all that are left after validation
         "How many images to learn from (a stratified sample; all unless set). Images held out for validation are never "
         "among them.",
-        low=1,
+        bounds=Bounds(1),
+        page=Bounds(10),  # at most the data's training images
     )
-    validation: str = _setting(
+    validation: str = setting(
         "split",
         "split: hold out val-size training images; test: validate on the test set, the original example's "
         "protocol; none.",
         choices=VALIDATIONS,
     )
-    val_size: int = _setting(
-        5000, "Training images held out for validation with validation split (at most 10% of them).", low=1
+    val_size: int = setting(
+        5000, "Training images held out for validation with validation split (at most 10% of them).", bounds=Bounds(1)
     )
-    val_limit: int | None = _setting(
-        None, "Validate on at most this many held-out images per epoch (live runs).", flag=False, low=1
+    val_limit: int | None = setting(
+        None, "Validate on at most this many held-out images per epoch (live runs).", flag=False, bounds=Bounds(1)
     )
-    test_limit: int | None = _setting(
-        None, "Test on at most this many test images at the end; 0 skips the test.", flag=False, low=0
+    test_limit: int | None = setting(
+        None, "Test on at most this many test images at the end; 0 skips the test.", flag=False, bounds=Bounds(0)
     )
-    seed: int = _setting(0, "Seeds the weights, the split and the shuffling.", low=0, high=limits.SEED_MAX)
+    seed: int = setting(0, "Seeds the weights, the split and the shuffling.", bounds=Bounds(0, limits.SEED_MAX))
 
     def to_dict(self):
         """The config as a JSON-ready dict (what a run's settings and record hold)."""
@@ -127,54 +127,17 @@ class TrainConfig:
 
     def check(self):
         """Return self if every field is valid; raise ValueError with a one-line message for the first that isn't:
-        a size that is not positive or larger than its bound in `hrnn.train.limits`; a seed outside 0..2**32-1; an
-        unknown name. Whether a valid config fits this machine's free memory is a separate question, asked where a
-        run starts: `hrnn.train.limits.check_fits_machine`."""
-        for name in ("epochs", "batch_size", "row_units", "col_units", "val_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        for name, bound, why in (
-            ("epochs", limits.EPOCHS_MAX, "far past where MNIST stops improving; the original example trains 5"),
-            ("batch_size", limits.BATCH_MAX, "MNIST's whole training set in one step"),
-            ("row_units", limits.UNITS_MAX, "32 times the original's 128, days per epoch on a CPU"),
-            ("col_units", limits.UNITS_MAX, "32 times the original's 128, days per epoch on a CPU"),
-        ):
-            value = getattr(self, name)
-            if value > bound:
-                raise ValueError(f"{name.replace('_', '-')} must be at most {bound:,} ({why}), got {value:,}")
-        for name in ("train_size", "val_limit"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"{name.replace('_', '-')} must be a positive integer, got {value!r}")
-        if self.test_limit is not None and (not isinstance(self.test_limit, int) or self.test_limit < 0):
-            raise ValueError(f"test-limit must be 0 or a positive integer, got {self.test_limit!r}")
-        if self.arch not in ARCH_NAMES:
-            raise ValueError(f"unknown arch {self.arch!r}; choose one of {', '.join(ARCH_NAMES)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-        lr = self.learning_rate
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (0 < lr < 10) or math.isnan(lr):
-            raise ValueError(f"learning rate must be a number between 0 and 10, got {lr!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
-        if self.clipnorm is not None and not _number_between(self.clipnorm, 0, 1e6):
-            raise ValueError(f"clipnorm must be a positive number or None, got {self.clipnorm!r}")
-        if not _number_between(self.row_input_scale, 0, 1000):
-            raise ValueError(f"row-input-scale must be a number between 0 and 1000, got {self.row_input_scale!r}")
-        if not _number_between(self.forget_bias, -100, 100, exclusive_low=False):
-            raise ValueError(f"forget-bias must be a number between -100 and 100, got {self.forget_bias!r}")
-        if self.validation not in VALIDATIONS:
-            raise ValueError(f"unknown validation {self.validation!r}; choose one of {', '.join(VALIDATIONS)}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= limits.SEED_MAX:
-            raise ValueError(f"seed must be an integer from 0 to {limits.SEED_MAX}, got {self.seed!r}")
+        a value outside its field's bounds (`SETTINGS`; the sizes' upper bounds are `hrnn.train.limits`'), of the
+        wrong type, or not one of its field's choices. Whether a valid config fits this machine's free memory is a
+        separate question, asked where a run starts: `hrnn.train.limits.check_fits_machine`."""
+        for name, field_setting in SETTINGS.items():
+            problem = field_setting.refusal(getattr(self, name))
+            if problem:
+                raise ValueError(problem)
         return self
 
 
-def _number_between(value, low, high, exclusive_low=True):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-        return False
-    return (low < value if exclusive_low else low <= value) and value <= high
+SETTINGS = settings_of(TrainConfig)  # field name -> `hrnn.train.setting.Setting`, in TrainConfig's order
 
 
 # The original Keras example's settings: all images, 5 epochs, RMSprop 1e-3, batch 32, Keras's initialisation.
@@ -271,61 +234,6 @@ def preset_name(config):
         if all(getattr(config, f) == getattr(preset, f) for f in LEARNING_FIELDS):
             return name
     return "custom HRNN" if config.arch == "hrnn" else f"{config.arch} baseline"
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One `TrainConfig` field as a front end offers it (the CLI, the Train page, `--set`)."""
-
-    name: str
-    kind: type  # int, float or str
-    optional: bool  # None is a value (off, or all)
-    default: object
-    help: str
-    flag: bool  # the CLI has `--name-with-dashes`
-    low: float | None
-    high: float | None
-    choices: tuple | None
-
-    @property
-    def flag_name(self):
-        return "--" + self.name.replace("_", "-")
-
-    def parse(self, text):
-        """The value `text` stands for, of this setting's type ("none" for None where that is allowed).
-
-        Raises:
-            ValueError: one line naming the setting, for text that is not of its type or not one of its choices.
-        """
-        text = text.strip()
-        if self.optional and text.lower() == "none":
-            return None
-        try:
-            value = self.kind(text)
-        except ValueError:
-            what = {int: "an integer", float: "a number"}.get(self.kind, "text")
-            raise ValueError(f"{self.name.replace('_', '-')} must be {what}, got {text!r}") from None
-        if self.choices and value not in self.choices:
-            raise ValueError(f"unknown {self.name.replace('_', '-')} {text!r}; choose one of {', '.join(self.choices)}")
-        return value
-
-
-def _settings():
-    hints = typing.get_type_hints(TrainConfig)
-    found = {}
-    for f in fields(TrainConfig):
-        kinds = [k for k in typing.get_args(hints[f.name]) or (hints[f.name],) if k is not type(None)]
-        found[f.name] = Setting(
-            name=f.name,
-            kind=kinds[0],
-            optional=type(None) in typing.get_args(hints[f.name]),
-            default=f.default,
-            **f.metadata,
-        )
-    return found
-
-
-SETTINGS = _settings()  # field name -> Setting, in TrainConfig's order
 
 
 def with_overrides(config, settings):

@@ -1,6 +1,7 @@
 """How large a run may be: fixed bounds on the settings, limits for a served app, and a memory estimate.
 
-Fixed bounds (`TrainConfig.check` applies them; they do not depend on the machine):
+Fixed bounds (the `TrainConfig` fields' bounds hold them, `TrainConfig.check` applies them; they do not depend on
+the machine):
 
 * `EPOCHS_MAX` 1,000: far past where MNIST stops improving (the seed trains 5 epochs);
 * `UNITS_MAX` 4,096 per LSTM: 32 times the seed's 128, already days per epoch on a CPU;
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from hrnn import settings
 from hrnn.atomic import is_temporary
+from hrnn.bounds import Bounds, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +127,9 @@ def available_memory_bytes():
     except (OSError, ValueError, IndexError):
         pass
     try:
-        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if limit.isascii() and limit.isdigit():  # else "max": no limit
-            candidates.append(int(limit) - int(Path("/sys/fs/cgroup/memory.current").read_text()))
+        limit = whole_number(Path("/sys/fs/cgroup/memory.max").read_text(), Bounds(0))  # None for "max": no limit
+        if limit is not None:
+            candidates.append(limit - int(Path("/sys/fs/cgroup/memory.current").read_text()))
     except (OSError, ValueError):
         pass
     if not candidates:

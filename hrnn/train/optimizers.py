@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import keras
 
+from hrnn.bounds import one_of
 from hrnn.train.config import OPTIMIZERS
 
 
@@ -26,8 +27,7 @@ def make_optimizer(name="rmsprop", learning_rate=1e-3, clipnorm=None):
     Raises:
         ValueError: for an unknown name or a learning rate that is not a positive number.
     """
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
+    one_of(name, OPTIMIZERS, "optimizer")
     if not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
         raise ValueError(f"learning rate must be a positive number, got {learning_rate!r}")
     classes = {

@@ -24,5 +24,5 @@ def test_reaction_ordering_makes_a_staircase():
 
 def test_index_ordering_and_errors():
     assert list(order_units(np.zeros((28, 3)), "index")) == [0, 1, 2]
-    with pytest.raises(ValueError, match="unknown ordering"):
+    with pytest.raises(ValueError, match="ordering must be one of variance, reaction, index"):
         order_units(np.zeros((28, 3)), "alphabetical")

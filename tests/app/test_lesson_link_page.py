@@ -80,7 +80,7 @@ BAD_LINKS = [
     ({"drawing": "!!not base64!!"}, "the drawing in the address is not base64"),
     ({"drawing": encode_drawing(np.zeros((28, 28)))[:-8]}, "pixels, not 784"),
     ({"digit": "[x](http://evil.example) **b**"}, "test digits are 0 to 59"),
-    ({"digit": "5", "what_if": "explode"}, "what_if is erase, hold, transplant, got 'explode'"),
+    ({"digit": "5", "what_if": "explode"}, "what_if must be one of erase, hold, transplant, got 'explode'"),
     ({"digit": "5", "hold": "brain,1,1,0"}, "a unit to hold is reader,unit,from row,value"),
     ({"digit": "5", "hold": "image,999,1,0"}, "the image reader's units are 0 to 7, got '999'"),
     ({"digit": "5", "hold": "row,1,1,1e308"}, "a held value is -1 to 1, got '1e308'"),

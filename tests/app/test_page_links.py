@@ -55,14 +55,14 @@ def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
     "name, link, reason",
     [
         ("train", {"epochs": "9" * 30}, "epochs is 1 to 20 here"),
-        ("train", {"optimizer": "**bold** [x](http://evil.example)"}, "unknown optimizer"),
+        ("train", {"optimizer": "**bold** [x](http://evil.example)"}, "optimizer must be one of"),
         ("train", {"run": "../../etc/passwd"}, "there is no run ../../etc/passwd in the runs folder"),
-        ("train", {"teacher": "please"}, "teacher is 1 or 0"),
+        ("train", {"teacher": "please"}, "teacher must be one of 1, 0"),
         ("draw", {"digit": "1e9"}, "test digits are 0 to 59, got '1e9'"),
         ("evaluate", {"cell": "3,99"}, "digits are 0 to 9, got '99'"),
         ("draw", {"digit": "²"}, "test digits are 0 to 59, got '²'"),  # isdigit, and no int
         ("evaluate", {"cell": "²,1"}, "digits are 0 to 9, got '²'"),
-        ("evaluate", {"view": "<script>"}, "view: compare only"),
+        ("evaluate", {"view": "<script>"}, "view must be compare, got '<script>'"),
         ("evaluate", {"view": "compare", "runs": "/etc/passwd,x"}, "there is no run '…/passwd' to compare here"),
     ],
 )

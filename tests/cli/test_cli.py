@@ -99,10 +99,13 @@ def test_train_defaults_to_a_new_folder_in_the_runs_dir(npz, capsys):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["train", "--epochs", "-1"], "argument --epochs: expected a positive integer, got '-1'"),
-        (["train", "--epochs", "two"], "expected a positive integer, got 'two'"),
+        (["train", "--epochs", "-1"], "argument --epochs: epochs must be a positive integer, got -1"),
+        (["train", "--epochs", "two"], "argument --epochs: epochs must be a positive integer, got 'two'"),
         (["train", "--optimizer", "adagrad"], "argument --optimizer: invalid choice: 'adagrad'"),
-        (["train", "--learning-rate", "0"], "expected a positive number, got '0'"),
+        (
+            ["train", "--learning-rate", "0"],
+            "argument --learning-rate: learning-rate must be a number between 0 and 10, got 0.0",
+        ),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
@@ -279,10 +282,10 @@ def test_evaluate_a_model_of_no_known_architecture(tmp_path, npz, capsys, classe
     assert error.startswith(f"hrnn: error: {path}: not a known architecture (hrnn, flat-lstm, cnn): {problem}")
 
 
-@pytest.mark.parametrize("seed", ["-5", str(2**66), "1.5"])
-def test_a_seed_out_of_range_is_refused_naming_seed(npz, capsys, seed):
+@pytest.mark.parametrize("seed, shown", [("-5", "-5"), (str(2**66), f"{2**66:,}"), ("1.5", "'1.5'")])
+def test_a_seed_out_of_range_is_refused_naming_seed(npz, capsys, seed, shown):
     error = _refused(["train", "--seed", seed, "--data", str(npz)], capsys)
-    assert error == f"hrnn: error: argument --seed: expected an integer from 0 to 4294967295, got '{seed}'"
+    assert error == f"hrnn: error: argument --seed: seed must be an integer from 0 to 4,294,967,295, got {shown}"
 
 
 def test_train_size_too_large_leaves_no_run_folder(npz, capsys):
@@ -316,7 +319,8 @@ def test_huge_units_are_refused_up_front_with_the_memory_they_need(npz, capsys, 
     error = _refused(["train", "--row-units", "100000000", "--data", str(npz)], capsys)
     assert not settings.runs_dir().exists() or not any(settings.runs_dir().iterdir())  # no run folder was made
     assert error == (
-        "hrnn: error: row-units must be at most 4,096 (32 times the original's 128, days per epoch on a CPU), "
+        "hrnn: error: argument --row-units: row-units must be at most 4,096 (32 times the original's 128, days per "
+        "epoch on a CPU), "
         "got 100,000,000"
     )
     error = _refused(["train", "--row-units", "4096", "--batch-size", "60000", "--data", str(npz)], capsys)

@@ -4,7 +4,8 @@ import numpy as np
 
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import ProgressSnapshot
-from hrnn.ui.common.figures import smooth
+from hrnn.ui.common.figures import image_trace, smooth
+from hrnn.ui.draw.figures import image_figure
 from hrnn.ui.inside.figures import (
     CURSOR_COLOR,
     OTHER_COLOR,
@@ -15,7 +16,9 @@ from hrnn.ui.inside.figures import (
     reading_figure,
     state_map_figure,
     states_figure,
+    sweep_figure,
 )
+from hrnn.ui.inside.what_if.figures import changed_image_figure
 from hrnn.ui.train.figures import training_figure
 
 
@@ -141,3 +144,19 @@ def test_compare_figure_overlays_runs_against_epochs_or_images():
     names = [t.name for t in fig.data]
     assert names == ["a: training", "a: held-out", "a: training", "a: held-out", "b: training", "b: training"]
     assert list(fig.data[0].x) == [100, 200] and list(fig.data[4].x) == [1]
+
+
+def test_every_28_by_28_image_is_drawn_by_the_one_image_trace():
+    image = np.random.default_rng(0).random((28, 28)).astype(np.float32)
+    figures = {
+        "draw": image_figure(image),
+        "reading": reading_figure(image, 5, np.zeros(28), 3),
+        "what if": changed_image_figure(image, [3], "rows erased"),
+        "sweep": sweep_figure(image, np.full((28, 10), 0.1), 3, 5),
+    }
+    for name, fig in figures.items():
+        trace = fig.data[0]
+        assert trace.to_plotly_json().keys() == image_trace(image, hover=name != "sweep").to_plotly_json().keys(), name
+        assert trace.name == "image" and trace.colorscale == image_trace(image).colorscale, name
+        np.testing.assert_array_equal(np.asarray(trace.z), image)
+        assert list(trace.x) == list(trace.y) == list(range(1, 29)), name  # rows and columns counted from 1

@@ -33,10 +33,13 @@ def test_a_link_names_a_preset_and_what_differs_from_it():
         ({"row_units": "100000"}, "row_units is 1 to 256 here"),
         ({"learning_rate": "nan"}, "learning_rate is 1e-06 to 1 here, got 'nan'"),
         ({"learning_rate": "1e999"}, "learning_rate is 1e-06 to 1 here"),
-        ({"optimizer": "[x](http://evil.example)"}, "unknown optimizer '[x](http://evil.example)'"),
-        ({"batch_size": "../../etc/passwd"}, "batch-size must be an integer"),
-        ({"preset": "cheat"}, "presets are demo, fast, original, got 'cheat'"),
-        ({"teacher": "yes"}, "teacher is 1 or 0, got 'yes'"),
+        (
+            {"optimizer": "[x](http://evil.example)"},
+            "optimizer must be one of rmsprop, adam, sgd, adamw, nadam, got '[x](http://evil.example)'",
+        ),
+        ({"batch_size": "../../etc/passwd"}, "batch_size is 1 to 4,096 here, got '../../etc/passwd'"),
+        ({"preset": "cheat"}, "preset must be one of demo, fast, original, got 'cheat'"),
+        ({"teacher": "yes"}, "teacher must be one of 1, 0, got 'yes'"),
     ],
 )
 def test_a_bad_value_is_left_at_the_presets_with_a_reason(link, reason):

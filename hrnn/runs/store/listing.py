@@ -104,18 +104,23 @@ class RunEntry:
         """`(accuracy, "test" or "val")` of the run's model on held-out images: the test, else the last validation;
         `(None, "")` when it has neither."""
         s = self.summary
-        if s is None:
-            return None, ""
-        if s.test_accuracy is not None:
-            return s.test_accuracy, "test"
-        if s.val_accuracy is not None:
-            return s.val_accuracy, "val"
-        return None, ""
+        return (None, "") if s is None else held_out_accuracy(s.test_accuracy, s.val_accuracy)
 
     @property
     def empty(self):
         """Ended without a finished epoch or a saved model: nothing to use."""
         return not self.active and self.summary is not None and self.summary.epochs_done == 0 and not self.has_model
+
+
+def held_out_accuracy(test_accuracy, val_accuracy):
+    """The one rule for "the run's accuracy": `(accuracy, "test" or "val")` of its model on held-out images, the
+    test's (`test_accuracy`, None if not tested), else its last validation's (`val_accuracy`); `(None, "")` with
+    neither. The list of runs, the runs' names and the Train page's verdict all judge a run by it."""
+    if test_accuracy is not None:
+        return test_accuracy, "test"
+    if val_accuracy is not None:
+        return val_accuracy, "val"
+    return None, ""
 
 
 class _SummaryCache:

@@ -13,12 +13,14 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from hrnn.bounds import Bounds, not_one_of
+from hrnn.bounds import number as bounded_number
+from hrnn.bounds import whole_number as bounded_whole_number
 from hrnn.ui.common.session import test_image
 from hrnn.ui.common.text import as_text
 
 APPLIED = "lesson_link_applied"  # session key: {page: the values of its address last applied or written}
 DIGIT = "digit"  # the address's test digit, on Draw and on Inside: /draw?digit=149
-MAX_DIGITS = 10  # a number in an address has at most this many digits (no page takes more)
 
 
 class LinkValueError(ValueError):
@@ -58,31 +60,28 @@ def say_ignored(reasons):
         st.caption(as_text(f"Part of this link was ignored: {'; '.join(reasons)}."))
 
 
-def _ascii_digits(text):
-    """Whether `text` is one or more of 0-9: `str.isdigit` alone also takes `²` and `⑨`, which `int` refuses, and
-    other scripts' digits, which no one types in an address."""
-    return text.isascii() and text.isdigit()
-
-
 def whole_number(text, low, high, what):
-    """`text` as an integer from `low` to `high`. Raises LinkValueError naming `what`."""
-    text = (text or "").strip()
-    if not _ascii_digits(text) or len(text) > MAX_DIGITS or not low <= int(text) <= high:
-        raise LinkValueError(f"{what} are {low:,} to {high:,}, got {text[:20]!r}")
-    return int(text)
+    """`text` as an integer from `low` to `high` (`hrnn.bounds.whole_number`). Raises LinkValueError naming `what`."""
+    value = bounded_whole_number(text, Bounds(low, high))
+    if value is None:
+        raise LinkValueError(f"{what} are {low:,} to {high:,}, got {(text or '').strip()[:20]!r}")
+    return value
 
 
 def number(text, low, high, what):
-    """`text` as a number from `low` to `high` (a decimal, no exponent past what a person types). Raises
-    LinkValueError naming `what`."""
-    text = (text or "").strip()
-    try:
-        value = float(text) if len(text) <= 24 else float("nan")
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:  # NaN fails too
-        raise LinkValueError(f"{what} is {low:g} to {high:g}, got {text[:20]!r}")
+    """`text` as a number from `low` to `high` (`hrnn.bounds.number`: finite, no longer than a person types).
+    Raises LinkValueError naming `what`."""
+    value = bounded_number(text, Bounds(low, high))
+    if value is None:
+        raise LinkValueError(f"{what} is {low:g} to {high:g}, got {(text or '').strip()[:20]!r}")
     return value
+
+
+def one_of(text, words, what):
+    """`text` if it is one of `words`. Raises LinkValueError naming `what` (`hrnn.bounds.not_one_of`'s line)."""
+    if text not in words:
+        raise LinkValueError(not_one_of(what, text, words))
+    return text
 
 
 def test_digit(text, data):
@@ -95,10 +94,10 @@ def test_digit(text, data):
 
 def row_list(text, what="rows"):
     """`"3,4,9"` as sorted distinct rows 1 to 28. Raises LinkValueError naming `what`."""
-    parts = [part.strip() for part in (text or "").split(",")]
-    if not all(_ascii_digits(part) and len(part) <= 2 and 1 <= int(part) <= 28 for part in parts):
+    rows = [bounded_whole_number(part, Bounds(1, 28)) for part in (text or "").split(",")]
+    if None in rows:
         raise LinkValueError(f"{what} are 1 to 28, got {text[:40]!r}")
-    return sorted({int(part) for part in parts})
+    return sorted(set(rows))
 
 
 def rows_text(rows):

@@ -7,7 +7,7 @@ from hrnn import runs
 from hrnn.runs import compare
 from hrnn.train.config import LIVE_TEST_LIMIT
 from hrnn.ui.common.figures import STILL
-from hrnn.ui.common.labels import SETTING_LABELS
+from hrnn.ui.common.labels import SETTING_LABELS, percent
 from hrnn.ui.common.resources import model_choices, runs_dir
 from hrnn.ui.common.run_names import run_label
 from hrnn.ui.common.text import as_text
@@ -42,7 +42,7 @@ def _format(value):
 def _format_result(name, value):
     """An accuracy as a percentage, anything else as `_format` writes it."""
     if name.endswith("accuracy") and isinstance(value, float):
-        return f"{value:.1%}"
+        return percent(value)
     return _format(value)
 
 

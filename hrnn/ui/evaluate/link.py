@@ -9,7 +9,7 @@ The model is `?model=` (`hrnn.ui.common.model_picker`).
 import streamlit as st
 
 from hrnn.runs import compare
-from hrnn.ui.common.lesson_link import LinkValueError, new_address, whole_number, write_address
+from hrnn.ui.common.lesson_link import LinkValueError, new_address, one_of, whole_number, write_address
 
 PAGE = "evaluate"
 VIEW, CELL, CELLS, RUNS, X = "view", "cell", "cells", "runs", "x"
@@ -25,12 +25,6 @@ def _cell(text):
     return tuple(whole_number(part, 0, 9, "digits") for part in parts)
 
 
-def _one_of(text, words):
-    if text not in words:
-        raise LinkValueError(f"{' or '.join(words)} only, got {text[:20]!r}")
-    return text
-
-
 def apply(keys, views, norms, axes, run_keys):
     """Set the page's choices (its session keys: `keys` = {name: key}) from its address when it changed since this
     session applied or wrote it. `views`, `norms`, `axes`: the page's two choices of each (default first);
@@ -44,10 +38,10 @@ def apply(keys, views, norms, axes, run_keys):
     for name, (word, choice) in choices.items():
         if link[name] is not None:
             try:
-                _one_of(link[name], (word,))
+                one_of(link[name], (word,), name)
                 st.session_state[keys[name]] = choice
             except LinkValueError as exc:
-                reasons.append(f"{name}: {exc}")
+                reasons.append(str(exc))
     if link[CELL] is not None:
         try:
             true, predicted = _cell(link[CELL])

@@ -13,7 +13,7 @@ from hrnn.ui.common.digit_grid import thumbnail
 from hrnn.ui.common.downloads import choice_downloads
 from hrnn.ui.common.explainers import EVALUATE, explain
 from hrnn.ui.common.figures import STILL
-from hrnn.ui.common.labels import ARCH_LABELS, a_digit
+from hrnn.ui.common.labels import ARCH_LABELS, a_digit, percent
 from hrnn.ui.common.lesson_link import say_ignored, share_box
 from hrnn.ui.common.model_picker import model_menu, pick_model_choice
 from hrnn.ui.common.resources import mnist_or_error, model_choices, runs_dir
@@ -49,10 +49,6 @@ def _on_cell_click():
         st.session_state["eval_true"], st.session_state["eval_pred"] = cell
 
 
-def _percent(p):
-    return ">99.9%" if p > 0.999 else "<0.1%" if p < 0.001 else f"{p:.1%}"
-
-
 def _open(index, data, choice, target):
     """Make test image `index` the session's input and `choice` its model, and go to `target` ("draw"/"inside")."""
     image, origin, _ = test_image(data, index)
@@ -72,7 +68,7 @@ def _gallery(name, indices, scores, data, choice, inside):
             index = int(index)
             with st.container(width=CARD_WIDTH, border=True, gap="small"):
                 st.image(thumbnail(data.x_test[index], THUMB_SCALE), width="stretch")
-                top = "  \n".join(f"{d}: {_percent(p)}" for d, p in scores.top(index))
+                top = "  \n".join(f"{d}: {percent(p)}" for d, p in scores.top(index))
                 st.caption(f"**#{index}**, {a_digit(int(data.y_test[index]))}, read as  \n{top}")
                 with st.container(horizontal=True, gap="small"):
                     if st.button(

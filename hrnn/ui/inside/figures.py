@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from hrnn.analysis.narration import percent
-from hrnn.ui.common.figures import DIGITS
+from hrnn.ui.common.figures import DIGITS, image_trace
 
 CURSOR_COLOR = "#009E73"
 PREDICTION_COLOR, RIVAL_COLOR, OTHER_COLOR = "#0072B2", "#D55E00", "#BBBBBB"
@@ -73,19 +73,7 @@ def reading_figure(image28, row, drop, digit, height=340):
     drop = np.asarray(drop, dtype=np.float64)
     top = max(float(np.abs(drop).max()), 0.02)
     scale = BAR_HALF / top
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.asarray(image28).tolist(),
-            x=np.arange(1, 29).tolist(),
-            y=ROWS.tolist(),
-            colorscale="gray",
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            name="image",
-            hovertemplate="row %{y}, column %{x}: pixel %{z:.2f}<extra></extra>",
-        )
-    )
+    fig = go.Figure(image_trace(image28))
     fig.add_trace(
         go.Bar(
             y=ROWS.tolist(),
@@ -375,10 +363,7 @@ def sweep_figure(image28, step_probs, prediction, rival, row=28, height=240):
             cliponaxis=False, xaxis="x2", yaxis="y2", hoverinfo="skip",
         )  # fmt: skip
 
-    image = go.Heatmap(
-        z=np.asarray(image28, dtype=np.float64).tolist(), x=ROWS.tolist(), y=ROWS.tolist(),
-        colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip",
-    )  # fmt: skip
+    image = image_trace(image28, hover=False)
     frames = [
         go.Frame(
             name=str(row),

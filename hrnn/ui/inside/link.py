@@ -19,6 +19,7 @@ from hrnn.ui.common.lesson_link import (
     LinkValueError,
     new_address,
     number,
+    one_of,
     row_list,
     rows_text,
     test_digit,
@@ -98,7 +99,7 @@ def apply_experiment(link, image, units, n_test):
             reasons.append(str(exc))
             return None
 
-    kind = read(KIND, _kind)
+    kind = read(KIND, lambda text: one_of(text, KINDS, KIND))
     erased = read(ERASED, lambda text: row_list(text, "rows to erase"))
     clamp = read(HELD, lambda text: _clamp(text, units))
     donor = read(DONOR, lambda text: whole_number(text, 0, n_test - 1, "test digits"))
@@ -111,12 +112,6 @@ def apply_experiment(link, image, units, n_test):
         set_experiment(image, Experiment(TRANSPLANT, tuple(moved or ()), donor=donor))
     set_kind(kind or ERASE)
     return reasons
-
-
-def _kind(text):
-    if text not in KINDS:
-        raise LinkValueError(f"what_if is {', '.join(KINDS)}, got {text[:20]!r}")
-    return text
 
 
 def write(image, origin, chosen):

@@ -15,9 +15,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from hrnn.bounds import Bounds, not_one_of, read
 from hrnn.train.config import PRESETS, SETTINGS, preset_config  # a link names a preset by its key: demo, fast, ...
 from hrnn.ui.common.lesson_link import new_address, write_address
-from hrnn.ui.train.settings import FIELDS, PAGE_BOUNDS, PRESET_KEY, SEED, bounds, widget_values
+from hrnn.ui.train.settings import FIELDS, NUMBERS, PRESET_KEY, SEED, bounds, server_limits, widget_values
 from hrnn.ui.train.watching import WATCH_PARAM
 
 PAGE = "train"
@@ -29,21 +30,22 @@ def preset_values(name, n_train, max_epochs, max_units):
     """The widget values of preset `name` (one of `PRESETS`) on data of `n_train` training images, within this
     server's limits (as `settings.init_settings` keeps them), seed 0."""
     values = widget_values(preset_config(name, n_train), n_train)
-    values["epochs"] = min(values["epochs"], max_epochs)
-    values["row_units"], values["col_units"] = min(values["row_units"], max_units), min(values["col_units"], max_units)
+    for setting, high in server_limits(n_train, max_epochs, max_units).items():
+        values[setting] = min(values[setting], high)
     return {**values, SEED: 0}
 
 
 def _value(name, text, n_train, max_epochs, max_units):
     """The widget value of setting `name` that `text` stands for, within the page's bounds. Raises ValueError."""
-    value = SETTINGS[name].parse(text)
-    if value is None:  # "none": no clipping, or every training image
-        return 0.0 if name == "clipnorm" else n_train
-    if name in PAGE_BOUNDS:
-        low, high = bounds(name, n_train, max_epochs, max_units)
-        if not low <= value <= high:
-            shown = "{:,}" if isinstance(low, int) else "{:g}"
-            raise ValueError(f"{name} is {shown.format(low)} to {shown.format(high)} here, got {text[:20]!r}")
+    setting = SETTINGS[name]
+    if name not in NUMBERS or (setting.optional and text.strip().lower() == "none"):
+        value = setting.parse(text)  # a word, or "none": no clipping, or every training image
+        return value if value is not None else 0.0 if name == "clipnorm" else n_train
+    low, high = bounds(name, n_train, max_epochs, max_units)
+    value = read(setting.kind, text, Bounds(low, high))
+    if value is None:
+        shown = "{:,}" if isinstance(low, int) else "{:g}"
+        raise ValueError(f"{name} is {shown.format(low)} to {shown.format(high)} here, got {text[:20]!r}")
     return value
 
 
@@ -53,7 +55,7 @@ def settings_from_link(link, n_train, max_epochs, max_units):
     reasons = []
     preset = link.get(PRESET) or "demo"
     if preset not in PRESETS:
-        reasons.append(f"presets are {', '.join(PRESETS)}, got {preset[:20]!r}")
+        reasons.append(not_one_of(PRESET, preset, tuple(PRESETS)))
         preset = "demo"
     values = preset_values(preset, n_train, max_epochs, max_units)
     for name in (*FIELDS, SEED):
@@ -66,7 +68,7 @@ def settings_from_link(link, n_train, max_epochs, max_units):
             reasons.append(str(exc))
     teacher = link.get(TEACHER)
     if teacher not in (None, "0", "1"):
-        reasons.append(f"teacher is 1 or 0, got {teacher[:20]!r}")
+        reasons.append(not_one_of(TEACHER, teacher, ("1", "0")))
     return values, teacher == "1", reasons
 
 

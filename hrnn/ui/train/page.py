@@ -17,6 +17,7 @@ import streamlit as st
 from hrnn import runs, settings
 from hrnn.data.splits import held_out_count
 from hrnn.runs.launch.launcher import LaunchError
+from hrnn.runs.store.listing import held_out_accuracy
 from hrnn.runs.store.records import epoch_seconds
 from hrnn.train import limits
 from hrnn.train.config import (
@@ -218,11 +219,12 @@ def _run_accuracy(record, snap):
     """`(accuracy, images, digits, when)` of the run's model on held-out digits: the test, else the last
     validation, else the live grid (`digits`: "test", "validation" or "grid", `verdict.DIGIT_SETS`); `when` says
     when, where it is not the model as saved at the end ("" for the test; "after epoch 1"; "as it trained")."""
-    if record.test_accuracy is not None and record.test_images:
-        return record.test_accuracy, record.test_images, "test", ""
-    for entry in reversed(snap.epoch_history):
-        if entry.val_accuracy is not None and record.val_images:
-            return entry.val_accuracy, record.val_images, "validation", f"after epoch {entry.epoch}"
+    validated = next((e for e in reversed(snap.epoch_history) if e.val_accuracy is not None), None)
+    accuracy, on = held_out_accuracy(record.test_accuracy, validated and validated.val_accuracy)  # the one rule
+    if on == "test" and record.test_images:
+        return accuracy, record.test_images, "test", ""
+    if on == "val" and record.val_images:
+        return accuracy, record.val_images, "validation", f"after epoch {validated.epoch}"
     if snap.grid_predictions:
         return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), "grid", "as it trained"
     return None, 0, "test", ""

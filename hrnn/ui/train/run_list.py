@@ -4,6 +4,7 @@ import streamlit as st
 
 from hrnn import runs
 from hrnn.ui.common.figures import STILL
+from hrnn.ui.common.labels import percent
 from hrnn.ui.common.resources import run_capacity, run_snapshot, runs_dir
 from hrnn.ui.common.run_names import ordinal, run_name, started_text
 from hrnn.ui.common.text import as_text
@@ -39,10 +40,6 @@ def training_now(watched):
             st.rerun(scope="app")
 
 
-def _percent(value):
-    return f"{value:.1%}" if value is not None else "-"
-
-
 def _status_words(entry):
     """The run's status for the table; an ended run with nothing trained says so."""
     return f"{entry.status} (nothing trained)" if entry.empty else entry.status
@@ -67,8 +64,8 @@ def saved_runs(shown_above=None):
                 "run": run_name(r),
                 "started": started_text(r.run_id),
                 "status": _status_words(r),
-                "val acc": _percent(s.val_accuracy if s else None),
-                "test acc": _percent(s.test_accuracy if s else None),
+                "val acc": percent(s.val_accuracy if s else None),
+                "test acc": percent(s.test_accuracy if s else None),
                 "model": "saved" if r.has_model else "-",
                 "id": r.run_id,
             }

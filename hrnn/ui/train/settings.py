@@ -3,7 +3,6 @@
 import streamlit as st
 
 from hrnn.nn.architectures import ARCHITECTURES
-from hrnn.train import limits
 from hrnn.train.config import (
     LEARNING_FIELDS,
     LIVE_TEST_LIMIT,
@@ -52,29 +51,24 @@ def fast_preset_words(n_train):
     )
 
 
-# The page's bounds of each number it sets, within the setting's own (`SETTINGS`); None: this server's limit
-# (epochs, units) or the data's training images.
-PAGE_BOUNDS = {
-    "epochs": (1, None),
-    "batch_size": (1, 4096),
-    "row_units": (1, None),
-    "col_units": (1, None),
-    "learning_rate": (1e-6, 1.0),
-    "train_size": (10, None),
-    "clipnorm": (0.0, 1000.0),
-    "row_input_scale": (0.1, 100.0),
-    "forget_bias": (-10.0, 10.0),
-    SEED: (0, limits.SEED_MAX),
-}
+NUMBERS = tuple(name for name in (*FIELDS, SEED) if SETTINGS[name].kind in (int, float))  # the number inputs
+
+
+def server_limits(n_train, max_epochs, max_units):
+    """`{name: the most it may be here}` of the settings this server's limits bound (`hrnn.settings`), and the
+    training images, which are at most the data's `n_train`."""
+    return {"epochs": max_epochs, "row_units": max_units, "col_units": max_units, "train_size": n_train}
 
 
 def bounds(name, n_train, max_epochs, max_units):
-    """`(low, high)` of the number setting `name` on this page, of its kind (int or float)."""
-    low, high = PAGE_BOUNDS[name]
-    if high is None:
-        high = {"epochs": max_epochs, "train_size": n_train}.get(name, max_units)
-    kind = SETTINGS[name].kind
-    return kind(low), kind(high)
+    """`(low, high)` of the number setting `name` on this page, of its kind (int or float): its field's page bounds
+    (`Setting.page_bounds`), within this server's limits and the data's `n_train` training images."""
+    setting = SETTINGS[name]
+    low, high = setting.page_bounds.low, setting.page_bounds.high
+    limit = server_limits(n_train, max_epochs, max_units).get(name)
+    if limit is not None:
+        high = limit if high is None else min(high, limit)
+    return setting.kind(low), setting.kind(high)
 
 
 def widget_values(config, n_train):
@@ -112,13 +106,8 @@ def init_settings(n_train, max_epochs, max_units):
     if "cfg_epochs" not in st.session_state:
         apply_preset("demo", n_train)
     st.session_state.setdefault(f"cfg_{SEED}", 0)
-    for key, high in (
-        ("cfg_train_size", n_train),
-        ("cfg_epochs", max_epochs),
-        ("cfg_row_units", max_units),
-        ("cfg_col_units", max_units),
-    ):
-        st.session_state[key] = min(st.session_state[key], high)
+    for name, high in server_limits(n_train, max_epochs, max_units).items():
+        st.session_state[f"cfg_{name}"] = min(st.session_state[f"cfg_{name}"], high)
 
 
 def controls(n_train, max_epochs, max_units):

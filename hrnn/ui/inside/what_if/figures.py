@@ -5,7 +5,7 @@ and numpy only)."""
 import numpy as np
 import plotly.graph_objects as go
 
-from hrnn.ui.common.figures import DIGITS
+from hrnn.ui.common.figures import DIGITS, image_trace
 from hrnn.ui.inside.figures import DIGIT_COLORS, LABEL_HALO, RIVAL_COLOR
 
 CHANGED_COLOR = RIVAL_COLOR  # the changed run, everywhere in the section: Okabe and Ito's vermillion
@@ -31,18 +31,7 @@ def changed_image_figure(image28, rows, title, held_from=None, height=300):
     """The input as the network reads it now, `(28, 28)`, its changed `rows` (1-based) outlined; with `held_from`
     (a 1-based row), the rows from there to the bottom shaded: a unit is held while the network reads them. The first
     trace's z is the image."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=np.asarray(image28, dtype=np.float32),  # numpy: sent packed, and not checked value by value
-            x=np.arange(1, 29),
-            y=np.arange(1, 29),
-            colorscale="gray",
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            hovertemplate="row %{y}, column %{x}: pixel %{z:.2f}<extra></extra>",
-        )
-    )
+    fig = go.Figure(image_trace(image28))
     for first, last in _runs(rows):
         fig.add_shape(
             type="rect", x0=0.5, x1=28.5, y0=first - 0.5, y1=last + 0.5, line=dict(color=CHANGED_COLOR, width=3)
