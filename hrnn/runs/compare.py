@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hrnn.runs.store.listing import list_runs
-from hrnn.runs.store.records import MAX_FILE_BYTES, RECORD_NAME, RunRecord, read_json
+from hrnn.runs.store.reading import MAX_FILE_BYTES, RECORD_NAME, read_json
+from hrnn.runs.store.records import RunRecord
 from hrnn.train.config import TrainConfig
 
 SHIPPED_KEY = "pretrained"

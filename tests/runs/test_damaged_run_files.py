@@ -10,7 +10,7 @@ import pytest
 
 from hrnn import runs
 from hrnn.runs.store.progress_log import ProgressLogReader
-from hrnn.runs.store.records import read_json
+from hrnn.runs.store.reading import read_json
 from tests.runs.test_bad_run_files import BAD_RUN_ID, write_finished_run
 
 DEEP = "[" * 100_000 + "]" * 100_000  # valid JSON no parser can follow
