@@ -170,7 +170,7 @@ def _train_config(args, n_available=None):
     from hrnn.train.config import PRESETS, SETTINGS, TrainConfig, preset_config
 
     given = {name: getattr(args, name) for name, s in SETTINGS.items() if s.flag and hasattr(args, name)}
-    base = PRESETS[args.preset][1] if args.preset else TrainConfig()
+    base = PRESETS[args.preset] if args.preset else TrainConfig()
     if args.preset and n_available is not None:
         base = preset_config(args.preset, min(given.get("train_size") or n_available, n_available))
     return replace(base, **given).check()

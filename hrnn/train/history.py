@@ -60,6 +60,7 @@ class TrainReport:
     status: str = "running"  # running | finished | stopped | failed (a run folder adds queued)
     config: TrainConfig | None = None
     data: str | None = None  # what it trains and validates on, in words
+    data_kind: str | None = None  # which MNIST (`hrnn.data.mnist_files.DataKind`); records before it: None
     started: str | None = None  # UTC time training began (after any wait in the queue)
     finished: str | None = None
     pid: int | None = None  # the training process's, for people: liveness never rests on it

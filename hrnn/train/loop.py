@@ -120,7 +120,7 @@ def train(
     try:
         progress.update(status="running", phase="starting", epochs=config.epochs)
         prepared = prepare_data(config, data)
-        record.data = prepared.description
+        record.data, record.data_kind = prepared.description, str(data.kind)
         record.train_images = int(len(prepared.y_train))
         record.val_images = int(len(prepared.y_val)) if prepared.x_val is not None else None
         save_record()

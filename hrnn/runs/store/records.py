@@ -37,10 +37,10 @@ import secrets
 import time
 from dataclasses import asdict, dataclass
 
-from hrnn.runs.names import trained_on
+from hrnn.runs.store.old_forms import upgrade_record, upgrade_summary
 from hrnn.runs.store.reading import RECORD_NAME as RECORD_NAME  # named there, beside its size limit
 from hrnn.runs.store.reading import SCHEMA, RecordError, read_typed
-from hrnn.train.config import TrainConfig, preset_name
+from hrnn.train.config import TrainConfig, preset_of
 from hrnn.train.history import TrainReport
 
 SETTINGS_NAME = "settings.json"
@@ -132,8 +132,9 @@ class RunRecord(TrainReport):
 
     @classmethod
     def from_json(cls, values):
-        """A record from parsed JSON. Raises RecordError naming the first problem."""
-        return read_with_status(cls, values)
+        """A record from parsed JSON (an old record's `data_kind` read from its words: `old_forms`). Raises
+        RecordError naming the first problem."""
+        return read_with_status(cls, upgrade_record(values))
 
     def to_json(self):
         return asdict(self)
@@ -155,14 +156,15 @@ class RunSummary:
     epochs_done: int = 0
     epochs: int | None = None  # planned
     arch: str = "hrnn"  # the model's architecture (summaries from before architectures are HRNNs)
-    preset: str = ""  # which preset its settings follow, in words (`hrnn.train.config.preset_name`)
+    preset: str = ""  # which preset its settings follow (`hrnn.train.config.preset_of`); before presets: ""
     row_units: int | None = None
     col_units: int | None = None
     optimizer: str | None = None
     val_accuracy: float | None = None  # the last finished epoch's
     test_accuracy: float | None = None
     test_images: int | None = None  # how many test images `test_accuracy` is on (summaries before it: None)
-    trained_on: str = ""  # in words (`hrnn.runs.names.trained_on`); summaries before it: ""
+    data_kind: str = ""  # which MNIST it trains on (`hrnn.data.mnist_files.DataKind`); summaries before it: ""
+    train_images: int | None = None  # how many images it trains on (per epoch); summaries before it: None
     samples_seen: int = 0
     finished: str | None = None
     error: str | None = None
@@ -179,14 +181,15 @@ class RunSummary:
             epochs_done=len(record.history.epochs),
             epochs=config.epochs if config else None,
             arch=config.arch if config else "hrnn",
-            preset=preset_name(config) if config else "",
+            preset=preset_of(config) if config else "",
             row_units=config.row_units if config else None,
             col_units=config.col_units if config else None,
             optimizer=config.optimizer if config else None,
             val_accuracy=last.val_accuracy if last else None,
             test_accuracy=record.test_accuracy,
             test_images=record.test_images,
-            trained_on=trained_on(record.data, record.train_images),
+            data_kind=record.data_kind or "",
+            train_images=record.train_images,
             samples_seen=record.samples_seen or 0,
             finished=record.finished,
             error=record.error,
@@ -194,7 +197,9 @@ class RunSummary:
 
     @classmethod
     def from_json(cls, values):
-        return read_with_status(cls, values)
+        """A summary from parsed JSON (an old summary's words read as data: `old_forms`). Raises RecordError naming
+        the first problem."""
+        return read_with_status(cls, upgrade_summary(values))
 
 
 @dataclass

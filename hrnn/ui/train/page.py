@@ -49,6 +49,7 @@ from hrnn.ui.train.live_figure import live_figure
 from hrnn.ui.train.run_list import saved_runs, training_now
 from hrnn.ui.train.settings import config_from_widgets, controls, init_settings, will_train
 from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
+from hrnn.words import data_words
 
 REFRESH_SECONDS = 1.0  # the watched run's panel
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
@@ -306,7 +307,7 @@ def render():
         st.error(f"This server's limits are set wrongly: {as_text('; '.join(problems))}")
         return
     max_epochs, max_units = settings.max_epochs(), settings.max_units()
-    st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
+    st.caption(f"Data: {data_words(data)}", help=as_text(data.source))  # counts in words; the path, as text
     problem = launcher_problem()
     if problem:
         st.warning(f"{as_text(problem)}. Runs train on this machine.")
