@@ -38,7 +38,7 @@ def test_an_old_run_is_listed_and_compared(tmp_path):
     record = entry.read_record()
     assert compare.samples_per_epoch(record) == 200  # 400 images seen over 2 finished epochs
     assert compare.curves(record).samples == [200, 400]
-    assert compare.results(record)["held-out accuracy"] == record.history.epochs[-1].val_accuracy
+    assert compare.results(record).held_out_accuracy == record.history.epochs[-1].val_accuracy
 
 
 def test_a_new_record_counts_its_images_and_reads_back_the_same(tmp_path):
