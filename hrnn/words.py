@@ -64,3 +64,26 @@ def data_words(data):
         if data.kind == DataKind.SAMPLE
         else f"{DATA_KIND_WORDS[data.kind]}: {counts}"
     )
+
+
+def trained_words(epochs, batches=0):
+    """How much a run trained: "2 epochs", "1 epoch and 55 batches", "279 batches of its first epoch" (never "0
+    epochs and 279 batches"), from its finished `epochs` and the `batches` of one it did not finish."""
+    text = f"{epochs} epoch" + ("" if epochs == 1 else "s")
+    if not batches:
+        return text
+    part = f"{batches} batch" + ("" if batches == 1 else "es")
+    return f"{part} of its first epoch" if epochs == 0 else f"{text} and {part}"
+
+
+def outcome_words(record):
+    """How a run (its `TrainReport` or `RunRecord`) ended, in words: "finished after 3 epochs in 61 s; test accuracy
+    93.2%", "stopped after 1 epoch and 55 batches in 40 s", "stopped before it started"; a record from before these
+    were counted, in its own words; else its status."""
+    if record.status == "stopped" and record.started is None:
+        return "stopped before it started"
+    if record.partial_epoch_batches is None or record.wall_seconds is None:
+        return record.message or record.status
+    trained = trained_words(len(record.history.epochs), record.partial_epoch_batches)
+    text = f"{record.status} after {trained} in {record.wall_seconds:.0f} s"
+    return text + (f"; test accuracy {record.test_accuracy:.1%}" if record.test_accuracy is not None else "")

@@ -16,6 +16,7 @@ from hrnn.nn.model_files import load_model
 from hrnn.runs.launch.launcher import LocalLauncher, create_run
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train.config import TrainConfig
+from hrnn.words import outcome_words
 from tests.conftest import write_npz
 
 START_SECONDS = 240  # a fresh worker imports TensorFlow on a machine that may be busy
@@ -74,7 +75,7 @@ def test_a_stop_request_ends_the_worker_within_a_batch_and_keeps_its_model(npz, 
     folder.request_stop(runs.STOPPED_BY_SERVER)
     assert wait_until(lambda: status(folder) == "stopped", 60)
     record = folder.read_record()
-    assert record.message.startswith("stopped after") and len(record.history.epochs) < 200
+    assert outcome_words(record).startswith("stopped after") and len(record.history.epochs) < 200
     assert len(reader.snapshot().batch_loss) == len(record.history.batches.loss)
     load_model(folder.model_path)
 

@@ -49,7 +49,7 @@ from hrnn.ui.train.live_figure import live_figure
 from hrnn.ui.train.run_list import saved_runs, training_now
 from hrnn.ui.train.settings import config_from_widgets, controls, init_settings, will_train
 from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
-from hrnn.words import data_words
+from hrnn.words import data_words, outcome_words
 
 REFRESH_SECONDS = 1.0  # the watched run's panel
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
@@ -252,7 +252,7 @@ def _outcome(entry, snap, data, owner):
             + full
         )
     else:
-        st.success(f"The run {as_text(record.message or entry.status)}.")
+        st.success(f"The run {as_text(outcome_words(record))}.")
         who = stopped_by_text(entry.folder) if entry.status == "stopped" else ""
         if who:
             st.caption(f"Stopped {who}.")
