@@ -1,8 +1,9 @@
-"""`python -m hrnn bench`: the project's training and probing against the seed's plain Keras, in one process.
+"""`python -m hrnn bench`: the project's training and probing against the original example in plain Keras, in one
+process.
 
 Measured side by side, on the same images, batch size and number of steps:
 
-* training throughput, samples/s: the median over several timed windows after warm-up, for the seed's model
+* training throughput, samples/s: the median over several timed windows after warm-up, for the original example's model
   written out here with plain Keras layers and `model.fit`, and for the project's own path (`hrnn.train.loop.train`,
   as the CLI and the app call it). Rounds alternate baseline and project so that a change in machine load
   affects both alike; the ratio is the number to read, absolute figures move with load;
@@ -32,8 +33,8 @@ def _windows(times, warmup, window, batch_size=BATCH_SIZE):
     return [window * batch_size / (times[i + window] - times[i]) for i in range(0, len(times) - window, window)]
 
 
-def _seed_model():
-    """The seed's model exactly as the Keras example writes it: TimeDistributed(LSTM) -> LSTM -> Dense."""
+def _original_model():
+    """The original model exactly as the Keras example writes it: TimeDistributed(LSTM) -> LSTM -> Dense."""
     import keras
 
     image = keras.Input(shape=(28, 28, 1))
@@ -46,7 +47,7 @@ def _seed_model():
 
 
 def _baseline_round(model, x, y, started, batch_size=BATCH_SIZE):
-    """One `fit` of the seed's model over x; returns batch end times (perf_counter) and the first-batch delay."""
+    """One `fit` of the original model over x; returns batch end times (perf_counter) and the first-batch delay."""
     import keras
 
     times = []
@@ -199,7 +200,7 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
 
     keras.utils.set_random_seed(0)
-    baseline = _seed_model()
+    baseline = _original_model()
     pool = ModelPool()
     main = _throughput(data, BATCH_SIZE, steps, rounds, warmup, window, pool, baseline, report)
     later_first = None

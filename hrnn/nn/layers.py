@@ -1,8 +1,8 @@
-"""Keras layers that compute exactly what the seed's layers compute, faster on a CPU.
+"""Keras layers that compute exactly what the original Keras example's layers compute, faster on a CPU.
 
 `RowFoldedTimeDistributed` is `keras.layers.TimeDistributed` that folds the time axis into the batch. Keras 3's
 TimeDistributed, when the number of steps is static, calls the wrapped layer once per step in a Python loop:
-for the row encoder that is 28 LSTM calls on 32 rows each, per batch, each a 28-step recurrence, all traced
+for the row reader that is 28 LSTM calls on 32 rows each, per batch, each a 28-step recurrence, all traced
 separately. Folding gives one LSTM call on 32 * 28 rows: 28x fewer, 28x larger matmuls and a 28x smaller graph.
 
 `FusedLSTM` is `keras.layers.LSTM` computed in fewer, larger ops. Why: with one pixel per step, Keras's
@@ -14,7 +14,7 @@ accumulates the weight gradients one step at a time). `FusedLSTM` computes the s
 * a hand-written backward pass (backpropagation through time) that runs only the recurrent matmul
   inside the loop and forms the weight gradients afterwards as three large matmuls over all steps.
 
-Inside the row encoder, `lstm_last_state_shared_prefix` also skips the work that MNIST rows share: a blank row,
+Inside the row reader, `lstm_last_state_shared_prefix` also skips the work that MNIST rows share: a blank row,
 or the blank pixels before a row's first ink, give the same state for every row, so they are computed once.
 
 `FusedLSTM` is a `keras.layers.LSTM` subclass: same weights (kernel, recurrent_kernel, bias; gate order
@@ -226,7 +226,7 @@ class RowFoldedTimeDistributed(keras.layers.TimeDistributed):
     """`keras.layers.TimeDistributed` applying its layer to all time steps in one call (steps folded into the
     batch). Same weights, config and outputs.
 
-    When the wrapped layer is a `FusedLSTM` returning its last state (the row encoder), the rows go through
+    When the wrapped layer is a `FusedLSTM` returning its last state (the row reader), the rows go through
     `lstm_last_state_shared_prefix`, which computes the zero steps that rows share (blank rows, and the blank
     pixels before a row's first ink) once. Otherwise, steps whose input is all zeros (the blank rows above and
     below an MNIST digit: about a third of all rows) all give the same output, so that output is computed once

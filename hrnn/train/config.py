@@ -246,7 +246,7 @@ def preset_config(name, n_available):
 
 # What a preset fixes: how the model learns (the model, its sizes, the optimizer, the initialisation). The amount of
 # data and of evaluation may vary (the demo adapts its images and epochs to the data; live runs validate and test on
-# subsets), and so may the seed.
+# subsets), and so may the random seed.
 LEARNING_FIELDS = (
     "arch",
     "batch_size",

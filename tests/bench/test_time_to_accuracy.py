@@ -112,14 +112,14 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
         settings=["row_units=8", "col_units=8", "val_limit=20", "test_limit=20"],
     )
     assert (tmp_path / "demo.json").is_file()
-    for name in ("demo", "seed"):
+    for name in ("demo", "original"):
         result = results[name]
         assert set(result["samples_to_accuracy"]) == {"0.8", "0.9", "0.95", "0.98"}
         assert 0.0 <= result["final_accuracy"] <= 1.0 and result["seconds"] > 0
     assert results["demo"]["samples"] == 2 * 180
     assert results["preset"] == "demo" and results["demo"]["test_images"] == 20  # --set test_limit=20 wins
-    assert results["seed"]["samples"] == 360  # capped at the demo's images
-    assert results["seed"]["preset"]["optimizer"] == "rmsprop"
+    assert results["original"]["samples"] == 360  # capped at the demo's images
+    assert results["original"]["preset"]["optimizer"] == "rmsprop"
     assert any(line.startswith("  demo:") for line in lines)
     assert lines[0].startswith("machine: ") and results["machine"]["model"] in lines[0]  # figures name their CPU
     assert json.loads((tmp_path / "demo.json").read_text())["machine"]["instruction_sets"] is not None
@@ -135,7 +135,7 @@ def test_the_preset_benchmark_trains_the_named_preset_and_refuses_an_unknown_one
         reference=False,
         settings=["row_units=8", "col_units=8", "epochs=2"],  # its passes on 180 images: 20, more than a test needs
     )
-    assert results["preset"] == "fast" and "seed" not in results
+    assert results["preset"] == "fast" and "original" not in results
     assert results["fast"]["samples"] == 180 * 2  # all the training images in each pass, as the preset says
     assert results["fast"]["preset"]["batch_size"] == FAST.batch_size
     assert results["fast"]["test_images"] == 60  # scored on every test image at the end

@@ -137,7 +137,7 @@ def controls(n_train, max_epochs, max_units):
         apply_preset("fast", n_train)
     if c3.button(
         "Original Keras example (5 epochs)",
-        key="preset_seed",
+        key="preset_original",
         width="stretch",
         help="Exactly the settings of the Keras example this app is built on: RMSprop, learning rate 0.001, "
         "batch 32, 5 passes over all images. Slow: half an hour or more on a laptop.",
