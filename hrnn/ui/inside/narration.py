@@ -30,20 +30,9 @@ CHANGE_WORDS = {
 
 
 def describe_row(image28, step_probs, row):
-    """One sentence on what reading `row` (1..28) changed in the network's belief.
-
-    Args:
-        image28: `(28, 28)` the input.
-        step_probs: `(28, classes)` the probabilities after rows 1..28.
-        row: the cursor, 1-based.
-
-    Returns:
-        e.g. "After row 14 the network thinks 3 (62%); row 15 (ink in columns 9 to 19) makes it switch to 2 (55%,
-        runner-up 3 at 30%)."
-
-    Raises:
-        ValueError: for a row outside 1..28.
-    """
+    """One sentence on what reading `row` (1..28) of `image28` changed in the network's belief, from `read_row` (its
+    arguments; it raises ValueError for a row outside 1..28): e.g. "After row 14 the network thinks 3 (62%); row 15
+    (ink in columns 9 to 19) makes it switch to 2 (55%, runner-up 3 at 30%)."."""
     r = read_row(image28, step_probs, row)
     now = f"{r.leader} ({percent(r.probs[r.leader])}, runner-up {r.second} at {percent(r.probs[r.second])})"
     ink = describe_ink(r.ink)
