@@ -80,10 +80,10 @@ def outcome_words(record):
     """How a run (its `TrainReport` or `RunRecord`) ended, in words: "finished after 3 epochs in 61 s; test accuracy
     93.2%", "stopped after 1 epoch and 55 batches in 40 s", "stopped before it started"; a record from before these
     were counted, in its own words; else its status."""
-    if record.status == "stopped" and record.started is None:
-        return "stopped before it started"
-    if record.partial_epoch_batches is None or record.wall_seconds is None:
-        return record.message or record.status
+    if record.partial_epoch_batches is None or record.wall_seconds is None:  # it never trained, or an old record
+        if record.message:
+            return record.message
+        return "stopped before it started" if record.status == "stopped" and record.started is None else record.status
     trained = trained_words(len(record.history.epochs), record.partial_epoch_batches)
     text = f"{record.status} after {trained} in {record.wall_seconds:.0f} s"
     return text + (f"; test accuracy {record.test_accuracy:.1%}" if record.test_accuracy is not None else "")
