@@ -17,17 +17,17 @@ from hrnn.analysis.projection import build_state_map
 from hrnn.analysis.stepwise import hrnn_weights
 from hrnn.data.mnist import load_mnist
 from hrnn.nn.model_files import load_pretrained
-from hrnn.nn.probe import final_column_states, probe
+from hrnn.nn.probe import final_image_states, probe
 from hrnn.ui.inside.what_if.figures import changed_image_figure, delta_figure, two_paths_figure, what_if_bars
 
 
 def _figures(state_map, image, before, after):
-    delta = after.column_states - before.column_states
+    delta = after.image_states - before.image_states
     units = np.argsort(-np.abs(delta).max(axis=0))[:32]
     figures = [
         changed_image_figure(image, (16, 17), "as the network now reads it"),
         what_if_bars(before.probs, after.probs),
-        two_paths_figure(state_map, before.column_states, after.column_states),
+        two_paths_figure(state_map, before.image_states, after.image_states),
         delta_figure(delta[:, units], units),
     ]
     return sum(len(f.to_json()) for f in figures)
@@ -49,11 +49,11 @@ def main():
     args = parser.parse_args()
     model, data = load_pretrained(), load_mnist("auto")
     image = data.x_test[args.digit].astype(np.float32) / 255.0
-    vectors = probe(model, image).row_encodings  # the page has these already
-    donor_vectors = probe(model, data.x_test[3].astype(np.float32) / 255.0).row_encodings
+    vectors = probe(model, image).row_vectors  # the page has these already
+    donor_vectors = probe(model, data.x_test[3].astype(np.float32) / 255.0).row_vectors
     n = min(2000, len(data.y_test))
     state_map = build_state_map(
-        final_column_states(model, data.x_test[:n].astype(np.float32)[..., None] / 255.0), data.y_test[:n]
+        final_image_states(model, data.x_test[:n].astype(np.float32)[..., None] / 255.0), data.y_test[:n]
     )
     weights = hrnn_weights(model)
     blank = blank_row_vector(weights)

@@ -1,18 +1,13 @@
-"""What happened at one row, in words, and which digit was the prediction's main rival (numpy only)."""
+"""What reading one row changed in the network's belief, as numbers (`read_row`; `hrnn.ui.inside.narration` says it
+in words), and which digit was the prediction's main rival (numpy only)."""
+
+import enum
+from dataclasses import dataclass
 
 import numpy as np
 
 INK = 0.2  # a pixel at least this bright counts as ink
 SURER = 0.05  # a change of the leader's probability below this is "little"
-
-
-def percent(p):
-    """`0.623` -> `"62%"`; never rounds to 0% or 100% (`"<1%"`, `">99%"`), which would read as certainty."""
-    if p < 0.005:
-        return "<1%"
-    if p > 0.995:
-        return ">99%"
-    return f"{p:.0%}"
 
 
 def first_ink_row(image28):
@@ -69,27 +64,48 @@ def closest_call(step_probs, labels, images):
     return best
 
 
-def describe_ink(row_pixels):
-    """`(28,)` pixels of one row -> `"blank"` or `"ink in columns 9 to 19"` (columns numbered 1..28)."""
+def ink_columns(row_pixels):
+    """`(first, last)`: the first and last inked columns (numbered 1..28) of `(28,)` pixels of one row, or None for
+    a blank row."""
     columns = np.flatnonzero(np.asarray(row_pixels) >= INK) + 1
-    if len(columns) == 0:
-        return "blank"
-    if len(columns) == 1:
-        return f"ink in column {columns[0]}"
-    return f"ink in columns {columns[0]} to {columns[-1]}"
+    return (int(columns[0]), int(columns[-1])) if len(columns) else None
 
 
-def describe_row(image28, step_probs, row):
-    """One sentence on what reading `row` (1..28) changed in the network's belief.
+class Change(enum.Enum):
+    """What reading a row did to the network's belief (`RowReading.change`)."""
+
+    NOTHING_YET = "nothing yet"  # this row and every one above it are blank
+    FIRST = "first"  # row 1, inked: the first belief
+    SWITCH = "switch"  # another digit leads now
+    SURER = "surer"  # the same leader, at least `SURER` more probable
+    LESS_SURE = "less sure"  # ... at least `SURER` less probable
+    LITTLE = "little"  # ... within `SURER` of before
+
+
+@dataclass(frozen=True)
+class RowReading:
+    """What reading one row changed in the network's belief, as numbers (`read_row`); `hrnn.ui.inside.narration`
+    says it in words. Probabilities are the step probabilities' after the row (`probs`) and after the row above
+    (`before`: None at row 1)."""
+
+    row: int  # 1-based
+    rows: int  # how many rows the image has (28): the last row's belief is the final answer
+    ink: tuple[int, int] | None  # the row's first and last inked columns (1..28), None when blank
+    change: Change
+    leader: int  # the digit leading after the row
+    second: int  # the runner-up
+    probs: np.ndarray  # (classes,)
+    previous: int | None  # the digit that led after the row above (None at row 1)
+    before: np.ndarray | None  # (classes,) the probabilities after the row above
+
+
+def read_row(image28, step_probs, row):
+    """What reading `row` (1..28) changed in the network's belief (`RowReading`).
 
     Args:
         image28: `(28, 28)` the input.
         step_probs: `(28, classes)` the probabilities after rows 1..28.
         row: the cursor, 1-based.
-
-    Returns:
-        e.g. "After row 14 the network thinks 3 (62%); row 15 (ink in columns 9 to 19) makes it switch to 2 (55%,
-        runner-up 3 at 30%)."
 
     Raises:
         ValueError: for a row outside 1..28.
@@ -99,28 +115,20 @@ def describe_row(image28, step_probs, row):
         raise ValueError(f"row must be between 1 and {len(step_probs)}, got {row}")
     probs = step_probs[row - 1]
     leader, second = (int(d) for d in np.argsort(-probs, kind="stable")[:2])
-    now = f"{leader} ({percent(probs[leader])}, runner-up {second} at {percent(probs[second])})"
-    ink = describe_ink(image[row - 1])
+    before = step_probs[row - 2] if row > 1 else None
+    previous = int(np.argmax(before)) if before is not None else None
     if not (image[:row] >= INK).any():
-        span = "Row 1 is" if row == 1 else f"Rows 1 to {row} are"
-        sentence = f"{span} blank: with nothing to go on yet, the network's guess is {now}."
+        change = Change.NOTHING_YET
     elif row == 1:
-        sentence = f"Row 1 ({ink}): the network starts with {now}."
+        change = Change.FIRST
+    elif leader != previous:
+        change = Change.SWITCH
+    elif probs[leader] - before[leader] >= SURER:
+        change = Change.SURER
+    elif before[leader] - probs[leader] >= SURER:
+        change = Change.LESS_SURE
     else:
-        before = step_probs[row - 2]
-        previous = int(np.argmax(before))
-        if leader != previous:
-            change = f"makes it switch to {now}"
-        elif probs[leader] - before[leader] >= SURER:
-            change = f"makes it surer: {now}"
-        elif before[leader] - probs[leader] >= SURER:
-            change = f"makes it less sure: {now}"
-        else:
-            change = f"changes little: {now}"
-        sentence = (
-            f"After row {row - 1} the network thinks {previous} ({percent(before[previous])}); "
-            f"row {row} ({ink}) {change}."
-        )
-    if row == len(step_probs):
-        sentence += " That is its final answer."
-    return sentence
+        change = Change.LITTLE
+    return RowReading(
+        row, len(step_probs), ink_columns(image[row - 1]), change, leader, second, probs, previous, before
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hrnn.nn.builders import IMAGE_READER_LAYER, ROW_READER_LAYER
 from hrnn.nn.model_files import ModelFileError
 
 
@@ -55,7 +56,7 @@ def hrnn_weights(model):
         ModelFileError: for a model without the HRNN's layers (row_encoder, column_encoder, classifier).
     """
     try:
-        row, column = model.get_layer("row_encoder"), model.get_layer("column_encoder")
+        row, column = model.get_layer(ROW_READER_LAYER), model.get_layer(IMAGE_READER_LAYER)
         classifier = model.get_layer("classifier")
     except ValueError as exc:
         raise ModelFileError(f"not an hrnn model: {exc}") from exc
@@ -102,6 +103,6 @@ def softmax(z):
 
 def read_image(weights, row_vectors, hook=None):
     """The image reader over `row_vectors` `(28, row_units)`, top to bottom, and the classifier after each row:
-    `(column_states (28, col_units), step_probs (28, classes))`. `hook(row, h)` as in `lstm_states` (row 0-based)."""
+    `(image_states (28, col_units), step_probs (28, classes))`. `hook(row, h)` as in `lstm_states` (row 0-based)."""
     states = lstm_states(weights.column, np.asarray(row_vectors)[None], hook)[0]
     return states, softmax(states @ weights.classifier_kernel + weights.classifier_bias)

@@ -109,7 +109,7 @@ def run_demo_benchmark(data, json_out=None, report=print, settings=(), reference
     """Train the preset named `preset` (a key of `PRESETS`, fitted to the data by `preset_config`, with `settings`
     overriding it, see `with_overrides`; scored on the whole test set at the end), then, if `reference`, the
     original example's settings for as many images; return the results dict
-    `{"machine", "data", "monitor_images", "preset": name, <name>: {...}, "seed": {...}}` and write it to
+    `{"machine", "data", "monitor_images", "preset": name, <name>: {...}, "original": {...}}` and write it to
     `json_out` if given."""
     one_of(preset, tuple(PRESETS), "preset")
     n_available = len(data.y_train) - held_out_count(len(data.y_train), ORIGINAL)
@@ -134,10 +134,10 @@ def run_demo_benchmark(data, json_out=None, report=print, settings=(), reference
         return _write(results, json_out, report)
     # Same learning settings as the example; only how often it is evaluated follows the demo (no effect on learning).
     epochs = max(1, math.ceil(samples / n_available))
-    seed = replace(ORIGINAL, epochs=epochs, val_limit=demo.val_limit, test_limit=demo.test_limit)
+    original = replace(ORIGINAL, epochs=epochs, val_limit=demo.val_limit, test_limit=demo.test_limit)
     report(f"the original example's settings, capped at {samples:,} images")
-    results["seed"] = _run(seed, data, x, y, cap=samples)
-    _report(report, "original", results["seed"])
+    results["original"] = _run(original, data, x, y, cap=samples)
+    _report(report, "original", results["original"])
     return _write(results, json_out, report)
 
 

@@ -168,7 +168,7 @@ def cmd_bench(args):
 
 def cmd_runs(args):
     from hrnn import runs
-    from hrnn.runs.names import run_name
+    from hrnn.words import run_name
 
     listed = runs.list_runs()
     if args.json:

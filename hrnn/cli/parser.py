@@ -59,9 +59,10 @@ def _flag_options(setting):
 
 
 def _preset_help():
-    from hrnn.train.config import DEMO_SAMPLES, DEMO_TRAIN_SIZE, PRESETS
+    from hrnn.train.config import DEMO_SAMPLES, DEMO_TRAIN_SIZE
+    from hrnn.words import PRESET_WORDS
 
-    names = "; ".join(f"{name}: the {words}" for name, (words, _) in PRESETS.items())
+    names = "; ".join(f"{name}: the {words}" for name, words in PRESET_WORDS.items())
     return (
         f"start from a preset's settings ({names}); the flags given as well override its values. The demo trains on "
         f"up to {DEMO_TRAIN_SIZE:,} images for about {DEMO_SAMPLES:,} images seen. Without a preset: the original "

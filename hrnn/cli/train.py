@@ -170,7 +170,7 @@ def _train_config(args, n_available=None):
     from hrnn.train.config import PRESETS, SETTINGS, TrainConfig, preset_config
 
     given = {name: getattr(args, name) for name, s in SETTINGS.items() if s.flag and hasattr(args, name)}
-    base = PRESETS[args.preset][1] if args.preset else TrainConfig()
+    base = PRESETS[args.preset] if args.preset else TrainConfig()
     if args.preset and n_available is not None:
         base = preset_config(args.preset, min(given.get("train_size") or n_available, n_available))
     return replace(base, **given).check()
@@ -184,6 +184,7 @@ def cmd_train(args):
     from hrnn.runs.launch.worker import StopRequest, execute
     from hrnn.runs.store.progress_log import ProgressLogReader
     from hrnn.train import limits
+    from hrnn.words import outcome_words
 
     config = _train_config(args)
     limits.check_fits_machine(config)
@@ -246,7 +247,7 @@ def cmd_train(args):
         done.set()
         reporter.join()
         signal.signal(signal.SIGINT, previous)
-    print(f"\n{record.message or record.status}", flush=True)
+    print(f"\n{outcome_words(record)}", flush=True)
     if record.test_accuracy is not None:
         print(
             f"test loss {record.test_loss:.4f}, test accuracy {record.test_accuracy:.4f} "

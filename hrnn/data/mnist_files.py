@@ -3,6 +3,7 @@ that is not MNIST. Every source is checked; a bad one raises `DataError` naming 
 Which file to read is `hrnn.data.mnist.load_mnist`'s choice.
 """
 
+import enum
 import gzip
 import math
 import re
@@ -35,6 +36,14 @@ class DataError(Exception):
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+class DataKind(enum.StrEnum):
+    """Which MNIST a model learns from, as a run's record keeps it (the front ends name it in words)."""
+
+    FULL = "full"  # full MNIST: 60,000 training and 10,000 test digits
+    SAMPLE = "sample"  # the offline sample shipped with hrnn (`hrnn.data.offline`)
+    OTHER = "other"  # MNIST files of other sizes (a part of MNIST, or a stand-in made for tests)
+
+
 @dataclass(frozen=True)
 class MnistData:
     """MNIST in memory: uint8 images `(N, 28, 28)` in 0..255 and integer labels `(N,)` in 0..9."""
@@ -47,18 +56,16 @@ class MnistData:
     spec: str = ""  # the `load_mnist` argument that loads these data again ("keras", "sample" or an absolute path)
 
     @property
-    def in_words(self):
-        """Which data these are, for people, without paths: "full MNIST: 60,000 training and 10,000 test digits",
-        "offline sample of MNIST: 5,000 training and 1,000 test digits"."""
-        n_train, n_test = len(self.y_train), len(self.y_test)
+    def kind(self):
+        """Which MNIST these are (`DataKind`): the offline sample, full MNIST, or MNIST files of other sizes."""
         if self.spec == "sample":
-            return f"offline sample of MNIST: {n_train:,} training and {n_test:,} test digits"
-        kind = "full MNIST" if (n_train, n_test) == FULL_MNIST_SIZES else "MNIST"
-        return f"{kind}: {n_train:,} training and {n_test:,} test digits"
+            return DataKind.SAMPLE
+        return DataKind.FULL if (len(self.y_train), len(self.y_test)) == FULL_MNIST_SIZES else DataKind.OTHER
 
 
-def load_path(path):
-    """Load MNIST from an `.npz` file (Keras layout) or a folder holding the four IDX files.
+def load_path(path, npz_name="MNIST .npz"):
+    """Load MNIST from an `.npz` file (Keras layout) or a folder holding the four IDX files. `npz_name` is what its
+    `source` calls an `.npz` file (the offline sample names itself).
 
     Raises:
         DataError: naming the file, if anything is missing or wrong.
@@ -68,7 +75,7 @@ def load_path(path):
     if kind == "folder":
         return _load_idx_folder(path)
     if kind == "file":
-        return _load_npz(path)
+        return _load_npz(path, npz_name)
     raise DataError(f"{path}: no such file or folder (expected an MNIST .npz or a folder of IDX files)")
 
 
@@ -109,7 +116,7 @@ def load_keras():
     return checked_data(x_train, y_train, x_test, y_test, f"Keras MNIST ({where})", where, "keras")
 
 
-def _load_npz(path):
+def _load_npz(path, npz_name):
     try:
         is_zip = zipfile.is_zipfile(path)  # an .npz is a zip archive; anything else would reach numpy's pickle path
         with open(path, "rb"):  # is_zipfile answers False for a file it cannot open: say why instead
@@ -142,7 +149,7 @@ def _load_npz(path):
         arrays["y_train"],
         arrays["x_test"],
         arrays["y_test"],
-        f"MNIST .npz ({path})",
+        f"{npz_name} ({path})",
         path,
         str(path.absolute()),
     )

@@ -32,7 +32,7 @@ def load_sample(path=SAMPLE_PATH):
     """
     path = Path(path)
     try:
-        data = load_path(path)
+        data = load_path(path, npz_name="offline MNIST sample")
     except DataError as exc:
         raise DataError(f"the offline MNIST sample cannot be read; reinstall hrnn ({exc})") from exc
     counts = (np.bincount(data.y_train, minlength=10).tolist(), np.bincount(data.y_test, minlength=10).tolist())
@@ -41,8 +41,7 @@ def load_sample(path=SAMPLE_PATH):
             f"{path}: not the offline MNIST sample (expected {TRAIN_PER_CLASS} training and {TEST_PER_CLASS} test "
             "digits of each class); reinstall hrnn"
         )
-    source = data.source.replace("MNIST .npz", "offline MNIST sample", 1)
-    return dataclasses.replace(data, source=source, spec="sample")
+    return dataclasses.replace(data, spec="sample")
 
 
 def stratified_test_index(y_test):

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 import keras
 
-from hrnn.nn.builders import COLS, LAYER_NAMES, build_cnn, build_flat_lstm, build_hrnn
+from hrnn.nn.builders import (
+    COLS,
+    IMAGE_READER_LAYER,
+    LAYER_NAMES,
+    ROW_READER_LAYER,
+    build_cnn,
+    build_flat_lstm,
+    build_hrnn,
+)
 
 
 def hrnn_problem(model, num_classes=10):
@@ -27,7 +35,7 @@ def hrnn_problem(model, num_classes=10):
     row, col, classifier = (model.get_layer(name) for name in LAYER_NAMES)
     if not isinstance(row, keras.layers.TimeDistributed):
         return f"row_encoder is a {type(row).__name__}, expected TimeDistributed(LSTM)"
-    for name, lstm in (("row_encoder", row.layer), ("column_encoder", col)):
+    for name, lstm in ((ROW_READER_LAYER, row.layer), (IMAGE_READER_LAYER, col)):
         if not isinstance(lstm, keras.layers.LSTM):
             return f"{name} holds a {type(lstm).__name__}, expected an LSTM"
         if (

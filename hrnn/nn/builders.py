@@ -3,9 +3,13 @@
 The hierarchical RNN is the Keras example "mnist_hierarchical_rnn":
 
     image (28, 28, 1)
-      -> row_encoder:    TimeDistributed(LSTM(row_units))  each pixel row, read left to right -> (28, row_units)
-      -> column_encoder: LSTM(col_units)                   the 28 row vectors, top to bottom  -> (col_units,)
-      -> classifier:     Dense(num_classes, softmax)                                          -> (num_classes,)
+      -> the row reader:   TimeDistributed(LSTM(row_units))  each pixel row, left to right -> (28, row_units)
+      -> the image reader: LSTM(col_units)                   the 28 row vectors, top to bottom -> (col_units,)
+      -> the classifier:   Dense(num_classes, softmax)                                     -> (num_classes,)
+
+Inside a saved model (`.keras`) the two readers' layers are named `row_encoder` and `column_encoder`, the Keras
+example's names: the shipped model and every run's model hold them, so they stay (`ROW_READER_LAYER`,
+`IMAGE_READER_LAYER`); the code says row reader and image reader.
 
 The baselines, to see whether the hierarchy earns its keep (`hrnn.nn.architectures.ARCHITECTURES` lists all three):
 
@@ -21,18 +25,21 @@ from hrnn.nn.layers import FusedLSTM, RowFoldedTimeDistributed
 
 ROWS, COLS = 28, 28
 INPUT_SHAPE = (ROWS, COLS, 1)
-LAYER_NAMES = ("row_encoder", "column_encoder", "classifier")
+ROW_READER_LAYER = "row_encoder"  # the row reader's layer name inside .keras files: kept so that saved models load
+IMAGE_READER_LAYER = "column_encoder"  # ... the image reader's
+CLASSIFIER_LAYER = "classifier"
+LAYER_NAMES = (ROW_READER_LAYER, IMAGE_READER_LAYER, CLASSIFIER_LAYER)
 
 
 def build_hrnn(row_units=128, col_units=128, num_classes=10, fused=True):
     """Build the (uncompiled) hierarchical RNN.
 
     Args:
-        row_units: hidden size of the row encoder (the first LSTM).
-        col_units: hidden size of the column encoder (the second LSTM).
+        row_units: hidden size of the row reader (the first LSTM).
+        col_units: hidden size of the image reader (the second LSTM).
         num_classes: number of output classes.
         fused: use `hrnn.nn.layers` (the same functions and weights as Keras's TimeDistributed and LSTM,
-            faster on a CPU); `False` builds the seed's plain Keras layers.
+            faster on a CPU); `False` builds the original example's plain Keras layers.
 
     Returns:
         A `keras.Model` taking `(batch, 28, 28, 1)` floats in [0, 1] and returning `(batch, num_classes)`
@@ -45,8 +52,8 @@ def build_hrnn(row_units=128, col_units=128, num_classes=10, fused=True):
     lstm = FusedLSTM if fused else keras.layers.LSTM
     time_distributed = RowFoldedTimeDistributed if fused else keras.layers.TimeDistributed
     image = keras.Input(shape=INPUT_SHAPE, name="image")  # (batch, 28, 28, 1)
-    rows = time_distributed(lstm(row_units), name="row_encoder")(image)  # (batch, 28, row_units)
-    encoded = lstm(col_units, name="column_encoder")(rows)  # (batch, col_units)
+    rows = time_distributed(lstm(row_units), name=ROW_READER_LAYER)(image)  # (batch, 28, row_units)
+    encoded = lstm(col_units, name=IMAGE_READER_LAYER)(rows)  # (batch, col_units)
     probs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(encoded)
     return keras.Model(image, probs, name="hrnn")
 
@@ -123,13 +130,13 @@ def initialise(model, row_input_scale=1.0, forget_bias=1.0):
     bias keeps what the upper rows said through the blank rows at the bottom of a digit.
     The defaults (1, 1) leave Keras's initialisation as it is.
     """
-    row = model.get_layer("row_encoder").layer.cell
+    row_reader = model.get_layer(ROW_READER_LAYER).layer.cell
     if row_input_scale != 1.0:
-        row.kernel.assign(row.kernel * row_input_scale)
-    col = model.get_layer("column_encoder").cell
+        row_reader.kernel.assign(row_reader.kernel * row_input_scale)
+    image_reader = model.get_layer(IMAGE_READER_LAYER).cell
     if forget_bias != 1.0:
-        units = col.units
-        bias = col.bias.numpy()
+        units = image_reader.units
+        bias = image_reader.bias.numpy()
         bias[units : 2 * units] = forget_bias  # gate order i, f, c, o
-        col.bias.assign(bias)
+        image_reader.bias.assign(bias)
     return model

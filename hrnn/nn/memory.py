@@ -12,7 +12,7 @@ against `keras.layers.LSTM`):
     c_t = f * c_{t-1} + i * g
     h_t = o * tanh(c_t)
 
-`image_reader_memory` steps this recurrence over the row reader's 28 row vectors (the model's own row encoder),
+`image_reader_memory` steps this recurrence over the row reader's 28 row vectors (the model's own row reader),
 starting from zero states, as the model does, in one compiled TensorFlow function per model: the row reader and the
 image reader's 28 steps on the layer's own variables. (A numpy recurrence computed the same in 20 ms alone but
 took 0.6 to 0.9 s inside a training run on 2 cores, numpy's BLAS threads most likely contending with TensorFlow's.)
@@ -27,6 +27,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from hrnn.nn.builders import ROW_READER_LAYER
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.probe import image_reader
 
@@ -87,7 +88,7 @@ def _memory_function(model):
         function = _FUNCTIONS.get(model)
         if function is None:
             try:
-                rows = keras.Model(model.inputs, model.get_layer("row_encoder").output)  # shares the weights
+                rows = keras.Model(model.inputs, model.get_layer(ROW_READER_LAYER).output)  # shares the weights
             except ValueError as exc:
                 raise ModelFileError(f"not an hrnn model: {exc}") from exc
             cell = image_reader(model).cell
@@ -102,7 +103,7 @@ def _memory_function(model):
 
 
 def image_reader_memory(model, images):
-    """The image reader's (the column encoder's) states and gates after each row, for a batch of images.
+    """The image reader's states and gates after each row, for a batch of images.
 
     One compiled call per model (the row reader, then the image reader's recurrence on its own variables), read
     when called: a model being trained gives its current memory.
@@ -113,7 +114,7 @@ def image_reader_memory(model, images):
 
     Returns:
         `LstmMemory`, each array `(n, 28, col_units)` float32; `hidden[:, t]` is the image reader's state after row
-        t + 1 (`hrnn.nn.probe.ProbeResult.column_states`).
+        t + 1 (`hrnn.nn.probe.ProbeResult.image_states`).
 
     Raises:
         ValueError: for images of another shape; ModelFileError: for a model that is not an HRNN.

@@ -1,7 +1,7 @@
 """Looking inside a trained HRNN: what each layer computed for one image.
 
 `probe(model, image28)` runs one compiled forward pass that returns, besides the prediction, the row
-encodings, the column LSTM's hidden state after every row, and the classifier applied to each of those states
+reader's vectors, the image reader's hidden state after every row, and the classifier applied to each of those states
 (what the network believes after reading rows 1..t). It reads the model's own variables, so it always agrees
 with the model: `step_probs[-1]` is the model's prediction.
 """
@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from hrnn.nn.architectures import model_architecture
+from hrnn.nn.builders import IMAGE_READER_LAYER, ROW_READER_LAYER
 from hrnn.nn.model_files import ModelFileError
 from hrnn.nn.recurrence import lstm_sequence
 
@@ -24,8 +25,8 @@ class ProbeResult:
     """What the layers saw for one image."""
 
     probs: np.ndarray  # (classes,) the model's output
-    row_encodings: np.ndarray  # (28, row_units) the row encoder's vector for each pixel row
-    column_states: np.ndarray  # (28, col_units) column-LSTM hidden state after reading rows 1..t
+    row_vectors: np.ndarray  # (28, row_units) the row reader's vector for each pixel row
+    image_states: np.ndarray  # (28, col_units) the image reader's hidden state after reading rows 1..t
     step_probs: np.ndarray  # (28, classes) the classifier applied to each column state
 
     @property
@@ -46,8 +47,8 @@ class Prober:
 
     def __init__(self, model):
         try:
-            row = _inner_lstm(model.get_layer("row_encoder"))
-            col = _inner_lstm(model.get_layer("column_encoder"))
+            row = _inner_lstm(model.get_layer(ROW_READER_LAYER))
+            col = _inner_lstm(model.get_layer(IMAGE_READER_LAYER))
             classifier = model.get_layer("classifier")
         except ValueError as exc:
             raise ModelFileError(f"not an hrnn model: {exc}") from exc
@@ -78,12 +79,12 @@ class Prober:
         # The row reader reads each of the 28 rows of each image as its own sequence of 28 one-pixel steps.
         rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]
         rows = tf.reshape(rows, (n, 28, self._row.cell.units))
-        column_states = self._run_lstm(self._col, rows)
-        return rows, column_states, self._classifier(column_states)  # the classifier's own weights
+        image_states = self._run_lstm(self._col, rows)
+        return rows, image_states, self._classifier(image_states)  # the classifier's own weights
 
     def _forward(self, image):
-        rows, column_states, step_probs = self._layers(image[None])
-        return rows[0], column_states[0], step_probs[0]
+        rows, image_states, step_probs = self._layers(image[None])
+        return rows[0], image_states[0], step_probs[0]
 
     def _step_probs(self, images):
         return self._layers(images)[2]
@@ -101,9 +102,9 @@ class Prober:
     def __call__(self, image28):
         image = _as_image(image28)
         with self._lock:  # one trace, shared by every session using this model
-            rows, column_states, step_probs = self._fn(tf.constant(image))
+            rows, image_states, step_probs = self._fn(tf.constant(image))
         step_probs = step_probs.numpy()
-        return ProbeResult(step_probs[-1].copy(), rows.numpy(), column_states.numpy(), step_probs)
+        return ProbeResult(step_probs[-1].copy(), rows.numpy(), image_states.numpy(), step_probs)
 
 
 def _as_image(image28):
@@ -138,7 +139,7 @@ def probe(model, image28):
         image28: `(28, 28)` or `(28, 28, 1)` floats in [0, 1] (as `canvas_to_mnist` returns).
 
     Returns:
-        `ProbeResult` with `probs (10,)`, `row_encodings (28, row_units)`, `column_states (28, col_units)`,
+        `ProbeResult` with `probs (10,)`, `row_vectors (28, row_units)`, `image_states (28, col_units)`,
         `step_probs (28, 10)`.
 
     Raises:
@@ -162,8 +163,8 @@ _COMPILED = weakref.WeakKeyDictionary()  # model -> {what: tf.function}; a value
 
 
 def _compiled(model, what):
-    """`model`'s class probabilities (`what="probs"`), its image vectors (`what="image_vectors"`, the column
-    encoder's final state) or its row vectors (`what="row_encodings"`, the row encoder's output) as one compiled
+    """`model`'s class probabilities (`what="probs"`), its image vectors (`what="image_vectors"`, the image
+    reader's final state) or its row vectors (`what="row_vectors"`, the row reader's output) as one compiled
     function for every batch size: traced on first use, kept while the model lives. Keras's own `predict` traces
     again for each new batch size, about a second each on a 2-core CPU.
     """
@@ -178,7 +179,7 @@ def _compiled(model, what):
                     return model_ref()(images, training=False)
 
             else:
-                layer = {"image_vectors": "column_encoder", "row_encodings": "row_encoder"}[what]
+                layer = {"image_vectors": IMAGE_READER_LAYER, "row_vectors": ROW_READER_LAYER}[what]
                 encoder = keras.Model(model.inputs, model.get_layer(layer).output)  # shares the weights
 
                 def call(images):
@@ -206,43 +207,43 @@ def predict_batch(model, images, batch_size=256):
     return _in_batches(_compiled(model, "probs"), images, batch_size, (model.output_shape[-1],))
 
 
-def final_column_states(model, images, batch_size=256):
-    """The column encoder's final state (the image vector) for a batch: `(N, 28, 28, 1)` -> `(N, col_units)`.
+def final_image_states(model, images, batch_size=256):
+    """The image reader's final state (the image vector) for a batch: `(N, 28, 28, 1)` -> `(N, col_units)`.
 
     Raises:
         ValueError: for images of another shape.
     """
-    width = model.get_layer("column_encoder").output.shape[-1]
+    width = model.get_layer(IMAGE_READER_LAYER).output.shape[-1]
     return _in_batches(_compiled(model, "image_vectors"), images, batch_size, (width,))
 
 
-def row_encodings_batch(model, images, batch_size=256):
+def row_vectors_batch(model, images, batch_size=256):
     """The row reader's vector for each row, for a batch: `(N, 28, 28, 1)` or `(N, 28, 28)` floats in [0, 1] ->
-    `(N, 28, row_units)` (`ProbeResult.row_encodings` of each image): the model's own row encoder, one compiled
+    `(N, 28, row_units)` (`ProbeResult.row_vectors` of each image): the model's own row reader, one compiled
     function for every batch size.
 
     Raises:
-        ValueError: for images of another shape; ModelFileError: for a model without a row encoder.
+        ValueError: for images of another shape; ModelFileError: for a model without a row reader.
     """
     images = np.asarray(images, np.float32)
     if images.shape[1:] == (28, 28):
         images = images[..., None]
     try:
-        layer = model.get_layer("row_encoder")
+        layer = model.get_layer(ROW_READER_LAYER)
     except ValueError as exc:
         raise ModelFileError(f"not an hrnn model: {exc}") from exc
     shape = (28, layer.output.shape[-1])
-    return _in_batches(_compiled(model, "row_encodings"), images, batch_size, shape)
+    return _in_batches(_compiled(model, "row_vectors"), images, batch_size, shape)
 
 
 def image_reader(model):
-    """The image reader (the column encoder's LSTM) of an HRNN.
+    """The image reader (an LSTM) of an HRNN.
 
     Raises:
-        ModelFileError: for a model without a column encoder that is an LSTM.
+        ModelFileError: for a model without an image reader that is an LSTM.
     """
     try:
-        return _inner_lstm(model.get_layer("column_encoder"))
+        return _inner_lstm(model.get_layer(IMAGE_READER_LAYER))
     except ValueError as exc:
         raise ModelFileError(f"not an hrnn model: {exc}") from exc
 

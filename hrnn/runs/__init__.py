@@ -3,7 +3,7 @@
 Two parts: `store`, what a run folder holds and how it is read and written (records, one folder, listing,
 liveness, the progress log, export), and `launch`, starting and running workers (the worker and the warm spare, the
 queue of training slots and a queued run's wait, the local and Ray launchers). Beside them, comparing stored runs
-(`compare`) and a run's name in words, as the app and the CLI show it (`names`). May import `hrnn.train`,
+(`compare`). Words for people are the front ends' (`hrnn.words`, `hrnn.ui`, `hrnn.cli`). May import `hrnn.train`,
 `hrnn.nn`, `hrnn.data` and the base modules; never `hrnn.ui`, `hrnn.cli` or Streamlit. The names below are the
 package's public API, for the packages above; the modules of `runs` import each other directly, never this one.
 """

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hrnn.runs.store.listing import list_runs
-from hrnn.runs.store.records import MAX_FILE_BYTES, RECORD_NAME, RunRecord, read_json
+from hrnn.runs.store.reading import MAX_FILE_BYTES, RECORD_NAME, read_json
+from hrnn.runs.store.records import RunRecord
 from hrnn.train.config import TrainConfig
 
 SHIPPED_KEY = "pretrained"
@@ -135,18 +136,32 @@ def curves(record):
     )
 
 
+@dataclass(frozen=True)
+class RunResults:
+    """A run's outcome, as Compare lists it (None where the record does not say); the front ends name each field."""
+
+    arch: str
+    status: str
+    epochs: int  # finished epochs
+    held_out_accuracy: float | None  # the last validated epoch's
+    test_accuracy: float | None
+    test_images: int | None  # how many test images `test_accuracy` is on
+    wall_seconds: float | None
+    samples_per_second: float | None
+
+
 def results(record):
-    """A `RunRecord`'s outcome: epochs done, last held-out accuracy, test accuracy and on how many images, wall
-    time, samples/s, status (None where the record does not say)."""
+    """A `RunRecord`'s outcome (`RunResults`): epochs done, last held-out accuracy, test accuracy and on how many
+    images, wall time, samples/s, status."""
     epochs = record.history.epochs
     held_out = next((e.val_accuracy for e in reversed(epochs) if e.val_accuracy is not None), None)
-    return {
-        "arch": arch_of(record),
-        "status": record.status,
-        "epochs": len(epochs),
-        "held-out accuracy": held_out,
-        "test accuracy": record.test_accuracy,
-        "test images": record.test_images,
-        "wall time, s": record.wall_seconds,
-        "samples/s": record.samples_per_second,
-    }
+    return RunResults(
+        arch=arch_of(record),
+        status=record.status,
+        epochs=len(epochs),
+        held_out_accuracy=held_out,
+        test_accuracy=record.test_accuracy,
+        test_images=record.test_images,
+        wall_seconds=record.wall_seconds,
+        samples_per_second=record.samples_per_second,
+    )

@@ -192,13 +192,10 @@ def fast_config(n_available):
     return replace(FAST, epochs=min(FAST_MAX_PASSES, max(1, round(FAST_SAMPLES / max(n_available, 1)))))
 
 
-# The presets by the name a front end offers each under (`python -m hrnn train --preset NAME`): its words and its
-# config. The demo's images and epochs adapt to the data (`preset_config`).
-PRESETS = {
-    "demo": ("quick demo", DEMO),
-    "fast": ("fast preset", FAST),
-    "original": ("original Keras example", ORIGINAL),
-}
+# The presets by the name a front end offers each under (`python -m hrnn train --preset NAME`); the front ends name
+# them in words. The demo's images and epochs adapt to the data (`preset_config`).
+PRESETS = {"demo": DEMO, "fast": FAST, "original": ORIGINAL}
+CUSTOM = "custom"  # what `preset_of` says of settings that follow no preset
 
 
 def preset_config(name, n_available):
@@ -207,12 +204,12 @@ def preset_config(name, n_available):
     (`fast_config`); the original trains on all, as it did."""
     if name == "demo":
         return demo_config(n_available)
-    return fast_config(n_available) if name == "fast" else PRESETS[name][1]
+    return fast_config(n_available) if name == "fast" else PRESETS[name]
 
 
 # What a preset fixes: how the model learns (the model, its sizes, the optimizer, the initialisation). The amount of
 # data and of evaluation may vary (the demo adapts its images and epochs to the data; live runs validate and test on
-# subsets), and so may the seed.
+# subsets), and so may the random seed.
 LEARNING_FIELDS = (
     "arch",
     "batch_size",
@@ -227,13 +224,12 @@ LEARNING_FIELDS = (
 )
 
 
-def preset_name(config):
-    """In words, which preset `config` follows: "quick demo", "original Keras example", else what it is ("custom
-    HRNN", "flat-lstm baseline", "cnn baseline")."""
-    for name, preset in PRESETS.values():
+def preset_of(config):
+    """Which preset `config` follows (a key of `PRESETS`: its `LEARNING_FIELDS` are the preset's), else `CUSTOM`."""
+    for name, preset in PRESETS.items():
         if all(getattr(config, f) == getattr(preset, f) for f in LEARNING_FIELDS):
             return name
-    return "custom HRNN" if config.arch == "hrnn" else f"{config.arch} baseline"
+    return CUSTOM
 
 
 def with_overrides(config, settings):

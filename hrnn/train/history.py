@@ -60,6 +60,7 @@ class TrainReport:
     status: str = "running"  # running | finished | stopped | failed (a run folder adds queued)
     config: TrainConfig | None = None
     data: str | None = None  # what it trains and validates on, in words
+    data_kind: str | None = None  # which MNIST (`hrnn.data.mnist_files.DataKind`); records before it: None
     started: str | None = None  # UTC time training began (after any wait in the queue)
     finished: str | None = None
     pid: int | None = None  # the training process's, for people: liveness never rests on it
@@ -75,5 +76,6 @@ class TrainReport:
     test_images: int | None = None  # test images the final score read
     train_images: int | None = None  # images it trained on (per epoch)
     val_images: int | None = None  # held-out images each validation read (None without validation)
-    message: str | None = None  # the final summary: "finished after 3 epochs in 61 s; test accuracy 93.2%"
+    partial_epoch_batches: int | None = None  # batches of the epoch it stopped inside, 0 if none (set at its end)
+    message: str | None = None  # records before `partial_epoch_batches`: how it ended, in words (`hrnn.words`)
     error: str | None = None  # why it failed

@@ -3,8 +3,8 @@
 Fixed bounds (the `TrainConfig` fields' bounds hold them, `TrainConfig.check` applies them; they do not depend on
 the machine):
 
-* `EPOCHS_MAX` 1,000: far past where MNIST stops improving (the seed trains 5 epochs);
-* `UNITS_MAX` 4,096 per LSTM: 32 times the seed's 128, already days per epoch on a CPU;
+* `EPOCHS_MAX` 1,000: far past where MNIST stops improving (the original example trains 5 epochs);
+* `UNITS_MAX` 4,096 per LSTM: 32 times the original's 128, already days per epoch on a CPU;
 * `BATCH_MAX` 60,000: MNIST's whole training set in one step;
 * `SEED_MAX` 2**32 - 1: the largest seed NumPy's and Keras's generators take;
 A run must also fit the memory this machine has free at its sizes (`training_bytes`): `check_fits_machine`,
@@ -36,8 +36,8 @@ BATCH_MAX = 60_000
 SEED_MAX = 2**32 - 1
 
 
-# The memory estimate. A float32 is 4 bytes. Per image, the row encoder runs 28 rows x 28 pixel steps and the column
-# encoder 28 steps. Training keeps, per unit and step, the input projection and the four gates (8 floats: the fused
+# The memory estimate. A float32 is 4 bytes. Per image, the row reader runs 28 rows x 28 pixel steps and the image
+# reader 28 steps. Training keeps, per unit and step, the input projection and the four gates (8 floats: the fused
 # LSTM's pre- and post-activation gates), the cell state, its tanh and the hidden state (3), and the backward pass
 # holds about as many again for the gate gradients (5): 16 floats. Evaluation (batches of 256) keeps only the
 # input projection and the state (6). Weights exist about six times over: the model, its gradients, two optimizer
@@ -107,9 +107,9 @@ def training_bytes(row_units, col_units, batch_size):
     """A generous estimate, in bytes, of the memory a run with these sizes needs for its model and activations
     (the larger of a training step and an evaluation batch, plus the weights); the data comes on top.
 
-    About 0.64 GB at the seed's sizes (128 and 128 units, batch 32; the evaluation batch dominates there).
+    About 0.64 GB at the original example's sizes (128 and 128 units, batch 32; the evaluation batch dominates there).
     """
-    unit_steps = 28 * (28 * row_units + col_units)  # per image: row encoder 28 rows x 28 steps, column encoder 28
+    unit_steps = 28 * (28 * row_units + col_units)  # per image: row reader 28 rows x 28 steps, image reader 28
     train = TRAIN_FLOATS_PER_UNIT_STEP * batch_size * unit_steps
     evaluate = EVAL_FLOATS_PER_UNIT_STEP * EVAL_BATCH * unit_steps
     weights = WEIGHT_COPIES * parameter_count(row_units, col_units)

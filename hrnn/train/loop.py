@@ -120,7 +120,7 @@ def train(
     try:
         progress.update(status="running", phase="starting", epochs=config.epochs)
         prepared = prepare_data(config, data)
-        record.data = prepared.description
+        record.data, record.data_kind = prepared.description, str(data.kind)
         record.train_images = int(len(prepared.y_train))
         record.val_images = int(len(prepared.y_val)) if prepared.x_val is not None else None
         save_record()
@@ -152,12 +152,10 @@ def train(
             tracker.timed_save(lambda: save_model(model))
         record.status, record.finished = status, utc_now()
         record.wall_seconds = round(time.time() - started, 2)
-        record.message = f"{status} after {trained_text(snap)} in {record.wall_seconds:.0f} s"
-        if record.test_accuracy is not None:
-            record.message += f"; test accuracy {record.test_accuracy:.1%}"
+        record.partial_epoch_batches = partial_epoch_batches(snap)
         save_record()
         eta = 0.0 if status == "finished" else None
-        progress.update(status=status, phase="done", message=record.message, eta_seconds=eta)
+        progress.update(status=status, phase="done", eta_seconds=eta)
         result = TrainResult(record, model if keep_model else None)
         if keep_model:
             model = None  # the caller owns it now: it must not go back to the pool
@@ -179,13 +177,9 @@ def train(
             pool.release(model, config)
 
 
-def trained_text(snap):
-    """'2 epochs', or for a run stopped inside an epoch '1 epoch and 55 batches', or '279 batches of its first
-    epoch' (never '0 epochs and 279 batches')."""
+def partial_epoch_batches(snap):
+    """How many batches of an epoch it did not finish a run trained (a `ProgressSnapshot` at its end): 0 when it
+    ended on an epoch's end, its last batch included (an epoch trained but not validated counts as none of it)."""
     done = len(snap.epoch_history)
     extra = snap.step if snap.step < snap.steps_per_epoch and snap.samples_seen else 0
-    text = f"{done} epoch" + ("" if done == 1 else "s")
-    if extra and done < snap.epoch:
-        batches = f"{extra} batch" + ("" if extra == 1 else "es")
-        return f"{batches} of its first epoch" if done == 0 else f"{text} and {batches}"
-    return text
+    return extra if done < snap.epoch else 0

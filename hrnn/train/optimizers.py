@@ -13,12 +13,12 @@ from hrnn.train.config import OPTIMIZERS
 
 @dataclass(frozen=True)
 class CompileSettings:
-    """How a model is compiled; the defaults are the seed's."""
+    """How a model is compiled; the defaults are the original Keras example's."""
 
     optimizer: str = "rmsprop"  # one of OPTIMIZERS
-    learning_rate: float = 1e-3  # Keras's default for RMSprop, as the seed used
-    clipnorm: float | None = None  # clip each weight's gradient to this norm (None: no clipping, as the seed)
-    loss: str = "sparse_categorical_crossentropy"  # the seed's categorical cross-entropy, on integer labels
+    learning_rate: float = 1e-3  # Keras's default for RMSprop, as the original used
+    clipnorm: float | None = None  # clip each weight's gradient to this norm (None: no clipping, as the original)
+    loss: str = "sparse_categorical_crossentropy"  # the original's categorical cross-entropy, on integer labels
 
 
 def make_optimizer(name="rmsprop", learning_rate=1e-3, clipnorm=None):
@@ -41,11 +41,12 @@ def make_optimizer(name="rmsprop", learning_rate=1e-3, clipnorm=None):
     return classes[name](learning_rate=float(learning_rate), **clip)
 
 
-def compile_hrnn(model, settings=CompileSettings()):
-    """Compile `model` in place with `settings` (the seed's by default) and return it.
+def compile_for_training(model, settings=CompileSettings()):
+    """Compile `model` (of any architecture) in place with `settings` (the original example's by default) and
+    return it.
 
     Categorical cross-entropy on integer labels is `sparse_categorical_crossentropy`: the same loss as the
-    seed's one-hot `categorical_crossentropy`, without materialising the one-hot matrix.
+    original's one-hot `categorical_crossentropy`, without materialising the one-hot matrix.
 
     Every variable training needs exists when this returns: the accuracy metric is made here rather than named
     ("accuracy" is resolved inside the first training step) and the optimizer's slots are built. Otherwise

@@ -11,7 +11,7 @@ import numpy as np
 from hrnn._compat import kernel_cache_kept
 from hrnn.nn.architectures import ARCHITECTURES
 from hrnn.nn.builders import initialise
-from hrnn.train.optimizers import CompileSettings, compile_hrnn
+from hrnn.train.optimizers import CompileSettings, compile_for_training
 
 
 def set_seed(seed):
@@ -44,7 +44,7 @@ class ModelPool:
             fresh = initialise(fresh, config.row_input_scale, config.forget_bias)
         if model is None:
             settings = CompileSettings(config.optimizer, config.learning_rate, config.clipnorm)
-            return compile_hrnn(fresh, settings)
+            return compile_for_training(fresh, settings)
         model.set_weights(fresh.get_weights())
         for variable in model.optimizer.variables:
             variable.assign(np.zeros(variable.shape, variable.dtype))  # optimizer slots and step count start at 0

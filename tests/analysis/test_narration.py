@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from hrnn.analysis.narration import closest_call, describe_ink, describe_row, first_ink_row, main_rival, percent
+from hrnn.analysis.narration import Change, closest_call, first_ink_row, ink_columns, main_rival, read_row
+from hrnn.ui.inside.narration import describe_ink, describe_row, percent
 
 
 def beliefs(leaders):
@@ -87,6 +88,16 @@ def test_percent_never_rounds_to_certainty():
 
 def test_ink_is_described_by_its_columns():
     row = np.zeros(28)
-    assert describe_ink(row) == "blank"
+    assert ink_columns(row) is None and describe_ink(ink_columns(row)) == "blank"
     row[[4, 9]] = 1.0
-    assert describe_ink(row) == "ink in columns 5 to 10"
+    assert ink_columns(row) == (5, 10) and describe_ink(ink_columns(row)) == "ink in columns 5 to 10"
+    row[[9]] = 0.0
+    assert describe_ink(ink_columns(row)) == "ink in column 5"
+
+
+def test_a_row_reading_is_numbers_the_words_are_made_from(image):
+    probs = beliefs([1] * 14 + [3] + [2] * 13)
+    reading = read_row(image, probs, 16)
+    assert reading.change == Change.SWITCH and (reading.previous, reading.leader) == (3, 2)
+    assert reading.ink == (10, 19) and reading.rows == 28
+    assert read_row(image, probs, 3).change == Change.NOTHING_YET and read_row(image, probs, 1).previous is None

@@ -41,20 +41,20 @@ def test_untouched_it_computes_what_the_model_computes(model, image):
     vectors = read_rows(weights, image)
     states, step_probs = read_image(weights, vectors)
     result = probe(model, image)
-    np.testing.assert_allclose(vectors, result.row_encodings, atol=1e-5)
-    np.testing.assert_allclose(states, result.column_states, atol=1e-5)
+    np.testing.assert_allclose(vectors, result.row_vectors, atol=1e-5)
+    np.testing.assert_allclose(states, result.image_states, atol=1e-5)
     np.testing.assert_allclose(step_probs[-1], _predict(model, image), atol=1e-5)
-    untouched = intervene(weights, result.row_encodings)  # from probe's row summaries, as the page does
+    untouched = intervene(weights, result.row_vectors)  # from probe's row summaries, as the page does
     np.testing.assert_allclose(untouched.probs, _predict(model, image), atol=1e-5)
 
 
 def test_erased_and_transplanted_rows_read_as_the_edited_image(model, image):
     weights = hrnn_weights(model)
-    vectors = probe(model, image).row_encodings
+    vectors = probe(model, image).row_vectors
     erased = intervene(weights, replace_rows(vectors, [3, 4, 20], blank_row_vector(weights)))
     np.testing.assert_allclose(erased.probs, _predict(model, erase_rows(image, [3, 4, 20])), atol=1e-5)
     donor = np.random.default_rng(2).random((28, 28)).astype(np.float32)
-    moved = intervene(weights, replace_rows(vectors, [10, 11], probe(model, donor).row_encodings))
+    moved = intervene(weights, replace_rows(vectors, [10, 11], probe(model, donor).row_vectors))
     edited = image.copy()
     edited[10:12] = donor[10:12]
     np.testing.assert_allclose(moved.probs, _predict(model, edited), atol=1e-5)
@@ -116,7 +116,7 @@ def test_the_paper_model_reads_as_worked_out_by_hand(paper_model, image):
     vectors = read_rows(weights, image)
     np.testing.assert_allclose(vectors, np.full((28, 1), R), atol=1e-9)
     untouched = intervene(weights, vectors)
-    np.testing.assert_allclose(untouched.column_states[-1, 0], h, atol=1e-9)
+    np.testing.assert_allclose(untouched.image_states[-1, 0], h, atol=1e-9)
     np.testing.assert_allclose(untouched.probs, _classify(h), atol=1e-9)
     np.testing.assert_allclose(untouched.probs, _predict(paper_model, image), atol=1e-5)  # and as Keras reads it
 
@@ -125,15 +125,15 @@ def test_holding_a_unit_changes_the_reading_as_worked_out_by_hand(paper_model, i
     weights = hrnn_weights(paper_model)
     vectors = read_rows(weights, image)
     untouched = intervene(weights, vectors)
-    h26, h27 = untouched.column_states[25:27, 0]  # the states after rows 26 and 27, untouched
+    h26, h27 = untouched.image_states[25:27, 0]  # the states after rows 26 and 27, untouched
 
     # The image reader held at 0.9 on the last row: the classifier reads 0.9.
     last = intervene(weights, vectors, Clamp(IMAGE_READER, 0, 0.9, 27))
     np.testing.assert_allclose(last.probs, _classify(0.9), atol=1e-9)
-    np.testing.assert_allclose(last.column_states[:27], untouched.column_states[:27], atol=1e-12)  # rows above it
+    np.testing.assert_allclose(last.image_states[:27], untouched.image_states[:27], atol=1e-12)  # rows above it
     # Held at -0.4 from row 27 on: rows 27 and 28 both hold it.
     two = intervene(weights, vectors, Clamp(IMAGE_READER, 0, -0.4, 26))
-    np.testing.assert_allclose(two.column_states[25:, 0], [h26, -0.4, -0.4], atol=1e-12)
+    np.testing.assert_allclose(two.image_states[25:, 0], [h26, -0.4, -0.4], atol=1e-12)
     np.testing.assert_allclose(two.probs, _classify(-0.4), atol=1e-9)
     # The row reader's summary zeroed on the last row: the image reader reads 0 there.
     zeroed = intervene(weights, vectors, Clamp(ROW_READER, 0, 0.0, 27))

@@ -13,7 +13,6 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs, settings
-from hrnn.analysis.narration import describe_row
 from hrnn.data.mnist import load_mnist
 from hrnn.data.preprocess import canvas_to_mnist, image_to_mnist, upload_picture
 from hrnn.nn.model_files import load_model
@@ -24,6 +23,8 @@ from hrnn.ui.common.verdict import reading_verdict
 from hrnn.ui.inside import page as inside_page
 from hrnn.ui.inside import reading as inside_reading
 from hrnn.ui.inside.figures import CURSOR_COLOR
+from hrnn.ui.inside.narration import describe_row
+from hrnn.words import outcome_words
 from tests.assets.make_small_model import ASSET
 from tests.support.app import TIMEOUT, draw, drawn_bar, page, save_run, set_small_config, shown
 from tests.support.data import REPO
@@ -120,7 +121,7 @@ def test_more_runs_than_slots_are_shown_queued_and_then_train(monkeypatch):
     third.button(key="stop").click().run()  # a queued run asked to stop never starts
     assert wait_until(lambda: _status(third_id) == "stopped", 60)
     third_run = runs.find_run(third_id)
-    assert third_run.read_record().message == "stopped before it started" and not third_run.has_model
+    assert outcome_words(third_run.read_record()) == "stopped before it started" and not third_run.has_model
     assert runs.find_run(second_id).queue_position == 1 and _status(second_id) == "queued"
     first.button(key="stop").click().run()
     assert wait_until(lambda: _status(second_id) == "finished")
@@ -149,9 +150,9 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     assert train_page._queued_text(queued).startswith("Queued, 1st in line")
 
 
-def test_seed_preset_fills_in_the_seeds_settings():
+def test_original_preset_fills_in_the_original_examples_settings():
     at = page("train").run()
-    at.button(key="preset_seed").click().run()
+    at.button(key="preset_original").click().run()
     assert at.number_input(key="cfg_epochs").value == 5
     assert at.number_input(key="cfg_row_units").value == 128
     assert at.number_input(key="cfg_train_size").value == 180  # all the (synthetic) images not held out
@@ -359,15 +360,15 @@ def test_cursor_moves_run_no_model(monkeypatch):
 
         monkeypatch.setattr(f"hrnn.ui.inside.reading.{name}", wrapper)
 
-    for name in ("probe", "predict_batch", "final_column_states"):
+    for name in ("probe", "predict_batch", "final_image_states"):
         counted(name, getattr(inside_reading, name))
     at = page("inside").run()
-    assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
+    assert calls == {"probe": 1, "predict_batch": 1, "final_image_states": 1}
     _row_slider(at).set_value(3).run()
     _row_slider(at).set_value(17).run()
     at.run().run()
     assert not at.exception
-    assert calls == {"probe": 1, "predict_batch": 1, "final_column_states": 1}
+    assert calls == {"probe": 1, "predict_batch": 1, "final_image_states": 1}
 
 
 def test_inside_page_uses_the_current_drawing():
@@ -548,7 +549,7 @@ def test_the_server_limits_bound_the_settings(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "4")
     monkeypatch.setenv("HRNN_MAX_UNITS", "64")
     at = page("train").run()
-    at.button(key="preset_seed").click().run()  # the seed's 5 epochs and 128 units, clamped to the limits
+    at.button(key="preset_original").click().run()  # the original's 5 epochs and 128 units, clamped to the limits
     assert not at.exception
     assert at.number_input(key="cfg_epochs").value == 4 and at.number_input(key="cfg_epochs").max == 4
     assert at.number_input(key="cfg_row_units").value == 64 and at.number_input(key="cfg_col_units").max == 64

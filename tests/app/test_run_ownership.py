@@ -10,6 +10,7 @@ from hrnn import runs, settings
 from hrnn.cli import main
 from hrnn.runs.launch.launcher import create_run
 from hrnn.train.config import TrainConfig
+from hrnn.train.history import utc_now
 from hrnn.ui.common import ownership
 from tests.support.app import page, set_small_config, shown
 
@@ -98,7 +99,7 @@ def test_a_watch_only_link_has_nothing_to_press_and_the_owners_share_box_offers_
 
 def _end_as_its_worker_would(folder):
     record = folder.read_record()
-    record.status, record.message = "stopped", "stopped after 3 batches of its first epoch in 4 s"
+    record.status, record.started, record.wall_seconds, record.partial_epoch_batches = "stopped", utc_now(), 4.0, 3
     folder.write_record(record)
 
 

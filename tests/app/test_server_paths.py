@@ -52,14 +52,18 @@ HOSTILE_TRAINED_ON = "[x](http://evil.example) /srv/app/x"
 
 
 @pytest.mark.parametrize("name", ["draw", "inside", "evaluate"])  # the pages with the model picker
-def test_what_a_run_says_it_was_trained_on_is_shown_as_text_without_its_path(small_model, name):
+@pytest.mark.parametrize("field", ["trained_on", "data_kind"])  # the old summary's sentence; today's kind
+def test_words_a_run_folder_holds_about_its_data_are_never_shown(small_model, name, field):
+    """What a model was trained on is said in the app's own words, from a kind it knows: words in a summary that
+    hrnn never wrote (a link, a server path) show nothing, and the page works."""
     folder = write_finished_run(settings.runs_dir() / BAD_RUN_ID, small_model)
     summary = json.loads(folder.file(runs.SUMMARY_NAME).read_text())
-    folder.file(runs.SUMMARY_NAME).write_text(json.dumps({**summary, "trained_on": HOSTILE_TRAINED_ON}))
+    del summary["data_kind"]  # without it, the summary is read as an old one, whose `trained_on` was a sentence
+    folder.file(runs.SUMMARY_NAME).write_text(json.dumps({**summary, field: HOSTILE_TRAINED_ON}))
     at = page(name)
     at.query_params["model"] = BAD_RUN_ID
     at.run()
     assert not at.exception
-    (caption,) = [c.value for c in at.sidebar.caption if shown(c.value).startswith("Trained on")]
-    assert "](" not in caption.replace("\\]\\(", "") and "/srv/app" not in shown(caption), caption
-    assert shown(caption) == "Trained on [x](http://evil.example) …/x.", caption
+    assert at.sidebar.selectbox(key="model_choice").value == BAD_RUN_ID
+    assert not [c.value for c in at.sidebar.caption if shown(c.value).startswith("Trained on")]
+    assert not [text for text in everything_shown(at) if "evil" in text or "/srv/app" in text]

@@ -95,7 +95,7 @@ def test_erased_rows_read_as_the_model_reads_them_outlined_the_fewest_that_chang
 def _a_clamp_that_changes_the_answer(model, image):
     """A unit of the image reader and a value that, held from row 1, change the model's answer (by direct calls)."""
     weights = hrnn_weights(model)
-    vectors = probe(model, image).row_encodings
+    vectors = probe(model, image).row_vectors
     untouched = intervene(weights, vectors).digit
     for unit in range(weights.column.units):
         for value in (-1.0, 1.0):

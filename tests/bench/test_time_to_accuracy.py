@@ -136,7 +136,7 @@ def test_the_demo_benchmark_reports_what_each_run_reached(tiny_data, monkeypatch
 
     monkeypatch.setattr("hrnn.train.loop.train", train)
     results = run_demo_benchmark(tiny_data, report=lambda line: None, settings=["batch_size=20"])
-    demo, original = results["demo"], results["seed"]
+    demo, original = results["demo"], results["original"]
     assert [p[0] for p in demo["curve"]] == [1000, 2000, 3000, 3600]  # every 1,000 images seen, and at the end
     assert [p[2] for p in demo["curve"]] == [0.25, 0.5, 0.75, 0.9]
     assert demo["samples_to_accuracy"] == {"0.8": 3600, "0.9": 3600, "0.95": None, "0.98": None}
@@ -171,7 +171,7 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
     )
     assert (tmp_path / "demo.json").is_file()
     x, y = monitor_set(tiny_data)
-    for name, (model, seen) in zip(("demo", "seed"), trained, strict=True):
+    for name, (model, seen) in zip(("demo", "original"), trained, strict=True):
         result = results[name]
         # The final accuracy is the trained model's on the held-out monitor set, measured here independently.
         accuracy = float(np.mean(np.argmax(model.predict(x, verbose=0), axis=1) == y))
@@ -187,8 +187,8 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
         assert 0 < curve[-1][1] <= result["seconds"]
     assert results["demo"]["samples"] == 2 * 180
     assert results["preset"] == "demo" and results["demo"]["test_images"] == 20  # --set test_limit=20 wins
-    assert results["seed"]["samples"] == 360  # capped at the demo's images
-    assert results["seed"]["preset"]["optimizer"] == "rmsprop"
+    assert results["original"]["samples"] == 360  # capped at the demo's images
+    assert results["original"]["preset"]["optimizer"] == "rmsprop"
     assert any(line.startswith("  demo:") for line in lines)
     assert lines[0].startswith("machine: ") and results["machine"]["model"] in lines[0]  # figures name their CPU
     assert json.loads((tmp_path / "demo.json").read_text())["machine"]["instruction_sets"] is not None
@@ -204,7 +204,7 @@ def test_the_preset_benchmark_trains_the_named_preset_and_refuses_an_unknown_one
         reference=False,
         settings=["row_units=8", "col_units=8", "epochs=2"],  # its passes on 180 images: 20, more than a test needs
     )
-    assert results["preset"] == "fast" and "seed" not in results
+    assert results["preset"] == "fast" and "original" not in results
     assert results["fast"]["samples"] == 180 * 2  # all the training images in each pass, as the preset says
     assert results["fast"]["preset"]["batch_size"] == FAST.batch_size
     assert results["fast"]["test_images"] == 60  # scored on every test image at the end

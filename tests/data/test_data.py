@@ -13,8 +13,9 @@ import pytest
 
 from hrnn.data import mnist as data_module
 from hrnn.data.mnist import DataError, MnistData, load_mnist
-from hrnn.data.mnist_files import load_path, read_idx
+from hrnn.data.mnist_files import DataKind, load_path, read_idx
 from hrnn.data.offline import SAMPLE_PATH, load_sample, make_sample
+from hrnn.words import data_words
 from tests.support.data import full_mnist_path
 
 IDX_FILES = {
@@ -120,6 +121,20 @@ def test_npz_source_names_the_file_and_the_counts(tmp_path, arrays):
     source = load_mnist(path).source
     assert str(path) in source
     assert "20 training and 10 test images" in source
+
+
+def test_the_data_kind_is_a_field_full_mnist_by_its_sizes_and_other_sizes_are_other(tmp_path, arrays):
+    loaded = load_mnist(write_npz(tmp_path / "mnist.npz", **arrays))
+    assert loaded.kind == DataKind.OTHER and data_words(loaded) == "MNIST: 20 training and 10 test digits"
+    full = MnistData(
+        np.zeros((60_000, 28, 28), np.uint8),
+        np.zeros(60_000, int),
+        np.zeros((10_000, 28, 28), np.uint8),
+        np.zeros(10_000, int),
+        "made here",
+        str(tmp_path / "mnist.npz"),
+    )
+    assert full.kind == DataKind.FULL and data_words(full).startswith("full MNIST: 60,000 training")
 
 
 def test_labels_come_back_as_int64_and_images_as_uint8(tmp_path, arrays):
@@ -232,7 +247,8 @@ def test_sample_is_5000_training_and_1000_test_uint8_images(sample):
     assert sample.x_train.shape == (5000, 28, 28) and sample.x_test.shape == (1000, 28, 28)
     assert sample.x_train.dtype == sample.x_test.dtype == np.uint8
     assert sample.y_train.shape == (5000,) and sample.y_test.shape == (1000,)
-    assert sample.in_words == "offline sample of MNIST: 5,000 training and 1,000 test digits"
+    assert sample.kind == DataKind.SAMPLE
+    assert data_words(sample) == "offline sample of MNIST: 5,000 training and 1,000 test digits"
 
 
 def test_sample_is_500_and_100_of_each_digit(sample):

@@ -16,7 +16,7 @@ FAST_PATHS = keras.backend.backend() == "tensorflow" and not tf.config.list_logi
 @pytest.fixture
 def fast_paths(monkeypatch):
     """Counts the calls the layers make into their fast paths, and the rows each got: `lstm_sequence` (a
-    `FusedLSTM`'s fused recurrence) and `lstm_last_state_shared_prefix` (the row encoder's shared prefixes). An
+    `FusedLSTM`'s fused recurrence) and `lstm_last_state_shared_prefix` (the row reader's shared prefixes). An
     equivalence test that never reaches them would only compare Keras with itself. (The test functions' own
     direct calls, through the names imported above, are not counted.)"""
     calls = {"lstm_sequence": [], "shared_prefix": []}

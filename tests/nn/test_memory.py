@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hrnn.nn.memory import image_reader_memory
-from hrnn.nn.probe import final_column_states, probe, row_encodings_batch
+from hrnn.nn.probe import final_image_states, probe, row_vectors_batch
 from tests.support.data import random_hrnn
 
 ATOL = 1e-5
@@ -52,7 +52,7 @@ def reference_lstm(x, kernel, recurrent_kernel, bias):
 
 
 def test_memory_matches_an_independent_numpy_lstm(model, images):
-    rows = row_encodings_batch(model, images)  # the image reader's inputs
+    rows = row_vectors_batch(model, images)  # the image reader's inputs
     cell = model.get_layer("column_encoder").cell
     weights = [w.numpy() for w in (cell.kernel, cell.recurrent_kernel, cell.bias)]
     expected = reference_lstm(rows, *weights)
@@ -82,8 +82,8 @@ def test_memory_shapes_and_ranges(model, images):
 def test_hidden_state_is_the_models_own(model, images):
     memory = image_reader_memory(model, images)
     for k, image in enumerate(images):
-        np.testing.assert_allclose(memory.hidden[k], probe(model, image).column_states, atol=ATOL)
-    np.testing.assert_allclose(memory.hidden[:, -1], final_column_states(model, images), atol=ATOL)
+        np.testing.assert_allclose(memory.hidden[k], probe(model, image).image_states, atol=ATOL)
+    np.testing.assert_allclose(memory.hidden[:, -1], final_image_states(model, images), atol=ATOL)
 
 
 def test_memory_takes_images_with_or_without_a_channel(model, images):

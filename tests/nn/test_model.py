@@ -1,4 +1,4 @@
-"""The model is the seed's: architecture, parameter count, compile settings, saving and loading."""
+"""The model is the original Keras example's: architecture, parameter count, compile settings, saving and loading."""
 
 import re
 
@@ -12,7 +12,7 @@ from hrnn.nn.architectures import ARCHITECTURES, model_architecture
 from hrnn.nn.builders import build_cnn, build_flat_lstm, build_hrnn
 from hrnn.nn.layers import FusedLSTM, RowFoldedTimeDistributed
 from hrnn.nn.model_files import PRETRAINED_PATH, ModelFileError, load_model, load_pretrained
-from hrnn.train.optimizers import CompileSettings, compile_hrnn, make_optimizer
+from hrnn.train.optimizers import CompileSettings, compile_for_training, make_optimizer
 
 
 def test_architecture_is_the_seeds():
@@ -57,7 +57,7 @@ def test_build_rejects_bad_sizes(bad):
 
 
 def test_compile_defaults_are_the_seeds():
-    model = compile_hrnn(build_hrnn(8, 8))
+    model = compile_for_training(build_hrnn(8, 8))
     assert isinstance(model.optimizer, keras.optimizers.RMSprop)
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(1e-3)
     assert model.loss == "sparse_categorical_crossentropy"
@@ -66,8 +66,8 @@ def test_compile_defaults_are_the_seeds():
 @pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
 def test_a_compiled_model_creates_no_variable_in_its_first_training_step(optimizer):
     # A variable created inside the first step makes TensorFlow trace the training graph twice (the slow part of
-    # the first batch); compile_hrnn creates them all beforehand.
-    model = compile_hrnn(build_hrnn(8, 8), CompileSettings(optimizer))
+    # the first batch); compile_for_training creates them all beforehand.
+    model = compile_for_training(build_hrnn(8, 8), CompileSettings(optimizer))
     created = []
 
     def record(next_creator, **kwargs):
@@ -257,7 +257,7 @@ def test_an_unreadable_model_file_is_one_line(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("arch", list(ARCHITECTURES))
 def test_each_architecture_builds_trains_one_tiny_epoch_saves_and_loads(tmp_path, tiny_data, arch):
-    model = compile_hrnn(ARCHITECTURES[arch].build(8, 8))
+    model = compile_for_training(ARCHITECTURES[arch].build(8, 8))
     x, y = to_model_input(tiny_data.x_train), tiny_data.y_train
     history = model.fit(x, y, batch_size=32, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])

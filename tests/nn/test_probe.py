@@ -11,7 +11,7 @@ import pytest
 from hrnn.nn.architectures import ARCHITECTURES
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import ModelFileError
-from hrnn.nn.probe import _compiled, final_column_states, predict_batch, predict_one, probe, row_encodings_batch
+from hrnn.nn.probe import _compiled, final_image_states, predict_batch, predict_one, probe, row_vectors_batch
 from tests.support.data import random_hrnn
 
 
@@ -28,8 +28,8 @@ def image():
 def test_shapes(model, image):
     result = probe(model, image)
     assert result.probs.shape == (10,)
-    assert result.row_encodings.shape == (28, 16)
-    assert result.column_states.shape == (28, 12)
+    assert result.row_vectors.shape == (28, 16)
+    assert result.image_states.shape == (28, 12)
     assert result.step_probs.shape == (28, 10)
     np.testing.assert_allclose(result.step_probs.sum(axis=1), 1.0, atol=1e-5)
 
@@ -45,18 +45,18 @@ def test_states_match_keras_sub_models(model, image):
     rows = keras.Model(model.inputs, model.get_layer("row_encoder").output).predict(x, verbose=0)[0]
     final = keras.Model(model.inputs, model.get_layer("column_encoder").output).predict(x, verbose=0)[0]
     result = probe(model, image)
-    np.testing.assert_allclose(result.row_encodings, rows, atol=1e-5)
-    np.testing.assert_allclose(result.column_states[-1], final, atol=1e-5)
-    np.testing.assert_allclose(final_column_states(model, x)[0], final, atol=1e-5)
+    np.testing.assert_allclose(result.row_vectors, rows, atol=1e-5)
+    np.testing.assert_allclose(result.image_states[-1], final, atol=1e-5)
+    np.testing.assert_allclose(final_image_states(model, x)[0], final, atol=1e-5)
 
 
 def test_row_encodings_of_a_batch_are_the_probes(model, image):
     images = np.stack([image, image[::-1]])  # (2, 28, 28)
-    rows = row_encodings_batch(model, images[..., None])  # (2, 28, row_units)
+    rows = row_vectors_batch(model, images[..., None])  # (2, 28, row_units)
     assert rows.shape == (2, 28, 16)
     for k, one in enumerate(images):
-        np.testing.assert_allclose(rows[k], probe(model, one).row_encodings, atol=1e-5)
-    np.testing.assert_array_equal(row_encodings_batch(model, images), rows)
+        np.testing.assert_allclose(rows[k], probe(model, one).row_vectors, atol=1e-5)
+    np.testing.assert_array_equal(row_vectors_batch(model, images), rows)
 
 
 def test_column_states_match_a_keras_lstm_with_return_sequences(model, image):
@@ -65,8 +65,8 @@ def test_column_states_match_a_keras_lstm_with_return_sequences(model, image):
     reference.build((None, 28, 16))
     reference.set_weights(col.get_weights())
     result = probe(model, image)
-    expected = reference(result.row_encodings[None]).numpy()[0]
-    np.testing.assert_allclose(result.column_states, expected, atol=1e-5)
+    expected = reference(result.row_vectors[None]).numpy()[0]
+    np.testing.assert_allclose(result.image_states, expected, atol=1e-5)
 
 
 def test_step_probs_use_the_classifiers_own_weights(image):
@@ -76,7 +76,7 @@ def test_step_probs_use_the_classifiers_own_weights(image):
     bias[7] = 50.0  # the classifier now says 7 whatever the state
     classifier.set_weights([kernel, bias])
     result = probe(model, image)
-    logits = result.column_states @ kernel + bias
+    logits = result.image_states @ kernel + bias
     expected = np.exp(logits - logits.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
     np.testing.assert_allclose(result.step_probs, expected, atol=1e-5)
@@ -120,8 +120,8 @@ def test_predict_batch_is_keras_predict_traced_once_for_every_batch_size(arch):
 
 def test_image_vectors_are_traced_once_for_every_batch_size(model):
     images = np.random.default_rng(3).random((40, 28, 28, 1)).astype(np.float32)
-    all_at_once = final_column_states(model, images)
-    np.testing.assert_allclose(final_column_states(model, images, batch_size=16), all_at_once, atol=1e-6)
+    all_at_once = final_image_states(model, images)
+    np.testing.assert_allclose(final_image_states(model, images, batch_size=16), all_at_once, atol=1e-6)
     assert _compiled(model, "image_vectors").experimental_get_tracing_count() == 1
 
 
@@ -138,7 +138,7 @@ def test_the_compiled_functions_do_not_keep_a_model_in_memory(arch):
     predict_one(model, image)
     predict_batch(model, image[None, :, :, None])
     if arch == "hrnn":
-        final_column_states(model, image[None, :, :, None])
+        final_image_states(model, image[None, :, :, None])
     alive = weakref.ref(model)
     del model
     gc.collect()

@@ -8,6 +8,7 @@ from hrnn.runs import compare
 from hrnn.train.config import TrainConfig
 from hrnn.ui.common.labels import SETTING_LABELS
 from hrnn.ui.common.run_names import run_label
+from hrnn.ui.evaluate.compare_view import RESULT_LABELS
 
 
 def record_json(epochs=2, **config):
@@ -63,16 +64,20 @@ def test_images_per_epoch_of_a_record_from_before_the_count():
 
 def test_results_of_a_run():
     r = record(top={"test_accuracy": 0.9, "test_images": 60, "wall_seconds": 3.0, "samples_per_second": 1e3})
-    assert compare.results(r) == {
-        "arch": "hrnn",
-        "status": "finished",
-        "epochs": 2,
-        "held-out accuracy": 0.7,
-        "test accuracy": 0.9,
-        "test images": 60,
-        "wall time, s": 3.0,
-        "samples/s": 1e3,
-    }
+    assert compare.results(r) == compare.RunResults(
+        arch="hrnn",
+        status="finished",
+        epochs=2,
+        held_out_accuracy=0.7,
+        test_accuracy=0.9,
+        test_images=60,
+        wall_seconds=3.0,
+        samples_per_second=1e3,
+    )
+
+
+def test_compare_names_every_result_in_words():
+    assert list(RESULT_LABELS) == [f.name for f in fields(compare.RunResults)]
 
 
 def test_candidates_are_the_shipped_record_then_runs_with_an_epoch(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 
 from hrnn import runs
 from hrnn.runs.store.progress_log import ProgressLogReader
-from hrnn.runs.store.records import read_json
+from hrnn.runs.store.reading import read_json
 from tests.support.run_files import (
     BAD_RUN_ID,
     DAMAGED_JSON_FILES,

@@ -18,6 +18,7 @@ from hrnn.runs.launch.ray_launcher import RayLauncher  # noqa: E402
 from hrnn.runs.launch.slots import SlotQueue  # noqa: E402
 from hrnn.runs.store import liveness  # noqa: E402
 from hrnn.runs.store.progress_log import ProgressLogReader  # noqa: E402
+from hrnn.words import outcome_words  # noqa: E402
 from tests.support.data import write_npz  # noqa: E402
 from tests.support.waiting import wait_until  # noqa: E402
 from tests.support.workers import status, tiny  # noqa: E402
@@ -102,7 +103,7 @@ def test_a_queued_ray_run_can_be_cancelled_and_a_killed_ray_worker_reads_interru
     second.request_stop(runs.STOPPED_BY_OWNER)  # the Cancel of a queued run
     assert wait_until(lambda: status(second) == "stopped", 30)
     assert launcher.wait(second.run_id, 30)
-    assert second.read_record().message == "stopped before it started" and second.read_heartbeat() is None
+    assert outcome_words(second.read_record()) == "stopped before it started" and second.read_heartbeat() is None
 
     pid = first.read_heartbeat().pid
     os.kill(pid, signal.SIGKILL)  # the Ray worker that trains the first run

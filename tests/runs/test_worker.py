@@ -14,6 +14,7 @@ from hrnn.data.splits import to_model_input
 from hrnn.nn.model_files import load_model
 from hrnn.runs.launch.launcher import LocalLauncher, create_run
 from hrnn.runs.store.progress_log import ProgressLogReader
+from hrnn.words import outcome_words
 from tests.support.data import write_npz
 from tests.support.waiting import wait_until
 from tests.support.workers import status, tiny
@@ -55,7 +56,7 @@ def test_a_stop_request_ends_the_worker_within_a_batch_and_keeps_its_model(npz, 
     folder.request_stop(runs.STOPPED_BY_SERVER)
     assert wait_until(lambda: status(folder) == "stopped", 60)
     record = folder.read_record()
-    assert record.message.startswith("stopped after") and len(record.history.epochs) < 200
+    assert outcome_words(record).startswith("stopped after") and len(record.history.epochs) < 200
     assert len(reader.snapshot().batch_loss) == len(record.history.batches.loss)
     load_model(folder.model_path)
 

@@ -18,6 +18,7 @@ from hrnn.runs.launch.launcher import create_run, worker_command
 from hrnn.runs.launch.slots import SlotQueue
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train import limits
+from hrnn.words import outcome_words
 from tests.support.data import REPO, write_npz
 from tests.support.waiting import wait_until
 from tests.support.workers import status, tiny
@@ -69,7 +70,7 @@ def test_sigterm_stops_a_worker_as_stop_does(npz, when, message):
         if held is not None:
             held.release()
     record = folder.read_record()
-    assert status(folder) == record.status == "stopped" and record.message.startswith(message), record
+    assert status(folder) == record.status == "stopped" and outcome_words(record).startswith(message), record
     if when is training:
         load_model(folder.model_path)  # what it trained is kept
 

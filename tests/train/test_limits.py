@@ -17,7 +17,7 @@ def free_memory(monkeypatch):
     monkeypatch.setattr(limits, "available_memory_bytes", lambda: 8 * GIB)
 
 
-def test_the_seeds_sizes_need_well_under_a_gigabyte():
+def test_the_original_sizes_need_well_under_a_gigabyte():
     assert 0.2e9 < limits.training_bytes(128, 128, 32) < 1e9
 
 
@@ -35,7 +35,7 @@ def test_parameter_count_matches_the_model():
     assert limits.parameter_count(16, 8) == build_hrnn(16, 8).count_params()
 
 
-def test_the_seeds_config_fits_in_8_gib(free_memory):
+def test_the_original_config_fits_in_8_gib(free_memory):
     limits.check_fits_machine(TrainConfig().check())
 
 

@@ -19,6 +19,7 @@ from hrnn.train.loop import train
 from hrnn.train.pool import ModelPool
 from hrnn.train.progress import Progress
 from hrnn.train.tracker import Tracker
+from hrnn.words import outcome_words, trained_words
 
 TINY = dict(epochs=1, batch_size=32, row_units=8, col_units=8, val_size=50)
 
@@ -70,7 +71,7 @@ def test_split_validation_is_held_out_of_training(tiny_data):
     assert not any(x.tobytes() in train_rows for x in prepared.x_val)
 
 
-def test_test_validation_is_the_seeds_protocol(tiny_data):
+def test_test_validation_is_the_original_examples_protocol(tiny_data):
     prepared = prepare_data(TrainConfig(**{**TINY, "validation": "test"}), tiny_data)
     assert len(prepared.y_train) == 200
     np.testing.assert_array_equal(prepared.y_val, tiny_data.y_test)
@@ -239,11 +240,12 @@ def test_phases_end_in_done_and_the_stop_message_counts_the_batches(tiny_data):
         original_apply(event)
 
     progress.apply = apply
-    train(config, tiny_data, progress=progress, stop_event=stop)
+    result = train(config, tiny_data, progress=progress, stop_event=stop)
     snap = progress.snapshot()
     assert snap.status == "stopped" and snap.phase == "done"
     assert "validating" in seen_phases and seen_phases[-1] == "done"
-    assert snap.message.startswith("stopped after 1 epoch and 2 batches")
+    assert result.record.partial_epoch_batches == 2
+    assert outcome_words(result.record).startswith("stopped after 1 epoch and 2 batches")
 
 
 @pytest.mark.parametrize("moment", ["during its last batch", "while it is validated"])
@@ -271,7 +273,8 @@ def test_stop_pressed_at_an_epochs_end_ends_the_run_with_that_whole_epoch_and_no
     assert result.record.status == "stopped"
     assert len(snap.epoch_history) == 1 and snap.epoch_history[0].val_accuracy is not None  # the epoch is whole
     assert snap.samples_seen == n_train  # no batch beyond it
-    assert snap.message.startswith("stopped after 1 epoch in")
+    assert result.record.partial_epoch_batches == 0
+    assert outcome_words(result.record).startswith("stopped after 1 epoch in")
     assert len(saves) == 1  # its model, saved with the epoch, is not saved again at the end
 
 
@@ -287,12 +290,12 @@ def test_stop_pressed_at_an_epochs_end_ends_the_run_with_that_whole_epoch_and_no
 def test_a_stopped_runs_message_counts_whole_epochs_then_batches(epochs_done, epoch, step, expected):
     from types import SimpleNamespace
 
-    from hrnn.train.loop import trained_text
+    from hrnn.train.loop import partial_epoch_batches
 
     snap = SimpleNamespace(
         epoch_history=[{}] * epochs_done, epoch=epoch, step=step, steps_per_epoch=313, samples_seen=step * 32
     )
-    assert trained_text(snap) == expected
+    assert trained_words(epochs_done, partial_epoch_batches(snap)) == expected
 
 
 def test_a_run_trains_the_same_whatever_ran_before_it_in_the_process(tiny_data):

@@ -198,7 +198,7 @@ class RayLauncher:
             task.started = True
         elif task.folder.stop_requested:
             task.started = True
-            _end_unstarted(task.folder, "stopped", message="stopped before it started")
+            _end_unstarted(task.folder, "stopped")
             self._ray.cancel(task.ref)
         else:
             task.folder.write_launch(task.token, PENDING_PID)
@@ -219,7 +219,7 @@ class RayLauncher:
             log.warning("run %s: %s", task.folder.run_id, problem)
 
 
-def _end_unstarted(folder, status, message=None, error=None):
+def _end_unstarted(folder, status, error=None):
     """Write the end of a run that never started, if its record still says it is to come (or training)."""
     try:
         record = folder.read_record()
@@ -228,7 +228,7 @@ def _end_unstarted(folder, status, message=None, error=None):
         return
     if record.status not in LIVE_STATUSES:
         return
-    record.status, record.finished, record.message, record.error = status, utc_now(), message, error
+    record.status, record.finished, record.error = status, utc_now(), error
     folder.write_record(record)
 
 

@@ -68,7 +68,7 @@ def _stop_on_sigterm(stop):
         signal.signal(signal.SIGTERM, previous)
 
 
-class Heartbeat:
+class HeartbeatWriter:
     """Rewrites the run's `heartbeat.json` every `HEARTBEAT_SECONDS` from a thread, for as long as it runs (a thread,
     so a long batch or evaluation does not make a live worker look dead)."""
 
@@ -145,7 +145,7 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slo
     run_settings = folder.read_settings()
     stop = stop or StopRequest(folder)
     with _stop_on_sigterm(stop), _RunLock(folder):
-        beat = Heartbeat(folder, run_settings.token).start()
+        beat = HeartbeatWriter(folder, run_settings.token).start()
         record = None
         try:
             record = folder.read_record()
@@ -155,8 +155,7 @@ def execute(folder, data=None, stop=None, on_queued=None, share_cores=False, slo
             slot = _wait_for_slot(folder, run_settings, stop, on_queued) if slots else contextlib.nullcontext()
             with slot or contextlib.nullcontext():
                 if slot is None or stop.is_set():  # asked to stop while it waited: it never starts
-                    record.status, record.finished = "stopped", utc_now()
-                    record.message = "stopped before it started"
+                    record.status, record.finished = "stopped", utc_now()  # `started` unset: it never started
                     folder.write_record(record)
                     return record
                 record.status, record.started = "running", utc_now()  # no longer in line: starting

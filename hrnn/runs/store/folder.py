@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hrnn.atomic import atomic_save_model, atomic_write_json, is_temporary
+from hrnn.runs.store.reading import read_json, read_typed
 from hrnn.runs.store.records import (
     HEARTBEAT_NAME,
     LAUNCH_NAME,
@@ -27,8 +28,6 @@ from hrnn.runs.store.records import (
     RunSummary,
     StopRequest,
     owner_digest,
-    read_json,
-    read_typed,
 )
 from hrnn.train.history import utc_now
 

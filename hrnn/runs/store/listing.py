@@ -11,6 +11,7 @@ from pathlib import Path
 from hrnn import settings
 from hrnn.runs.store.folder import RunFolder
 from hrnn.runs.store.liveness import ALIVE, GONE, end_unresponsive, worker_state
+from hrnn.runs.store.reading import read_json
 from hrnn.runs.store.records import (
     INTERRUPTED,
     LIVE_STATUSES,
@@ -19,7 +20,6 @@ from hrnn.runs.store.records import (
     SUMMARY_NAME,
     RecordError,
     RunSummary,
-    read_json,
 )
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ import typing
 import numpy as np
 
 from hrnn import schema
-from hrnn.runs.store.records import FRACTIONS, UNBOUNDED, RecordError, check_numbers, open_run_file
+from hrnn.runs.store.reading import FRACTIONS, UNBOUNDED, RecordError, check_numbers, open_run_file
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import Progress, ProgressSnapshot
 
@@ -64,7 +64,7 @@ def encode_event(event):
 
 
 def decode_event(line):
-    """The event of one line, its types and numbers checked (`hrnn.runs.store.records.check_numbers`: counts, times and
+    """The event of one line, its types and numbers checked (`hrnn.runs.store.reading.check_numbers`: counts, times and
     rates finite and not negative, accuracies from 0 to 1; a diverged run's NaN losses pass).
 
     Raises:

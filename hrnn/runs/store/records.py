@@ -20,7 +20,7 @@ and the CLI only read it, apart from one control request (`stop`):
 Every file written whole is written atomically (a temporary file in the same folder, then `os.replace`), so a crash
 or a kill leaves the previous complete file or the new one, never half of one. Readers never trust a file: a
 record that is not JSON, is of an unknown schema, has a field of the wrong type or a number out of its range
-(`check_numbers`) is listed as "unreadable: <reason>" and never breaks a list.
+(`hrnn.runs.store.reading`) is listed as "unreadable: <reason>" and never breaks a list.
 
 A run is alive while its worker is (`hrnn.runs.store.liveness`): its heartbeat carries the run's token and is fresh,
 and, on this machine, the worker still holds `worker.lock`. The kernel drops the lock when the process dies, however it
@@ -32,25 +32,18 @@ The folder defaults to the user's data directory (`$XDG_DATA_HOME/hrnn/runs`, el
 """
 
 import calendar
-import dataclasses
 import hashlib
-import json
-import math
-import os
 import secrets
-import stat
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
-from hrnn import schema
-from hrnn.runs.names import trained_on
-from hrnn.train.config import TrainConfig, preset_name
+from hrnn.runs.store.old_forms import upgrade_record, upgrade_summary
+from hrnn.runs.store.reading import RECORD_NAME as RECORD_NAME  # named there, beside its size limit
+from hrnn.runs.store.reading import SCHEMA, RecordError, read_typed
+from hrnn.train.config import TrainConfig, preset_of
 from hrnn.train.history import TrainReport
 
-SCHEMA = 1  # the version of the files below; a reader refuses a newer one
 SETTINGS_NAME = "settings.json"
-RECORD_NAME = "record.json"
 SUMMARY_NAME = "summary.json"
 PROGRESS_NAME = "progress.jsonl"
 HEARTBEAT_NAME = "heartbeat.json"
@@ -70,10 +63,6 @@ NOT_RESPONDING = "not responding"  # a live status whose worker holds its lock b
 HEARTBEAT_STALE_SECONDS = 30.0  # a heartbeat older than this is a dead worker's (it beats every 2 s)
 LAUNCH_GRACE_SECONDS = 60.0  # how long a new run may go without a first heartbeat before it reads as dead
 PENDING_PID = 0  # the pid of a `launch.json` for a run waiting in a cluster's scheduler: no process yet
-
-
-class RecordError(ValueError):
-    """A run file is missing, not JSON, of an unknown schema or wrongly typed. The message is the reason."""
 
 
 def new_run_id():
@@ -143,8 +132,9 @@ class RunRecord(TrainReport):
 
     @classmethod
     def from_json(cls, values):
-        """A record from parsed JSON. Raises RecordError naming the first problem."""
-        return read_with_status(cls, values)
+        """A record from parsed JSON (an old record's `data_kind` read from its words: `old_forms`). Raises
+        RecordError naming the first problem."""
+        return read_with_status(cls, upgrade_record(values))
 
     def to_json(self):
         return asdict(self)
@@ -166,14 +156,15 @@ class RunSummary:
     epochs_done: int = 0
     epochs: int | None = None  # planned
     arch: str = "hrnn"  # the model's architecture (summaries from before architectures are HRNNs)
-    preset: str = ""  # which preset its settings follow, in words (`hrnn.train.config.preset_name`)
+    preset: str = ""  # which preset its settings follow (`hrnn.train.config.preset_of`); before presets: ""
     row_units: int | None = None
     col_units: int | None = None
     optimizer: str | None = None
     val_accuracy: float | None = None  # the last finished epoch's
     test_accuracy: float | None = None
     test_images: int | None = None  # how many test images `test_accuracy` is on (summaries before it: None)
-    trained_on: str = ""  # in words (`hrnn.runs.names.trained_on`); summaries before it: ""
+    data_kind: str = ""  # which MNIST it trains on (`hrnn.data.mnist_files.DataKind`); summaries before it: ""
+    train_images: int | None = None  # how many images it trains on (per epoch); summaries before it: None
     samples_seen: int = 0
     finished: str | None = None
     error: str | None = None
@@ -190,14 +181,15 @@ class RunSummary:
             epochs_done=len(record.history.epochs),
             epochs=config.epochs if config else None,
             arch=config.arch if config else "hrnn",
-            preset=preset_name(config) if config else "",
+            preset=preset_of(config) if config else "",
             row_units=config.row_units if config else None,
             col_units=config.col_units if config else None,
             optimizer=config.optimizer if config else None,
             val_accuracy=last.val_accuracy if last else None,
             test_accuracy=record.test_accuracy,
             test_images=record.test_images,
-            trained_on=trained_on(record.data, record.train_images),
+            data_kind=record.data_kind or "",
+            train_images=record.train_images,
             samples_seen=record.samples_seen or 0,
             finished=record.finished,
             error=record.error,
@@ -205,7 +197,9 @@ class RunSummary:
 
     @classmethod
     def from_json(cls, values):
-        return read_with_status(cls, values)
+        """A summary from parsed JSON (an old summary's words read as data: `old_forms`). Raises RecordError naming
+        the first problem."""
+        return read_with_status(cls, upgrade_summary(values))
 
 
 @dataclass
@@ -218,116 +212,9 @@ class Heartbeat:
     time: float  # seconds since the epoch, when it was written
 
 
-FRACTIONS = frozenset({"accuracy", "val_accuracy", "test_accuracy"})  # shares of images: from 0 to 1
-UNBOUNDED = frozenset({"loss", "val_loss", "test_loss"})  # a diverged run's losses are NaN or infinite: a result
-UNCHECKED = frozenset({"config"})  # `TrainConfig.check` bounds a config
-
-
-def check_numbers(value, where=""):
-    """Check the numbers of `value` (a dataclass read from a run file, or one of its fields named `where`): a
-    fraction (`FRACTIONS`) is from 0 to 1, a loss (`UNBOUNDED`) may be anything, and every other number (counts,
-    seconds, rates, epochs) is finite and not negative. Lists are checked item by item where their items are
-    dataclasses (epoch entries); lists of numbers (each batch's loss and accuracy) are not. Returns `value`.
-
-    Raises:
-        RecordError: naming the first number out of its range: `test_accuracy: expected a number from 0 to 1,
-            got nan`.
-    """
-    name = where.rpartition(".")[2].partition("[")[0]
-    if name in UNBOUNDED or name in UNCHECKED or isinstance(value, bool):
-        return value
-    if isinstance(value, (int, float)):
-        if name in FRACTIONS and not 0 <= value <= 1:  # NaN fails both comparisons
-            raise RecordError(f"{where}: expected a number from 0 to 1, got {value!r}")
-        if not (math.isfinite(value) and value >= 0):
-            raise RecordError(f"{where}: expected a finite number, 0 or more, got {value!r}")
-    elif dataclasses.is_dataclass(value):
-        for f in dataclasses.fields(value):
-            check_numbers(getattr(value, f.name), f"{where}.{f.name}" if where else f.name)
-    elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):  # read as list[SomeDataclass]
-        for i, item in enumerate(value):
-            check_numbers(item, f"{where}[{i}]")
-    return value
-
-
-def read_typed(cls, values):
-    """A `cls` (a dataclass of this module) from parsed JSON, its types and numbers checked (`check_numbers`).
-    Raises RecordError naming the first problem."""
-    if isinstance(values, dict) and isinstance(values.get("schema"), int) and values["schema"] > SCHEMA:
-        raise RecordError(f"written by a newer hrnn (schema {values['schema']}; this one reads {SCHEMA})")
-    try:
-        read = schema.from_json(cls, values)
-    except schema.SchemaError as exc:
-        raise RecordError(str(exc)) from None
-    except RecursionError:  # JSON a parser could follow, too deep for the checks
-        raise RecordError("nested too deeply to be read") from None
-    return check_numbers(read)
-
-
 def read_with_status(cls, values):
     """`read_typed`, then the status checked against `STATUSES` (records and summaries alike)."""
     read = read_typed(cls, values)
     if read.status not in STATUSES:
         raise RecordError(f"status: expected one of {', '.join(STATUSES)}, got {read.status!r}")
     return read
-
-
-# The most a reader takes of each run file, in bytes: a file that never ends or a hand-made giant is a damaged run,
-# not the server's memory. A record holds its run's whole history (a million batches are about 60 MB); the
-# progress log is read in pieces (`hrnn.runs.store.progress_log`), each line capped there.
-MAX_FILE_BYTES = {RECORD_NAME: 512_000_000}
-SMALL_FILE_BYTES = 4_000_000  # settings, summary, heartbeat, launch: a few KB as written
-
-
-def open_run_file(path):
-    """`path` open for reading in binary, when it is a regular file (a link to one is followed): never a FIFO, a
-    device (a link to /dev/zero) or a folder, which would hang or never end. The file object is the caller's to close.
-
-    Raises:
-        RecordError: one line naming the file: missing, unreadable, or not a regular file.
-    """
-    name = Path(path).name
-    try:  # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise RecordError(f"no {name}") from None
-    except OSError as exc:
-        raise RecordError(f"{name} cannot be read ({exc.strerror or exc})") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise RecordError(f"{name} is not a regular file")
-        os.set_blocking(fd, True)
-        return os.fdopen(fd, "rb")
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def read_json(path, max_bytes=None):
-    """Parsed JSON of the run file `path`, read only when it is a regular file (`open_run_file`) of at most
-    `max_bytes` (by default `MAX_FILE_BYTES` for its name, else `SMALL_FILE_BYTES`). Every reader of a run folder's
-    JSON files reads them through this.
-
-    Raises:
-        RecordError: one line naming the file: missing, unreadable, not a regular file, too large, not JSON, or
-            nested too deeply to parse.
-    """
-    name = Path(path).name
-    limit = MAX_FILE_BYTES.get(name, SMALL_FILE_BYTES) if max_bytes is None else max_bytes
-    with open_run_file(path) as fh:
-        try:
-            text = fh.read(limit + 1)
-        except OSError as exc:
-            raise RecordError(f"{name} cannot be read ({exc.strerror or exc})") from None
-    if len(text) > limit:
-        raise RecordError(f"{name} is larger than {limit:,} bytes, more than hrnn writes")
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise RecordError(f"{name} is nested too deeply to be read") from None
-    except (ValueError, UnicodeError) as exc:
-        raise RecordError(f"{name} is not valid JSON ({_one_line(exc)})") from None
-
-
-def _one_line(exc):
-    return " ".join(str(exc).split())[:200]

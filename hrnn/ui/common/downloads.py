@@ -10,7 +10,7 @@ import streamlit as st
 from hrnn import runs
 from hrnn.runs import compare
 from hrnn.runs.store.export import curves_csv, shareable_record
-from hrnn.runs.store.records import read_json
+from hrnn.runs.store.reading import read_json
 from hrnn.ui.common.resources import PRETRAINED_CHOICE
 
 log = logging.getLogger(__name__)

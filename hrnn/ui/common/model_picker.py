@@ -68,7 +68,7 @@ def pick_model_choice_with_key():
     key = _model_selectbox(st.sidebar, WIDGET_KEY, choices)
     choice = next(c for c in choices if c.key == key)
     if choice.trained_on:
-        st.sidebar.caption(f"Trained on {as_text(choice.trained_on)}.")  # read from a run folder: as text
+        st.sidebar.caption(f"Trained on {as_text(choice.trained_on)}.")  # `hrnn.words`, from a kind and a count
     try:
         model, cache_key = load_choice_with_key(choice)
     except ModelFileError as exc:

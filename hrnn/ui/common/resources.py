@@ -14,10 +14,10 @@ from hrnn.nn.model_files import ModelFileError, load_model, pretrained_file
 from hrnn.runs import compare
 from hrnn.runs.launch.choice import open_launcher
 from hrnn.runs.launch.launcher import create_run
-from hrnn.runs.names import trained_on
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.train.progress import snapshot_from_record
 from hrnn.ui.common.run_names import run_label
+from hrnn.words import trained_on
 
 log = logging.getLogger(__name__)
 PRETRAINED_CHOICE = "pretrained"
@@ -53,7 +53,7 @@ class ModelChoice:
     label: str
     path: Path
     arch: str | None = None  # the architecture its run record names (None: accept any known one)
-    trained_on: str = ""  # in words (`hrnn.runs.names.trained_on`), or "" when its record does not say
+    trained_on: str = ""  # in words (`hrnn.words.trained_on`), or "" when its record does not say
     uploaded: bool = False  # a file this session uploaded (`hrnn.ui.common.model_upload`), not one of this server's
 
 
@@ -63,7 +63,7 @@ def _shipped_trained_on(model_path):
         record = compare.read_shipped_record(model_path)
     except ValueError:  # RecordError is one
         return ""
-    return trained_on(record.data, record.train_images)
+    return trained_on(record.data_kind, record.train_images)
 
 
 def model_choices():
@@ -73,7 +73,8 @@ def model_choices():
     for run in runs.list_runs(runs_dir()):
         if run.readable and run.has_model:
             label, arch = run_label(run), run.summary.arch
-            choices.append(ModelChoice(run.run_id, label, run.model_path, arch, run.summary.trained_on))
+            on = trained_on(run.summary.data_kind, run.summary.train_images)
+            choices.append(ModelChoice(run.run_id, label, run.model_path, arch, on))
     return choices
 
 

@@ -1,11 +1,11 @@
 """Runs named for people: "quick demo, 3 of 3 epochs, 97.1% test" (`run_name`, shared with the command line in
-`hrnn.runs.names`), "quick demo, 97.1% test (Nov 29 08:33)"."""
+`hrnn.words`), "quick demo, 97.1% test (Nov 29 08:33)"."""
 
 import calendar
 import time
 
-from hrnn.runs.names import run_kind
-from hrnn.runs.names import run_name as run_name  # the app's pages name runs from here; the CLI, from hrnn.runs
+from hrnn.words import run_kind
+from hrnn.words import run_name as run_name  # the app's pages name runs from here; the CLI, from hrnn.words
 
 
 def run_label(entry):

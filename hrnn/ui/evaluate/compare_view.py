@@ -15,15 +15,15 @@ from hrnn.ui.evaluate.figures import compare_figure
 
 RUNS_KEY, X_KEY = "compare_runs", "compare_x"  # session keys: the runs compared, and the curves' x axis
 X_AXES = {"epoch": "epoch", "samples": "images seen"}
-RESULT_LABELS = {  # Compare's results, in words
+RESULT_LABELS = {  # Compare's results (`hrnn.runs.compare.RunResults`), in words, in its order
     "arch": "Model",
     "status": "Status",
     "epochs": "Epochs trained",
-    "held-out accuracy": "Held-out accuracy (last epoch)",
-    "test accuracy": "Test accuracy",
-    "test images": "Test images",
-    "wall time, s": "Training time, s",
-    "samples/s": "Images per second",
+    "held_out_accuracy": "Held-out accuracy (last epoch)",
+    "test_accuracy": "Test accuracy",
+    "test_images": "Test images",
+    "wall_seconds": "Training time, s",
+    "samples_per_second": "Images per second",
 }
 
 
@@ -98,10 +98,10 @@ def compare_view():
     outcomes = [compare.results(r) for r in records]
     rows = [
         {
-            "result": RESULT_LABELS.get(name, name),
-            **{c.label: _format_result(name, o[name]) for c, o in zip(chosen, outcomes)},
+            "result": label,
+            **{c.label: _format_result(name, getattr(o, name)) for c, o in zip(chosen, outcomes)},
         }
-        for name in outcomes[0]
+        for name, label in RESULT_LABELS.items()
     ]
     st.dataframe(rows, width="stretch", hide_index=True, key="compare_results")
     st.caption(

@@ -4,8 +4,8 @@ states heatmap."""
 import numpy as np
 import plotly.graph_objects as go
 
-from hrnn.analysis.narration import percent
 from hrnn.ui.common.figures import DIGITS, image_trace
+from hrnn.ui.inside.narration import percent
 
 CURSOR_COLOR = "#009E73"
 PREDICTION_COLOR, RIVAL_COLOR, OTHER_COLOR = "#0072B2", "#D55E00", "#BBBBBB"

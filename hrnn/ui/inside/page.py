@@ -11,7 +11,6 @@ import numpy as np
 import streamlit as st
 
 from hrnn.analysis.interventions import IMAGE_READER, ROW_READER
-from hrnn.analysis.narration import describe_row, percent
 from hrnn.analysis.units import ORDERINGS, order_units
 from hrnn.ui.common.explainers import INSIDE, explain
 from hrnn.ui.common.figures import STILL
@@ -29,6 +28,7 @@ from hrnn.ui.inside.figures import (
     sweep_figure,
 )
 from hrnn.ui.inside.link import apply_experiment, apply_input, read_address, write
+from hrnn.ui.inside.narration import describe_row, percent
 from hrnn.ui.inside.reading import default_input, read_input, test_digits_map
 from hrnn.ui.inside.views import inside_applies
 from hrnn.ui.inside.what_if.section import what_if
@@ -85,10 +85,10 @@ def render():
     reading = read_input(model_key, image, model)
     state_map = test_digits_map(model_key, model)
     result = reading.result
-    units = {IMAGE_READER: result.column_states.shape[1], ROW_READER: result.row_encodings.shape[1]}
+    units = {IMAGE_READER: result.image_states.shape[1], ROW_READER: result.row_vectors.shape[1]}
     say_ignored(ignored + apply_experiment(link, image, units, len(data.y_test) if data is not None else 0))
     if how.open:
-        how.markdown(PARTS.format(row_units=result.row_encodings.shape[1], col_units=result.column_states.shape[1]))
+        how.markdown(PARTS.format(row_units=result.row_vectors.shape[1], col_units=result.image_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
     if chosen_here:  # why this digit (a model that reads none of them right had no closest call to offer)
         why = (
@@ -162,7 +162,7 @@ def _views(image, reading, state_map):
         if state_map is None:
             st.info("No test digits to draw the map with (no MNIST found).")
         else:
-            path = state_map.projection.project(result.column_states)  # (28, 2)
+            path = state_map.projection.project(result.image_states)  # (28, 2)
             figure = state_map_figure(state_map.points, state_map.labels, path, row, state_map.projection.explained)
             _chart(figure, "inside_state_map")
             st.caption(
@@ -215,7 +215,7 @@ def _heatmaps(result, row):
         key="inside_layer",
         label_visibility="collapsed",
     )  # one heatmap at a time: every heatmap on the page is redrawn on every cursor move
-    states = result.column_states if layer == "image_reader" else result.row_encodings  # (28, units)
+    states = result.image_states if layer == "image_reader" else result.row_vectors  # (28, units)
     c1, c2 = st.columns(2)
     ordering = c1.selectbox(
         "Order units by",
@@ -225,7 +225,7 @@ def _heatmaps(result, row):
         help="Busiest first: the units that change most while reading this image. When it reacts: by the row at "
         "which the unit changes most, top rows first. Unit number: as stored in the model.",
     )
-    most = max(result.column_states.shape[1], result.row_encodings.shape[1])  # one slider serves both layers
+    most = max(result.image_states.shape[1], result.row_vectors.shape[1])  # one slider serves both layers
     shown = most
     if most > 8:
         shown = c2.slider("Units shown", 8, most, min(32, most), key="units_shown")

@@ -10,7 +10,7 @@ import streamlit as st
 from hrnn.analysis.importance import RowImportance, row_importance
 from hrnn.analysis.narration import closest_call, main_rival
 from hrnn.analysis.projection import build_state_map
-from hrnn.nn.probe import ProbeResult, final_column_states, predict_batch, probe, step_probs_batch
+from hrnn.nn.probe import ProbeResult, final_image_states, predict_batch, probe, step_probs_batch
 from hrnn.ui.common.resources import mnist_or_error
 from hrnn.ui.common.session import test_image
 
@@ -46,7 +46,7 @@ def test_digits_map(model_key, _model):
         return None
     n = min(MAP_DIGITS, len(data.y_test))
     images = data.x_test[:n].astype(np.float32)[..., None] / 255.0  # (n, 28, 28, 1) in [0, 1]
-    return build_state_map(final_column_states(_model, images), data.y_test[:n])
+    return build_state_map(final_image_states(_model, images), data.y_test[:n])
 
 
 @st.cache_resource(max_entries=6, show_spinner="Looking for a test digit worth watching...")

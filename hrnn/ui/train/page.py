@@ -50,6 +50,7 @@ from hrnn.ui.train.live_grid import live_grid
 from hrnn.ui.train.run_list import saved_runs, training_now
 from hrnn.ui.train.settings import config_from_widgets, controls, init_settings, will_train
 from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
+from hrnn.words import data_words, outcome_words
 
 REFRESH_SECONDS = 1.0  # the watched run's panel
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
@@ -253,7 +254,7 @@ def _outcome(entry, snap, data, owner):
             + full
         )
     else:
-        st.success(f"The run {as_text(record.message or entry.status)}.")
+        st.success(f"The run {as_text(outcome_words(record))}.")
         who = stopped_by_text(entry.folder) if entry.status == "stopped" else ""
         if who:
             st.caption(f"Stopped {who}.")
@@ -308,7 +309,7 @@ def render():
         st.error(f"This server's limits are set wrongly: {as_text('; '.join(problems))}")
         return
     max_epochs, max_units = settings.max_epochs(), settings.max_units()
-    st.caption(f"Data: {data.in_words}", help=as_text(data.source))  # counts in words; the path, as text
+    st.caption(f"Data: {data_words(data)}", help=as_text(data.source))  # counts in words; the path, as text
     problem = launcher_problem()
     if problem:
         st.warning(f"{as_text(problem)}. Runs train on this machine.")

@@ -14,10 +14,11 @@ from hrnn.train.config import (
     TrainConfig,
     fast_config,
     preset_config,
-    preset_name,
+    preset_of,
 )
 from hrnn.ui.common.labels import ARCH_LABELS, SETTING_LABELS
 from hrnn.ui.common.session import keep_across_pages
+from hrnn.words import config_words
 
 FIELDS = (*LEARNING_FIELDS, "epochs", "train_size")  # what the page's settings set, presets included
 SEED = "seed"  # set on the page too, but by no preset: a preset says how to learn, the seed which run of it
@@ -125,7 +126,7 @@ def controls(n_train, max_epochs, max_units):
         apply_preset("fast", n_train)
     if c3.button(
         "Original Keras example (5 epochs)",
-        key="preset_seed",
+        key="preset_original",
         width="stretch",
         help="Exactly the settings of the Keras example this app is built on: RMSprop, learning rate 0.001, "
         "batch 32, 5 passes over all images. Slow: half an hour or more on a laptop.",
@@ -202,9 +203,8 @@ def _checked_words(config, held_out):
 def will_train(config, n_train, held_out, changeable=True):
     """One line saying what Start will train, in words; `held_out`: the training digits kept apart to validate;
     `changeable`: the settings are on the page (not in its teacher mode)."""
-    kind = preset_name(config)
-    presets = {words for words, _ in PRESETS.values()}
-    what = f"the {kind}, an HRNN" if kind in presets else f"a {kind}"
+    kind = config_words(config)
+    what = f"the {kind}, an HRNN" if preset_of(config) in PRESETS else f"a {kind}"
     passes = f"{config.epochs} pass{'' if config.epochs == 1 else 'es'}"
     return (
         f"Start trains {what}: {passes} over {config.train_size or n_train:,} images"

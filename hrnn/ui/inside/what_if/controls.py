@@ -71,7 +71,7 @@ def hold_controls(image, reading):
     k = keys(image)
     result = reading.result
     layer = st.radio("Reader", list(READERS), format_func=READERS.get, key=k.layer, horizontal=True)
-    states = result.column_states if layer == IMAGE_READER else result.row_encodings  # (28, units)
+    states = result.image_states if layer == IMAGE_READER else result.row_vectors  # (28, units)
     units = [NO_UNIT, *(int(u) for u in order_units(states, "variance"))]
     if st.session_state.get(k.unit, NO_UNIT) not in units:  # a unit of the other reader, which has fewer
         st.session_state[k.unit] = NO_UNIT

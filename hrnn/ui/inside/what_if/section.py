@@ -14,11 +14,11 @@ import numpy as np
 import streamlit as st
 
 from hrnn.analysis.interventions import IMAGE_READER, blank_row_vector, erase_rows, intervene, replace_rows
-from hrnn.analysis.narration import percent
 from hrnn.analysis.stepwise import hrnn_weights
 from hrnn.nn.probe import probe
 from hrnn.ui.common.figures import STILL
 from hrnn.ui.common.labels import a_digit
+from hrnn.ui.inside.narration import percent
 from hrnn.ui.inside.what_if.controls import controls, kind_control
 from hrnn.ui.inside.what_if.figures import changed_image_figure, delta_figure, two_paths_figure, what_if_bars
 from hrnn.ui.inside.what_if.state import ERASE, HOLD, experiment, init
@@ -44,7 +44,7 @@ def _donor(model_key, index, _model, _data):
     """Test digit `index`: its image `(28, 28)` and its row summaries `(28, row_units)` (once per model and digit)."""
     del model_key
     image = _data.x_test[index].astype(np.float32) / 255.0
-    return image, probe(_model, image).row_encodings
+    return image, probe(_model, image).row_vectors
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,11 @@ def _show(result, chosen, state_map):
     left, right = st.columns(2, gap="large")
     with left:
         if state_map is not None:
-            figure = two_paths_figure(state_map, before.column_states, after.column_states)
+            figure = two_paths_figure(state_map, before.image_states, after.image_states)
             st.plotly_chart(figure, key="what_if_map")
             st.caption("The state map: black, the untouched reading; dashed vermillion, the changed one.")
     with right:
-        delta = after.column_states - before.column_states  # (28, col_units)
+        delta = after.image_states - before.image_states  # (28, col_units)
         units = np.argsort(-np.abs(delta).max(axis=0), kind="stable")[:DELTA_UNITS]
         st.plotly_chart(delta_figure(delta[:, units], units), key="what_if_delta", config=STILL)
         st.caption(
@@ -136,5 +136,5 @@ def what_if(model, model_key, image, reading, state_map, data):
     if not chosen.touched:
         st.caption(HINTS[kind])
         return chosen
-    _show(outcome(model, model_key, image, reading.result.row_encodings, chosen, data), chosen, state_map)
+    _show(outcome(model, model_key, image, reading.result.row_vectors, chosen, data), chosen, state_map)
     return chosen
