@@ -1,7 +1,9 @@
 """What a run does around each Keras step: the learning-rate schedule, each batch's own loss and accuracy, speed,
-the phase-aware ETA, the live digit grid, and stopping. `Tracker` holds that state and `RunCallback` feeds it
-Keras's events; both publish through an `hrnn.train.progress.Progress` (one event per batch, one per epoch)."""
+the phase-aware ETA, the live digit grid, its snapshots (`hrnn.train.snapshots`), and stopping. `Tracker` holds that
+state and `RunCallback` feeds it Keras's events; both publish through an `hrnn.train.progress.Progress` (one event per
+batch, one per epoch)."""
 
+import logging
 import math
 import time
 
@@ -10,6 +12,9 @@ import numpy as np
 
 from hrnn.data.splits import grid_indices
 from hrnn.train.history import EpochEntry
+from hrnn.train.snapshots import snapshot_every, take_snapshot
+
+log = logging.getLogger(__name__)
 
 GRID_SECONDS = 2.0  # how often the live digit grid is read again
 SPEED_SECONDS = 20.0  # the training speed (and so the ETA) is measured over this much of the latest training
@@ -38,9 +43,15 @@ class RunCallback(keras.callbacks.Callback):
 
 
 class Tracker:
-    """The state `train` shares with its Keras callback: the schedule, progress, the live grid, the ETA."""
+    """The state `train` shares with its Keras callback: the schedule, progress, the live grid, the ETA, snapshots.
 
-    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model):
+    Args:
+        on_snapshot: called with each `hrnn.train.snapshots.Snapshot` of the grid digits (an HRNN's runs only): every
+            `snapshot_every(total_steps)` batches, at each epoch's end and at the end (`final_snapshot`); None takes
+            none. A snapshot that fails is logged and the run trains on.
+    """
+
+    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model, on_snapshot=None):
         self.config = config
         self.prepared = prepared
         self.progress = progress
@@ -69,10 +80,15 @@ class Tracker:
         x_held, y_held = prepared.held_out()
         idx = grid_indices(y_held)
         self.grid_x = x_held[idx]  # (20, 28, 28, 1)
+        self.grid_labels = [int(v) for v in y_held[idx]]  # (20,)
+        self.on_snapshot = on_snapshot if config.arch == "hrnn" else None  # the memory is the HRNN's image reader's
+        self.snapshot_every = snapshot_every(self.total_steps)
+        self.last_snapshot = None  # (global step, full) of the last snapshot taken
+        self.snapshot_failures = 0
         self.grid_next = 0.0
         progress.update(
             grid_images=[np.round(im[:, :, 0] * 255).astype(np.uint8) for im in self.grid_x],
-            grid_labels=[int(v) for v in y_held[idx]],
+            grid_labels=self.grid_labels,
         )
 
     def _stop_requested(self):
@@ -131,6 +147,27 @@ class Tracker:
         )
         self.grid_next = now + GRID_SECONDS
 
+    def take_snapshot(self, model, full):
+        """Hand `on_snapshot` a snapshot of `model` on the grid digits now; a failure is logged, never raised."""
+        if self.on_snapshot is None:
+            return
+        try:
+            seconds = time.perf_counter() - self.start
+            snapshot = take_snapshot(
+                model, self.grid_x, self.grid_labels, self.global_step, self.samples_seen, seconds, full
+            )
+            self.on_snapshot(snapshot)
+            self.last_snapshot = (self.global_step, full)
+        except Exception as exc:  # a snapshot is never worth a run
+            self.snapshot_failures += 1
+            level = logging.WARNING if self.snapshot_failures == 1 else logging.DEBUG
+            log.log(level, "snapshot at step %d failed (%s): %s", self.global_step, type(exc).__name__, exc)
+
+    def final_snapshot(self, model):
+        """The run's last snapshot, with the whole memory, unless the last epoch's end has just taken it."""
+        if self.samples_seen and self.last_snapshot != (self.global_step, True):
+            self.take_snapshot(model, full=True)
+
     def on_batch_end(self, model, batch, logs):
         now = time.perf_counter()
         n = self.batch_size_at(batch)
@@ -167,6 +204,9 @@ class Tracker:
         self.progress.add_batch(self.global_step, batch_loss, batch_accuracy, **updates)  # one event per batch
         if now >= self.grid_next:
             self.read_grid(model, now)
+        # The epoch's last batch is left to `on_epoch_end`, which keeps the whole memory then.
+        if self.global_step % self.snapshot_every == 0 and batch + 1 < self.steps_per_epoch:
+            self.take_snapshot(model, full=False)
         if self._stop_requested() and batch + 1 < self.steps_per_epoch:
             self.stopped = True  # inside the epoch; after its last batch `on_epoch_end` stops, with the epoch whole
             model.stop_training = True
@@ -174,6 +214,7 @@ class Tracker:
     def on_epoch_end(self, model, epoch, logs):
         if self.stopped:
             return  # a stopped epoch is incomplete: no validation, no epoch entry
+        self.take_snapshot(model, full=True)
         p = self.prepared
         val = {}
         if p.x_val is not None:
