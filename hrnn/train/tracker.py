@@ -139,7 +139,10 @@ class Tracker:
 
     def read_grid(self, model, now):
         """What the model being trained reads the grid digits as (every `GRID_SECONDS`, and once at the end)."""
-        probs = np.asarray(model(self.grid_x, training=False))  # (20, 10); eager: no graph to trace
+        self.show_grid(np.asarray(model(self.grid_x, training=False)), now)  # (20, 10); eager: no graph to trace
+
+    def show_grid(self, probs, now):
+        """Publish `probs` `(20, 10)`, read now, as the grid's reading."""
         self.progress.update(
             grid_predictions=[int(k) for k in probs.argmax(axis=1)],
             grid_confidences=[float(p) for p in probs.max(axis=1)],
@@ -148,20 +151,23 @@ class Tracker:
         self.grid_next = now + GRID_SECONDS
 
     def take_snapshot(self, model, full):
-        """Hand `on_snapshot` a snapshot of `model` on the grid digits now; a failure is logged, never raised."""
+        """Hand `on_snapshot` a snapshot of `model` on the grid digits now, and return it; None when snapshots are
+        off or it failed (logged, never raised)."""
         if self.on_snapshot is None:
-            return
+            return None
         try:
             seconds = time.perf_counter() - self.start
             snapshot = take_snapshot(
                 model, self.grid_x, self.grid_labels, self.global_step, self.samples_seen, seconds, full
             )
             self.on_snapshot(snapshot)
-            self.last_snapshot = (self.global_step, full)
         except Exception as exc:  # a snapshot is never worth a run
             self.snapshot_failures += 1
             level = logging.WARNING if self.snapshot_failures == 1 else logging.DEBUG
             log.log(level, "snapshot at step %d failed (%s): %s", self.global_step, type(exc).__name__, exc)
+            return None
+        self.last_snapshot = (self.global_step, full)
+        return snapshot
 
     def final_snapshot(self, model):
         """The run's last snapshot, with the whole memory, unless the last epoch's end has just taken it."""
@@ -202,11 +208,18 @@ class Tracker:
         if self.global_step == 1:
             updates["first_batch_seconds"] = now - self.start
         self.progress.add_batch(self.global_step, batch_loss, batch_accuracy, **updates)  # one event per batch
-        if now >= self.grid_next:
-            self.read_grid(model, now)
+        snapshot = None
         # The epoch's last batch is left to `on_epoch_end`, which keeps the whole memory then.
         if self.global_step % self.snapshot_every == 0 and batch + 1 < self.steps_per_epoch:
-            self.take_snapshot(model, full=False)
+            snapshot = self.take_snapshot(model, full=False)
+        if now >= self.grid_next:
+            # A snapshot has read the grid digits already; while snapshots are taken, a due reading waits for the
+            # next one (up to `GRID_SECONDS` more) rather than run the model again: an eager call of the model
+            # costs about as much as a snapshot.
+            if snapshot is not None:
+                self.show_grid(snapshot.probs, now)
+            elif self.on_snapshot is None or now >= self.grid_next + GRID_SECONDS:
+                self.read_grid(model, now)
         if self._stop_requested() and batch + 1 < self.steps_per_epoch:
             self.stopped = True  # inside the epoch; after its last batch `on_epoch_end` stops, with the epoch whole
             model.stop_training = True

@@ -14,6 +14,7 @@ from hrnn.runs.store.snapshots import HEADER_NAME, RECORDS_NAME, SnapshotReader,
 from hrnn.train import tracker as tracker_module
 from hrnn.train.config import TrainConfig
 from hrnn.train.loop import train
+from hrnn.train.progress import Progress
 from hrnn.train.snapshots import SNAPSHOTS_PER_RUN, snapshot_every
 
 # 200 images in batches of 2 for 2 epochs: 200 steps, a scheduled snapshot every 2.
@@ -47,6 +48,34 @@ def test_a_run_keeps_its_scheduled_snapshots_and_one_per_epoch_end(tiny_data):
     assert all(b.seconds >= a.seconds for a, b in zip(taken, taken[1:]))
     first = taken[0]
     assert first.probs.shape == (20, 10) and first.memory.hidden.shape == (20, 28, 6)
+
+
+class Clock:
+    """A `time` module whose clock moves `tick` seconds at each reading, whatever the machine's load."""
+
+    def __init__(self, tick):
+        self.now, self.tick = 0.0, tick
+
+    def perf_counter(self):
+        self.now += self.tick
+        return self.now
+
+
+def test_the_grid_is_read_from_the_snapshots_while_they_are_taken(tiny_data, monkeypatch):
+    # A reading is due every 0.3 s; a snapshot comes every 2 batches, at most 0.2 s apart on this clock.
+    monkeypatch.setattr(tracker_module, "time", Clock(0.05))
+    monkeypatch.setattr(tracker_module, "GRID_SECONDS", 0.3)
+    readings = []  # images seen at each reading of the grid
+
+    def sink(event):
+        if "grid_samples" in event.get("u", {}):
+            readings.append(event["u"]["grid_samples"])
+
+    taken = []
+    train(TINY, tiny_data, progress=Progress(sink=sink), on_snapshot=taken.append)
+    # Every reading but the end's is a snapshot's, not a second call of the model.
+    assert readings[-1] == 400 and len(readings) > 10
+    assert set(readings[:-1]) <= {s.samples_seen for s in taken}
 
 
 def test_a_stopped_run_ends_with_a_full_snapshot(tiny_data):
