@@ -150,7 +150,7 @@ class Tracker:
         )
         self.grid_next = now + GRID_SECONDS
 
-    def take_snapshot(self, model, full):
+    def snapshot(self, model, full):
         """Hand `on_snapshot` a snapshot of `model` on the grid digits now, and return it; None when snapshots are
         off or it failed (logged, never raised)."""
         if self.on_snapshot is None:
@@ -172,7 +172,7 @@ class Tracker:
     def final_snapshot(self, model):
         """The run's last snapshot, with the whole memory, unless the last epoch's end has just taken it."""
         if self.samples_seen and self.last_snapshot != (self.global_step, True):
-            self.take_snapshot(model, full=True)
+            self.snapshot(model, full=True)
 
     def on_batch_end(self, model, batch, logs):
         now = time.perf_counter()
@@ -211,7 +211,7 @@ class Tracker:
         snapshot = None
         # The epoch's last batch is left to `on_epoch_end`, which keeps the whole memory then.
         if self.global_step % self.snapshot_every == 0 and batch + 1 < self.steps_per_epoch:
-            snapshot = self.take_snapshot(model, full=False)
+            snapshot = self.snapshot(model, full=False)
         if now >= self.grid_next:
             # A snapshot has read the grid digits already; while snapshots are taken, a due reading waits for the
             # next one (up to `GRID_SECONDS` more) rather than run the model again: an eager call of the model
@@ -227,7 +227,7 @@ class Tracker:
     def on_epoch_end(self, model, epoch, logs):
         if self.stopped:
             return  # a stopped epoch is incomplete: no validation, no epoch entry
-        self.take_snapshot(model, full=True)
+        self.snapshot(model, full=True)
         p = self.prepared
         val = {}
         if p.x_val is not None:
