@@ -4,7 +4,7 @@ epoch's end and at the end.
 
 The tracker (`hrnn.train.tracker`) takes them and hands each to a sink (the run's worker keeps them in the run
 folder: `hrnn.runs.store.snapshots`); this module knows nothing of files. A snapshot costs one compiled call of the
-row reader on the twenty digits and the image reader's recurrence in numpy (`hrnn.nn.memory`); the probabilities
+row reader and the image reader's recurrence on the twenty digits (`hrnn.nn.memory`); the probabilities
 come from the classifier's weights applied to the last hidden state, so no second call of the model is needed.
 """
 
@@ -30,7 +30,7 @@ class Snapshot:
     step: int  # batches trained on so far (the global step)
     samples_seen: int  # images trained on so far
     seconds: float  # since the run started
-    full: bool  # an epoch's end or the run's end: worth keeping the cell state and gates too, not only h
+    full: bool  # the run's end: worth keeping the cell state and gates too, and h in float16
     labels: tuple  # (digits,) the digits' true labels
     probs: np.ndarray  # (digits, classes) float32, the model's probabilities
     memory: LstmMemory  # the image reader's h, c and gates after each row, each (digits, 28, col_units)

@@ -47,8 +47,9 @@ class Tracker:
 
     Args:
         on_snapshot: called with each `hrnn.train.snapshots.Snapshot` of the grid digits (an HRNN's runs only): every
-            `snapshot_every(total_steps)` batches, at each epoch's end and at the end (`final_snapshot`); None takes
-            none. A snapshot that fails is logged and the run trains on.
+            `snapshot_every(total_steps)` batches, at each epoch's end and at the end (`final_snapshot`, the only one
+            `full`: with the cell state and gates kept); None takes none. A snapshot that fails is logged and the
+            run trains on.
     """
 
     def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model, on_snapshot=None):
@@ -170,7 +171,8 @@ class Tracker:
         return snapshot
 
     def final_snapshot(self, model):
-        """The run's last snapshot, with the whole memory, unless the last epoch's end has just taken it."""
+        """The run's last snapshot, with the whole memory, unless the last epoch's end has just taken it (a run stopped
+        at an epoch's end takes it at the same step as that epoch's)."""
         if self.samples_seen and self.last_snapshot != (self.global_step, True):
             self.snapshot(model, full=True)
 
@@ -227,7 +229,7 @@ class Tracker:
     def on_epoch_end(self, model, epoch, logs):
         if self.stopped:
             return  # a stopped epoch is incomplete: no validation, no epoch entry
-        self.snapshot(model, full=True)
+        self.snapshot(model, full=epoch + 1 == self.config.epochs)  # the run's end keeps the whole memory
         p = self.prepared
         val = {}
         if p.x_val is not None:

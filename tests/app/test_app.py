@@ -177,7 +177,7 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     then the run is queued on disk, but with nothing training it is not waiting for anyone."""
     from types import SimpleNamespace
 
-    from hrnn.ui.train import page as train_page
+    from hrnn.ui.train import status_text as train_page
 
     monkeypatch.setenv("HRNN_MAX_RUNS", "1")
     asked = time.time() - 12.4  # twelve seconds ago: the text counts them, so that a slow start still moves
@@ -185,10 +185,10 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     queued = SimpleNamespace(queue_position=1, summary=SimpleNamespace(created=created))
     training = SimpleNamespace(live=True, status="running")
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [])
-    assert re.match(r"Starting \(1[23] s\): the worker is loading TensorFlow", train_page._queued_text(queued))
+    assert re.match(r"Starting \(1[23] s\): the worker is loading TensorFlow", train_page.queued_text(queued))
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [training])
     monkeypatch.setattr(train_page.queue_wait, "wait_estimate", lambda *args: None)  # tests/app/test_crowded.py
-    assert train_page._queued_text(queued).startswith("Queued, 1st in line")
+    assert train_page.queued_text(queued).startswith("Queued, 1st in line")
 
 
 def test_seed_preset_fills_in_the_seeds_settings():

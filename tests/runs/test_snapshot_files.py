@@ -1,5 +1,6 @@
-"""A run's snapshots on disk: written whole or not at all, read back within float16, never trusted: a torn last record
-is ignored, a damaged header or record is a `RecordError` naming the file."""
+"""A run's snapshots on disk: written whole or not at all, read back within their precision (h within 1/254 in a key
+or a delta, float16 at the end), never trusted: a torn last record is ignored, a damaged header or record is a
+`RecordError` naming the file."""
 
 import json
 import os
@@ -8,14 +9,16 @@ import numpy as np
 import pytest
 
 from hrnn.nn.memory import LstmMemory
-from hrnn.runs.store import snapshots as store
+from hrnn.runs.store import snapshot_codec as codec
 from hrnn.runs.store.records import RecordError
+from hrnn.runs.store.snapshot_codec import DELTA, KEY, KEY_EVERY, MEMORY
 from hrnn.runs.store.snapshots import HEADER_NAME, RECORD_HEAD, RECORDS_NAME, SnapshotReader, SnapshotWriter
 from hrnn.train.snapshots import Snapshot
 
 UNITS = 6
 LABELS = tuple(k % 10 for k in range(20))
 FLOAT16 = dict(rtol=2**-11, atol=2**-24)  # float16 keeps 11 significant bits, and steps of 2**-24 below 2**-14
+EIGHT_BITS = dict(rtol=0, atol=1 / 254 + 1e-6)  # h in 8-bit codes: steps of 1/127, rounded to the nearest
 
 
 def make_snapshot(step, full=False, seed=None):
@@ -52,7 +55,7 @@ def test_snapshots_read_back_within_float16(tmp_path):
     ]
     state, memory = reader.read(1), reader.read(2)
     assert state.cell is None and state.forget_gate is None
-    np.testing.assert_allclose(state.hidden, written[1].memory.hidden, **FLOAT16)
+    np.testing.assert_allclose(state.hidden, written[1].memory.hidden, **EIGHT_BITS)
     np.testing.assert_allclose(state.probs, written[1].probs, **FLOAT16)
     for name, expected in (
         ("hidden", written[2].memory.hidden),
@@ -119,7 +122,7 @@ def test_a_record_torn_by_a_failed_write_is_cut_off_before_the_next(tmp_path, mo
     assert "snapshot at step 2 not kept: No space left on device" in caplog.text
     reader = SnapshotReader(tmp_path)
     assert [t.step for t in reader.times()] == [1, 3]
-    np.testing.assert_allclose(reader.read(1).hidden, make_snapshot(3).memory.hidden, **FLOAT16)
+    np.testing.assert_allclose(reader.read(1).hidden, make_snapshot(3).memory.hidden, **EIGHT_BITS)
 
 
 @pytest.mark.parametrize(
@@ -170,21 +173,59 @@ def test_an_impossible_record_length_is_a_record_error(tmp_path):
 
 
 def test_a_damaged_payload_is_a_record_error(tmp_path):
-    write(tmp_path, [make_snapshot(1), make_snapshot(2)])
+    write(tmp_path, [make_snapshot(1), make_snapshot(2), make_snapshot(3, full=True)])
     path = tmp_path / RECORDS_NAME
     data = bytearray(path.read_bytes())
     data[RECORD_HEAD.size + 10] ^= 0xFF  # one byte of the first payload
     path.write_bytes(bytes(data))
     reader = SnapshotReader(tmp_path)
-    assert len(reader.times()) == 2  # the heads are whole
-    with pytest.raises(RecordError, match="record 1 is damaged"):
-        reader.read(0)
-    assert reader.read(1).time.step == 2
+    assert len(reader.times()) == 3  # the heads are whole
+    for index in (0, 1):  # the first, and the delta that builds on it
+        with pytest.raises(RecordError, match="record 1 is damaged"):
+            reader.read(index)
+    assert reader.read(2).time.step == 3  # the end's memory stands alone
 
 
 def test_a_payload_of_the_wrong_size_is_a_record_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(store, "_shuffled", lambda array: np.zeros(3, np.uint8).tobytes())  # a writer gone wrong
+    monkeypatch.setattr(codec, "shuffled", lambda array: np.zeros(3, np.uint8).tobytes())  # a writer gone wrong
     write(tmp_path, [make_snapshot(1)])
     reader = SnapshotReader(tmp_path)
-    with pytest.raises(RecordError, match="holds 6 bytes"):
+    with pytest.raises(RecordError, match=f"holds {3 + 20 * 28 * UNITS} bytes"):
         reader.read(0)
+
+
+def kinds_on_disk(path):
+    """The kind of every record in `snapshots.bin`, from the heads."""
+    data, at, kinds = path.read_bytes(), 0, []
+    while at < len(data):
+        _, kind, length, *_ = RECORD_HEAD.unpack_from(data, at)
+        kinds.append(kind)
+        at += RECORD_HEAD.size + length
+    return kinds
+
+
+def test_every_state_comes_back_from_its_key_and_deltas_in_any_order(tmp_path):
+    snapshots = [make_snapshot(k + 1, full=k == 24) for k in range(25)]
+    write(tmp_path, snapshots)
+    kinds = kinds_on_disk(tmp_path / RECORDS_NAME)
+    assert kinds[0] == KEY and kinds[KEY_EVERY] == KEY and kinds[2 * KEY_EVERY] == KEY and kinds[-1] == MEMORY
+    assert kinds.count(DELTA) == 21
+    shared = SnapshotReader(tmp_path)  # reads on from the last one it decoded
+    order = [*np.random.default_rng(3).permutation(25), 13, 14, 15, 3, 24, 12]
+    for index in map(int, order):
+        tolerance = FLOAT16 if index == 24 else EIGHT_BITS
+        for reader in (shared, SnapshotReader(tmp_path)):
+            got = reader.read(index)
+            np.testing.assert_allclose(got.hidden, snapshots[index].memory.hidden, **tolerance, err_msg=str(index))
+            np.testing.assert_allclose(got.probs, snapshots[index].probs, **FLOAT16)
+
+
+def test_a_delta_with_no_key_before_it_is_a_record_error(tmp_path):
+    write(tmp_path, [make_snapshot(1), make_snapshot(2)])
+    path = tmp_path / RECORDS_NAME
+    data = bytearray(path.read_bytes())
+    data[4] = DELTA  # the first record claims to build on one before it
+    path.write_bytes(bytes(data))
+    for index in (0, 1):
+        with pytest.raises(RecordError, match=f"record {index + 1} follows no key"):
+            SnapshotReader(tmp_path).read(index)

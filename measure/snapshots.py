@@ -1,6 +1,6 @@
 """What snapshots cost a run: samples/s with and without them, on the offline sample, in one process.
 
-    HRNN_OFFLINE=1 python tests/train/measure_snapshots.py [--rounds 3]
+    HRNN_OFFLINE=1 python measure/snapshots.py [--rounds 3]
 
 Each run is one epoch of the quick demo's model and settings on the sample's 4,500 training images (141 batches of
 32), with snapshots as often as in the whole demo (one every 9 batches, plus the epoch's end: 16 here, 114 in the
@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEMO_EVERY = 9  # batches between scheduled snapshots in the quick demo on the sample (987 // 100)
 
 
