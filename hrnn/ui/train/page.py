@@ -33,8 +33,8 @@ from hrnn.ui.common.resources import (
 )
 from hrnn.ui.common.scores import score_reference_soon
 from hrnn.ui.common.text import as_text
+from hrnn.ui.train import inside_view, session_runs
 from hrnn.ui.train import link as train_link
-from hrnn.ui.train import session_runs
 from hrnn.ui.train.live_figure import live_figure
 from hrnn.ui.train.outcome import outcome
 from hrnn.ui.train.run_list import saved_runs, training_now
@@ -110,17 +110,27 @@ def _snapshot_or_warning(entry):
 
 
 def _progress_panel(entry, snap, owner):
-    """The run's progress bar, then its curves beside its figures and digit grid (`snap`: its snapshot; `owner`:
-    whether this browser started it)."""
+    """The run's progress bar, then its curves and, under them, its inside (`inside_view`) beside its figures, the
+    digit grid and the watched digit's probabilities (`snap`: its progress; `owner`: whether this browser started
+    it). On a phone the columns stack: the curves, the inside, then the rest."""
     done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
     st.progress(min(done, 1.0), text=status_text(entry, snap, owner))
+    notes = st.container()  # a line on the snapshots (none yet, none kept, a bad address), above the charts
+    with notes:
+        moment = inside_view.moment_of(entry)
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
         figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
         st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
+        if moment is not None:
+            inside_view.heatmap(moment)
+            inside_view.replay(moment)
     with side:
         _metrics(snap)
-        _digit_grid(snap)
+        if moment is not None:
+            inside_view.grid_and_probabilities(moment, snap.grid_images)
+        else:
+            _digit_grid(snap)
 
 
 def _page_outdated(entry, drawn_queued):
