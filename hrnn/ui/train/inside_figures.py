@@ -86,12 +86,16 @@ def states_through_run(hidden, probs, times, label, order, at, height=430):
     fig.frames = frames
     play = dict(frame=dict(duration=FRAME_MS, redraw=True), transition=dict(duration=0), mode="immediate")
     fig.update_layout(
-        title=dict(text=_title(times[at], probs[at], label), x=0, xanchor="left", y=0.99, font=dict(size=14)),
-        margin=dict(l=10, r=10, t=70, b=10),
+        # The moment's words on the top line, Play on its own line under them: on a phone both fit.
+        title=dict(
+            text=_title(times[at], probs[at], label), x=0, xanchor="left", y=1, yref="container", yanchor="top",
+            pad=dict(t=8), font=dict(size=14),
+        ),
+        margin=dict(l=10, r=10, t=84, b=10),
         updatemenus=[
             dict(
-                type="buttons", x=1.0, y=1.0, xanchor="right", yanchor="bottom", direction="left", showactive=False,
-                pad=dict(t=0, b=28), font=dict(size=16),
+                type="buttons", x=0.0, y=1.0, xanchor="left", yanchor="bottom", direction="left", showactive=False,
+                pad=dict(t=0, b=6), font=dict(size=16),
                 buttons=[dict(label="▶ Play the run", method="animate", args=[None, {**play, "fromcurrent": False}])],
             )
         ],

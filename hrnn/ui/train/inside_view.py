@@ -20,6 +20,7 @@ from hrnn.ui.common.digit_grid import render_grid
 from hrnn.ui.common.figures import STILL
 from hrnn.ui.common.lesson_link import say_ignored
 from hrnn.ui.common.states_figure import SHOWN_UNITS, states_figure
+from hrnn.ui.common.style import WATCHED_DIGIT
 from hrnn.ui.common.text import as_text
 from hrnn.ui.train import link as train_link
 from hrnn.ui.train.inside_figures import (
@@ -30,7 +31,7 @@ from hrnn.ui.train.inside_figures import (
     states_through_run,
 )
 
-DIGIT_KEY, MOMENT_KEY, RUN_KEY = "inside_grid_digit", "inside_moment", "inside_run"
+DIGIT_KEY, MOMENT_KEY, RUN_KEY = WATCHED_DIGIT, "inside_moment", "inside_run"
 NO_SNAPSHOTS = (
     "This run keeps no snapshots (it was trained before they were kept, or it is not a hierarchical RNN): there is "
     "no inside view or replay, only its final state, the grid as it read the digits at the end."
