@@ -9,7 +9,7 @@ import pytest
 
 from hrnn import settings
 from hrnn.analysis.units import order_units
-from hrnn.runs.store.snapshots import SnapshotWriter
+from hrnn.runs.store.snapshots import RECORD_HEAD, RECORDS_NAME, SnapshotWriter
 from hrnn.ui.train.inside_view import NO_SNAPSHOTS
 from tests.app.test_app import page, shown
 from tests.runs.test_bad_run_files import write_finished_run
@@ -154,3 +154,17 @@ def test_a_training_run_shows_its_latest_snapshot_and_follows_it(run_in_training
     at.run()
     assert_heatmap_is(figure(at, "inside_heatmap")["data"][0], newer.memory.hidden[0], EIGHT_BITS)
     assert any("after 160 images" in shown(m.value) for m in at.markdown)
+
+
+def test_a_damaged_snapshot_is_one_line_and_the_end_still_shows(ended_run):
+    path = settings.runs_dir() / RUN_ID / RECORDS_NAME
+    data = bytearray(path.read_bytes())
+    data[RECORD_HEAD.size + 10] ^= 0xFF  # a byte of the first record's payload
+    path.write_bytes(bytes(data))
+    at = open_run()
+    assert not at.exception
+    (line,) = [shown(w.value) for w in at.warning]
+    assert "cannot be played" in line and "record 1 is damaged" in line and "\n" not in line
+    fig = figure(at, "inside_heatmap")
+    assert "frames" not in fig or not fig["frames"]
+    assert_heatmap_is(fig["data"][0], ended_run[-1].memory.hidden[0], FLOAT16)  # the end stands alone

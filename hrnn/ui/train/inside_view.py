@@ -119,21 +119,32 @@ def moment_of(entry):
     return Moment(path, tuple(times), header.labels, digit, at, entry.active, shot.probs, shot.hidden)
 
 
+def _played(moment):
+    """`(hidden (moments, 28, units), probs (moments, classes))` of the watched digit through the ended run, for Play;
+    None, with one warning line, when a record cannot be read."""
+    try:
+        return _history(moment.path, len(moment.times), moment.digit)
+    except RecordError as exc:  # a damaged record: the moment alone, no Play
+        st.warning(f"Part of the snapshots of this run cannot be read, so it cannot be played: {as_text(exc)}")
+        return None
+
+
 def heatmap(moment):
     """The watched digit's hidden states at the moment (under the curves); with Play once the run has ended."""
-    hidden = moment.hidden[moment.digit]
-    if moment.live:
+    played = None if moment.live else _played(moment)
+    if played is not None:
+        history, probs = played
+        order = order_units(history[-1])[:SHOWN_UNITS]  # the final model's order, as Inside shows it
+        figure = states_through_run(history, probs, moment.times, moment.label, order, moment.at, height=440)
+        st.markdown(f"**Inside, grid digit {moment.digit + 1} (a {moment.label}), through the run**")
+    else:
+        hidden = moment.hidden[moment.digit]
         order = order_units(hidden)[:SHOWN_UNITS]
         figure = states_figure(hidden[:, order], order, None, MEANING, height=400)
         st.markdown(
             f"**Inside, grid digit {moment.digit + 1} (a {moment.label})**, {moment_words(moment.times[moment.at])}: "
             f"{reading_words(moment.probs[moment.digit], moment.label)}"
         )
-    else:
-        history, probs = _history(moment.path, len(moment.times), moment.digit)
-        order = order_units(history[-1])[:SHOWN_UNITS]  # the final model's order, as Inside shows it
-        figure = states_through_run(history, probs, moment.times, moment.label, order, moment.at, height=440)
-        st.markdown(f"**Inside, grid digit {moment.digit + 1} (a {moment.label}), through the run**")
     st.plotly_chart(figure, width="stretch", key="inside_heatmap", config=STILL)
     st.caption(
         "Each column is one of the image reader's units (its 32 busiest here, as on Inside), each line its value after "

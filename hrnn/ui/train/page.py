@@ -1,5 +1,6 @@
-"""Train page: configure a run, start it, watch it learn live (curves and a grid of held-out digits), stop it, see
-the verdict and try the model on Draw; every run of the runs folder, training or saved.
+"""Train page: configure a run, start it, watch it learn live (curves, a grid of held-out digits, and the inside of
+the network for one of them: `hrnn.ui.train.inside_view`), stop it, see the verdict, replay the run and try the model
+on Draw; every run of the runs folder, training or saved.
 
 The page holds no run. A run is a worker process writing its folder (`hrnn.runs.store.records`), and the page watches
 the run named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it
