@@ -112,7 +112,9 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
     at.run()
     assert not at.exception
     charts = [c.proto.id.rsplit("-", 1)[1] for c in at.get("plotly_chart")]
-    assert charts == ["live_chart"]  # its curves once: the saved runs' chart does not draw them again below
+    # Its curves once (the saved runs' chart does not draw them again below), its inside and the watched digit's
+    # probabilities (tests/app/test_train_inside.py).
+    assert charts == ["live_chart", "inside_heatmap", "inside_probs"]
     assert any(c.value == "Its curves are the ones above." for c in at.caption)
     assert any("finished after 1 epoch" in s.value for s in at.success)
     record = runs.find_run(run_id).read_record()

@@ -81,7 +81,7 @@ def test_an_ended_run_shows_its_end_and_replays_every_snapshot(ended_run):
     probs = figure(at, "inside_probs")["data"][0]["y"]
     np.testing.assert_allclose(probs, ended_run[-1].probs[0], **FLOAT16)
     right = int((ended_run[-1].probs.argmax(axis=1) == np.array(LABELS)).sum())
-    assert any(f"It reads {right} of 20 grid digits right after {COUNT * 32:,} images" in c for c in caption_texts(at))
+    assert any(f"It reads {right} of 20 right after {COUNT * 32:,} images" in c for c in caption_texts(at))
     assert at.query_params["moment"] == str(COUNT) and "grid" not in at.query_params
 
 
@@ -96,7 +96,7 @@ def test_a_digit_and_a_moment_chosen_are_shown_and_held_in_the_address(ended_run
     assert_heatmap_is(figure(at, "inside_heatmap")["data"][0], ended_run[3].memory.hidden[5], EIGHT_BITS)
     np.testing.assert_allclose(figure(at, "inside_probs")["data"][0]["y"], ended_run[3].probs[5], **FLOAT16)
     right = int((ended_run[3].probs.argmax(axis=1) == np.array(LABELS)).sum())
-    assert any(f"It reads {right} of 20 grid digits right after 128 images" in c for c in caption_texts(at))
+    assert any(f"It reads {right} of 20 right after 128 images" in c for c in caption_texts(at))
     assert at.query_params["moment"] == "4" and at.query_params["grid"] == "6"
 
 

@@ -162,7 +162,7 @@ def grid_and_probabilities(moment, images):
     if len(images) == len(moment.labels):  # else a progress log without the grid's pictures: the verdicts in words
         st.markdown("**The twenty grid digits at this moment** (green: right, red: wrong)")
         st.image(render_grid(images, moment.labels, predictions, marked=moment.digit), width="stretch")
-    st.caption(f"It reads {right} of {len(moment.labels)} grid digits right {moment_words(moment.times[moment.at])}.")
+    st.caption(f"It reads {right} of {len(moment.labels)} right {moment_words(moment.times[moment.at])}.")
     st.pills(
         "Watch a digit: its place in the grid, and what it is",
         list(range(len(moment.labels))),
