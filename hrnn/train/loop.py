@@ -58,6 +58,7 @@ def train(
     keep_model=False,
     on_report=None,
     save_model=None,
+    on_snapshot=None,
 ):
     """Train a model and keep its report up to date, handing it to `on_report` whenever it changes.
 
@@ -80,6 +81,8 @@ def train(
         on_report: called with the report each time it changes; an `OSError` it raises for a failed run is
             logged in one line (the run's own error is what the caller reports).
         save_model: called with the model to keep after every epoch and at the end, or None to keep none.
+        on_snapshot: called with each `hrnn.train.snapshots.Snapshot` of an HRNN's run (about 100 in a run, one per
+            epoch's end and one at the end), or None to take none; see `hrnn.train.tracker.Tracker`.
 
     Returns:
         `TrainResult`.
@@ -126,7 +129,15 @@ def train(
         save_record()
         progress.update(samples_total=len(prepared.y_train) * config.epochs)
         model = pool.acquire(config)
-        tracker = Tracker(config, prepared, progress, stop_event, on_epoch_saved, save_model=save_model is not None)
+        tracker = Tracker(
+            config,
+            prepared,
+            progress,
+            stop_event,
+            on_epoch_saved,
+            save_model=save_model is not None,
+            on_snapshot=on_snapshot,
+        )
         progress.update(steps_per_epoch=tracker.steps_per_epoch)
         record.steps_per_epoch = tracker.steps_per_epoch
         model.fit(
@@ -141,6 +152,7 @@ def train(
         status = "stopped" if tracker.stopped else "finished"
         if tracker.samples_seen:
             tracker.read_grid(model, time.perf_counter())
+        tracker.final_snapshot(model)
         snap = refresh_history()
         if status == "finished" and config.test_limit != 0:
             test = tracker.timed_evaluate(model, prepared.x_test, prepared.y_test, "testing")

@@ -1,7 +1,9 @@
 """What a run does around each Keras step: the learning-rate schedule, each batch's own loss and accuracy, speed,
-the phase-aware ETA, the live digit grid, and stopping. `Tracker` holds that state and `RunCallback` feeds it
-Keras's events; both publish through an `hrnn.train.progress.Progress` (one event per batch, one per epoch)."""
+the phase-aware ETA, the live digit grid, its snapshots (`hrnn.train.snapshots`), and stopping. `Tracker` holds that
+state and `RunCallback` feeds it Keras's events; both publish through an `hrnn.train.progress.Progress` (one event per
+batch, one per epoch)."""
 
+import logging
 import math
 import time
 
@@ -10,6 +12,9 @@ import numpy as np
 
 from hrnn.data.splits import grid_indices
 from hrnn.train.history import EpochEntry
+from hrnn.train.snapshots import snapshot_every, take_snapshot
+
+log = logging.getLogger(__name__)
 
 GRID_SECONDS = 2.0  # how often the live digit grid is read again
 SPEED_SECONDS = 20.0  # the training speed (and so the ETA) is measured over this much of the latest training
@@ -38,9 +43,16 @@ class RunCallback(keras.callbacks.Callback):
 
 
 class Tracker:
-    """The state `train` shares with its Keras callback: the schedule, progress, the live grid, the ETA."""
+    """The state `train` shares with its Keras callback: the schedule, progress, the live grid, the ETA, snapshots.
 
-    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model):
+    Args:
+        on_snapshot: called with each `hrnn.train.snapshots.Snapshot` of the grid digits (an HRNN's runs only): every
+            `snapshot_every(total_steps)` batches, at each epoch's end and at the end (`final_snapshot`, the only one
+            `full`: with the cell state and gates kept); None takes none. A snapshot that fails is logged and the
+            run trains on.
+    """
+
+    def __init__(self, config, prepared, progress, stop_event, on_epoch_saved, save_model, on_snapshot=None):
         self.config = config
         self.prepared = prepared
         self.progress = progress
@@ -69,10 +81,15 @@ class Tracker:
         x_held, y_held = prepared.held_out()
         idx = grid_indices(y_held)
         self.grid_x = x_held[idx]  # (20, 28, 28, 1)
+        self.grid_labels = [int(v) for v in y_held[idx]]  # (20,)
+        self.on_snapshot = on_snapshot if config.arch == "hrnn" else None  # the memory is the HRNN's image reader's
+        self.snapshot_every = snapshot_every(self.total_steps)
+        self.last_snapshot = None  # (global step, full) of the last snapshot taken
+        self.snapshot_failures = 0
         self.grid_next = 0.0
         progress.update(
             grid_images=[np.round(im[:, :, 0] * 255).astype(np.uint8) for im in self.grid_x],
-            grid_labels=[int(v) for v in y_held[idx]],
+            grid_labels=self.grid_labels,
         )
 
     def _stop_requested(self):
@@ -123,13 +140,41 @@ class Tracker:
 
     def read_grid(self, model, now):
         """What the model being trained reads the grid digits as (every `GRID_SECONDS`, and once at the end)."""
-        probs = np.asarray(model(self.grid_x, training=False))  # (20, 10); eager: no graph to trace
+        self.show_grid(np.asarray(model(self.grid_x, training=False)), now)  # (20, 10); eager: no graph to trace
+
+    def show_grid(self, probs, now):
+        """Publish `probs` `(20, 10)`, read now, as the grid's reading."""
         self.progress.update(
             grid_predictions=[int(k) for k in probs.argmax(axis=1)],
             grid_confidences=[float(p) for p in probs.max(axis=1)],
             grid_samples=self.samples_seen,
         )
         self.grid_next = now + GRID_SECONDS
+
+    def snapshot(self, model, full):
+        """Hand `on_snapshot` a snapshot of `model` on the grid digits now, and return it; None when snapshots are
+        off or it failed (logged, never raised)."""
+        if self.on_snapshot is None:
+            return None
+        try:
+            seconds = time.perf_counter() - self.start
+            snapshot = take_snapshot(
+                model, self.grid_x, self.grid_labels, self.global_step, self.samples_seen, seconds, full
+            )
+            self.on_snapshot(snapshot)
+        except Exception as exc:  # a snapshot is never worth a run
+            self.snapshot_failures += 1
+            level = logging.WARNING if self.snapshot_failures == 1 else logging.DEBUG
+            log.log(level, "snapshot at step %d failed (%s): %s", self.global_step, type(exc).__name__, exc)
+            return None
+        self.last_snapshot = (self.global_step, full)
+        return snapshot
+
+    def final_snapshot(self, model):
+        """The run's last snapshot, with the whole memory, unless the last epoch's end has just taken it (a run stopped
+        at an epoch's end takes it at the same step as that epoch's)."""
+        if self.samples_seen and self.last_snapshot != (self.global_step, True):
+            self.snapshot(model, full=True)
 
     def on_batch_end(self, model, batch, logs):
         now = time.perf_counter()
@@ -165,8 +210,18 @@ class Tracker:
         if self.global_step == 1:
             updates["first_batch_seconds"] = now - self.start
         self.progress.add_batch(self.global_step, batch_loss, batch_accuracy, **updates)  # one event per batch
+        snapshot = None
+        # The epoch's last batch is left to `on_epoch_end`, which keeps the whole memory then.
+        if self.global_step % self.snapshot_every == 0 and batch + 1 < self.steps_per_epoch:
+            snapshot = self.snapshot(model, full=False)
         if now >= self.grid_next:
-            self.read_grid(model, now)
+            # A snapshot has read the grid digits already; while snapshots are taken, a due reading waits for the
+            # next one (up to `GRID_SECONDS` more) rather than run the model again: an eager call of the model
+            # costs about as much as a snapshot.
+            if snapshot is not None:
+                self.show_grid(snapshot.probs, now)
+            elif self.on_snapshot is None or now >= self.grid_next + GRID_SECONDS:
+                self.read_grid(model, now)
         if self._stop_requested() and batch + 1 < self.steps_per_epoch:
             self.stopped = True  # inside the epoch; after its last batch `on_epoch_end` stops, with the epoch whole
             model.stop_training = True
@@ -174,6 +229,7 @@ class Tracker:
     def on_epoch_end(self, model, epoch, logs):
         if self.stopped:
             return  # a stopped epoch is incomplete: no validation, no epoch entry
+        self.snapshot(model, full=epoch + 1 == self.config.epochs)  # the run's end keeps the whole memory
         p = self.prepared
         val = {}
         if p.x_val is not None:

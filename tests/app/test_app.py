@@ -71,7 +71,9 @@ def test_a_finished_run_shows_its_curves_grid_and_verdict_and_opens_on_draw():
     at.run()
     assert not at.exception
     charts = [c.proto.id.rsplit("-", 1)[1] for c in at.get("plotly_chart")]
-    assert charts == ["live_chart"]  # its curves once: the saved runs' chart does not draw them again below
+    # Its curves once (the saved runs' chart does not draw them again below), its inside and the watched digit's
+    # probabilities (tests/app/test_train_inside.py).
+    assert charts == ["live_chart", "inside_heatmap", "inside_probs"]
     assert any(c.value == "Its curves are the ones above." for c in at.caption)
     assert any("finished after 1 epoch" in s.value for s in at.success)
     record = runs.find_run(run_id).read_record()
@@ -136,7 +138,7 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     then the run is queued on disk, but with nothing training it is not waiting for anyone."""
     from types import SimpleNamespace
 
-    from hrnn.ui.train import page as train_page
+    from hrnn.ui.train import status_text as train_page
 
     monkeypatch.setenv("HRNN_MAX_RUNS", "1")
     asked = time.time() - 12.4  # twelve seconds ago: the text counts them, so that a slow start still moves
@@ -144,10 +146,10 @@ def test_a_queued_run_with_a_slot_free_reads_as_starting_not_queued(monkeypatch)
     queued = SimpleNamespace(queue_position=1, summary=SimpleNamespace(created=created))
     training = SimpleNamespace(live=True, status="running")
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [])
-    assert re.match(r"Starting \(1[23] s\): the worker is loading TensorFlow", train_page._queued_text(queued))
+    assert re.match(r"Starting \(1[23] s\): the worker is loading TensorFlow", train_page.queued_text(queued))
     monkeypatch.setattr(train_page.runs, "list_runs", lambda root: [training])
     monkeypatch.setattr(train_page.queue_wait, "wait_estimate", lambda *args: None)  # tests/app/test_crowded.py
-    assert train_page._queued_text(queued).startswith("Queued, 1st in line")
+    assert train_page.queued_text(queued).startswith("Queued, 1st in line")
 
 
 def test_original_preset_fills_in_the_original_examples_settings():

@@ -31,3 +31,19 @@ def test_the_grid_draws_digits_whose_lists_disagree_in_length(images, labels, pr
     last = images - 1  # its frame's top left corner
     frame = tuple(picture[last // 10 * (height + GAP) + FRAME // 2, last % 10 * (width + GAP) + FRAME // 2])
     assert frame == (UNREAD if images > labels or images > predictions else RIGHT)
+
+
+def test_the_watched_digit_is_outlined_in_the_gap_around_it_and_no_other():
+    images, labels = np.zeros((20, 28, 28), np.uint8), [k % 10 for k in range(20)]
+    plain = render_grid(images, labels, labels)
+    marked = render_grid(images, labels, labels, marked=13)  # the 4th of the second row
+    width, height = cell_size()
+    assert marked.shape == (plain.shape[0] + GAP, plain.shape[1] + GAP, 3)  # room for the mark at the edges
+    dark = np.all(marked < 40, axis=2)
+    dark[GAP // 2 : -(GAP // 2), GAP // 2 : -(GAP // 2)] &= ~np.all(
+        plain < 40, axis=2
+    )  # what the plain grid has dark too (the digits, here black) is not the mark
+    rows, columns = np.nonzero(dark)
+    x0, y0 = 3 * (width + GAP), height + GAP  # the cell's corner, within the margin of GAP // 2
+    assert columns.min() == x0 and columns.max() == x0 + width + GAP - 1
+    assert rows.min() == y0 and rows.max() == y0 + height + GAP - 1

@@ -4,7 +4,7 @@ from hrnn import runs
 from hrnn.runs.store.listing import held_out_accuracy
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import snapshot_from_record
-from hrnn.ui.train.page import _run_accuracy
+from hrnn.ui.train.outcome import run_accuracy as _run_accuracy
 
 
 def stopped_run(val_images):

@@ -7,7 +7,7 @@ import pytest
 
 from hrnn.train.loop import train
 from hrnn.train.pool import ModelPool
-from hrnn.ui.train.link import preset_values, settings_from_link
+from hrnn.ui.train.link import preset_values, replay_from_link, settings_from_link
 from hrnn.ui.train.settings import config_from_values
 
 N_TRAIN, MAX_EPOCHS, MAX_UNITS = 180, 20, 256  # the synthetic data's training images (after validation); limits
@@ -59,3 +59,20 @@ def test_the_same_link_trains_the_same_batch_losses_twice(tiny_data):
     assert len(first.loss) == 3 and again.loss == first.loss  # 96 images in batches of 32, bit for bit
     other = train(replace(config, seed=8), tiny_data, pool=pool).record.history.batches
     assert other.loss != first.loss  # the seed is what makes them the same
+
+
+@pytest.mark.parametrize(
+    "link, digits, moments, expected",
+    [
+        ({}, 20, 114, (None, None, [])),
+        ({"grid": "3", "moment": "57"}, 20, 114, (2, 56, [])),
+        ({"grid": "20", "moment": "114"}, 20, 114, (19, 113, [])),
+        ({"grid": "21"}, 20, 114, (None, None, ["grid digits are 1 to 20, got '21'"])),
+        ({"moment": "0"}, 20, 114, (None, None, ["moments of this run are 1 to 114, got '0'"])),
+        ({"moment": "5e1"}, 20, 114, (None, None, ["moments of this run are 1 to 114, got '5e1'"])),
+        ({"grid": "٣"}, 20, 114, (None, None, ["grid digits are 1 to 20, got '٣'"])),
+        ({"moment": "3"}, 20, 0, (None, None, ["this run keeps no snapshots, got moment='3'"])),
+    ],
+)
+def test_a_replay_address_names_a_grid_digit_and_a_moment_within_the_run(link, digits, moments, expected):
+    assert replay_from_link(link, digits, moments) == expected

@@ -3,8 +3,9 @@
 The worker owns its run from start to end. It takes the run folder's lock (`worker.lock`, held until the process
 ends), beats a heartbeat with the run's token, waits its turn for a training slot (`hrnn.runs.launch.slots`), loads the
 data its settings name, seeds itself, trains through `hrnn.train.loop.train`, and writes everything to the run folder:
-the progress log (one line per batch and per epoch, flushed as written), the model after every epoch, the record and
-its summary. It checks the folder's `stop` file after every batch (and while queued); SIGTERM asks the same stop.
+the progress log (one line per batch and per epoch, flushed as written), the snapshots of the grid digits
+(`hrnn.runs.store.snapshots`), the model after every epoch, the record and its summary. It checks the folder's `stop`
+file after every batch (and while queued); SIGTERM asks the same stop.
 Started in its own session, it survives the browser, the app's server and a restart of either; whoever started it
 only reads the folder. Its exit status says how the run ended (0 finished or stopped, 1 failed: the record says why).
 
@@ -26,6 +27,7 @@ from hrnn.runs.launch.slots import SlotQueue
 from hrnn.runs.store.folder import RunFolder
 from hrnn.runs.store.progress_log import ProgressLogWriter
 from hrnn.runs.store.records import LIVE_STATUSES, LOCK_NAME, RecordError, RunRecord
+from hrnn.runs.store.snapshots import SnapshotWriter
 from hrnn.train.history import utc_now
 from hrnn.train.progress import Progress
 
@@ -204,12 +206,20 @@ def _train(folder, run_settings, record, data, stop, threads):
     if threads:
         _set_threads(threads)
     writer = ProgressLogWriter(folder.progress_path)
+    snapshots = SnapshotWriter(folder.path)
     try:
         result = train_in_folder(
-            run_settings.config, data, folder.path, record=record, progress=Progress(sink=writer), stop_event=stop
+            run_settings.config,
+            data,
+            folder.path,
+            record=record,
+            progress=Progress(sink=writer),
+            stop_event=stop,
+            on_snapshot=snapshots,
         )
     finally:
         writer.close()
+        snapshots.close()
     return result.record
 
 
@@ -220,7 +230,7 @@ def train_in_folder(config, data, run_dir, record=None, **kwargs):
     Args:
         record: the run's `RunRecord` so far (the queued one, with its id, token and creation time), or None for a
             new one named after the folder.
-        kwargs: passed on to `train` (progress, stop_event, pool, keep_model, callbacks).
+        kwargs: passed on to `train` (progress, stop_event, pool, keep_model, callbacks, on_snapshot).
 
     Returns:
         `hrnn.train.loop.TrainResult`, its `record` the run's `RunRecord`.

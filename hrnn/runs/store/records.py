@@ -8,6 +8,8 @@ and the CLI only read it, apart from one control request (`stop`):
     record.json     what happened (`RunRecord`): status, config, the full history, results; rewritten atomically
     summary.json    the record's few fields a list shows (`RunSummary`), rewritten with it: listing reads only this
     progress.jsonl  the progress log, append-only (`hrnn.runs.store.progress_log`)
+    snapshots.json  the grid digits read at about 100 moments of training: a header, then records appended to
+    snapshots.bin   snapshots.bin (`hrnn.runs.store.snapshots`)
     heartbeat.json  the worker's token, pid, host and time (`Heartbeat`), rewritten every few seconds
     launch.json     the same of the process a launcher started for the run, before it beats (`Heartbeat`); or,
                     rewritten by its launcher while a cluster's scheduler holds the run, pid `PENDING_PID`

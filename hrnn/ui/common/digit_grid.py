@@ -10,6 +10,7 @@ FRAME = 4  # frame width, pixels
 LABEL = 30  # height of the strip under each digit that shows what the model reads
 GAP = 6
 RIGHT, WRONG, UNREAD = (22, 163, 74), (220, 38, 38), (160, 160, 160)  # green, red, grey
+MARK = (17, 17, 17)  # the outline of a digit someone watches
 
 
 def cell_size():
@@ -18,7 +19,7 @@ def cell_size():
     return side, side + LABEL
 
 
-def render_grid(images, labels, predictions=(), columns=10):
+def render_grid(images, labels, predictions=(), columns=10, marked=None):
     """One RGB picture of `images` (each `(28, 28)`, uint8 or floats in [0, 1]) in rows of `columns`.
 
     Args:
@@ -34,11 +35,14 @@ def render_grid(images, labels, predictions=(), columns=10):
         return np.full((1, 1, 3), 255, np.uint8)
     rows = -(-n // columns)
     cw, ch = cell_size()
-    canvas = Image.new("RGB", (columns * cw + (columns - 1) * GAP, rows * ch + (rows - 1) * GAP), "white")
+    margin = GAP // 2 if marked is not None else 0  # room for the mark at the picture's edges
+    canvas = Image.new(
+        "RGB", (columns * cw + (columns - 1) * GAP + 2 * margin, rows * ch + (rows - 1) * GAP + 2 * margin), "white"
+    )
     pen = ImageDraw.Draw(canvas)
     font = ImageFont.load_default(size=LABEL - 6)
     for k, image in enumerate(images):
-        x0, y0 = (k % columns) * (cw + GAP), (k // columns) * (ch + GAP)
+        x0, y0 = margin + (k % columns) * (cw + GAP), margin + (k // columns) * (ch + GAP)
         pixels = np.asarray(image)
         if pixels.dtype != np.uint8:
             pixels = np.clip(np.round(pixels * 255), 0, 255).astype(np.uint8)
@@ -49,6 +53,10 @@ def render_grid(images, labels, predictions=(), columns=10):
         canvas.paste(digit.convert("RGB"), (x0 + FRAME, y0 + FRAME))
         text = "?" if read is None else str(read)
         pen.text((x0 + cw / 2, y0 + cw + LABEL / 2), text, fill=color, font=font, anchor="mm")
+        if k == marked:
+            pen.rectangle(
+                [x0 - GAP // 2, y0 - GAP // 2, x0 + cw + GAP // 2 - 1, y0 + ch + GAP // 2 - 1], outline=MARK, width=3
+            )
     return np.asarray(canvas)
 
 

@@ -17,6 +17,7 @@ CURSOR_PANEL = "inside_cursor_panel"  # the key of Inside's panel: Play, the row
 NAVIGATION_ELEMENT = "navigation"  # the key of the invisible element that minds history and a phone's sidebar (pages)
 PRIMARY = "#ef553b"  # .streamlit/config.toml's primaryColor
 TAP_PX = 44  # the least a finger taps reliably: each control's size on a phone
+WATCHED_DIGIT = "inside_grid_digit"  # the key of Train's buttons that pick the grid digit its inside view watches
 
 RULES = f"""
 <style>
@@ -51,6 +52,10 @@ RULES = f"""
 
 /* The element that keeps this browser's owner key in its cookie shows nothing. */
 .st-key-{COOKIE_ELEMENT}, .st-key-{NAVIGATION_ELEMENT} {{ display: none; }}
+
+/* Train's buttons that pick the digit watched: all twenty in view, on as many lines as they need (pills scroll
+   sideways in one line otherwise, hiding most of them). */
+.st-key-{WATCHED_DIGIT} [data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; overflow-x: visible; }}
 
 /* Train's figures, two to a row: equal halves, so the two rows line up. */
 [class*="st-key-metric_row_"] > div {{ flex: 1 1 0 !important; min-width: 0; }}

@@ -1,13 +1,22 @@
 """The Inside page's figures: the image read row by row, the beliefs and how they formed, the state map, the
-states heatmap."""
+states heatmap (`hrnn.ui.common.states_figure`, which Train's inside view shares)."""
 
 import numpy as np
 import plotly.graph_objects as go
 
 from hrnn.ui.common.figures import DIGITS, image_trace
+from hrnn.ui.common.states_figure import (  # states_figure: Inside's heatmaps, shared with Train
+    CURSOR_COLOR,
+    ROW_RANGE,
+    ROWS,
+    UNREAD_FILL,
+    cursor_shapes,
+)
+from hrnn.ui.common.states_figure import (
+    states_figure as states_figure,  # re-exported for the page
+)
 from hrnn.ui.inside.narration import percent
 
-CURSOR_COLOR = "#009E73"
 PREDICTION_COLOR, RIVAL_COLOR, OTHER_COLOR = "#0072B2", "#D55E00", "#BBBBBB"
 # One colour per digit for the state map: Paul Tol's colour-blind-safe "muted" scheme and a dark grey. The map also
 # writes each digit at its cluster's centre, so no reader has to tell ten colours apart.
@@ -24,38 +33,7 @@ DIGIT_COLORS = [
     "#555555",
 ]
 LABEL_HALO = "0 0 3px white, 0 0 3px white, 0 0 3px white"  # keeps a label readable over dots of any colour
-UNREAD_FILL = "rgba(255,255,255,0.6)"  # laid over the rows the network has not read yet
-ROWS = np.arange(1, 29)
-ROW_RANGE = [28.5, 0.5]  # rows 1..28, row 1 at the top
 BAR_ZERO, BAR_HALF = 39.5, 9.0  # where the row-importance bars sit, in the image's column units
-
-
-def _cursor_shapes(fig, row, x0, x1, xref="x", yref="y"):
-    """Grey out the rows after `row` and outline `row` itself, between x0 and x1."""
-    if row < 28:
-        fig.add_shape(
-            type="rect",
-            xref=xref,
-            yref=yref,
-            x0=x0,
-            x1=x1,
-            y0=row + 0.5,
-            y1=28.5,
-            fillcolor=UNREAD_FILL,
-            line_width=0,
-            layer="above",
-        )
-    fig.add_shape(
-        type="rect",
-        xref=xref,
-        yref=yref,
-        x0=x0,
-        x1=x1,
-        y0=row - 0.5,
-        y1=row + 0.5,
-        line=dict(color=CURSOR_COLOR, width=3),
-        layer="above",
-    )
 
 
 def reading_figure(image28, row, drop, digit, height=340):
@@ -87,7 +65,7 @@ def reading_figure(image28, row, drop, digit, height=340):
         )
     )
     fig.add_shape(type="line", x0=BAR_ZERO, x1=BAR_ZERO, y0=0.5, y1=28.5, line=dict(color="#444", width=1))
-    _cursor_shapes(fig, row, 0.5, 28.5)
+    cursor_shapes(fig, row, 0.5, 28.5)
     fig.add_shape(
         type="rect",
         x0=28.5,
@@ -288,39 +266,6 @@ def state_map_figure(points, labels, path, row, explained=None, height=480):
         plot_bgcolor="white",
         legend=dict(orientation="h", x=0, y=-0.08, yanchor="top", title="test digits:", itemsizing="constant"),
     )
-    return fig
-
-
-def states_figure(states, units, row, meaning, height=430):
-    """A heatmap of one layer's vectors, one line per row, the rows after `row` greyed out and `row` outlined.
-
-    Args:
-        states: `(28, n)` values in [-1, 1] to show (units already chosen and ordered).
-        units: `(n,)` the unit numbers, the x labels.
-        row: the cursor, 1..28.
-        meaning: one line on what a value is, added to every cell's hover text.
-    """
-    states = np.asarray(states, dtype=np.float64)
-    labels = [str(u) for u in units]
-    fig = go.Figure(
-        go.Heatmap(
-            z=states.tolist(),
-            x=labels,
-            y=ROWS.tolist(),
-            colorscale="RdBu",
-            zmid=0,
-            zmin=-1,
-            zmax=1,
-            colorbar=dict(title="value", thickness=10, tickvals=[-1, 0, 1]),
-            xgap=0.5,
-            ygap=0.5,
-            hovertemplate=f"row %{{y}}, unit %{{x}}: %{{z:+.2f}}<br>{meaning}<extra></extra>",
-        )
-    )
-    _cursor_shapes(fig, row, -0.5, len(labels) - 0.5)
-    fig.update_xaxes(type="category", title="unit", tickangle=-90, nticks=min(len(labels), 32), showgrid=False)
-    fig.update_yaxes(range=ROW_RANGE, title="row", tickvals=[1, 5, 10, 15, 20, 25, 28], showgrid=False)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white")
     return fig
 
 

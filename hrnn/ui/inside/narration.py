@@ -2,15 +2,13 @@
 numbers `hrnn.analysis.narration.read_row` gives."""
 
 from hrnn.analysis.narration import Change, read_row
+from hrnn.ui.common import labels
 
 
 def percent(p):
-    """`0.623` -> `"62%"`; never rounds to 0% or 100% (`"<1%"`, `">99%"`), which would read as certainty."""
-    if p < 0.005:
-        return "<1%"
-    if p > 0.995:
-        return ">99%"
-    return f"{p:.0%}"
+    """`0.623` -> `"62%"`: `hrnn.ui.common.labels.percent` in whole percents (never "0%" or "100%" for a share
+    between, which would read as certainty)."""
+    return labels.percent(p, 0)
 
 
 def describe_ink(ink):

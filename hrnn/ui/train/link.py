@@ -6,6 +6,7 @@ mode that hides them.
     &teacher=1                               Start and the result only: the settings are the link's
     &run=<id>                                the run watched (`hrnn.ui.train.watching`)
     &watch=1                                 with `run`: watching only, no Start, no settings (`watch_only_link`)
+    &grid=3&moment=57                        the inside view: the grid digit watched, the run's snapshot replayed
 
 The same settings and seed train the same run on the same kind of machine (tests/ui/test_train_link.py trains a
 link's settings twice and gets the same batch losses).
@@ -17,7 +18,7 @@ import streamlit as st
 
 from hrnn.bounds import Bounds, not_one_of, read
 from hrnn.train.config import PRESETS, SETTINGS, preset_config  # a link names a preset by its key: demo, fast, ...
-from hrnn.ui.common.lesson_link import new_address, write_address
+from hrnn.ui.common.lesson_link import LinkValueError, new_address, whole_number, write_address
 from hrnn.ui.train.settings import FIELDS, NUMBERS, PRESET_KEY, SEED, bounds, server_limits, widget_values
 from hrnn.ui.train.watching import WATCH_PARAM
 
@@ -113,3 +114,45 @@ def write(config, n_train, max_epochs, max_units, teacher):
     values = {**widget_values(config, n_train), SEED: config.seed}
     texts = {name: None if values[name] == base[name] else _text(values[name]) for name in values}
     write_address(PAGE, {PRESET: None if preset == "demo" else preset, TEACHER: "1" if teacher else None, **texts})
+
+
+# The inside view's moment, in the same address: `&grid=3&moment=57` watches the 3rd grid digit (1 to 20) at the run's
+# 57th snapshot (1 to the run's count), so that "Share this view" opens a replay where it was. Applied once per new
+# address, like the settings (`hrnn.ui.common.lesson_link`), under a page name of its own.
+REPLAY_PAGE = "train_replay"
+GRID, MOMENT = "grid", "moment"
+
+
+def replay_from_link(link, digits, moments):
+    """What an address says of the inside view: `(grid digit index or None, moment index or None, reasons a value
+    was ignored)`; `link`: `{name: text or None}`; `digits`: the grid's digits (20); `moments`: the run's snapshots so
+    far (0 for a run without them). Indices count from 0, the address from 1."""
+    chosen, reasons = {}, []
+    for name, count, what in ((GRID, digits, "grid digits"), (MOMENT, moments, "moments of this run")):
+        text = link.get(name)
+        if text is None:
+            continue
+        if count == 0:
+            reasons.append(f"this run keeps no snapshots, got {name}={text[:20]!r}")
+            continue
+        try:
+            chosen[name] = whole_number(text, 1, count, what) - 1
+        except LinkValueError as exc:
+            reasons.append(str(exc))
+    return chosen.get(GRID), chosen.get(MOMENT), reasons
+
+
+def apply_replay(digits, moments):
+    """`(grid digit index or None, moment index or None, reasons)` from the address when it changed since this session
+    applied or wrote it; else `(None, None, [])`."""
+    link = new_address(REPLAY_PAGE, (GRID, MOMENT))
+    return replay_from_link(link, digits, moments) if link is not None else (None, None, [])
+
+
+def write_replay(digit, moment):
+    """Name the watched grid digit (an index, None for the first) and the moment (an index, None while a run trains:
+    the latest) in the address."""
+    write_address(
+        REPLAY_PAGE,
+        {GRID: None if not digit else str(digit + 1), MOMENT: None if moment is None else str(moment + 1)},
+    )

@@ -1,5 +1,6 @@
-"""Train page: configure a run, start it, watch it learn live (curves and a grid of held-out digits), stop it, see
-the verdict and try the model on Draw; every run of the runs folder, training or saved.
+"""Train page: configure a run, start it, watch it learn live (curves, a grid of held-out digits, and the inside of
+the network for one of them: `hrnn.ui.train.inside_view`), stop it, see the verdict, replay the run and try the model
+on Draw; every run of the runs folder, training or saved.
 
 The page holds no run. A run is a worker process writing its folder (`hrnn.runs.store.records`), and the page watches
 the run named in its URL (`?run=<id>`): a refresh, a second tab, another browser and a restarted server all find it
@@ -10,116 +11,41 @@ Each browser watches the run it started; other runs training are listed, and one
 """
 
 import errno
-import time
 
 import streamlit as st
 
 from hrnn import runs, settings
 from hrnn.data.splits import held_out_count
 from hrnn.runs.launch.launcher import LaunchError
-from hrnn.runs.store.listing import held_out_accuracy
-from hrnn.runs.store.records import epoch_seconds
 from hrnn.train import limits
-from hrnn.train.config import (
-    DEMO,
-    TrainConfig,
-)
-from hrnn.ui import pages
+from hrnn.train.config import DEMO
 from hrnn.ui.common import ownership
-from hrnn.ui.common.downloads import model_downloads
 from hrnn.ui.common.explainers import TRAIN, TRAIN_SETTINGS_NOTE, explain
 from hrnn.ui.common.figures import STILL
 from hrnn.ui.common.lesson_link import say_ignored, share_box
 from hrnn.ui.common.resources import (
     launcher_problem,
     mnist_or_error,
-    run_capacity,
     run_progress_problem,
     run_snapshot,
     runs_dir,
     start_run,
 )
-from hrnn.ui.common.scores import reference_accuracy, score_reference_soon
-from hrnn.ui.common.session import set_current_model
+from hrnn.ui.common.scores import score_reference_soon
 from hrnn.ui.common.text import as_text
-from hrnn.ui.common.verdict import verdict
+from hrnn.ui.train import inside_view, session_runs
 from hrnn.ui.train import link as train_link
-from hrnn.ui.train import queue_wait, session_runs
 from hrnn.ui.train.live_figure import live_figure
 from hrnn.ui.train.live_grid import live_grid
+from hrnn.ui.train.outcome import outcome
 from hrnn.ui.train.run_list import saved_runs, training_now
 from hrnn.ui.train.settings import config_from_widgets, controls, init_settings, will_train
+from hrnn.ui.train.status_text import status_text
 from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
-from hrnn.words import data_words, outcome_words
+from hrnn.words import data_words
 
 REFRESH_SECONDS = 1.0  # the watched run's panel
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
-PHASE_TEXT = {
-    "validating": "Checking the epoch on the validation digits...",
-    "testing": "Scoring the model on the test digits...",
-    "saving": "Saving the model...",
-}
-
-
-def _since_asked(entry):
-    """ " (12 s)": the seconds since the run was asked for, so that a start that takes a while still moves."""
-    asked = epoch_seconds(entry.summary.created) if entry.summary else None
-    return f" ({max(0, time.time() - asked):.0f} s)" if asked is not None else ""
-
-
-def _queued_text(entry):
-    """A queued run's place in line and a guess of its wait; or, while a slot is free for it, that it is starting
-    (its worker takes the slot when it is ready: a worker still loading TensorFlow has not yet)."""
-    entries, capacity = runs.list_runs(runs_dir()), run_capacity()
-    training = sum(1 for e in entries if e.live and e.status == "running")
-    if entry.queue_position and entry.queue_position <= capacity - training:
-        return f"Starting{_since_asked(entry)}: the worker is loading TensorFlow and the data..."
-    return queue_wait.queued_words(entry, entries, capacity)
-
-
-STOPPED_BY = {
-    runs.STOPPED_BY_OWNER: "by the person who started it",
-    runs.STOPPED_BY_SERVER: "from the server",
-}
-
-
-def stopped_by_text(folder):
-    """Who asked the run in `folder` to stop, in a few words ("by the person who started it"), or "" when nobody
-    did or the request does not say."""
-    request = folder.read_stop_request()
-    return STOPPED_BY.get(request.by, "") if request is not None else ""
-
-
-def _not_responding_text(entry, owner):
-    beat = entry.folder.read_heartbeat()
-    silent = f" for {runs.heartbeat_age(entry.folder, beat, time.time()):.0f} s" if beat is not None else ""
-    if not owner:
-        asked = " Whoever started it, or the server's operator, can stop it."
-    else:
-        asked = " Stop again to end it at once." if entry.folder.stop_requested else " Stop ends it."
-    return f"Not responding: its worker has not reported{silent} (paused or stuck); runs no longer wait for it.{asked}"
-
-
-def _status_text(entry, snap, owner):
-    status = entry.status
-    if status == "queued":
-        return _queued_text(entry)
-    if status == runs.INTERRUPTED:
-        return "Interrupted: its worker ended before the run did"
-    if status == runs.NOT_RESPONDING:
-        return _not_responding_text(entry, owner)
-    if status != "running":
-        return status.capitalize()
-    if entry.folder.stop_requested:
-        who = stopped_by_text(entry.folder)
-        return f"Stopping after the current batch{', asked ' + who if who else ''}: what it trained is saved..."
-    if snap.samples_seen == 0:
-        return f"Starting{_since_asked(entry)}: preparing the data and the model..."
-    eta = f"about {snap.eta_seconds:.0f} s left" if snap.eta_seconds is not None else "estimating time left"
-    doing = PHASE_TEXT.get(snap.phase, f"Epoch {snap.epoch} of {snap.epochs}, batch {snap.step}/{snap.steps_per_epoch}")
-    if snap.phase == "training" and snap.step == 0 and snap.epoch > 1:  # a pass's start can take seconds
-        doing = f"Epoch {snap.epoch} of {snap.epochs}: starting its first batch..."
-    return f"{doing} - {snap.samples_per_second:.0f} images/s - {eta}"
 
 
 def _digit_grid(run_id, snap):
@@ -186,17 +112,27 @@ def _snapshot_or_warning(entry):
 
 
 def _progress_panel(entry, snap, owner):
-    """The run's progress bar, then its curves beside its figures and digit grid (`snap`: its snapshot; `owner`:
-    whether this browser started it)."""
+    """The run's progress bar, then its curves and, under them, its inside (`inside_view`) beside its figures, the
+    digit grid and the watched digit's probabilities (`snap`: its progress; `owner`: whether this browser started
+    it). On a phone the columns stack: the curves, the inside, then the rest."""
     done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
-    st.progress(min(done, 1.0), text=_status_text(entry, snap, owner))
+    st.progress(min(done, 1.0), text=status_text(entry, snap, owner))
+    notes = st.container()  # a line on the snapshots (none yet, none kept, a bad address), above the charts
+    with notes:
+        moment = inside_view.moment_of(entry)
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
         figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
         st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
+        if moment is not None:
+            inside_view.heatmap(moment)
+            inside_view.replay(moment)
     with side:
         _metrics(snap)
-        _digit_grid(entry.run_id, snap)
+        if moment is not None:
+            inside_view.grid_and_probabilities(moment, snap.grid_images)
+        else:
+            _digit_grid(entry.run_id, snap)
 
 
 def _page_outdated(entry, drawn_queued):
@@ -214,63 +150,6 @@ def _live_panel(run_id, drawn_queued, owner):
         _progress_panel(entry, snap, owner)
     if _page_outdated(entry, drawn_queued):
         st.rerun(scope="app")  # redraw the whole page: the buttons above, the verdict
-
-
-def _run_accuracy(record, snap):
-    """`(accuracy, images, digits, when)` of the run's model on held-out digits: the test, else the last
-    validation, else the live grid (`digits`: "test", "validation" or "grid", `verdict.DIGIT_SETS`); `when` says
-    when, where it is not the model as saved at the end ("" for the test; "after epoch 1"; "as it trained")."""
-    validated = next((e for e in reversed(snap.epoch_history) if e.val_accuracy is not None), None)
-    accuracy, on = held_out_accuracy(record.test_accuracy, validated and validated.val_accuracy)  # the one rule
-    if on == "test" and record.test_images:
-        return accuracy, record.test_images, "test", ""
-    if on == "val" and record.val_images:
-        return accuracy, record.val_images, "validation", f"after epoch {validated.epoch}"
-    if snap.grid_predictions:
-        return snap.grid_correct / len(snap.grid_labels), len(snap.grid_labels), "grid", "as it trained"
-    return None, 0, "test", ""
-
-
-def _outcome(entry, snap, data, owner):
-    """What became of the watched run, once it has ended: the verdict and "Try it on Draw", or why not."""
-    try:
-        record = entry.read_record()
-    except runs.RecordError as exc:
-        st.warning(f"The record of this run cannot be read: {as_text(exc)}")
-        return
-    if not entry.readable:  # a damaged summary: listed as unreadable, so no verdict from a record it contradicts
-        st.warning(f"This run is damaged: {as_text(entry.problem)}")
-        return
-    if entry.status == "failed":
-        st.error(f"Training failed: {as_text(record.error or snap.message)}")
-        return
-    if entry.status == runs.INTERRUPTED:
-        saved = f"the model of its last finished epoch ({len(record.history.epochs)}) is saved"
-        full = " It is likely why: the runs folder's disk is full." if entry.folder.disk_full() else ""
-        st.warning(
-            "The run was interrupted: its worker ended before the run did; "
-            + (saved if entry.has_model else "it had saved no model yet")
-            + "."
-            + full
-        )
-    else:
-        st.success(f"The run {as_text(outcome_words(record))}.")
-        who = stopped_by_text(entry.folder) if entry.status == "stopped" else ""
-        if who:
-            st.caption(f"Stopped {who}.")
-    accuracy, images, digits, when = _run_accuracy(record, snap)
-    if not entry.has_model:
-        return
-    if accuracy is not None:
-        config = record.config or TrainConfig()
-        reference = reference_accuracy(data.spec, config.test_limit, config.seed) if digits == "test" else None
-        stopped = entry.status != "finished"
-        line = verdict(accuracy, images, digits, reference, stopped=stopped, when=when, yours=owner)
-        st.markdown(f"### {line}")
-    if st.button("Try it on Draw", key="try_on_draw", type="primary", icon=":material/draw:"):
-        set_current_model(entry.run_id)
-        pages.switch_to(pages.DRAW)
-    model_downloads(f"hrnn-{entry.run_id}", entry.model_path, entry.folder.file(runs.RECORD_NAME), key="run_files")
 
 
 def _cannot_train_text(exc):
@@ -395,10 +274,10 @@ def _run_panel(entry, data, owner):
         return
     snap = _snapshot_or_warning(entry)
     if snap is not None:
-        outcome = st.container()  # the result above how it got there, drawn second: scoring the
+        result = st.container()  # the result above how it got there, drawn second: scoring the
         _progress_panel(entry, snap, owner)  # shipped model for the verdict takes seconds the first time
-        with outcome:
-            _outcome(entry, snap, data, owner)
+        with result:
+            outcome(entry, snap, data, owner)
 
 
 def _watch_only(entry, data):
