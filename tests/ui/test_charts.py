@@ -13,9 +13,9 @@ from hrnn.ui.inside.figures import (
     belief_figure,
     formation_figure,
     reading_figure,
-    state_map_figure,
-    states_figure,
 )
+from hrnn.ui.inside.heatmaps import states_figure
+from hrnn.ui.inside.state_map import state_map_figure
 from hrnn.ui.train.figures import training_figure
 
 

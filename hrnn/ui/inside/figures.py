@@ -1,5 +1,6 @@
-"""The Inside page's figures: the image read row by row, the beliefs and how they formed, the state map, the
-states heatmap."""
+"""The Inside page's figures of the reading: the image read row by row, the beliefs and how they formed; and what
+every Inside figure shares (colours, the rows' axis, the cursor). The state map, the heatmaps of the units and Play's
+sweep have modules of their own beside this one."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -30,8 +31,8 @@ ROW_RANGE = [28.5, 0.5]  # rows 1..28, row 1 at the top
 BAR_ZERO, BAR_HALF = 39.5, 9.0  # where the row-importance bars sit, in the image's column units
 
 
-def _cursor_shapes(fig, row, x0, x1, xref="x", yref="y"):
-    """Grey out the rows after `row` and outline `row` itself, between x0 and x1."""
+def cursor_shapes(fig, row, x0, x1, xref="x", yref="y"):
+    """Grey out the rows after `row` and outline `row` itself, between x0 and x1 (on the axes `xref`, `yref`)."""
     if row < 28:
         fig.add_shape(
             type="rect",
@@ -99,7 +100,7 @@ def reading_figure(image28, row, drop, digit, height=340):
         )
     )
     fig.add_shape(type="line", x0=BAR_ZERO, x1=BAR_ZERO, y0=0.5, y1=28.5, line=dict(color="#444", width=1))
-    _cursor_shapes(fig, row, 0.5, 28.5)
+    cursor_shapes(fig, row, 0.5, 28.5)
     fig.add_shape(
         type="rect",
         x0=28.5,
@@ -207,206 +208,4 @@ def formation_figure(step_probs, prediction, rival, row, height=270):
         xaxis=dict(range=[0.5, 28.5], title="rows read (top to bottom)"),
         legend=dict(orientation="h", x=0, y=1.02, yanchor="bottom", traceorder="reversed"),
     )
-    return fig
-
-
-def state_map_figure(points, labels, path, row, explained=None, height=480):
-    """The state map: test digits' final states as coloured dots, the current input's reading as a path.
-
-    Args:
-        points: `(N, 2)` projected final states of N test digits; labels: `(N,)` their digits.
-        path: `(28, 2)` the projected states of the current input after rows 1..28.
-        row: the cursor, 1..28, marked on the path.
-        explained: `(2,)` fraction of variance along each axis, for the axis titles.
-    """
-    points, labels, path = np.asarray(points), np.asarray(labels), np.asarray(path)
-    fig = go.Figure()
-    for d in range(10):
-        mine = points[labels == d]
-        fig.add_trace(
-            go.Scatter(
-                x=mine[:, 0],  # numpy: sent packed (base64), a quarter of the size of a list
-                y=mine[:, 1],
-                mode="markers",
-                name=str(d),
-                marker=dict(size=5, color=DIGIT_COLORS[d], opacity=0.45),
-                hovertemplate=f"a test {d} after all 28 rows<extra></extra>",
-            )
-        )
-    # Each digit written at the middle of its cloud: one text trace (cheaper to redraw than ten annotations).
-    present = [d for d in range(10) if (labels == d).any()]
-    centres = np.array([np.median(points[labels == d], axis=0) for d in present]).reshape(-1, 2)
-    fig.add_trace(
-        go.Scatter(
-            x=centres[:, 0].tolist(),
-            y=centres[:, 1].tolist(),
-            mode="text",
-            text=[f"<b>{d}</b>" for d in present],
-            textfont=dict(size=20, color="#222", shadow=LABEL_HALO),  # dark on a halo: legible on any cloud
-            name="digit labels",
-            showlegend=False,
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=path[:, 0].tolist(),
-            y=path[:, 1].tolist(),
-            mode="lines+markers",
-            name="this input",
-            showlegend=False,
-            line=dict(color="black", width=2),
-            marker=dict(size=5, color="black"),
-            customdata=ROWS.tolist(),
-            hovertemplate="this input after row %{customdata}<extra></extra>",
-        )
-    )
-    for index, text, symbol in ((0, "start", "circle-open"), (len(path) - 1, "end", "star")):
-        fig.add_trace(
-            go.Scatter(
-                x=[path[index, 0]],
-                y=[path[index, 1]],
-                mode="markers" if index == row - 1 else "markers+text",  # the cursor's label takes over there
-                text=[text],
-                textposition="top center",
-                textfont=dict(shadow=LABEL_HALO),
-                showlegend=False,
-                name=text,
-                marker=dict(size=14, color="black", symbol=symbol),
-                hovertemplate=f"this input after row {index + 1} ({text})<extra></extra>",
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            x=[path[row - 1, 0]],
-            y=[path[row - 1, 1]],
-            mode="markers+text",
-            text=[f"row {row}"],
-            textposition="bottom center",
-            textfont=dict(color=CURSOR_COLOR, size=14, weight="bold", shadow=LABEL_HALO),
-            showlegend=False,
-            name="cursor",
-            marker=dict(size=14, color=CURSOR_COLOR, line=dict(color="black", width=1.5)),
-            hovertemplate=f"this input after row {row}<extra></extra>",
-        )
-    )
-    share = explained if explained is not None else (None, None)
-    titles = [f"map axis {k + 1}" + (f" ({s:.0%} of the spread)" if s is not None else "") for k, s in enumerate(share)]
-    fig.update_xaxes(title=titles[0], zeroline=False, showticklabels=False)
-    fig.update_yaxes(title=titles[1], zeroline=False, showticklabels=False)
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=30, b=10),
-        plot_bgcolor="white",
-        legend=dict(orientation="h", x=0, y=-0.08, yanchor="top", title="test digits:", itemsizing="constant"),
-    )
-    return fig
-
-
-def states_figure(states, units, row, meaning, height=430):
-    """A heatmap of one layer's vectors, one line per row, the rows after `row` greyed out and `row` outlined.
-
-    Args:
-        states: `(28, n)` values in [-1, 1] to show (units already chosen and ordered).
-        units: `(n,)` the unit numbers, the x labels.
-        row: the cursor, 1..28.
-        meaning: one line on what a value is, added to every cell's hover text.
-    """
-    states = np.asarray(states, dtype=np.float64)
-    labels = [str(u) for u in units]
-    fig = go.Figure(
-        go.Heatmap(
-            z=states.tolist(),
-            x=labels,
-            y=ROWS.tolist(),
-            colorscale="RdBu",
-            zmid=0,
-            zmin=-1,
-            zmax=1,
-            colorbar=dict(title="value", thickness=10, tickvals=[-1, 0, 1]),
-            xgap=0.5,
-            ygap=0.5,
-            hovertemplate=f"row %{{y}}, unit %{{x}}: %{{z:+.2f}}<br>{meaning}<extra></extra>",
-        )
-    )
-    _cursor_shapes(fig, row, -0.5, len(labels) - 0.5)
-    fig.update_xaxes(type="category", title="unit", tickangle=-90, nticks=min(len(labels), 32), showgrid=False)
-    fig.update_yaxes(range=ROW_RANGE, title="row", tickvals=[1, 5, 10, 15, 20, 25, 28], showgrid=False)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), plot_bgcolor="white")
-    return fig
-
-
-SWEEP_FRAME_MS = 110  # Play's time per row: 28 rows in about 3 s
-
-
-def _sweep_title(step_probs, row):
-    probs = step_probs[row - 1]
-    digit = int(np.argmax(probs))
-    return f"After row {row}: it thinks {digit} ({percent(probs[digit])})"
-
-
-def _unread_cover(row):
-    """The shape that greys the rows after `row` on the sweep's image (an empty one at row 28, so every frame has
-    one shape to replace)."""
-    return dict(
-        type="rect", xref="x", yref="y", x0=0.5, x1=28.5, y0=row + 0.5, y1=28.5,
-        fillcolor=UNREAD_FILL, line=dict(color=CURSOR_COLOR, width=3), layer="above",
-    )  # fmt: skip
-
-
-def sweep_figure(image28, step_probs, prediction, rival, row=28, height=240):
-    """The digit read row by row, played in the browser: the image with the rows not yet read greyed, beside the ten
-    probabilities after each row, one animation frame per row (`SWEEP_FRAME_MS` each) started by the figure's own
-    Play button, so a sweep costs the server nothing and takes about 3 s on any connection.
-
-    Args:
-        image28: `(28, 28)` pixels in [0, 1], the input as the model reads it.
-        step_probs: `(28, 10)` the probabilities after rows 1..28.
-        prediction, rival: digits from `hrnn.analysis.narration.main_rival` (coloured as on the other views).
-        row: the row it shows before Play, the page's cursor (Play always sweeps from row 1 to row 28).
-    """
-    step_probs = np.asarray(step_probs, dtype=np.float64)
-    colors = [PREDICTION_COLOR if d == prediction else RIVAL_COLOR if d == rival else OTHER_COLOR for d in range(10)]
-
-    def bars(row):
-        probs = step_probs[row - 1]
-        return go.Bar(
-            x=DIGITS, y=probs.tolist(), marker_color=colors, text=[percent(p) for p in probs], textposition="outside",
-            cliponaxis=False, xaxis="x2", yaxis="y2", hoverinfo="skip",
-        )  # fmt: skip
-
-    image = go.Heatmap(
-        z=np.asarray(image28, dtype=np.float64).tolist(), x=ROWS.tolist(), y=ROWS.tolist(),
-        colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip",
-    )  # fmt: skip
-    frames = [
-        go.Frame(
-            name=str(row),
-            data=[bars(row)],
-            traces=[1],
-            layout=dict(shapes=[_unread_cover(row)], title=dict(text=_sweep_title(step_probs, row))),
-        )
-        for row in range(1, 29)
-    ]
-    play = dict(frame=dict(duration=SWEEP_FRAME_MS, redraw=True), transition=dict(duration=0), mode="immediate")
-    fig = go.Figure(data=[image, bars(row)], frames=frames)
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=40, b=10),
-        title=dict(text=_sweep_title(step_probs, row), x=0.5, xanchor="center", font=dict(size=15)),
-        shapes=[_unread_cover(row)],
-        showlegend=False,
-        plot_bgcolor="white",
-        xaxis=dict(domain=[0.0, 0.3], range=[0.5, 28.5], visible=False),
-        yaxis=dict(range=ROW_RANGE, visible=False, scaleanchor="x"),
-        xaxis2=dict(domain=[0.38, 1.0], type="category", categoryorder="array", categoryarray=DIGITS, anchor="y2"),
-        yaxis2=dict(domain=[0.0, 1.0], range=[0, 1.25], visible=False, anchor="x2"),
-        updatemenus=[
-            dict(
-                type="buttons", x=0.0, y=1.02, xanchor="left", yanchor="bottom", direction="left", showactive=False,
-                pad=dict(t=0, r=6), font=dict(size=18),
-                buttons=[dict(label="▶ Play", method="animate", args=[None, {**play, "fromcurrent": False}])],
-            )
-        ],
-    )  # fmt: skip
     return fig

@@ -20,16 +20,12 @@ from hrnn.ui.common.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.common.resources import mnist_or_error
 from hrnn.ui.common.session import current_input
 from hrnn.ui.common.style import CURSOR_PANEL
-from hrnn.ui.inside.figures import (
-    belief_figure,
-    formation_figure,
-    reading_figure,
-    state_map_figure,
-    states_figure,
-    sweep_figure,
-)
+from hrnn.ui.inside.figures import belief_figure, formation_figure, reading_figure
+from hrnn.ui.inside.heatmaps import states_figure
 from hrnn.ui.inside.link import apply_experiment, apply_input, read_address, write
 from hrnn.ui.inside.reading import default_input, read_input, test_digits_map
+from hrnn.ui.inside.state_map import state_map_figure
+from hrnn.ui.inside.sweep import sweep_figure
 from hrnn.ui.inside.views import inside_applies
 from hrnn.ui.inside.what_if.section import what_if
 
