@@ -41,7 +41,12 @@ PARTS = """The network's three parts, named the same on every page:
   {col_units} numbers (its *state*) hold everything the network knows about the image so far;
 * the **classifier** turns the image reader's state into ten digit probabilities.
 
-A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1."""
+A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1.
+
+An LSTM carries two lists of numbers from step to step: its **memory** (c) and its **state** (h), the part of the
+memory it shows. At each step three **gates**, numbers from 0 to 1, decide how much of the memory it keeps (the
+forget gate), how much of what it reads it writes in (the input gate) and how much of the memory it shows (the output
+gate). *Memory c* and *Gates*, over the units' heatmap, show them."""
 
 
 def slider_key(state):
