@@ -46,6 +46,11 @@ def units_section(model, model_key, image, result, row):
         model, model_key: the model (its memory is computed once per input, when a view first shows it).
         image: `(28, 28)` the input; result: its `ProbeResult`; row: the cursor, 1..28.
     """
+    with st.container(key="inside_units"):
+        _section(model, model_key, image, result, row)
+
+
+def _section(model, model_key, image, result, row):
     st.subheader("The units, row by row")
     layer = st.radio(
         "Reader", list(LAYERS), format_func=LAYERS.get, horizontal=True, key=LAYER_KEY,
