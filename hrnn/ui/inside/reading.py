@@ -1,7 +1,7 @@
 """What the Inside page shows about an input, computed once per input and model and cached: the probe, the row
 importance and the main rival (`reading`); the readers' memory and gates, when a view shows them (`read_memory`);
-the state map of test digits (`state_map`, once per model); and, before
-anything is drawn or picked, a test digit worth watching (`default_input`)."""
+the state map of test digits (`state_map`, once per model); and, before anything is drawn or picked, a test digit
+worth watching (`default_input`)."""
 
 from dataclasses import dataclass
 
