@@ -1,4 +1,5 @@
-"""The image reader's memory: its hidden state, cell state and gates after every row, from the layer's own weights.
+"""The readers' memory: the hidden state, cell state and gates of the image reader after every row, and of the row
+reader after every pixel of a row, from the layers' own weights.
 
 An LSTM step, with the weights laid out as Keras lays them out (gates i, f, c, o along the last axis of `kernel`,
 `recurrent_kernel` and `bias`, each `units` wide; `hrnn.nn.layers.FusedLSTM` keeps that layout and is tested
@@ -17,6 +18,8 @@ starting from zero states, as the model does, in one compiled TensorFlow functio
 image reader's 28 steps on the layer's own variables. (A numpy recurrence computed the same in 20 ms alone but
 took 0.6 to 0.9 s inside a training run on 2 cores, numpy's BLAS threads most likely contending with TensorFlow's.)
 The `h` it implies is the image reader's own hidden state; tests check every array against an independent numpy step.
+`row_reader_memory` steps the same recurrence over pixel rows, one pixel per step, with the row reader's weights: its
+last `h` is the row reader's summary of the row.
 """
 
 import threading
@@ -124,7 +127,65 @@ def image_reader_memory(model, images):
         images = images[..., None]
     if images.ndim != 4 or images.shape[1:] != (28, 28, 1):
         raise ValueError(f"expected images of shape (n, 28, 28, 1) or (n, 28, 28), got {images.shape}")
-    out = {name: value.numpy() for name, value in _memory_function(model)(tf.constant(images)).items()}
+    return _as_memory(_memory_function(model)(tf.constant(images)))
+
+
+_ROW_FUNCTIONS = weakref.WeakKeyDictionary()  # model -> its compiled row-reader memory function
+
+
+def _row_memory_function(model):
+    """The row reader's memory over pixel rows, as one compiled function per model (see `_memory_function`)."""
+    with _LOCK:
+        function = _ROW_FUNCTIONS.get(model)
+        if function is None:
+            cell = _row_reader(model).cell
+
+            def call(pixel_rows):  # (n, 28): each row is 28 steps of one pixel
+                return lstm_states(pixel_rows[..., None], cell.kernel, cell.recurrent_kernel, cell.bias)
+
+            rows = tf.TensorSpec((None, 28), tf.float32)
+            function = _ROW_FUNCTIONS[model] = tf.function(call, input_signature=[rows])
+    return function
+
+
+def _row_reader(model):
+    """The row reader's LSTM (inside the row encoder's TimeDistributed wrapper). Raises ModelFileError."""
+    try:
+        layer = model.get_layer(ROW_READER_LAYER)
+    except ValueError as exc:
+        raise ModelFileError(f"not an hrnn model: {exc}") from exc
+    inner = getattr(layer, "layer", layer)
+    if not isinstance(inner, keras.layers.LSTM):
+        raise ModelFileError(f"layer 'row_encoder' holds a {type(inner).__name__}, expected an LSTM")
+    return inner
+
+
+def row_reader_memory(model, pixel_rows):
+    """The row reader's states and gates after each pixel of each row, for a batch of pixel rows.
+
+    The row reader reads a row left to right, one pixel per step, from zero states: each row alone, as the model
+    reads every row of an image.
+
+    Args:
+        model: an HRNN (layers row_encoder, column_encoder, classifier).
+        pixel_rows: `(n, 28)` floats in [0, 1] (an image's 28 rows are n = 28 of them).
+
+    Returns:
+        `LstmMemory`, each array `(n, 28, row_units)` float32; `hidden[k, t]` is the row reader's state after pixel
+        t + 1 of row k, and `hidden[k, -1]` its summary of the row (`hrnn.nn.probe.ProbeResult.row_vectors`).
+
+    Raises:
+        ValueError: for rows of another shape; ModelFileError: for a model that is not an HRNN.
+    """
+    pixel_rows = np.asarray(pixel_rows, np.float32)
+    if pixel_rows.ndim != 2 or pixel_rows.shape[1] != 28:
+        raise ValueError(f"expected pixel rows of shape (n, 28), got {pixel_rows.shape}")
+    return _as_memory(_row_memory_function(model)(tf.constant(pixel_rows)))
+
+
+def _as_memory(tensors):
+    """`lstm_states`'s tensors as an `LstmMemory` of numpy arrays."""
+    out = {name: value.numpy() for name, value in tensors.items()}
     return LstmMemory(
         hidden=out["h"],
         cell=out["c"],

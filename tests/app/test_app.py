@@ -20,13 +20,22 @@ from hrnn.nn.probe import predict_one, probe
 from hrnn.runs.store.progress_log import ProgressLogReader
 from hrnn.ui.common.run_names import started_text
 from hrnn.ui.common.verdict import reading_verdict
-from hrnn.ui.inside import page as inside_page
 from hrnn.ui.inside import reading as inside_reading
 from hrnn.ui.inside.figures import CURSOR_COLOR
 from hrnn.ui.inside.narration import describe_row
 from hrnn.words import outcome_words
 from tests.assets.make_small_model import ASSET
-from tests.support.app import TIMEOUT, draw, drawn_bar, page, save_run, set_small_config, shown
+from tests.support.app import (
+    TIMEOUT,
+    draw,
+    drawn_bar,
+    page,
+    row_slider,
+    save_run,
+    set_small_config,
+    shown,
+    shown_test_image,
+)
 from tests.support.data import REPO
 from tests.support.figures import chart, plotly_array
 from tests.support.waiting import wait_until
@@ -265,23 +274,10 @@ def _cursor_rows(at, key):
     return {(s["y0"] + s["y1"]) / 2 for s in shapes if s.get("line", {}).get("color") == CURSOR_COLOR}
 
 
-def _row_slider(at):
-    return at.slider(key=inside_page.slider_key(at.session_state))
-
-
 def _story(at):
     """The cursor's sentence (the one paragraph in bold)."""
     (story,) = [m.value for m in at.markdown if m.value.startswith("**")]
     return story
-
-
-def _shown_test_image(at):
-    """The test image the Inside page reads, from its "Input: test image K (true label L)" line: `(image, L)`."""
-    (line,) = [t.value for t in at.text if t.value.startswith("Input: test image")]
-    index, label = (int(n) for n in re.match(r"Input: test image (\d+) \(true label (\d+)\)", line).groups())
-    data = load_mnist(os.environ["HRNN_MNIST"])
-    assert data.y_test[index] == label
-    return data.x_test[index] / 255.0, label
 
 
 def _expected_step_probs(image):
@@ -313,14 +309,14 @@ def test_inside_page_shows_every_view():
 def test_the_cursor_moves_the_highlighted_row_and_the_probability_bars():
     at = page("inside").run()
     assert _cursor_rows(at, "inside_reading") == {28}
-    _row_slider(at).set_value(5).run()
+    row_slider(at).set_value(5).run()
     assert not at.exception
     for key in ("inside_reading", "inside_image_reader"):
         assert _cursor_rows(at, key) == {5}, key
     at.radio(key="inside_layer").set_value("row_reader").run()
     assert _cursor_rows(at, "inside_row_reader") == {5}
     bars = {x: y for trace in chart(at, "inside_belief")["data"] for x, y in zip(trace["x"], trace["y"])}
-    image, label = _shown_test_image(at)
+    image, label = shown_test_image(at)
     expected = _expected_step_probs(image)
     np.testing.assert_allclose([bars[str(d)] for d in range(10)], expected[4], atol=1e-6)  # after row 5
     assert _story(at) == f"**{describe_row(image, expected, 5)}**"
@@ -334,7 +330,7 @@ def test_play_is_a_sweep_of_every_row_played_by_the_browser():
     and the rows after it greyed, so a sweep runs no script (it took 19-26 s when each row ran the page again)."""
     at = page("inside").run()
     sweep = chart(at, "inside_sweep")
-    image, _ = _shown_test_image(at)
+    image, _ = shown_test_image(at)
     expected = _expected_step_probs(image)
     assert [frame["name"] for frame in sweep["frames"]] == [str(row) for row in range(1, 29)]
     for row, frame in zip(range(1, 29), sweep["frames"]):
@@ -346,7 +342,7 @@ def test_play_is_a_sweep_of_every_row_played_by_the_browser():
     (play,) = sweep["layout"]["updatemenus"][0]["buttons"]
     assert play["method"] == "animate" and play["args"][1]["frame"]["duration"] * 28 <= 3500  # about 3 s
     assert sweep["layout"]["title"]["text"].startswith("After row 28: ")  # before Play: the cursor's row
-    _row_slider(at).set_value(9).run()  # the sweep shows the cursor's row too; Play still sweeps every row
+    row_slider(at).set_value(9).run()  # the sweep shows the cursor's row too; Play still sweeps every row
     moved = chart(at, "inside_sweep")
     assert moved["layout"]["title"]["text"].startswith("After row 9: ") and moved["layout"]["shapes"][0]["y0"] == 9.5
     assert moved["frames"] == sweep["frames"]
@@ -366,8 +362,8 @@ def test_cursor_moves_run_no_model(monkeypatch):
         counted(name, getattr(inside_reading, name))
     at = page("inside").run()
     assert calls == {"probe": 1, "predict_batch": 1, "final_image_states": 1}
-    _row_slider(at).set_value(3).run()
-    _row_slider(at).set_value(17).run()
+    row_slider(at).set_value(3).run()
+    row_slider(at).set_value(17).run()
     at.run().run()
     assert not at.exception
     assert calls == {"probe": 1, "predict_batch": 1, "final_image_states": 1}

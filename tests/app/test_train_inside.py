@@ -11,9 +11,9 @@ from hrnn import settings
 from hrnn.analysis.units import order_units
 from hrnn.runs.store.snapshots import RECORD_HEAD, RECORDS_NAME, SnapshotWriter
 from hrnn.ui.train.inside_view import NO_SNAPSHOTS
-from tests.app.test_app import page, shown
-from tests.runs.test_bad_run_files import write_finished_run
-from tests.runs.test_snapshot_files import EIGHT_BITS, FLOAT16, LABELS, make_snapshot
+from tests.support.app import page, shown
+from tests.support.run_files import write_finished_run
+from tests.support.snapshots import EIGHT_BITS, FLOAT16, LABELS, make_snapshot
 
 RUN_ID = "20250101-000000-inside"
 COUNT = 12

@@ -1,8 +1,8 @@
 """The path a person takes, in a real browser: draw a 1 and see it read; train a tiny model and watch the curve.
 
 Run with `python -m pytest tests/e2e -m e2e` (`-s` prints the Inside page's cursor latencies). With HRNN_SCREENSHOTS=1
-the tests also refresh the screenshots in docs/screenshots/ (draw.png, inside.png, inside-phone.png); the Train
-page's come from a quick demo (measure/make_train_screenshots.py).
+the tests also refresh the screenshots in docs/screenshots/ (draw.png, inside.png, inside-phone.png,
+inside-memory.png); the Train page's come from a quick demo (measure/make_train_screenshots.py).
 """
 
 import os
@@ -23,6 +23,8 @@ from tests.support.browser import (
     LAYOUT_PROBLEMS,
     PAGE_LOAD_MS,
     PREDICTION_MS,
+    SCREENSHOTS,
+    SERVER_PATH,
     SMALL_CONTROLS,
     TRAINING_MS,
     VIEWPORTS,
@@ -176,6 +178,74 @@ def test_inside_page_lays_out_its_views_without_overlap(server, browser, device)
             assert sweep["y"] + sweep["height"] <= 844, sweep
     finally:
         context.close()
+
+
+# The names of the heatmap panels the chart with this key draws (the browser's own figure), or null before it has one.
+PANELS = """key => [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)]
+    .map(g => g._fullData?.filter(t => t.type === 'heatmap').map(t => t.name).join()).find(n => n) ?? null"""
+# Whether a chart outlines `row` (the cursor's colour, 3 px) in every one of its panels.
+OUTLINED_IN_EVERY_PANEL = """([key, row, panels]) => {
+    const g = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+    return (g?._fullLayout?.shapes ?? []).filter(s => s.line.width === 3 && s.y0 === row - 0.5).length === panels;
+}"""
+# Whether the page scrolls sideways: the document, or Streamlit's <main>, which scrolls the page.
+WIDER_THAN_THE_SCREEN = """() => document.documentElement.scrollWidth > innerWidth
+    || [...document.querySelectorAll('[data-testid=stMain]')].some(m => m.scrollWidth > m.clientWidth)"""
+
+
+def _press(page, device, locator):
+    """Click on a desktop, tap on a phone (under the phone's sticky cursor panel: scrolled to the screen's middle)."""
+    if device == "phone":
+        locator.evaluate("e => e.scrollIntoView({block: 'center'})")
+        locator.tap()
+    else:
+        locator.click()
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_the_memory_and_the_gates_render_on_a_desktop_and_a_phone_with_no_sideways_scroll(server, browser, device):
+    context = browser.new_context(**VIEWPORTS[device])
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/inside?digit={SCREENSHOT_DIGIT}&view=gates")  # the address names the view
+        expect(page.get_by_role("heading", name="The units, row by row")).to_be_visible(timeout=PREDICTION_MS)
+        wait_until_idle(page)
+        page.wait_for_function(f"() => ({PANELS})('inside_image_gates') === 'f: kept,i: written,o: shown'")
+        slider = page.locator(ROW_SLIDER)
+        for _ in range(28 - SCREENSHOT_ROW):
+            slider.press("ArrowLeft")
+        page.wait_for_function(OUTLINED_IN_EVERY_PANEL, arg=["inside_image_gates", SCREENSHOT_ROW, 3])
+        wait_until_idle(page)
+        assert page.evaluate(LAYOUT_PROBLEMS) == {"overlaps": [], "overflow": []}
+        assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+        if device == "desktop":
+            _save_section(page, page.locator(".st-key-inside_units"), "inside-memory.png")
+
+        _press(page, device, page.get_by_text("Memory c", exact=True))
+        page.wait_for_function(f"() => ({PANELS})('inside_image_memory') === 'h: shown,c: memory'")
+        _press(page, device, page.get_by_text("Row reader", exact=True))
+        page.wait_for_function(f"() => ({PANELS})('inside_row_memory') === 'ink,h: shown,c: memory'")
+        expect(page.get_by_text(f"Row {SCREENSHOT_ROW}, pixel by pixel")).to_be_visible()
+        wait_until_idle(page)
+        assert "reader=row" in page.url and "view=memory" in page.url  # the address follows the choices
+        assert page.evaluate(LAYOUT_PROBLEMS)["overflow"] == []
+        assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    finally:
+        context.close()
+
+
+def _save_section(page, locator, name):
+    """Refresh docs/screenshots/<name> with one section of `page` (HRNN_SCREENSHOTS=1), in a window as tall as the
+    page, as `save_screenshot` does a whole page (Streamlit's <main> would clip a section taller than the window)."""
+    assert not SERVER_PATH.search(locator.inner_text())
+    if os.environ.get("HRNN_SCREENSHOTS") != "1":
+        return
+    viewport = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": max(viewport["height"], height)})
+    page.wait_for_timeout(1000)  # let the charts settle in the taller window
+    locator.screenshot(path=str(SCREENSHOTS / name))
+    page.set_viewport_size(viewport)
 
 
 def test_an_experiment_tapped_on_a_phone_travels_by_its_link_to_another_browser(server, new_page):

@@ -1,14 +1,17 @@
-"""The image reader's memory (h, c and the gates after every row) is the LSTM the model runs: checked against an
-independent numpy step written here from the equations, and against the hidden states the model itself gives.
+"""The readers' memory (h, c and the gates after every row, or every pixel of a row) is the LSTM the model runs:
+checked against an independent numpy step written here from the equations, and against the hidden states the model
+itself gives.
 
 Seen failing with the gate order broken (i and f swapped in the split of `hrnn.nn.memory.lstm_states`, and before in
 the numpy recurrence it replaced, alike): the reference test failed on h first, 1,008 of 1,008 values off (by up to
-0.051), and the model's own hidden states disagreed in 336 of 336 values of the first image; the other tests passed."""
+0.051), and the model's own hidden states disagreed in 336 of 336 values of the first image; the other tests passed.
+With the row reader's tests added (the same swap, 2026-12-07): its reference test failed on h, 12,532 of 12,544
+values off (by up to 0.039), and its last h disagreed with the model's row summaries in 448 of 448 values."""
 
 import numpy as np
 import pytest
 
-from hrnn.nn.memory import image_reader_memory
+from hrnn.nn.memory import image_reader_memory, row_reader_memory
 from hrnn.nn.probe import final_image_states, probe, row_vectors_batch
 from tests.support.data import random_hrnn
 
@@ -51,12 +54,8 @@ def reference_lstm(x, kernel, recurrent_kernel, bias):
     return out
 
 
-def test_memory_matches_an_independent_numpy_lstm(model, images):
-    rows = row_vectors_batch(model, images)  # the image reader's inputs
-    cell = model.get_layer("column_encoder").cell
-    weights = [w.numpy() for w in (cell.kernel, cell.recurrent_kernel, cell.bias)]
-    expected = reference_lstm(rows, *weights)
-    memory = image_reader_memory(model, images)
+def _assert_matches(memory, expected):
+    """Every array of `memory` (an `LstmMemory`) equals the reference's."""
     for name, got in (
         ("h", memory.hidden),
         ("c", memory.cell),
@@ -66,6 +65,16 @@ def test_memory_matches_an_independent_numpy_lstm(model, images):
         ("g", memory.candidate),
     ):
         np.testing.assert_allclose(got, expected[name], atol=ATOL, err_msg=f"{name} differs")
+
+
+def _weights(cell):
+    return [w.numpy() for w in (cell.kernel, cell.recurrent_kernel, cell.bias)]
+
+
+def test_memory_matches_an_independent_numpy_lstm(model, images):
+    rows = row_vectors_batch(model, images)  # the image reader's inputs
+    expected = reference_lstm(rows, *_weights(model.get_layer("column_encoder").cell))
+    _assert_matches(image_reader_memory(model, images), expected)
 
 
 def test_memory_shapes_and_ranges(model, images):
@@ -104,3 +113,22 @@ def test_memory_follows_weight_changes(images):
 def test_memory_refuses_images_of_another_shape(model):
     with pytest.raises(ValueError, match="28, 28"):
         image_reader_memory(model, np.zeros((2, 27, 28, 1), np.float32))
+
+
+def test_row_reader_memory_matches_an_independent_numpy_lstm(model, images):
+    pixel_rows = images[0, :, :, 0]  # (28, 28): the first image's rows, each 28 one-pixel steps
+    expected = reference_lstm(pixel_rows[..., None], *_weights(model.get_layer("row_encoder").layer.cell))
+    memory = row_reader_memory(model, pixel_rows)
+    assert memory.hidden.shape == (28, 28, 16) and memory.hidden.dtype == np.float32
+    _assert_matches(memory, expected)
+
+
+def test_row_reader_memory_ends_in_the_models_own_row_summaries(model, images):
+    for image in images:
+        memory = row_reader_memory(model, image[:, :, 0])
+        np.testing.assert_allclose(memory.hidden[:, -1], probe(model, image).row_vectors, atol=ATOL)
+
+
+def test_row_reader_memory_refuses_rows_of_another_shape(model):
+    with pytest.raises(ValueError, match=r"\(n, 28\)"):
+        row_reader_memory(model, np.zeros((2, 27), np.float32))

@@ -50,7 +50,7 @@ def test_states_match_keras_sub_models(model, image):
     np.testing.assert_allclose(final_image_states(model, x)[0], final, atol=1e-5)
 
 
-def test_row_encodings_of_a_batch_are_the_probes(model, image):
+def test_row_vectors_of_a_batch_are_the_probes(model, image):
     images = np.stack([image, image[::-1]])  # (2, 28, 28)
     rows = row_vectors_batch(model, images[..., None])  # (2, 28, row_units)
     assert rows.shape == (2, 28, 16)
@@ -59,7 +59,7 @@ def test_row_encodings_of_a_batch_are_the_probes(model, image):
     np.testing.assert_array_equal(row_vectors_batch(model, images), rows)
 
 
-def test_column_states_match_a_keras_lstm_with_return_sequences(model, image):
+def test_image_states_match_a_keras_lstm_with_return_sequences(model, image):
     col = model.get_layer("column_encoder")
     reference = keras.layers.LSTM(col.units, return_sequences=True)
     reference.build((None, 28, 16))

@@ -1,6 +1,7 @@
 """Pages under Streamlit's AppTest, as the AppTests drive them: a page, a drawing on the canvas, small settings, a saved
 run, the text a reader sees."""
 
+import os
 import re
 
 import numpy as np
@@ -8,6 +9,7 @@ from PIL import Image, ImageDraw
 from streamlit.testing.v1 import AppTest
 
 from hrnn import runs, settings
+from hrnn.data.mnist import load_mnist
 from hrnn.runs.launch.worker import train_in_folder
 from hrnn.train.config import TrainConfig
 from tests.support.data import make_mnist
@@ -72,3 +74,19 @@ def tiny_run(run_id, **overrides):
     run_dir = settings.runs_dir() / run_id
     train_in_folder(config, make_mnist(), run_dir)
     return run_dir
+
+
+def row_slider(at):
+    """The Inside page's row cursor on the page `at`."""
+    from hrnn.ui.inside import page as inside_page
+
+    return at.slider(key=inside_page.slider_key(at.session_state))
+
+
+def shown_test_image(at):
+    """The test image the Inside page reads, from its "Input: test image K (true label L)" line: `(image, L)`."""
+    (line,) = [t.value for t in at.text if t.value.startswith("Input: test image")]
+    index, label = (int(n) for n in re.match(r"Input: test image (\d+) \(true label (\d+)\)", line).groups())
+    data = load_mnist(os.environ["HRNN_MNIST"])
+    assert data.y_test[index] == label
+    return data.x_test[index] / 255.0, label

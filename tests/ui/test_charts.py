@@ -5,6 +5,7 @@ import numpy as np
 from hrnn.train.history import EpochEntry
 from hrnn.train.progress import ProgressSnapshot
 from hrnn.ui.common.figures import image_trace, smooth
+from hrnn.ui.common.states_figure import states_figure
 from hrnn.ui.draw.figures import image_figure
 from hrnn.ui.inside.figures import (
     CURSOR_COLOR,
@@ -14,10 +15,9 @@ from hrnn.ui.inside.figures import (
     belief_figure,
     formation_figure,
     reading_figure,
-    state_map_figure,
-    states_figure,
-    sweep_figure,
 )
+from hrnn.ui.inside.state_map import state_map_figure
+from hrnn.ui.inside.sweep import sweep_figure
 from hrnn.ui.inside.what_if.figures import changed_image_figure
 from hrnn.ui.train.figures import training_figure
 

@@ -1,4 +1,5 @@
-"""The Inside page's address (a lesson link, `hrnn.ui.common.lesson_link`): the input and the "What if?" experiment.
+"""The Inside page's address (a lesson link, `hrnn.ui.common.lesson_link`): the input, the "What if?" experiment and
+the units section's view.
 
 /inside?digit=149                           test digit 149
 /inside?drawing=<base64>                    a drawing or an upload: its 784 pixels in URL-safe base64
@@ -6,12 +7,15 @@
 &what_if=hold&hold=image,12,15,-0.5         unit 12 of the image reader (`row`: the row reader) held at -0.5 from
                                             row 15 on
 &what_if=transplant&donor=3&moved=10,11     rows 10 and 11 taken from test digit 3
+&reader=row&view=gates                      the units section: the row reader (`image`: the image reader, the
+                                            default), its gates (`memory`: its memory c; `state`, the default: h)
 """
 
 import base64
 import binascii
 
 import numpy as np
+import streamlit as st
 
 from hrnn.analysis.interventions import IMAGE_READER, ROW_READER, Clamp
 from hrnn.ui.common.lesson_link import (
@@ -27,12 +31,15 @@ from hrnn.ui.common.lesson_link import (
     write_address,
 )
 from hrnn.ui.common.session import set_current_input, test_index_of
+from hrnn.ui.inside.units import IMAGE, LAYER_KEY, ROW, STATE, VIEW_KEY, VIEWS
 from hrnn.ui.inside.what_if.state import ERASE, HOLD, KINDS, TRANSPLANT, Experiment, set_experiment, set_kind
 
 PAGE = "inside"
 DRAWING, KIND, ERASED, HELD, DONOR, MOVED = "drawing", "what_if", "erase", "hold", "donor", "moved"
-NAMES = (DIGIT, DRAWING, KIND, ERASED, HELD, DONOR, MOVED)
+READER, VIEW = "reader", "view"
+NAMES = (DIGIT, DRAWING, KIND, ERASED, HELD, DONOR, MOVED, READER, VIEW)
 READERS = {"image": IMAGE_READER, "row": ROW_READER}  # as the address names them
+UNIT_LAYERS = {"image": IMAGE, "row": ROW}  # the units section's readers, as the address names them
 
 
 def encode_drawing(image28):
@@ -114,6 +121,26 @@ def apply_experiment(link, image, units, n_test):
     return reasons
 
 
+def apply_view(link):
+    """Make the units section's reader and view those `link` names (the defaults where it names none); returns the
+    reasons a value was ignored."""
+    if not link:
+        return []
+    reasons, layer, view = [], IMAGE, STATE
+    if link[READER] is not None:
+        try:
+            layer = UNIT_LAYERS[one_of(link[READER], UNIT_LAYERS, READER)]
+        except LinkValueError as exc:
+            reasons.append(str(exc))
+    if link[VIEW] is not None:
+        try:
+            view = one_of(link[VIEW], VIEWS, VIEW)
+        except LinkValueError as exc:
+            reasons.append(str(exc))
+    st.session_state[LAYER_KEY], st.session_state[VIEW_KEY] = layer, view
+    return reasons
+
+
 def write(image, origin, chosen):
     """Put the shown input (`image`, described by `origin`) and experiment (`chosen`) in the address."""
     index = test_index_of(origin)
@@ -127,5 +154,7 @@ def write(image, origin, chosen):
         HELD: f"{reader[clamp.layer]},{clamp.unit},{clamp.from_row + 1},{clamp.value:g}" if clamp else None,
         DONOR: str(chosen.donor) if chosen.kind == TRANSPLANT and chosen.donor is not None else None,
         MOVED: rows_text(chosen.rows) if chosen.kind == TRANSPLANT else None,
+        READER: "row" if st.session_state.get(LAYER_KEY) == ROW else None,
+        VIEW: None if st.session_state.get(VIEW_KEY, STATE) == STATE else st.session_state[VIEW_KEY],
     }
     write_address(PAGE, values)

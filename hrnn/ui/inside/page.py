@@ -11,7 +11,6 @@ import numpy as np
 import streamlit as st
 
 from hrnn.analysis.interventions import IMAGE_READER, ROW_READER
-from hrnn.analysis.units import ORDERINGS, order_units
 from hrnn.ui.common.explainers import INSIDE, explain
 from hrnn.ui.common.figures import STILL
 from hrnn.ui.common.lesson_link import say_ignored, share_box
@@ -19,23 +18,18 @@ from hrnn.ui.common.model_picker import model_menu, pick_model_choice_with_key
 from hrnn.ui.common.resources import mnist_or_error
 from hrnn.ui.common.session import current_input
 from hrnn.ui.common.style import CURSOR_PANEL
-from hrnn.ui.inside.figures import (
-    belief_figure,
-    formation_figure,
-    reading_figure,
-    state_map_figure,
-    states_figure,
-    sweep_figure,
-)
-from hrnn.ui.inside.link import apply_experiment, apply_input, read_address, write
+from hrnn.ui.inside.chart import draw_chart
+from hrnn.ui.inside.figures import belief_figure, formation_figure, reading_figure
+from hrnn.ui.inside.link import apply_experiment, apply_input, apply_view, read_address, write
 from hrnn.ui.inside.narration import describe_row, percent
 from hrnn.ui.inside.reading import default_input, read_input, test_digits_map
+from hrnn.ui.inside.state_map import state_map_figure
+from hrnn.ui.inside.sweep import sweep_figure
+from hrnn.ui.inside.units import chosen, units_section
 from hrnn.ui.inside.views import inside_applies
 from hrnn.ui.inside.what_if.section import what_if
 
-LAYERS = {"image_reader": "Image reader (its state)", "row_reader": "Row reader (row summaries)"}
 # The row cursor lives in CURSOR_KEY; the slider shows it under the key `slider_key` gives.
-FRAME_KEY = "inside_frame"  # counts the charts drawn (see _chart)
 CURSOR_KEY, VERSION_KEY = "inside_cursor", "inside_cursor_version"
 
 
@@ -47,7 +41,12 @@ PARTS = """The network's three parts, named the same on every page:
   {col_units} numbers (its *state*) hold everything the network knows about the image so far;
 * the **classifier** turns the image reader's state into ten digit probabilities.
 
-A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1."""
+A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1.
+
+An LSTM carries two lists of numbers from step to step: its **memory** (c) and its **state** (h), the part of the
+memory it shows. At each step three **gates**, numbers from 0 to 1, decide how much of the memory it keeps (the
+forget gate), how much of what it reads it writes in (the input gate) and how much of the memory it shows (the output
+gate). *Memory c* and *Gates*, over the units' heatmap, show them."""
 
 
 def slider_key(state):
@@ -86,7 +85,8 @@ def render():
     state_map = test_digits_map(model_key, model)
     result = reading.result
     units = {IMAGE_READER: result.image_states.shape[1], ROW_READER: result.row_vectors.shape[1]}
-    say_ignored(ignored + apply_experiment(link, image, units, len(data.y_test) if data is not None else 0))
+    ignored += apply_experiment(link, image, units, len(data.y_test) if data is not None else 0)
+    say_ignored(ignored + apply_view(link))
     if how.open:
         how.markdown(PARTS.format(row_units=result.row_vectors.shape[1], col_units=result.image_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
@@ -103,7 +103,7 @@ def render():
     )
     st.session_state.setdefault(CURSOR_KEY, 28)
     with st.container(key="inside_views"):  # a phone's cursor panel sticks while these views scroll, not below them
-        st.fragment(_views)(image, reading, state_map)
+        st.fragment(_views)(model, model_key, image, reading, state_map)
     st.fragment(_lab)(model, model_key, image, origin, reading, state_map, data)
 
 
@@ -111,10 +111,10 @@ def _lab(model, model_key, image, origin, reading, state_map, data):
     """What if? and the page's address (a fragment: an experiment redraws this part of the page alone)."""
     chosen = what_if(model, model_key, image, reading, state_map, data)
     write(image, origin, chosen)
-    share_box("this digit, its experiment and this model")
+    share_box("this digit, its experiment, the units shown and this model")
 
 
-def _views(image, reading, state_map):
+def _views(model, model_key, image, reading, state_map):
     """The cursor and every view that follows it (a fragment: redrawn on each cursor move, nothing recomputed)."""
     result = reading.result
     prediction, rival = result.prediction, reading.rival
@@ -134,7 +134,7 @@ def _views(image, reading, state_map):
         # Play is the browser's: the figure holds all 28 rows as animation frames, so a sweep takes about 3 s and
         # runs no script (19-26 s when each row ran the page again). It shows the cursor's row until played.
         figure = sweep_figure(image, result.step_probs, prediction, rival, row=row)
-        _chart(figure, "inside_sweep", config=STILL)
+        draw_chart(figure, "inside_sweep", config=STILL)
         st.caption("▶ Play sweeps rows 1 to 28 in this picture; the cursor below moves every view.")
     st.container(key="inside_story").markdown(f"**{describe_row(image, result.step_probs, row)}**")
 
@@ -142,14 +142,14 @@ def _views(image, reading, state_map):
     with left:
         st.subheader("Rows read, rows that mattered")
         figure = reading_figure(image, row, reading.importance.drop, prediction)
-        _chart(figure, "inside_reading", config=STILL)
+        draw_chart(figure, "inside_reading", config=STILL)
         st.caption(_importance_note(reading.importance))
     with right:
         st.subheader(f"What it thinks after row {row}")
         figure = belief_figure(result.step_probs[row - 1], prediction, rival, row)
-        _chart(figure, "inside_belief", config=STILL)
+        draw_chart(figure, "inside_belief", config=STILL)
         figure = formation_figure(result.step_probs, prediction, rival, row)
-        _chart(figure, "inside_formation", config=STILL)
+        draw_chart(figure, "inside_formation", config=STILL)
         st.caption(
             f"Blue is the final answer ({prediction}), orange its main rival ({rival}), grey the other digits. "
             "Watch the lead change hands as the cursor moves; the lines show every row at once, the green line is "
@@ -164,7 +164,7 @@ def _views(image, reading, state_map):
         else:
             path = state_map.projection.project(result.image_states)  # (28, 2)
             figure = state_map_figure(state_map.points, state_map.labels, path, row, state_map.projection.explained)
-            _chart(figure, "inside_state_map")
+            draw_chart(figure, "inside_state_map")
             st.caption(
                 f"Each dot is one of {len(state_map.labels):,} test digits after the image reader has read all 28 "
                 "rows. Each state is a list of numbers; the map shows it from the two directions in which the digits' "
@@ -175,20 +175,9 @@ def _views(image, reading, state_map):
                 "flattens many numbers into two, so clouds can overlap here that the classifier tells apart."
             )
     with right:
-        _heatmaps(result, row)
-
-
-def _chart(figure, key, config=None):
-    """Draw `figure`, stamped with this run's number.
-
-    Streamlit sends a large element that the browser reported having as a reference to its copy; when runs of the
-    views are asked for faster than they run (Play did it once per row when it ran on the server; quick cursor moves
-    can too), that report can be stale, the browser has dropped the copy, and the page stops with "Cached ForwardMsg
-    MISS". A figure that differs in every run is never sent as a reference.
-    """
-    st.session_state[FRAME_KEY] = st.session_state.get(FRAME_KEY, 0) + 1
-    figure.update_layout(meta={"frame": st.session_state[FRAME_KEY]})
-    st.plotly_chart(figure, width="stretch", key=key, config=config)
+        units_section(model, model_key, image, result, row)
+    if chosen():  # a reader or a view picked here: the whole page runs again, and its address takes the choice
+        st.rerun()
 
 
 def _importance_note(importance):
@@ -202,55 +191,3 @@ def _importance_note(importance):
     if top < 0.1:
         note += f" Here no single row matters much (at most {top:.2f}): the answer survives the loss of any one row."
     return note
-
-
-def _heatmaps(result, row):
-    """One layer's vectors after each row as a heatmap: the image reader's state or the row reader's summaries."""
-    st.subheader("The units, row by row")
-    layer = st.radio(
-        "Layer",
-        list(LAYERS),
-        format_func=LAYERS.get,
-        horizontal=True,
-        key="inside_layer",
-        label_visibility="collapsed",
-    )  # one heatmap at a time: every heatmap on the page is redrawn on every cursor move
-    states = result.image_states if layer == "image_reader" else result.row_vectors  # (28, units)
-    c1, c2 = st.columns(2)
-    ordering = c1.selectbox(
-        "Order units by",
-        list(ORDERINGS),
-        format_func=ORDERINGS.get,
-        key="unit_order",
-        help="Busiest first: the units that change most while reading this image. When it reacts: by the row at "
-        "which the unit changes most, top rows first. Unit number: as stored in the model.",
-    )
-    most = max(result.image_states.shape[1], result.row_vectors.shape[1])  # one slider serves both layers
-    shown = most
-    if most > 8:
-        shown = c2.slider("Units shown", 8, most, min(32, most), key="units_shown")
-    order = order_units(states, ordering)[:shown]
-    if layer == "image_reader":
-        meaning = "the image reader's unit after reading rows 1 to this row (-1 to +1)"
-        _chart(states_figure(states[:, order], order, row, meaning), "inside_image_reader")
-        staircase = (
-            "Ordered by when they react, as here, the units go from the top of the digit to the bottom, a staircase "
-            "where each reacts to one part"
-            if ordering == "reaction"
-            else "Order them by *when it reacts* and they go from the top of the digit to the bottom, a staircase "
-            "where each reacts to one part"
-        )
-        st.caption(
-            f"A unit is one of the {states.shape[1]} numbers the image reader keeps in its memory. Each column is "
-            "one unit, each line its value after that row (blue +, red -). "
-            f"{staircase}. Units that stay constant through the blank rows and flip at one row are reacting to that "
-            "row."
-        )
-    else:
-        meaning = "the row reader's unit for this pixel row alone (-1 to +1)"
-        _chart(states_figure(states[:, order], order, row, meaning), "inside_row_reader")
-        st.caption(
-            "Each line is the row reader's summary of one pixel row, made without looking at any other row: "
-            "identical rows (all the blank ones) get identical lines. These 28 lines are what the image reader "
-            "reads, top to bottom."
-        )

@@ -1,6 +1,7 @@
 """What the Inside page shows about an input, computed once per input and model and cached: the probe, the row
-importance and the main rival (`reading`); the state map of test digits (`state_map`, once per model); and, before
-anything is drawn or picked, a test digit worth watching (`default_input`)."""
+importance and the main rival (`reading`); the readers' memory and gates, when a view shows them (`read_memory`);
+the state map of test digits (`state_map`, once per model); and, before anything is drawn or picked, a test digit
+worth watching (`default_input`)."""
 
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ import streamlit as st
 from hrnn.analysis.importance import RowImportance, row_importance
 from hrnn.analysis.narration import closest_call, main_rival
 from hrnn.analysis.projection import build_state_map
+from hrnn.nn.memory import LstmMemory, image_reader_memory, row_reader_memory
 from hrnn.nn.probe import ProbeResult, final_image_states, predict_batch, probe, step_probs_batch
 from hrnn.ui.common.resources import mnist_or_error
 from hrnn.ui.common.session import test_image
@@ -67,3 +69,19 @@ def default_input(model_key, model):
         return None, "", None
     index = _closest_call(model_key, model)
     return test_image(data, index)
+
+
+@dataclass(frozen=True)
+class Memory:
+    """The two readers' memory and gates for one image (`hrnn.nn.memory.LstmMemory`s)."""
+
+    image_reader: LstmMemory  # (1, 28 rows, col_units) each array
+    row_reader: LstmMemory  # (28 rows, 28 pixels, row_units) each array: every row of the image, pixel by pixel
+
+
+@st.cache_resource(max_entries=32, show_spinner="Computing the memory and the gates...")
+def read_memory(model_key, image, _model):
+    """The memory and gates of both readers for `image` (28 x 28 in [0, 1]), computed once per input and model."""
+    del model_key
+    image = np.asarray(image, np.float32).reshape(28, 28)
+    return Memory(image_reader_memory(_model, image[None]), row_reader_memory(_model, image))
