@@ -175,27 +175,32 @@ def check(sides, batches, upstream):
 
 
 def time_sides(sides, batches, upstream, rounds, calls, warmup):
-    """Per side, every call's seconds, by round; the order of the sides rotates from round to round."""
+    """Per side, every call's seconds by round, and every call's CPU seconds (all of the process's threads); the
+    order of the sides rotates from round to round."""
     names = list(sides)
     for name in names:
         for i in range(warmup):
             sides[name](batches[i % len(batches)], upstream[i % len(batches)])
     seconds = {name: [] for name in names}
+    cpu_seconds = {name: [] for name in names}
     for r in range(rounds):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
-            times = []
+            times, cpu = [], []
             for i in range(calls):
                 x, dh = batches[i % len(batches)], upstream[i % len(batches)]
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 sides[name](x, dh)
                 times.append(time.perf_counter() - start)
+                cpu.append(time.process_time() - start_cpu)
             seconds[name].append(times)
-    return seconds
+            cpu_seconds[name].extend(cpu)
+    return seconds, cpu_seconds
 
 
-def summary(seconds, baseline="tensorflow"):
-    """Median ms over every call, the per-round medians' range, and each side's ratio to the baseline."""
+def summary(seconds, cpu_seconds, baseline="tensorflow"):
+    """Median ms over every call, the per-round medians' range, each side's ratio to the baseline, and the median
+    CPU ms a call (the work, whatever else the machine runs; spinning threads count too)."""
     base_rounds = [statistics.median(r) for r in seconds[baseline]]
     base = statistics.median([t for r in seconds[baseline] for t in r])
     result = {}
@@ -210,11 +215,13 @@ def summary(seconds, baseline="tensorflow"):
             "max_ms": round(1e3 * max(every), 3),
             "speedup_vs_tensorflow": round(base / statistics.median(every), 3),
             "speedup_per_round_min_max": [round(min(ratios), 3), round(max(ratios), 3)],
+            "cpu_median_ms": round(1e3 * statistics.median(cpu_seconds[name]), 3),
         }
     return result
 
 
 def main():
+    global THREADS  # noqa: PLW0603 (the C++ calls read it)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32, help="images per step (default 32: 896 rows)")
     parser.add_argument("--batches", type=int, default=8, help="distinct batches, used in turn (default 8)")
@@ -223,8 +230,10 @@ def main():
     parser.add_argument("--warmup", type=int, default=4, help="untimed calls per side first (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="picks the batches and the upstream gradient")
     parser.add_argument("--variants", nargs="*", default=["eigen", "mkl", "dnnl"], help="C++ builds to compare")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads for both sides (default 2)")
     parser.add_argument("--json-out", help="also write the JSON here")
     args = parser.parse_args()
+    THREADS = args.threads
 
     import tensorflow as tf
 
@@ -246,7 +255,7 @@ def main():
     checks = check({**sides, "tensorflow_float64": TensorFlowStep(weights, np.float64)}, batches, upstream)
 
     load_before = os.getloadavg()
-    seconds = time_sides(sides, batches, upstream, args.rounds, args.calls, args.warmup)
+    seconds, cpu_seconds = time_sides(sides, batches, upstream, args.rounds, args.calls, args.warmup)
     active = [int(np.sum(np.any(x != 0, axis=2).any(axis=1))) for x in batches]
     report = {
         "what": "row-encoder step (shared blank prefixes), forward + backward, hrnn's TensorFlow layer vs C++",
@@ -261,7 +270,7 @@ def main():
         "rows_with_ink_per_batch": active,
         "settings": {k: getattr(args, k) for k in ("batches", "rounds", "calls", "warmup", "seed", "variants")},
         "check": checks,
-        "timing": summary(seconds),
+        "timing": summary(seconds, cpu_seconds),
     }
     text = json.dumps(report, indent=1)
     print(text)
