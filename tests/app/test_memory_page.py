@@ -128,5 +128,5 @@ def test_the_address_holds_the_reader_and_the_view_and_a_bad_one_is_one_line():
     at.run()
     assert not at.exception
     notes = [shown(c.value) for c in at.caption if "link was ignored" in shown(c.value)]
-    assert len(notes) == 1 and "view is state, memory, gates, got 'cells'" in notes[0], notes
+    assert len(notes) == 1 and "view must be one of state, memory, gates, got 'cells'" in notes[0], notes
     assert at.radio(key="inside_unit_view").value == "state"

@@ -20,6 +20,9 @@ from tests.support.browser import PAGE_LOAD_MS, TRAINING_MS, VIEWPORTS, open_tra
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("test_train_inside_browser")]
 
 HEATMAP = ".st-key-inside_heatmap .js-plotly-plot"
+# While the live panel redraws, Streamlit may keep the chart's previous element, hidden, beside the new one: wait for
+# and read the one on screen.
+SHOWN_HEATMAP = f"{HEATMAP} >> visible=true"
 FLOAT16 = dict(rtol=2**-11, atol=1e-6)
 EIGHT_BITS = dict(rtol=0, atol=1 / 254 + 1e-6)
 SETTINGS = {"Epochs": 3, re.compile(r"^Training images \(of "): 2000}  # the demo's model: 63 batches an epoch
@@ -28,7 +31,7 @@ SETTINGS = {"Epochs": 3, re.compile(r"^Training images \(of "): 2000}  # the dem
 def heatmap(page):
     """`(units shown, values (28, units))` of the heatmap on screen, as plotly holds them; None before it is drawn."""
     found = page.evaluate(
-        f"""() => {{ const el = document.querySelector({json.dumps(HEATMAP)});
+        f"""() => {{ const el = [...document.querySelectorAll({json.dumps(HEATMAP)})].filter(e => e.offsetParent).pop();
             return el && el.data ? [el.data[0].x, el.data[0].z] : null; }}"""
     )
     return None if found is None else ([int(u) for u in found[0]], np.array(found[1], dtype=np.float64))
@@ -48,7 +51,7 @@ def test_the_inside_changes_while_a_run_trains_ends_as_its_last_snapshot_and_rep
         page = context.new_page()
         open_train_page(page, server)
         run_id, _ = start_run(page, SETTINGS)
-        page.locator(HEATMAP).wait_for(timeout=TRAINING_MS)
+        page.locator(SHOWN_HEATMAP).first.wait_for(timeout=TRAINING_MS)
         # While it trains: count the heatmap's changes, reading it as often as a person might glance at it.
         seen, changes, tapped = None, 0, False
         finished = page.get_by_test_id("stAlert").filter(has_text="The run finished")
@@ -91,7 +94,7 @@ def test_the_inside_changes_while_a_run_trains_ends_as_its_last_snapshot_and_rep
         )
         thumb = other.get_by_test_id("stSliderThumbValue")
         expect(thumb).to_have_text(re.compile(rf"^10 of {len(times)}: after {times[9].samples_seen:,} images"))
-        other.locator(HEATMAP).wait_for()
+        other.locator(SHOWN_HEATMAP).first.wait_for()
         units, values = heatmap(other)
         np.testing.assert_allclose(values, reader.read(9).hidden[1][:, units], **EIGHT_BITS)
         assert no_sideways_scroll(other)

@@ -117,13 +117,13 @@ def _progress_panel(entry, snap, owner):
     it). On a phone the columns stack: the curves, the inside, then the rest."""
     done = snap.samples_seen / snap.samples_total if snap.samples_total else 0.0
     st.progress(min(done, 1.0), text=status_text(entry, snap, owner))
-    notes = st.container()  # a line on the snapshots (none yet, none kept, a bad address), above the charts
-    with notes:
-        moment = inside_view.moment_of(entry)
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
         figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
         st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
+        # Under the curves, where the inside view goes: a line on the snapshots (none yet, none kept, a bad address),
+        # so that the curves stay where they are on the first screen.
+        moment = inside_view.moment_of(entry)
         if moment is not None:
             inside_view.heatmap(moment)
             inside_view.replay(moment)
