@@ -16,6 +16,10 @@ class SchemaError(ValueError):
     `config.row_units: expected an integer, got '8'`."""
 
 
+# A dataclass field's metadata key: the names the field had before (a tuple). `from_json` reads a value under an old
+# name when the current one is absent, so a record written before a rename still reads (`col_units` -> `image_units`).
+OLD_NAMES = "old_names"
+
 _NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false", type(None): "null"}
 
 
@@ -94,7 +98,8 @@ def from_json(cls, values, where=""):
     """A `cls` (a dataclass) from the JSON object `values`.
 
     Fields missing from `values` take their defaults (a required field that is missing is an error); keys that
-    `cls` does not have are ignored, so that a newer writer's extra fields do not make a record unreadable.
+    `cls` does not have are ignored, so that a newer writer's extra fields do not make a record unreadable. A field
+    whose metadata names `OLD_NAMES` takes its value from the first of them present when its own name is absent.
 
     Raises:
         SchemaError: `values` is not an object, a required field is missing, or a field has the wrong type.
@@ -104,10 +109,11 @@ def from_json(cls, values, where=""):
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for f in dataclasses.fields(cls):
-        name = f"{where}.{f.name}" if where else f.name
-        if f.name not in values:
+        key = next((k for k in (f.name, *f.metadata.get(OLD_NAMES, ())) if k in values), f.name)
+        name = f"{where}.{key}" if where else key
+        if key not in values:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise SchemaError(f"{name}: missing")
             continue
-        kwargs[f.name] = convert(values[f.name], hints[f.name], name)
+        kwargs[f.name] = convert(values[key], hints[f.name], name)
     return cls(**kwargs)

@@ -101,7 +101,8 @@ def max_epochs():
 
 
 def max_units():
-    """`HRNN_MAX_UNITS`: the largest LSTM (row or column units) a run started from the app may have (default 256)."""
+    """`HRNN_MAX_UNITS`: the most units either reader (row, image) of a run started in the app may have (default
+    256)."""
     return _positive_int("HRNN_MAX_UNITS", 256, MOST_UNITS)
 
 

@@ -58,8 +58,8 @@ def test_every_number_setting_has_bounds_and_every_word_setting_choices():
 def test_each_bound_is_accepted_by_check_the_parser_and_the_command_line(setting, value):
     assert replace(TrainConfig(), **{setting.name: value}).check()
     assert SETTINGS[setting.name].parse(_text(value)) == value
-    if setting.flag:
-        args = build_parser().parse_args(["train", setting.flag_name, _text(value)])
+    for flag in setting.flag_names if setting.flag else ():  # a renamed setting's old flag too (--col-units)
+        args = build_parser().parse_args(["train", flag, _text(value)])
         assert getattr(_train_config(args), setting.name) == value
 
 
@@ -69,10 +69,10 @@ def test_just_past_each_bound_is_refused_by_check_the_parser_and_the_command_lin
         replace(TrainConfig(), **{setting.name: value}).check()
     with pytest.raises(ValueError, match=f"^{setting.label} must be"):
         SETTINGS[setting.name].parse(_text(value))
-    if setting.flag:
+    for flag in setting.flag_names if setting.flag else ():
         with pytest.raises(SystemExit):
-            build_parser().parse_args(["train", setting.flag_name, _text(value)])
-        assert f"argument {setting.flag_name}: {setting.label} must be" in capsys.readouterr().err
+            build_parser().parse_args(["train", flag, _text(value)])
+        assert f"argument {'/'.join(setting.flag_names)}: {setting.label} must be" in capsys.readouterr().err
 
 
 def _page_cases(accepted):

@@ -88,7 +88,7 @@ class Reading:
     """What the network computes for one input, touched or not."""
 
     row_vectors: np.ndarray  # (28, row_units) what the image reader reads
-    image_states: np.ndarray  # (28, col_units) the image reader's state after rows 1..t
+    image_states: np.ndarray  # (28, image_units) the image reader's state after rows 1..t
     step_probs: np.ndarray  # (28, classes) the classifier on each of those states
 
     @property

@@ -37,8 +37,8 @@ class HrnnWeights:
     """The weights of an HRNN's three parts, as numpy arrays (float64: the hooks' arithmetic adds no rounding)."""
 
     row: LstmWeights  # the row reader: 1 pixel in, row_units out
-    column: LstmWeights  # the image reader: row_units in, col_units out
-    classifier_kernel: np.ndarray  # (col_units, classes)
+    column: LstmWeights  # the image reader: row_units in, image_units out
+    classifier_kernel: np.ndarray  # (image_units, classes)
     classifier_bias: np.ndarray  # (classes,)
 
 
@@ -103,6 +103,6 @@ def softmax(z):
 
 def read_image(weights, row_vectors, hook=None):
     """The image reader over `row_vectors` `(28, row_units)`, top to bottom, and the classifier after each row:
-    `(image_states (28, col_units), step_probs (28, classes))`. `hook(row, h)` as in `lstm_states` (row 0-based)."""
+    `(image_states (28, image_units), step_probs (28, classes))`. `hook(row, h)` as in `lstm_states` (row 0-based)."""
     states = lstm_states(weights.column, np.asarray(row_vectors)[None], hook)[0]
     return states, softmax(states @ weights.classifier_kernel + weights.classifier_bias)

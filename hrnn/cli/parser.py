@@ -88,11 +88,11 @@ def build_parser():
         "train", parents=[common], help="train a model in this process; writes a run folder the app can watch"
     )
     t.add_argument("--preset", choices=list(PRESETS), default=None, help=_preset_help())
-    # One flag per TrainConfig setting, as hrnn.train.config describes it. Only the flags given are set (SUPPRESS),
-    # so that they override the preset's values and the rest are the preset's.
+    # One flag per TrainConfig setting, as hrnn.train.config describes it (a renamed one's old flag as an alias). Only
+    # the flags given are set (SUPPRESS), so that they override the preset's values and the rest are the preset's.
     for setting in SETTINGS.values():
         if setting.flag:
-            t.add_argument(setting.flag_name, dest=setting.name, default=argparse.SUPPRESS, **_flag_options(setting))
+            t.add_argument(*setting.flag_names, dest=setting.name, default=argparse.SUPPRESS, **_flag_options(setting))
     t.add_argument(
         "--data", default="auto", help="MNIST .npz, IDX folder, 'keras', 'sample' or 'auto' (default; see README)"
     )

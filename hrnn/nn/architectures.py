@@ -48,11 +48,11 @@ def hrnn_problem(model, num_classes=10):
             return f"{name} is not a standard LSTM (tanh and sigmoid, with bias, forward, returning its last state)"
     if not isinstance(classifier, keras.layers.Dense) or classifier.activation is not keras.activations.softmax:
         return f"classifier is a {type(classifier).__name__} without softmax, expected Dense({num_classes}, softmax)"
-    row_units, col_units = row.layer.units, col.units
+    row_units, image_units = row.layer.units, col.units
     if tuple(row.layer.cell.kernel.shape) != (1, 4 * row_units) or tuple(col.cell.kernel.shape)[0] != row_units:
         return "row_encoder does not read one pixel per step into column_encoder"
-    if tuple(classifier.kernel.shape) != (col_units, num_classes):
-        return f"classifier reads {classifier.kernel.shape[0]} values, column_encoder gives {col_units}"
+    if tuple(classifier.kernel.shape) != (image_units, num_classes):
+        return f"classifier reads {classifier.kernel.shape[0]} values, column_encoder gives {image_units}"
     return None
 
 
@@ -129,14 +129,14 @@ class Architecture:
     name: str  # as TrainConfig.arch and the CLI's --arch say it
     model_name: str  # the Keras model's name, which every saved file carries
     layer_names: tuple  # the layers after the input, in order, as the builder names them
-    sizes: tuple  # the TrainConfig sizes it uses ("row_units", "col_units")
+    sizes: tuple  # the TrainConfig sizes it uses ("row_units", "image_units")
     views: tuple  # the app views that apply (of VIEWS)
     problem: Callable  # model -> what keeps it from being this architecture, or None
-    build_sized: Callable  # (row_units, col_units) -> an uncompiled keras.Model
+    build_sized: Callable  # (row_units, image_units) -> an uncompiled keras.Model
 
-    def build(self, row_units=128, col_units=128):
+    def build(self, row_units=128, image_units=128):
         """A fresh uncompiled model at these sizes (each architecture uses those in `sizes` and ignores the rest)."""
-        return self.build_sized(row_units, col_units)
+        return self.build_sized(row_units, image_units)
 
 
 ARCHITECTURES = {
@@ -144,19 +144,19 @@ ARCHITECTURES = {
         "hrnn",
         "hrnn",
         LAYER_NAMES,
-        ("row_units", "col_units"),
+        ("row_units", "image_units"),
         VIEWS,
         hrnn_problem,
-        lambda row_units, col_units: build_hrnn(row_units, col_units),
+        lambda row_units, image_units: build_hrnn(row_units, image_units),
     ),
     "flat-lstm": Architecture(
         "flat-lstm",
         "flat_lstm",
         ("rows", "image_reader", "classifier"),
-        ("col_units",),
+        ("image_units",),
         ("prediction", "evaluation"),
         flat_lstm_problem,
-        lambda row_units, col_units: build_flat_lstm(col_units),
+        lambda row_units, image_units: build_flat_lstm(image_units),
     ),
     "cnn": Architecture(
         "cnn",
@@ -165,7 +165,7 @@ ARCHITECTURES = {
         (),
         ("prediction", "evaluation"),
         cnn_problem,
-        lambda row_units, col_units: build_cnn(),
+        lambda row_units, image_units: build_cnn(),
     ),
 }
 

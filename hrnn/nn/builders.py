@@ -4,7 +4,7 @@ The hierarchical RNN is the Keras example "mnist_hierarchical_rnn":
 
     image (28, 28, 1)
       -> the row reader:   TimeDistributed(LSTM(row_units))  each pixel row, left to right -> (28, row_units)
-      -> the image reader: LSTM(col_units)                   the 28 row vectors, top to bottom -> (col_units,)
+      -> the image reader: LSTM(image_units)                   the 28 row vectors, top to bottom -> (image_units,)
       -> the classifier:   Dense(num_classes, softmax)                                     -> (num_classes,)
 
 Inside a saved model (`.keras`) the two readers' layers are named `row_encoder` and `column_encoder`, the Keras
@@ -31,12 +31,12 @@ CLASSIFIER_LAYER = "classifier"
 LAYER_NAMES = (ROW_READER_LAYER, IMAGE_READER_LAYER, CLASSIFIER_LAYER)
 
 
-def build_hrnn(row_units=128, col_units=128, num_classes=10, fused=True):
+def build_hrnn(row_units=128, image_units=128, num_classes=10, fused=True):
     """Build the (uncompiled) hierarchical RNN.
 
     Args:
         row_units: hidden size of the row reader (the first LSTM).
-        col_units: hidden size of the image reader (the second LSTM).
+        image_units: hidden size of the image reader (the second LSTM).
         num_classes: number of output classes.
         fused: use `hrnn.nn.layers` (the same functions and weights as Keras's TimeDistributed and LSTM,
             faster on a CPU); `False` builds the original example's plain Keras layers.
@@ -48,12 +48,12 @@ def build_hrnn(row_units=128, col_units=128, num_classes=10, fused=True):
     Raises:
         ValueError: if a size is not a positive integer.
     """
-    _check_sizes(row_units=row_units, col_units=col_units, num_classes=num_classes)
+    _check_sizes(row_units=row_units, image_units=image_units, num_classes=num_classes)
     lstm = FusedLSTM if fused else keras.layers.LSTM
     time_distributed = RowFoldedTimeDistributed if fused else keras.layers.TimeDistributed
     image = keras.Input(shape=INPUT_SHAPE, name="image")  # (batch, 28, 28, 1)
     rows = time_distributed(lstm(row_units), name=ROW_READER_LAYER)(image)  # (batch, 28, row_units)
-    encoded = lstm(col_units, name=IMAGE_READER_LAYER)(rows)  # (batch, col_units)
+    encoded = lstm(image_units, name=IMAGE_READER_LAYER)(rows)  # (batch, image_units)
     probs = keras.layers.Dense(num_classes, activation="softmax", name="classifier")(encoded)
     return keras.Model(image, probs, name="hrnn")
 

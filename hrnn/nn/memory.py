@@ -116,7 +116,7 @@ def image_reader_memory(model, images):
         images: `(n, 28, 28, 1)` or `(n, 28, 28)` floats in [0, 1].
 
     Returns:
-        `LstmMemory`, each array `(n, 28, col_units)` float32; `hidden[:, t]` is the image reader's state after row
+        `LstmMemory`, each array `(n, 28, image_units)` float32; `hidden[:, t]` is the image reader's state after row
         t + 1 (`hrnn.nn.probe.ProbeResult.image_states`).
 
     Raises:

@@ -26,7 +26,7 @@ class ProbeResult:
 
     probs: np.ndarray  # (classes,) the model's output
     row_vectors: np.ndarray  # (28, row_units) the row reader's vector for each pixel row
-    image_states: np.ndarray  # (28, col_units) the image reader's hidden state after reading rows 1..t
+    image_states: np.ndarray  # (28, image_units) the image reader's hidden state after reading rows 1..t
     step_probs: np.ndarray  # (28, classes) the classifier applied to each column state
 
     @property
@@ -74,7 +74,7 @@ class Prober:
 
     def _layers(self, images):
         """What each layer computes for a batch `(N, 28, 28)`: the row summaries `(N, 28, row_units)`, the image
-        reader's state after each row `(N, 28, col_units)` and the classifier on each state `(N, 28, classes)`."""
+        reader's state after each row `(N, 28, image_units)` and the classifier on each state `(N, 28, classes)`."""
         n = tf.shape(images)[0]
         # The row reader reads each of the 28 rows of each image as its own sequence of 28 one-pixel steps.
         rows = self._run_lstm(self._row, tf.reshape(images, (-1, 28, 1)))[:, -1]
@@ -139,7 +139,7 @@ def probe(model, image28):
         image28: `(28, 28)` or `(28, 28, 1)` floats in [0, 1] (as `canvas_to_mnist` returns).
 
     Returns:
-        `ProbeResult` with `probs (10,)`, `row_vectors (28, row_units)`, `image_states (28, col_units)`,
+        `ProbeResult` with `probs (10,)`, `row_vectors (28, row_units)`, `image_states (28, image_units)`,
         `step_probs (28, 10)`.
 
     Raises:
@@ -208,7 +208,7 @@ def predict_batch(model, images, batch_size=256):
 
 
 def final_image_states(model, images, batch_size=256):
-    """The image reader's final state (the image vector) for a batch: `(N, 28, 28, 1)` -> `(N, col_units)`.
+    """The image reader's final state (the image vector) for a batch: `(N, 28, 28, 1)` -> `(N, image_units)`.
 
     Raises:
         ValueError: for images of another shape.

@@ -44,13 +44,15 @@ class TrainConfig:
     )
     row_units: int = setting(
         128,
-        "Hidden units of the first LSTM, which reads each pixel row left to right into a vector.",
+        "Hidden units of the row reader, the first LSTM, which reads each pixel row left to right into a vector.",
         bounds=Bounds(1, limits.UNITS_MAX, why=UNITS_WHY),
     )
-    col_units: int = setting(
+    image_units: int = setting(
         128,
-        "Hidden units of the second LSTM, which reads the 28 row vectors top to bottom into one image vector.",
+        "Hidden units of the image reader, the second LSTM, which reads the 28 row vectors top to bottom into one "
+        "image vector.",
         bounds=Bounds(1, limits.UNITS_MAX, why=UNITS_WHY),
+        old_names=("col_units",),  # its name until December 2026: old records, flags, --set and links still use it
     )
     optimizer: str = setting("rmsprop", "How the weights are updated from each batch's gradient.", choices=OPTIMIZERS)
     learning_rate: float = setting(
@@ -138,6 +140,8 @@ class TrainConfig:
 
 
 SETTINGS = settings_of(TrainConfig)  # field name -> `hrnn.train.setting.Setting`, in TrainConfig's order
+# A setting's old name -> its name now (`col_units` -> `image_units`): accepted wherever a person types a name.
+RENAMED = {old: name for name, field_setting in SETTINGS.items() for old in field_setting.old_names}
 
 
 # The original Keras example's settings: all images, 5 epochs, RMSprop 1e-3, batch 32, Keras's initialisation.
@@ -214,7 +218,7 @@ LEARNING_FIELDS = (
     "arch",
     "batch_size",
     "row_units",
-    "col_units",
+    "image_units",
     "optimizer",
     "learning_rate",
     "schedule",
@@ -243,6 +247,7 @@ def with_overrides(config, settings):
     for item in settings:
         name, sep, text = item.partition("=")
         name = name.strip().replace("-", "_")
+        name = RENAMED.get(name, name)
         if not sep or name not in SETTINGS:
             raise ValueError(f"--set {item!r}: expected NAME=VALUE with NAME one of {', '.join(sorted(SETTINGS))}")
         changes[name] = SETTINGS[name].parse(text)

@@ -58,7 +58,7 @@ def check_app_config(config):
     for name, limit, variable in (
         ("epochs", settings.max_epochs(), "HRNN_MAX_EPOCHS"),
         ("row_units", settings.max_units(), "HRNN_MAX_UNITS"),
-        ("col_units", settings.max_units(), "HRNN_MAX_UNITS"),
+        ("image_units", settings.max_units(), "HRNN_MAX_UNITS"),
     ):
         value = getattr(config, name)
         if value > limit:
@@ -96,23 +96,23 @@ def check_runs_disk(folder, limit_mb=None):
         )
 
 
-def parameter_count(row_units, col_units, num_classes=10):
+def parameter_count(row_units, image_units, num_classes=10):
     """Trainable weights of an HRNN: two LSTMs (4 gates each, one pixel per row step) and the classifier."""
     row = 4 * row_units * (1 + row_units + 1)  # kernel (1 pixel), recurrent kernel, bias
-    col = 4 * col_units * (row_units + col_units + 1)
-    return row + col + (col_units + 1) * num_classes
+    col = 4 * image_units * (row_units + image_units + 1)
+    return row + col + (image_units + 1) * num_classes
 
 
-def training_bytes(row_units, col_units, batch_size):
+def training_bytes(row_units, image_units, batch_size):
     """A generous estimate, in bytes, of the memory a run with these sizes needs for its model and activations
     (the larger of a training step and an evaluation batch, plus the weights); the data comes on top.
 
     About 0.64 GB at the original example's sizes (128 and 128 units, batch 32; the evaluation batch dominates there).
     """
-    unit_steps = 28 * (28 * row_units + col_units)  # per image: row reader 28 rows x 28 steps, image reader 28
+    unit_steps = 28 * (28 * row_units + image_units)  # per image: row reader 28 rows x 28 steps, image reader 28
     train = TRAIN_FLOATS_PER_UNIT_STEP * batch_size * unit_steps
     evaluate = EVAL_FLOATS_PER_UNIT_STEP * EVAL_BATCH * unit_steps
-    weights = WEIGHT_COPIES * parameter_count(row_units, col_units)
+    weights = WEIGHT_COPIES * parameter_count(row_units, image_units)
     return FLOAT_BYTES * (max(train, evaluate) + weights)
 
 
@@ -148,17 +148,17 @@ def format_bytes(count):
     return f"{count / 1e6:,.0f} MB"
 
 
-def check_memory(row_units, col_units, batch_size):
+def check_memory(row_units, image_units, batch_size):
     """Refuse sizes whose run would not fit in the memory this machine has free (see `training_bytes`).
 
     Raises:
         ValueError: with the estimate, what is available, and the settings that set it.
     """
-    needed = training_bytes(row_units, col_units, batch_size)
+    needed = training_bytes(row_units, image_units, batch_size)
     available = available_memory_bytes()
     if available is not None and needed > available:
         raise ValueError(
-            f"row-units {row_units:,}, col-units {col_units:,} and batch-size {batch_size:,} would need about "
+            f"row-units {row_units:,}, image-units {image_units:,} and batch-size {batch_size:,} would need about "
             f"{format_bytes(needed)} of memory to train; this machine has {format_bytes(available)} free. "
             "Choose smaller sizes"
         )
@@ -168,5 +168,5 @@ def check_fits_machine(config):
     """Return `config` (a checked `TrainConfig`) if training it fits this machine's free memory now; raise
     ValueError saying how much it would need and how much is free otherwise. Unlike `TrainConfig.check`, the answer
     depends on the machine's load at the moment it is asked."""
-    check_memory(config.row_units, config.col_units, config.batch_size)
+    check_memory(config.row_units, config.image_units, config.batch_size)
     return config

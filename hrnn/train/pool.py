@@ -31,7 +31,7 @@ class ModelPool:
 
     @staticmethod
     def key(config):
-        return (config.arch, config.row_units, config.col_units, config.optimizer, config.clipnorm)
+        return (config.arch, config.row_units, config.image_units, config.optimizer, config.clipnorm)
 
     def acquire(self, config):
         """A compiled model of `config.arch` for `config` (a `TrainConfig`), with fresh weights drawn from
@@ -39,7 +39,7 @@ class ModelPool:
         idle = self._idle.get(self.key(config), [])
         model = idle.pop() if idle else None
         set_seed(config.seed)
-        fresh = ARCHITECTURES[config.arch].build(config.row_units, config.col_units)
+        fresh = ARCHITECTURES[config.arch].build(config.row_units, config.image_units)
         if config.arch == "hrnn":  # the initialisation settings are the HRNN's (its row and image readers)
             fresh = initialise(fresh, config.row_input_scale, config.forget_bias)
         if model is None:

@@ -9,14 +9,16 @@ import typing
 from dataclasses import dataclass, field, fields
 
 from hrnn.bounds import Bounds, not_one_of, read, refusal
+from hrnn.schema import OLD_NAMES
 
 
-def setting(default, help, flag=True, bounds=None, choices=None, page=None):
+def setting(default, help, flag=True, bounds=None, choices=None, page=None, old_names=()):
     """A config field with what every front end needs to offer it: a help sentence; its `bounds` (a
     `hrnn.bounds.Bounds`, for a number) or its `choices` (for a word); whether the command line has a flag for it
-    (`--name-with-dashes`); and `page`, narrower bounds the Train page offers (None: the setting's own, within this
-    server's limits)."""
-    metadata = {"help": help, "flag": flag, "bounds": bounds, "choices": choices, "page": page}
+    (`--name-with-dashes`); `page`, narrower bounds the Train page offers (None: the setting's own, within this
+    server's limits); and `old_names`, names it had before, still read from old records (`hrnn.schema.OLD_NAMES`),
+    as flags, in `--set` and in links."""
+    metadata = {"help": help, "flag": flag, "bounds": bounds, "choices": choices, "page": page, OLD_NAMES: old_names}
     return field(default=default, metadata=metadata)
 
 
@@ -33,6 +35,12 @@ class Setting:
     bounds: Bounds | None  # a number's
     choices: tuple | None  # a word's
     page: Bounds | None  # the Train page's, within `bounds` (None: `bounds`)
+    old_names: tuple = ()  # names it had before (`image_units` was `col_units`), still accepted where people type
+
+    @property
+    def flag_names(self):
+        """The command line's flags: `--image-units`, then its old names' (`--col-units`), kept as aliases."""
+        return (self.flag_name, *("--" + old.replace("_", "-") for old in self.old_names))
 
     @property
     def flag_name(self):
@@ -88,6 +96,7 @@ def settings_of(config_class):
             kind=kinds[0],
             optional=type(None) in typing.get_args(hints[f.name]),
             default=f.default,
-            **f.metadata,
+            **{key: value for key, value in f.metadata.items() if key != OLD_NAMES},
+            old_names=tuple(f.metadata.get(OLD_NAMES, ())),
         )
     return found

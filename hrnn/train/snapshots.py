@@ -33,7 +33,7 @@ class Snapshot:
     full: bool  # the run's end: worth keeping the cell state and gates too, and h in float16
     labels: tuple  # (digits,) the digits' true labels
     probs: np.ndarray  # (digits, classes) float32, the model's probabilities
-    memory: LstmMemory  # the image reader's h, c and gates after each row, each (digits, 28, col_units)
+    memory: LstmMemory  # the image reader's h, c and gates after each row, each (digits, 28, image_units)
 
 
 def _softmax(logits):
@@ -46,14 +46,14 @@ def take_snapshot(model, images, labels, step, samples_seen, seconds, full):
     """Read `model` (an HRNN) on `images` `(digits, 28, 28, 1)` (their true digits `labels`) now.
 
     Returns:
-        `Snapshot`: `probs (digits, classes)` and the image reader's memory `(digits, 28, col_units)` per array.
+        `Snapshot`: `probs (digits, classes)` and the image reader's memory `(digits, 28, image_units)` per array.
 
     Raises:
         ModelFileError: for a model that is not an HRNN; ValueError: for images of another shape.
     """
     memory = image_reader_memory(model, images)
     classifier = model.get_layer("classifier")
-    kernel, bias = (w.numpy() for w in (classifier.kernel, classifier.bias))  # (col_units, classes), (classes,)
+    kernel, bias = (w.numpy() for w in (classifier.kernel, classifier.bias))  # (image_units, classes), (classes,)
     probs = _softmax(memory.hidden[:, -1].astype(np.float64) @ kernel + bias).astype(np.float32)
     return Snapshot(
         step=int(step),

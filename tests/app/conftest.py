@@ -70,7 +70,7 @@ def run_in_training():
     locks = []
 
     def make(owner=None):
-        folder = create_run(TrainConfig(epochs=3, row_units=8, col_units=8).check(), "sample", owner=owner)
+        folder = create_run(TrainConfig(epochs=3, row_units=8, image_units=8).check(), "sample", owner=owner)
         record = folder.read_record()
         record.status = "running"
         folder.write_record(record)

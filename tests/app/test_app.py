@@ -473,7 +473,7 @@ def test_a_run_record_with_markdown_is_shown_as_text():
     record = {
         "status": "failed",
         "error": error,
-        "config": {"epochs": 1, "row_units": 8, "col_units": 8},
+        "config": {"epochs": 1, "row_units": 8, "image_units": 8},
         "history": {"epochs": [], "batches": {"step": [], "loss": [], "accuracy": []}},
     }
     save_run(run_id, record, load_pretrained())
@@ -494,7 +494,7 @@ def test_damaged_records_beside_good_runs_break_no_page(name):
     from hrnn.nn.model_files import load_pretrained
 
     model = load_pretrained()
-    good = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "test_accuracy": 0.9}
+    good = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "image_units": 8}, "test_accuracy": 0.9}
     save_run("20250101-000000-good", good, model)
     save_run("20250102-000000-list", {**good, "status": ["running"]}, model)
     save_run("20250103-000000-conf", {**good, "config": "abc"}, model)
@@ -550,7 +550,7 @@ def test_the_server_limits_bound_the_settings(monkeypatch):
     at.button(key="preset_original").click().run()  # the original's 5 epochs and 128 units, clamped to the limits
     assert not at.exception
     assert at.number_input(key="cfg_epochs").value == 4 and at.number_input(key="cfg_epochs").max == 4
-    assert at.number_input(key="cfg_row_units").value == 64 and at.number_input(key="cfg_col_units").max == 64
+    assert at.number_input(key="cfg_row_units").value == 64 and at.number_input(key="cfg_image_units").max == 64
     # Said in words, under the fields and in each field's help: a browser only outlines a number above its maximum.
     assert "This server trains at most 4 epochs, with at most 64 units in each reader." in [c.value for c in at.caption]
     assert at.number_input(key="cfg_epochs").help.endswith("Here: 1 to 4.")
@@ -650,7 +650,7 @@ def test_a_watched_run_whose_worker_stopped_responding_says_so_and_can_be_stoppe
     from hrnn.ui.common import ownership
 
     key = "k" * 32  # this browser's: it started the run, so Stop is its own
-    config = TrainConfig(epochs=1, row_units=8, col_units=8).check()
+    config = TrainConfig(epochs=1, row_units=8, image_units=8).check()
     folder = create_run(config, "sample", run_dir=settings.runs_dir() / "20260101-000000-hung", owner=key)
     record = folder.read_record()
     record.status = "running"

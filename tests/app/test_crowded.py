@@ -19,7 +19,7 @@ from tests.support.app import page, set_small_config, shown
 
 
 def small(epochs=3):
-    return TrainConfig(epochs=epochs, row_units=8, col_units=8).check()
+    return TrainConfig(epochs=epochs, row_units=8, image_units=8).check()
 
 
 @pytest.fixture

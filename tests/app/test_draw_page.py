@@ -166,7 +166,7 @@ def test_the_model_menu_on_the_page_names_the_model_and_changes_it_everywhere():
     from hrnn.nn.model_files import load_pretrained
 
     run_id = "20250101-000000-menu"
-    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "history": {}}
+    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "image_units": 8}, "history": {}}
     save_run(run_id, record, load_pretrained())
     at = on_test_digits(page("draw"))
     assert at.get_by_key("model_menu").proto.popover.label == "Model: Shipped pretrained model"
@@ -184,7 +184,7 @@ def test_the_address_names_the_model_so_a_new_tab_opens_the_same_one(name):
     from hrnn.nn.model_files import load_pretrained
 
     run_id = "20250101-000000-link"
-    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "col_units": 8}, "history": {}}
+    record = {"status": "finished", "config": {"epochs": 1, "row_units": 8, "image_units": 8}, "history": {}}
     save_run(run_id, record, load_pretrained())
     chooser = page(name).run()
     assert "model" not in chooser.query_params  # the shipped model needs no name
@@ -257,7 +257,7 @@ def test_the_sidebar_says_what_the_chosen_model_was_trained_on():
     assert "Trained on 55,000 training digits of full MNIST." in [shown(c.value) for c in at.sidebar.caption]
     run_id = "20250101-000000-data"
     data = "offline MNIST sample (x.csv.gz): 5,000 training and 1,000 test images; training on 4,500 images, ..."
-    config = {"epochs": 1, "row_units": 8, "col_units": 8}
+    config = {"epochs": 1, "row_units": 8, "image_units": 8}
     record = {"status": "finished", "config": config, "data": data, "train_images": 4500}
     save_run(run_id, record, load_pretrained())
     at.run()  # the picker lists the new run

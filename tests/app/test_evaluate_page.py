@@ -250,7 +250,7 @@ def test_the_train_page_trains_a_baseline_and_records_its_arch():
     at = page("train").run()
     assert at.selectbox(key="cfg_arch").value == "hrnn"
     at.selectbox(key="cfg_arch").set_value("cnn").run()
-    assert at.number_input(key="cfg_row_units").disabled and at.number_input(key="cfg_col_units").disabled
+    assert at.number_input(key="cfg_row_units").disabled and at.number_input(key="cfg_image_units").disabled
     for key, value in {"cfg_epochs": 1, "cfg_train_size": 180}.items():
         at.session_state[key] = value
     at.run()

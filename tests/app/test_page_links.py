@@ -36,8 +36,15 @@ def test_a_train_link_sets_its_preset_and_settings_and_the_address_follows_them(
     assert dict(at.query_params) == {"seed": "7"}
 
 
+def test_an_old_train_link_with_col_units_sets_the_image_reader_and_the_address_names_it_anew():
+    at = _open("train", col_units="16")
+    assert not at.exception and not _ignored(at)
+    assert at.number_input(key="cfg_image_units").value == 16
+    assert at.query_params["image_units"] == "16" and "col_units" not in at.query_params
+
+
 def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
-    link = {"teacher": "1", "epochs": "1", "row_units": "8", "col_units": "8", "train_size": "96", "seed": "5"}
+    link = {"teacher": "1", "epochs": "1", "row_units": "8", "image_units": "8", "train_size": "96", "seed": "5"}
     at = _open("train", **link)
     assert not at.exception and not _ignored(at)
     assert not [e for e in at.expander if e.label == "Settings"] and not at.dataframe  # no settings, no run lists
@@ -47,7 +54,7 @@ def test_teacher_mode_shows_start_only_and_trains_the_links_settings():
     assert not at.exception and at.query_params["teacher"] == "1"
     entry = runs.find_run(at.query_params["run"])
     config = entry.folder.read_settings().config
-    assert (config.epochs, config.row_units, config.col_units, config.train_size, config.seed) == (1, 8, 8, 96, 5)
+    assert (config.epochs, config.row_units, config.image_units, config.train_size, config.seed) == (1, 8, 8, 96, 5)
     entry.stop(by=runs.STOPPED_BY_SERVER)
 
 

@@ -18,7 +18,7 @@ ASSET = Path(__file__).resolve().parent / "small.keras"
 def small_config():
     from hrnn.train.config import TrainConfig
 
-    return TrainConfig(epochs=1, row_units=8, col_units=8, validation="none", test_limit=0)
+    return TrainConfig(epochs=1, row_units=8, image_units=8, validation="none", test_limit=0)
 
 
 def make(path=ASSET):

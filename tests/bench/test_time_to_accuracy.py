@@ -167,7 +167,7 @@ def test_a_tiny_demo_benchmark_writes_both_results(tiny_data, tmp_path, monkeypa
         tiny_data,
         json_out=tmp_path / "demo.json",
         report=lines.append,
-        settings=["row_units=8", "col_units=8", "val_limit=20", "test_limit=20"],
+        settings=["row_units=8", "image_units=8", "val_limit=20", "test_limit=20"],
     )
     assert (tmp_path / "demo.json").is_file()
     x, y = monitor_set(tiny_data)
@@ -202,7 +202,7 @@ def test_the_preset_benchmark_trains_the_named_preset_and_refuses_an_unknown_one
         report=lambda line: None,
         preset="fast",
         reference=False,
-        settings=["row_units=8", "col_units=8", "epochs=2"],  # its passes on 180 images: 20, more than a test needs
+        settings=["row_units=8", "image_units=8", "epochs=2"],  # its passes on 180 images: 20, more than a test needs
     )
     assert results["preset"] == "fast" and "original" not in results
     assert results["fast"]["samples"] == 180 * 2  # all the training images in each pass, as the preset says

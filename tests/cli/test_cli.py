@@ -14,9 +14,11 @@ import pytest
 
 from hrnn import runs, settings
 from hrnn.cli import build_parser, main
+from hrnn.cli.train import _train_config
 from hrnn.nn.builders import build_hrnn
 from hrnn.nn.model_files import load_model
 from hrnn.runs.store.progress_log import ProgressLogReader
+from hrnn.train.config import DEMO, with_overrides
 from tests.support.data import REPO, make_mnist, write_npz
 from tests.support.waiting import wait_until
 
@@ -42,7 +44,7 @@ def test_train_writes_model_and_record(npz, tmp_path, capsys):
             "1",
             "--row-units",
             "8",
-            "--col-units",
+            "--image-units",
             "8",
             "--val-size",
             "20",
@@ -60,10 +62,23 @@ def test_train_writes_model_and_record(npz, tmp_path, capsys):
     assert load_model(out / runs.MODEL_NAME).count_params() == build_hrnn(8, 8).count_params()
 
 
+def test_the_old_col_units_flag_is_an_alias_of_image_units():
+    for flag in ("--image-units", "--col-units"):
+        args = build_parser().parse_args(["train", flag, "16"])
+        assert _train_config(args).image_units == 16 and not hasattr(args, "col_units")
+
+
+def test_set_takes_the_old_name_col_units_as_image_units():
+    assert with_overrides(DEMO, ["col_units=16"]).image_units == 16
+    assert with_overrides(DEMO, ["col-units=24", "row_units=8"]).image_units == 24
+    with pytest.raises(ValueError, match="^image-units must be at most 4,096"):
+        with_overrides(DEMO, ["col_units=5000"])
+
+
 @pytest.mark.parametrize("arch, model_name", [("flat-lstm", "flat_lstm"), ("cnn", "cnn")])
 def test_train_a_baseline_records_its_arch_and_evaluate_reads_it(npz, tmp_path, capsys, arch, model_name):
     out = tmp_path / arch
-    argv = ["train", "--arch", arch, "--epochs", "1", "--col-units", "8", "--val-size", "20"]
+    argv = ["train", "--arch", arch, "--epochs", "1", "--image-units", "8", "--val-size", "20"]
     assert main([*argv, "--data", str(npz), "--out", str(out)]) == 0
     assert f"architecture: {arch}" in capsys.readouterr().out
     assert json.loads((out / runs.RECORD_NAME).read_text())["config"]["arch"] == arch
@@ -89,7 +104,7 @@ def test_an_unknown_arch_is_refused(npz, capsys):
 
 def test_train_defaults_to_a_new_folder_in_the_runs_dir(npz, capsys):
     status = main(
-        ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--train-size", "64", "--data", str(npz)]
+        ["train", "--epochs", "1", "--row-units", "4", "--image-units", "4", "--train-size", "64", "--data", str(npz)]
     )
     assert status == 0
     (run,) = runs.list_runs()
@@ -202,7 +217,7 @@ def test_ctrl_c_stops_after_the_current_batch_and_saves(tmp_path):
                 "50",
                 "--row-units",
                 "8",
-                "--col-units",
+                "--image-units",
                 "8",
                 "--data",
                 str(npz_path),
@@ -301,7 +316,7 @@ def test_train_size_too_large_leaves_no_run_folder(npz, capsys):
     [
         (["--epochs", "5000"], "epochs must be at most 1,000"),
         (["--batch-size", "70000"], "batch-size must be at most 60,000"),
-        (["--col-units", "5000", "--row-units", "1"], "col-units must be at most 4,096"),
+        (["--image-units", "5000", "--row-units", "1"], "image-units must be at most 4,096"),
     ],
 )
 def test_sizes_over_their_bounds_are_refused(npz, capsys, monkeypatch, argv, message):
@@ -324,7 +339,7 @@ def test_huge_units_are_refused_up_front_with_the_memory_they_need(npz, capsys, 
         "got 100,000,000"
     )
     error = _refused(["train", "--row-units", "4096", "--batch-size", "60000", "--data", str(npz)], capsys)
-    assert error.startswith("hrnn: error: row-units 4,096, col-units 128 and batch-size 60,000 would need about ")
+    assert error.startswith("hrnn: error: row-units 4,096, image-units 128 and batch-size 60,000 would need about ")
     assert error.endswith("of memory to train; this machine has 17.2 GB free. Choose smaller sizes")
 
 

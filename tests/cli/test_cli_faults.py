@@ -53,7 +53,7 @@ def _tree(folder):
 
 def _run_folder(path, status="finished", token="t0ken", model=b"a model"):
     """A run folder as a worker leaves it: settings, record and summary, and (finished) a model."""
-    config = TrainConfig(epochs=1, row_units=4, col_units=4)
+    config = TrainConfig(epochs=1, row_units=4, image_units=4)
     folder = runs.RunFolder(path)
     folder.path.mkdir(parents=True)
     run_settings = runs.RunSettings(
@@ -107,7 +107,7 @@ def out_target(request, tmp_path):
 )
 def test_train_out_is_refused_before_anything_is_written(npz, tmp_path, capsys, out_target, message):
     before = _tree(tmp_path)
-    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(npz)]
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--image-units", "4", "--data", str(npz)]
     assert _status([*argv, "--out", str(out_target)]) == 2
     expected = message.format(name_max=os.pathconf(tmp_path, "PC_NAME_MAX"))
     assert _one_line_error(capsys) == f"hrnn: error: --out {out_target}: {expected}"
@@ -225,7 +225,7 @@ def test_the_last_frame_shows_how_far_the_run_got(status, seen, shown):
 
 
 def test_a_finished_run_ends_its_progress_on_100_percent(npz, tmp_path, capsys):
-    argv = ["train", "--epochs", "1", "--batch-size", "4", "--row-units", "4", "--col-units", "4", "--val-size", "20"]
+    argv = ["train", "--epochs", "1", "--batch-size", "4", "--row-units", "4", "--image-units", "4", "--val-size", "20"]
     assert main([*argv, "--data", str(npz), "--out", str(tmp_path / "run")]) == 0
     frames = [line for line in capsys.readouterr().err.splitlines() if line.startswith("epoch 1/1 [")]
     assert frames and "100.0%" in frames[-1], frames
@@ -362,7 +362,7 @@ def test_evaluate_a_model_whose_weights_do_not_fit_is_one_line_without_keras_war
 def test_train_out_is_refused_when_it_names_the_runs_folder_itself(npz, capsys):
     root = settings.runs_dir()
     root.mkdir(parents=True)
-    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(npz), "--out", str(root)]
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--image-units", "4", "--data", str(npz), "--out", str(root)]
     assert _status(argv) == 2
     assert _one_line_error(capsys).startswith(f"hrnn: error: --out {root}: is the runs folder itself")
     assert list(root.iterdir()) == []
@@ -372,6 +372,6 @@ def test_train_out_is_refused_when_it_names_the_runs_folder_itself(npz, capsys):
 def test_a_data_file_name_with_a_line_break_is_shown_escaped_in_one_line(tmp_path, capsys, name):
     path = tmp_path / name
     path.write_bytes(b"not an npz")
-    argv = ["train", "--epochs", "1", "--row-units", "4", "--col-units", "4", "--data", str(path)]
+    argv = ["train", "--epochs", "1", "--row-units", "4", "--image-units", "4", "--data", str(path)]
     assert _status(argv) == 2
     assert repr(name)[1:-1] + ": not an .npz file" in _one_line_error(capsys)

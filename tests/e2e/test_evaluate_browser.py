@@ -156,7 +156,7 @@ def test_tapping_confusion_cells_on_a_phone_shows_each_tapped_cell(server, brows
 
 def test_a_runs_model_downloaded_from_evaluate_and_uploaded_back_is_the_model_read(server, new_page, e2e_dir, tmp_path):
     run_id = "20250101-000000-home"  # a small finished run in the server's runs folder
-    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="none", test_limit=0)
+    config = TrainConfig(epochs=1, row_units=8, image_units=8, validation="none", test_limit=0)
     train_in_folder(config, make_mnist(), e2e_dir / "runs" / run_id)
     page = new_page(accept_downloads=True)
     page.goto(f"{server}/evaluate?model={run_id}")

@@ -20,7 +20,7 @@ ATOL = 1e-5
 
 @pytest.fixture(scope="module")
 def model():
-    return random_hrnn(row_units=16, col_units=12)
+    return random_hrnn(row_units=16, image_units=12)
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_memory_takes_images_with_or_without_a_channel(model, images):
 
 
 def test_memory_follows_weight_changes(images):
-    model = random_hrnn(row_units=8, col_units=8, seed=3)
+    model = random_hrnn(row_units=8, image_units=8, seed=3)
     before = image_reader_memory(model, images).cell
     cell = model.get_layer("column_encoder").cell
     cell.bias.assign(cell.bias.numpy() + 1.0)

@@ -126,7 +126,7 @@ def test_a_node_that_cannot_read_the_run_folder_writes_nothing_and_says_why_in_o
 
 
 def test_a_node_that_finds_another_runs_settings_does_not_run_it(tmp_path):
-    folder = create_run(TrainConfig(epochs=1, row_units=8, col_units=8).check(), "sample", root=tmp_path)
+    folder = create_run(TrainConfig(epochs=1, row_units=8, image_units=8).check(), "sample", root=tmp_path)
     problem = run_task(str(folder.path), "another-runs-token", threads=1)
     assert "(it holds another run's settings)" in problem
     assert folder.read_record().status == "queued" and not folder.file(runs.LOG_NAME).exists()

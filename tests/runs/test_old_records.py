@@ -11,8 +11,10 @@ import shutil
 from pathlib import Path
 
 from hrnn import runs
+from hrnn.nn.model_files import PRETRAINED_PATH
 from hrnn.runs import compare
 from hrnn.runs.store.old_forms import read_trained_on
+from hrnn.train.config import TrainConfig
 from hrnn.train.history import EpochEntry
 from hrnn.ui.common.resources import ModelChoice, model_choices
 from hrnn.ui.common.run_names import run_name
@@ -77,3 +79,16 @@ def test_every_trained_on_sentence_hrnn_wrote_reads_as_its_kind():
     assert read_trained_on("1,500 training digits of MNIST") == ("other", 1_500)
     assert read_trained_on("180 training digits of its data") == ("other", 180)
     assert read_trained_on("") == read_trained_on("[x](http://evil.example)") == ("", None)
+
+
+def test_the_image_readers_old_name_col_units_reads_as_image_units(tmp_path):
+    assert TrainConfig.from_dict({"col_units": 16}).image_units == 16
+    assert TrainConfig.from_dict({"col_units": 16, "image_units": 24}).image_units == 24  # the new name first
+    shutil.copytree(OLD, tmp_path / OLD.name)
+    for name in ("record.json", "summary.json"):  # the fixtures as old hrnn wrote them: col_units 8, not the default
+        assert '"col_units": 8' in (OLD / name).read_text()
+    (entry,) = runs.list_runs(tmp_path)
+    assert entry.summary.image_units == 8 and entry.read_record().config.image_units == 8
+    shipped = PRETRAINED_PATH.with_suffix(".json")
+    assert '"col_units"' in shipped.read_text()  # the shipped record is of the old form too, and still reads
+    assert compare.read_shipped_record(PRETRAINED_PATH).config.image_units == 128

@@ -15,7 +15,7 @@ def test_a_reader_rebuilds_exactly_what_the_training_loop_published(tiny_data, t
     path = tmp_path / "progress.jsonl"
     writer = ProgressLogWriter(path)
     progress = Progress(sink=writer)
-    train(TrainConfig(epochs=2, row_units=8, col_units=8, val_size=50), tiny_data, progress=progress)
+    train(TrainConfig(epochs=2, row_units=8, image_units=8, val_size=50), tiny_data, progress=progress)
     writer.close()
     written, read = progress.snapshot(), ProgressLogReader(path).snapshot()
     grid_images = read.grid_images

@@ -226,7 +226,7 @@ def test_a_record_from_before_summaries_is_listed_from_the_record(tmp_path):
         "run_id": "old",
         "status": "finished",
         "created": "2025-06-01T10:00:00Z",
-        "config": {"epochs": 1, "row_units": 64, "col_units": 64, "optimizer": "rmsprop"},
+        "config": {"epochs": 1, "row_units": 64, "image_units": 64, "optimizer": "rmsprop"},
         "history": {"epochs": [{"epoch": 1, "loss": 0.3, "accuracy": 0.9}], "batches": {"step": [1], "loss": [0.3]}},
         "test_accuracy": 0.95,
         "pid": 12,

@@ -49,7 +49,7 @@ def set_small_config(at, epochs=1):
         "cfg_epochs": epochs,
         "cfg_batch_size": 32,
         "cfg_row_units": 8,
-        "cfg_col_units": 8,
+        "cfg_image_units": 8,
         "cfg_optimizer": "rmsprop",
         "cfg_learning_rate": 0.001,
         "cfg_train_size": 180,
@@ -70,7 +70,7 @@ def save_run(run_id, record, model=None):
 
 def tiny_run(run_id, **overrides):
     """A finished run in the runs folder, trained on the app's synthetic data; returns its folder."""
-    config = TrainConfig(epochs=1, row_units=8, col_units=8, validation="split", val_size=20, **overrides)
+    config = TrainConfig(epochs=1, row_units=8, image_units=8, validation="split", val_size=20, **overrides)
     run_dir = settings.runs_dir() / run_id
     train_in_folder(config, make_mnist(), run_dir)
     return run_dir

@@ -39,11 +39,11 @@ def make_mnist(n_train=200, n_test=60, seed=0):
     )
 
 
-def random_hrnn(row_units=16, col_units=12, seed=0):
+def random_hrnn(row_units=16, image_units=12, seed=0):
     """An HRNN with random weights (scale 0.3), for tests that compare what it computes with a reference."""
     from hrnn.nn.builders import build_hrnn
 
-    model = build_hrnn(row_units, col_units)
+    model = build_hrnn(row_units, image_units)
     rng = np.random.default_rng(seed)
     model.set_weights([rng.normal(scale=0.3, size=w.shape).astype(np.float32) for w in model.get_weights()])
     return model

@@ -24,7 +24,7 @@ def write_finished_run(path, model_file=None):
     settings, record and summary, the progress log, and a copy of `model_file` if given. Returns its `RunFolder`."""
     folder = runs.RunFolder(path)
     folder.path.mkdir(parents=True)
-    config = TrainConfig(epochs=2, row_units=8, col_units=8, val_size=20)
+    config = TrainConfig(epochs=2, row_units=8, image_units=8, val_size=20)
     run_settings = runs.RunSettings(folder.run_id, "token", config, "sample", runs.utc_now(), str(path.parent), 1)
     folder.write_settings(run_settings)
     writer = ProgressLogWriter(folder.progress_path)

@@ -5,7 +5,7 @@ from hrnn.train.config import TrainConfig
 
 
 def tiny(epochs):
-    return TrainConfig(epochs=epochs, row_units=8, col_units=8, val_size=20).check()
+    return TrainConfig(epochs=epochs, row_units=8, image_units=8, val_size=20).check()
 
 
 def status(folder):

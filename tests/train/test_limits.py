@@ -43,7 +43,7 @@ def test_huge_units_are_refused_with_the_memory_they_would_need(free_memory):
     with pytest.raises(ValueError) as info:
         limits.check_fits_machine(TrainConfig(row_units=100_000_000))
     message = str(info.value)
-    assert message.startswith("row-units 100,000,000, col-units 128 and batch-size 32 would need about ")
+    assert message.startswith("row-units 100,000,000, image-units 128 and batch-size 32 would need about ")
     assert "PB of memory to train; this machine has 8.6 GB free" in message
 
 
@@ -61,8 +61,8 @@ def test_whether_a_config_is_valid_does_not_depend_on_free_memory(monkeypatch):
 
 def test_units_over_the_fixed_bound_are_refused_whatever_the_memory(monkeypatch):
     monkeypatch.setattr(limits, "available_memory_bytes", lambda: 10**15)
-    with pytest.raises(ValueError, match=r"col-units must be at most 4,096 \(32 times the original's 128"):
-        TrainConfig(col_units=4097).check()
+    with pytest.raises(ValueError, match=r"image-units must be at most 4,096 \(32 times the original's 128"):
+        TrainConfig(image_units=4097).check()
 
 
 def test_unknown_available_memory_skips_the_memory_check(monkeypatch):
@@ -139,11 +139,11 @@ def test_available_memory_is_read_from_this_machine():
 def test_the_app_limits_refuse_a_run_over_them(monkeypatch):
     monkeypatch.setenv("HRNN_MAX_EPOCHS", "3")
     monkeypatch.setenv("HRNN_MAX_UNITS", "64")
-    limits.check_app_config(TrainConfig(epochs=3, row_units=64, col_units=64))
+    limits.check_app_config(TrainConfig(epochs=3, row_units=64, image_units=64))
     with pytest.raises(ValueError, match=r"epochs 4 is over this server's limit, 3 \(HRNN_MAX_EPOCHS\)"):
-        limits.check_app_config(TrainConfig(epochs=4, row_units=64, col_units=64))
-    with pytest.raises(ValueError, match=r"col-units 65 is over this server's limit, 64 \(HRNN_MAX_UNITS\)"):
-        limits.check_app_config(TrainConfig(epochs=3, row_units=64, col_units=65))
+        limits.check_app_config(TrainConfig(epochs=4, row_units=64, image_units=64))
+    with pytest.raises(ValueError, match=r"image-units 65 is over this server's limit, 64 \(HRNN_MAX_UNITS\)"):
+        limits.check_app_config(TrainConfig(epochs=3, row_units=64, image_units=65))
 
 
 def test_folder_bytes_counts_every_file_below(tmp_path):

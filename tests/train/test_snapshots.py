@@ -18,7 +18,7 @@ from hrnn.train.progress import Progress
 from hrnn.train.snapshots import SNAPSHOTS_PER_RUN, snapshot_every
 
 # 200 images in batches of 2 for 2 epochs: 200 steps, a scheduled snapshot every 2.
-TINY = TrainConfig(epochs=2, batch_size=2, row_units=8, col_units=6, validation="none", test_limit=0)
+TINY = TrainConfig(epochs=2, batch_size=2, row_units=8, image_units=6, validation="none", test_limit=0)
 FLOAT16 = dict(rtol=2**-11, atol=1e-5)  # float16 keeps 11 significant bits; the rest is float32 arithmetic
 
 

@@ -21,12 +21,12 @@ from hrnn.train.progress import Progress
 from hrnn.train.tracker import Tracker
 from hrnn.words import outcome_words, trained_words
 
-TINY = dict(epochs=1, batch_size=32, row_units=8, col_units=8, val_size=50)
+TINY = dict(epochs=1, batch_size=32, row_units=8, image_units=8, val_size=50)
 
 
 def test_default_config_is_the_seeds():
     config = TrainConfig()
-    assert (config.epochs, config.batch_size, config.row_units, config.col_units) == (5, 32, 128, 128)
+    assert (config.epochs, config.batch_size, config.row_units, config.image_units) == (5, 32, 128, 128)
     assert (config.optimizer, config.learning_rate, config.schedule) == ("rmsprop", 1e-3, "constant")
 
 
@@ -113,7 +113,7 @@ def test_batch_values_are_each_batchs_own_and_average_to_the_epoch(tiny_data):
 
 def test_training_learns_the_synthetic_digits(tiny_data):
     config = TrainConfig(
-        epochs=4, batch_size=16, row_units=16, col_units=16, optimizer="adam", learning_rate=5e-3, validation="none"
+        epochs=4, batch_size=16, row_units=16, image_units=16, optimizer="adam", learning_rate=5e-3, validation="none"
     )
     result = train(config, tiny_data)
     assert result.record.test_accuracy > 0.5  # chance is 0.1

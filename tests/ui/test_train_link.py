@@ -11,7 +11,7 @@ from hrnn.ui.train.link import preset_values, replay_from_link, settings_from_li
 from hrnn.ui.train.settings import config_from_values
 
 N_TRAIN, MAX_EPOCHS, MAX_UNITS = 180, 20, 256  # the synthetic data's training images (after validation); limits
-LINK = {"epochs": "1", "row_units": "8", "col_units": "8", "train_size": "96", "seed": "7", "learning_rate": "0.003"}
+LINK = {"epochs": "1", "row_units": "8", "image_units": "8", "train_size": "96", "seed": "7", "learning_rate": "0.003"}
 
 
 def _read(link):
@@ -24,6 +24,15 @@ def test_a_link_names_a_preset_and_what_differs_from_it():
     assert values == {**preset_values("original", N_TRAIN, MAX_EPOCHS, MAX_UNITS), "epochs": 2, "clipnorm": 0.0}
     values, teacher, reasons = _read({})
     assert values == preset_values("demo", N_TRAIN, MAX_EPOCHS, MAX_UNITS) and not teacher and not reasons
+
+
+def test_an_old_links_col_units_sets_the_image_reader_size():
+    values, _, reasons = _read({"col_units": "16"})
+    assert not reasons and values == {**preset_values("demo", N_TRAIN, MAX_EPOCHS, MAX_UNITS), "image_units": 16}
+    values, _, reasons = _read({"col_units": "16", "image_units": "24"})
+    assert not reasons and values["image_units"] == 24  # the new name first
+    _, _, reasons = _read({"col_units": "100000"})
+    assert reasons == ["image_units is 1 to 256 here, got '100000'"]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 that wrote them. Until hrnn 0.1.0 as of December 2026 a summary named its preset in words ("quick demo") and what its
 model was trained on in a sentence (`trained_on`: "4,500 training digits of the offline sample"), and a record kept
 its data only as a sentence (`data`: "offline MNIST sample (...): ..."). Each is mapped here to the field that
-replaced it; a reader never parses words hrnn writes today."""
+replaced it; a reader never parses words hrnn writes today. A field renamed since (the image reader's size,
+`col_units` until December 2026, now `image_units`) is read under its old name by `hrnn.schema.from_json`: the
+field's metadata lists its old names (`hrnn.schema.OLD_NAMES`)."""
 
 import re
 

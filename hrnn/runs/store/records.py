@@ -37,11 +37,12 @@ import calendar
 import hashlib
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from hrnn.runs.store.old_forms import upgrade_record, upgrade_summary
 from hrnn.runs.store.reading import RECORD_NAME as RECORD_NAME  # named there, beside its size limit
 from hrnn.runs.store.reading import SCHEMA, RecordError, read_typed
+from hrnn.schema import OLD_NAMES
 from hrnn.train.config import TrainConfig, preset_of
 from hrnn.train.history import TrainReport
 
@@ -160,7 +161,7 @@ class RunSummary:
     arch: str = "hrnn"  # the model's architecture (summaries from before architectures are HRNNs)
     preset: str = ""  # which preset its settings follow (`hrnn.train.config.preset_of`); before presets: ""
     row_units: int | None = None
-    col_units: int | None = None
+    image_units: int | None = field(default=None, metadata={OLD_NAMES: ("col_units",)})
     optimizer: str | None = None
     val_accuracy: float | None = None  # the last finished epoch's
     test_accuracy: float | None = None
@@ -185,7 +186,7 @@ class RunSummary:
             arch=config.arch if config else "hrnn",
             preset=preset_of(config) if config else "",
             row_units=config.row_units if config else None,
-            col_units=config.col_units if config else None,
+            image_units=config.image_units if config else None,
             optimizer=config.optimizer if config else None,
             val_accuracy=last.val_accuracy if last else None,
             test_accuracy=record.test_accuracy,

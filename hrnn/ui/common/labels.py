@@ -6,7 +6,7 @@ SETTING_LABELS = {
     "epochs": "Epochs",
     "batch_size": "Batch size",
     "row_units": "Row reader size",
-    "col_units": "Image reader size",
+    "image_units": "Image reader size",
     "optimizer": "Optimizer",
     "learning_rate": "Learning rate",
     "schedule": "Schedule",

@@ -38,7 +38,7 @@ PARTS = """The network's three parts, named the same on every page:
 * the **row reader** (an LSTM, a network with a memory) reads one pixel row from left to right and sums it up in
   {row_units} numbers;
 * the **image reader** (a second LSTM) reads those 28 row summaries from top to bottom; after each row, its
-  {col_units} numbers (its *state*) hold everything the network knows about the image so far;
+  {image_units} numbers (its *state*) hold everything the network knows about the image so far;
 * the **classifier** turns the image reader's state into ten digit probabilities.
 
 A *unit* is one of a reader's numbers (one artificial neuron); its value lies between -1 and +1.
@@ -88,7 +88,7 @@ def render():
     ignored += apply_experiment(link, image, units, len(data.y_test) if data is not None else 0)
     say_ignored(ignored + apply_view(link))
     if how.open:
-        how.markdown(PARTS.format(row_units=result.row_vectors.shape[1], col_units=result.image_states.shape[1]))
+        how.markdown(PARTS.format(row_units=result.row_vectors.shape[1], image_units=result.image_states.shape[1]))
     st.text(f"Input: {origin}. Model: {label}.")  # plain text: an upload's file name is the user's string
     if chosen_here:  # why this digit (a model that reads none of them right had no closest call to offer)
         why = (

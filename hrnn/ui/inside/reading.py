@@ -75,7 +75,7 @@ def default_input(model_key, model):
 class Memory:
     """The two readers' memory and gates for one image (`hrnn.nn.memory.LstmMemory`s)."""
 
-    image_reader: LstmMemory  # (1, 28 rows, col_units) each array
+    image_reader: LstmMemory  # (1, 28 rows, image_units) each array
     row_reader: LstmMemory  # (28 rows, 28 pixels, row_units) each array: every row of the image, pixel by pixel
 
 

@@ -3,6 +3,7 @@ mode that hides them.
 
     /?preset=original                        a preset's settings (demo, fast, original; none: the quick demo's)
     &epochs=2&learning_rate=0.003&seed=7     settings that differ from the preset's, by `TrainConfig`'s names
+                                             (an old link's `col_units` is read as `image_units`)
     &teacher=1                               Start and the result only: the settings are the link's
     &run=<id>                                the run watched (`hrnn.ui.train.watching`)
     &watch=1                                 with `run`: watching only, no Start, no settings (`watch_only_link`)
@@ -17,14 +18,14 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from hrnn.bounds import Bounds, not_one_of, read
-from hrnn.train.config import PRESETS, SETTINGS, preset_config  # a link names a preset by its key: demo, fast, ...
+from hrnn.train.config import PRESETS, RENAMED, SETTINGS, preset_config
 from hrnn.ui.common.lesson_link import LinkValueError, new_address, whole_number, write_address
 from hrnn.ui.train.settings import FIELDS, NUMBERS, PRESET_KEY, SEED, bounds, server_limits, widget_values
 from hrnn.ui.train.watching import WATCH_PARAM
 
 PAGE = "train"
 PRESET, TEACHER, WATCH = "preset", "teacher", "watch"
-NAMES = (PRESET, TEACHER, *FIELDS, SEED)
+NAMES = (PRESET, TEACHER, *FIELDS, SEED, *RENAMED)  # RENAMED: a renamed setting's old name, read from old links
 
 
 def preset_values(name, n_train, max_epochs, max_units):
@@ -60,7 +61,8 @@ def settings_from_link(link, n_train, max_epochs, max_units):
         preset = "demo"
     values = preset_values(preset, n_train, max_epochs, max_units)
     for name in (*FIELDS, SEED):
-        text = link.get(name)
+        old_names = SETTINGS[name].old_names
+        text = next((link[n] for n in (name, *old_names) if link.get(n) is not None), None)
         if text is None:
             continue
         try:
@@ -113,7 +115,10 @@ def write(config, n_train, max_epochs, max_units, teacher):
     base = preset_values(preset, n_train, max_epochs, max_units)
     values = {**widget_values(config, n_train), SEED: config.seed}
     texts = {name: None if values[name] == base[name] else _text(values[name]) for name in values}
-    write_address(PAGE, {PRESET: None if preset == "demo" else preset, TEACHER: "1" if teacher else None, **texts})
+    old = dict.fromkeys(RENAMED)  # an old link's names leave the address: the settings are written by their new names
+    write_address(
+        PAGE, {PRESET: None if preset == "demo" else preset, TEACHER: "1" if teacher else None, **texts, **old}
+    )
 
 
 # The inside view's moment, in the same address: `&grid=3&moment=57` watches the 3rd grid digit (1 to 20) at the run's

@@ -58,7 +58,7 @@ NUMBERS = tuple(name for name in (*FIELDS, SEED) if SETTINGS[name].kind in (int,
 def server_limits(n_train, max_epochs, max_units):
     """`{name: the most it may be here}` of the settings this server's limits bound (`hrnn.settings`), and the
     training images, which are at most the data's `n_train`."""
-    return {"epochs": max_epochs, "row_units": max_units, "col_units": max_units, "train_size": n_train}
+    return {"epochs": max_epochs, "row_units": max_units, "image_units": max_units, "train_size": n_train}
 
 
 def bounds(name, n_train, max_epochs, max_units):
@@ -149,7 +149,7 @@ def controls(n_train, max_epochs, max_units):
     number(c1, "epochs")
     number(c2, "batch_size")
     number(c3, "row_units", disabled="row_units" not in sizes)
-    number(c4, "col_units", disabled="col_units" not in sizes)
+    number(c4, "image_units", disabled="image_units" not in sizes)
     # Said in words: a number typed above a field's maximum is only outlined in red, with no reason given.
     st.caption(f"This server trains at most {max_epochs:,} epochs, with at most {max_units:,} units in each reader.")
     c1, c2, c3, c4 = st.columns(4)

@@ -103,7 +103,7 @@ def _path_traces(path, name, color, dash):
 def two_paths_figure(state_map, before, after, height=420):
     """The state map (`hrnn.analysis.projection.StateMap`: test digits' final states as dots, coloured and labelled
     by digit) with the input's path untouched (`before`, black) and changed (`after`, vermillion): each
-    `(28, col_units)` image reader states, projected here. Lighter than the views' map (one trace for the dots), so
+    `(28, image_units)` image reader states, projected here. Lighter than the views' map (one trace for the dots), so
     that a change redraws it quickly."""
     projection, points, labels = state_map.projection, np.asarray(state_map.points), np.asarray(state_map.labels)
     present = [d for d in range(10) if (labels == d).any()]

@@ -115,7 +115,7 @@ def _show(result, chosen, state_map):
             st.plotly_chart(figure, key="what_if_map")
             st.caption("The state map: black, the untouched reading; dashed vermillion, the changed one.")
     with right:
-        delta = after.image_states - before.image_states  # (28, col_units)
+        delta = after.image_states - before.image_states  # (28, image_units)
         units = np.argsort(-np.abs(delta).max(axis=0), kind="stable")[:DELTA_UNITS]
         st.plotly_chart(delta_figure(delta[:, units], units), key="what_if_delta", config=STILL)
         st.caption(
