@@ -16,7 +16,6 @@ import streamlit as st
 from hrnn.analysis.units import order_units
 from hrnn.runs.store.records import RecordError
 from hrnn.runs.store.snapshots import SnapshotReader
-from hrnn.ui.common.digit_grid import render_grid
 from hrnn.ui.common.figures import STILL
 from hrnn.ui.common.lesson_link import say_ignored
 from hrnn.ui.common.states_figure import SHOWN_UNITS, states_figure
@@ -30,6 +29,7 @@ from hrnn.ui.train.inside_figures import (
     reading_words,
     states_through_run,
 )
+from hrnn.ui.train.live_grid import grid_picture
 
 DIGIT_KEY, MOMENT_KEY, RUN_KEY = WATCHED_DIGIT, "inside_moment", "inside_run"
 NO_SNAPSHOTS = (
@@ -161,7 +161,9 @@ def grid_and_probabilities(moment, images):
     right = sum(p == t for p, t in zip(predictions, moment.labels))
     if len(images) == len(moment.labels):  # else a progress log without the grid's pictures: the verdicts in words
         st.markdown("**The twenty grid digits at this moment** (green: right, red: wrong)")
-        st.image(render_grid(images, moment.labels, predictions, marked=moment.digit), width="stretch")
+        reading = ("snapshot", moment.at, tuple(predictions))  # one picture per run, moment and digit, shared
+        picture = grid_picture(moment.path, reading, images, moment.labels, predictions, marked=moment.digit)
+        st.image(picture, width="stretch", output_format="PNG")  # PNG: sent as it is (live_grid)
     st.caption(f"It reads {right} of {len(moment.labels)} right {moment_words(moment.times[moment.at])}.")
     st.pills(
         "Watch a digit: its place in the grid, and what it is",
