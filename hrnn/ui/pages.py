@@ -41,9 +41,15 @@ export default function ({ data }) {
   const last = window.hrnnPage;
   window.hrnnPage = data.page;
   if (last === undefined || last === data.page || window.innerWidth > data.narrow) return;  // not a page change
-  const sidebar = document.querySelector('[data-testid="stSidebar"]');
-  if (!sidebar || sidebar.getAttribute("data-collapsed") !== "false") return;
-  document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
+  // The sidebar's header may be drawn again while the new page arrives: look for its button for up to 2 s.
+  const close = (tries) => {
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    if (window.hrnnPage !== data.page || (sidebar && sidebar.getAttribute("data-collapsed") !== "false")) return;
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (sidebar && button) button.click();
+    else if (tries > 0) setTimeout(() => close(tries - 1), 100);
+  };
+  close(20);
 }
 """
 

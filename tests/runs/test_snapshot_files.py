@@ -63,6 +63,22 @@ def test_a_reader_follows_a_growing_file(tmp_path):
     writer.close()
 
 
+def test_a_snapshot_read_again_is_not_decoded_again_and_nobody_can_change_it(tmp_path, monkeypatch):
+    snapshots = [make_snapshot(k + 1, full=k == 4) for k in range(5)]
+    write(tmp_path, snapshots)
+    reader = SnapshotReader(tmp_path)  # one per run folder, shared by every watcher of the run
+    first = reader.read(3)
+    decoded = []
+    monkeypatch.setattr(reader, "_decode", lambda *args: decoded.append(args) or pytest.fail("decoded again"))
+    assert reader.read(3) is first  # every watcher's second-by-second look at the live snapshot
+    assert not decoded
+    with pytest.raises(ValueError, match="read-only"):
+        first.hidden[0, 0, 0] = 5.0
+    with pytest.raises(ValueError, match="read-only"):
+        first.probs[0, 0] = 5.0
+    np.testing.assert_array_equal(first.hidden, SnapshotReader(tmp_path).read(3).hidden)
+
+
 def test_a_run_without_snapshots_says_so(tmp_path):
     reader = SnapshotReader(tmp_path)
     assert not reader.has_snapshots

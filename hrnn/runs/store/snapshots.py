@@ -25,6 +25,7 @@ import logging
 import os
 import threading
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +54,7 @@ from hrnn.runs.store.snapshot_codec import (
 __all__ = ["HEADER_NAME", "RECORDS_NAME", "RECORD_HEAD", "SnapshotReader", "SnapshotTime", "SnapshotWriter"]
 
 log = logging.getLogger(__name__)
+RECENT_KEPT = 8  # decoded snapshots a reader keeps: the live one, and a replay's neighbours
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ class SnapshotReader:
         self._offsets = []  # (payload offset, payload length, kind, CRC-32) of each
         self._scanned = 0  # bytes of snapshots.bin read as whole records
         self._decoded = None  # (index, row differences) of the last state record's h decoded
+        self._recent = OrderedDict()  # index -> StoredSnapshot, the last RECENT_KEPT read (a record never changes)
         self._lock = threading.Lock()
 
     @property
@@ -233,17 +236,29 @@ class SnapshotReader:
                 self._scan(header)
             if not 0 <= index < len(self._times):
                 raise IndexError(f"no snapshot {index}: {len(self._times)} so far")
+            if index in self._recent:  # every watcher of a live run reads the same latest one each second
+                self._recent.move_to_end(index)
+                return self._recent[index]
             time, (offset, length, kind, crc) = self._times[index], self._offsets[index]
         arrays = self._decode(header, index, kind, self._payload(index, offset, length, crc))
         if kind == MEMORY:
-            return StoredSnapshot(time=time, **arrays)
-        if kind == KEY:
-            differences = arrays["differences"]
+            shot = StoredSnapshot(time=time, **arrays)
         else:
-            differences = self._differences(header, index - 1) + arrays["changes"]  # uint8: modulo 256
+            if kind == KEY:
+                differences = arrays["differences"]
+            else:
+                differences = self._differences(header, index - 1) + arrays["changes"]  # uint8: modulo 256
+            with self._lock:
+                self._decoded = (index, differences)
+            shot = StoredSnapshot(time=time, probs=arrays["probs"], hidden=hidden_from(differences))
+        for array in vars(shot).values():
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False  # shared by every reader of the run: nobody changes it
         with self._lock:
-            self._decoded = (index, differences)
-        return StoredSnapshot(time=time, probs=arrays["probs"], hidden=hidden_from(differences))
+            self._recent[index] = shot
+            while len(self._recent) > RECENT_KEPT:
+                self._recent.popitem(last=False)
+        return shot
 
     def _payload(self, index, offset, length, crc):
         try:

@@ -71,6 +71,32 @@ def _history(path, count, digit):
     return np.stack([s.hidden[digit] for s in shots]), np.stack([s.probs[digit] for s in shots])
 
 
+# The figures of one moment, built once for every session that shows it (as the live figure and grid are): each
+# watcher of a live run would otherwise build the same three figures again every second. A snapshot never changes,
+# so its index names it; the arrays are passed unhashed (`_`). Read-only: Streamlit copies a figure to send it.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _moment_figure(path, at, digit, _hidden):
+    """The digit's hidden states at snapshot `at`, Inside's heatmap in Inside's unit order."""
+    hidden = _hidden[digit]
+    order = order_units(hidden)[:SHOWN_UNITS]
+    return states_figure(hidden[:, order], order, None, MEANING, height=400)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _probability_figure(path, at, digit, label, _probs):
+    """The digit's ten probabilities at snapshot `at`."""
+    return probability_figure(_probs[digit], label)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _through_run_figure(path, count, digit, at, label, _times, _played):
+    """The digit's hidden states through the ended run (its `count` snapshots, `_times`), at `at`, with Play's
+    frames."""
+    history, probs = _played
+    order = order_units(history[-1])[:SHOWN_UNITS]  # the final model's order, as Inside shows it
+    return states_through_run(history, probs, _times, label, order, at, height=440)
+
+
 def _chosen(run_id, digits, count, live):
     """The watched digit and moment, from the address when it is new (its bad values said in one line), else from
     this session; a new run starts at its first digit and its last moment."""
@@ -133,14 +159,12 @@ def heatmap(moment):
     """The watched digit's hidden states at the moment (under the curves); with Play once the run has ended."""
     played = None if moment.live else _played(moment)
     if played is not None:
-        history, probs = played
-        order = order_units(history[-1])[:SHOWN_UNITS]  # the final model's order, as Inside shows it
-        figure = states_through_run(history, probs, moment.times, moment.label, order, moment.at, height=440)
+        figure = _through_run_figure(
+            moment.path, len(moment.times), moment.digit, moment.at, moment.label, moment.times, played
+        )
         st.markdown(f"**Inside, grid digit {moment.digit + 1} (a {moment.label}), through the run**")
     else:
-        hidden = moment.hidden[moment.digit]
-        order = order_units(hidden)[:SHOWN_UNITS]
-        figure = states_figure(hidden[:, order], order, None, MEANING, height=400)
+        figure = _moment_figure(moment.path, moment.at, moment.digit, moment.hidden)
         st.markdown(
             f"**Inside, grid digit {moment.digit + 1} (a {moment.label})**, {moment_words(moment.times[moment.at])}: "
             f"{reading_words(moment.probs[moment.digit], moment.label)}"
@@ -172,9 +196,8 @@ def grid_and_probabilities(moment, images):
         key=DIGIT_KEY,
         on_change=_keep_digit,
     )
-    st.plotly_chart(
-        probability_figure(moment.probs[moment.digit], moment.label), width="stretch", key="inside_probs", config=STILL
-    )
+    figure = _probability_figure(moment.path, moment.at, moment.digit, moment.label, moment.probs)
+    st.plotly_chart(figure, width="stretch", key="inside_probs", config=STILL)
 
 
 def _keep_digit():
