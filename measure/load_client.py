@@ -37,6 +37,7 @@ import base64
 import io
 import json
 import os
+import re
 import resource
 import sys
 import tempfile
@@ -155,6 +156,18 @@ async def opened(session, who, load):
     except Exception as exc:
         load.error(who, f"the page did not load: {type(exc).__name__}: {exc}")
         return False
+
+
+def memory_parts(pid):
+    """`{"anonymous": MB, "file": MB}` of the process's resident memory (/proc/<pid>/status), or None."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = dict(re.findall(r"^(RssAnon|RssFile|RssShmem):\s+(\d+) kB", text, re.M))
+    if "RssAnon" not in found or "RssFile" not in found:
+        return None
+    return {"anonymous": round(int(found["RssAnon"]) / 1024, 1), "file": round(int(found["RssFile"]) / 1024, 1)}
 
 
 async def draw_strokes(url, load, name, leave, draw_s):
@@ -310,6 +323,7 @@ async def run_class(url, args, load, server_pid):
 
         tasks.append(person())
     memory, workers_mb, last_seen = [rss_mb(server_pid)], [], {}
+    parts_before = memory_parts(server_pid)
     cpu_start = cpu_by_part(server_pid, load.runs_dir, dict(last_seen))
     client_start = resource.getrusage(resource.RUSAGE_SELF)
     until = asyncio.Event()
@@ -338,6 +352,9 @@ async def run_class(url, args, load, server_pid):
             "as_the_last_left": at_end,
             f"after_leaving_{args.leave_wait:.0f}s": rss_mb(server_pid),
         },
+        # Anonymous memory (the heap: Python's objects, arrays, TensorFlow's buffers) and file pages (the libraries'
+        # code as it is used, which the kernel can drop): which of the two the class left behind.
+        "server_memory_parts_mb": {"before": parts_before, "after": memory_parts(server_pid)},
         "workers_peak_rss_mb": max(workers_mb, default=None),
         "cpu_seconds": {part: round(cpu_end[part] - cpu_start[part], 1) for part in ("server", "workers")},
         "client_cpu_s": round(client_s, 1),

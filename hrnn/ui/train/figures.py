@@ -16,7 +16,9 @@ def training_figure(snapshot, epochs=None, height=460):
     epochs = epochs or max(snapshot.epochs, 1)
     steps_per_epoch = max(snapshot.steps_per_epoch, 1)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06)
-    x = np.asarray(snapshot.batch_steps, dtype=np.float64) / steps_per_epoch
+    # float32 on the wire: half the bytes of float64 (every watcher is sent the figure every second), far finer than
+    # a pixel; smoothing is done in float64.
+    x = (np.asarray(snapshot.batch_steps, dtype=np.float64) / steps_per_epoch).astype(np.float32)
     # One legend entry per kind of line, naming what it shows; each entry stands for its line in both panels
     # (clicking it hides both). Each trace's `meta` names the kind and the panel, for tests and scripts.
     for row, values, name in ((1, snapshot.batch_loss, "loss"), (2, snapshot.batch_accuracy, "accuracy")):
@@ -26,7 +28,7 @@ def training_figure(snapshot, epochs=None, height=460):
             ("each batch", values, dict(width=1, color="rgba(99,110,250,0.3)"), "batch"),
             ("smoothed over batches", smoothed, dict(width=2.5, color="#636efa"), "smoothed"),
         ):
-            xs, ys = thin(x, series)
+            xs, ys = thin(x, np.asarray(series, dtype=np.float32))
             fig.add_trace(
                 go.Scatter(  # [None] before the first batch, as below: plotly leaves an empty trace out of the legend
                     x=xs if len(xs) else [None],

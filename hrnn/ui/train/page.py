@@ -119,7 +119,7 @@ def _progress_panel(entry, snap, owner):
     st.progress(min(done, 1.0), text=status_text(entry, snap, owner))
     chart, side = st.columns([3, 2], gap="medium")
     with chart:
-        figure = live_figure(entry.run_id, snap, CHART_HEIGHT)
+        figure = live_figure(entry.run_id, snap, CHART_HEIGHT, live=entry.active)
         st.plotly_chart(figure, width="stretch", key="live_chart", config=STILL)
         # Under the curves, where the inside view goes: a line on the snapshots (none yet, none kept, a bad address),
         # so that the curves stay where they are on the first screen.
