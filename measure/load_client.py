@@ -425,6 +425,11 @@ def main():
         "the data and the model, as in measure/load_class.py)",
     )
     parser.add_argument(
+        "--again",
+        action="store_true",
+        help="after the class has left, the same class once more on the same server (its memory reported apart)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="sample the server's CPU by Python stack (measure/profile_hook) and report where it went",
@@ -449,6 +454,7 @@ def main():
         os._exit(3)
 
     most = args.arrive_over + args.stay + args.settle + args.leave_wait + PAGE_LOAD_S + GRACE_S
+    most *= 2 if args.again else 1
     most += harness.SERVER_START_SECONDS
     timer = threading.Timer(most, hard_stop)
     timer.daemon = True
@@ -470,6 +476,19 @@ def main():
     load.starters = args.starters
     try:
         figures = asyncio.run(run_class(server.url, args, load, server.process.pid))
+        if args.again:  # the same class once more on the same server: does the server come back to where it was?
+            again = Class(runs_dir)
+            again.starters = args.starters
+            later = asyncio.run(
+                run_class(server.url, argparse.Namespace(**{**vars(args), "warm_up": False}), again, server.process.pid)
+            )
+            report["again"] = {
+                "server_rss_mb": later["server_rss_mb"],
+                "server_memory_parts_mb": later["server_memory_parts_mb"],
+                "strokes_answered": len(again.answered_ms),
+                "errors": again.errors,
+                "unanswered": again.unanswered,
+            }
     finally:
         server.stop()
         time.sleep(2)

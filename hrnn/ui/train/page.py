@@ -33,7 +33,7 @@ from hrnn.ui.common.resources import (
 )
 from hrnn.ui.common.scores import score_reference_soon
 from hrnn.ui.common.text import as_text
-from hrnn.ui.train import inside_view, session_runs
+from hrnn.ui.train import crowd, inside_view, session_runs
 from hrnn.ui.train import link as train_link
 from hrnn.ui.train.live_figure import live_figure
 from hrnn.ui.train.live_grid import live_grid
@@ -44,7 +44,6 @@ from hrnn.ui.train.status_text import status_text
 from hrnn.ui.train.watching import WATCH_PARAM, unwatch, watch, watched_run_id
 from hrnn.words import data_words
 
-REFRESH_SECONDS = 1.0  # the watched run's panel
 CHART_HEIGHT = 370  # px: with the buttons and progress bar above it, the chart fits a 1440 x 900 screen
 
 
@@ -142,14 +141,20 @@ def _page_outdated(entry, drawn_queued):
     return entry is None or not entry.active or (entry.status == "queued") != drawn_queued
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
 def _live_panel(run_id, drawn_queued, owner):
+    """The watched run's panel, a fragment that redraws itself every `crowd.refresh_seconds()` (every second unless
+    a crowd watches): the interval is the fragment's own, set when the page is drawn."""
+    every = crowd.refresh_seconds()
+    st.fragment(_live_panel_now, run_every=every)(run_id, drawn_queued, owner, every)
+
+
+def _live_panel_now(run_id, drawn_queued, owner, every):
     entry = runs.find_run(run_id, runs_dir())
     snap = _snapshot_or_warning(entry) if entry is not None else None
     if snap is not None:
         _progress_panel(entry, snap, owner)
-    if _page_outdated(entry, drawn_queued):
-        st.rerun(scope="app")  # redraw the whole page: the buttons above, the verdict
+    if _page_outdated(entry, drawn_queued) or crowd.refresh_seconds() != every:
+        st.rerun(scope="app")  # redraw the whole page: the buttons above, the verdict, the panel's new interval
 
 
 def _cannot_train_text(exc):
