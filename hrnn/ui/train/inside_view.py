@@ -1,8 +1,8 @@
 """The Train page's inside view: for one watched grid digit, the image reader's hidden states (Inside's heatmap, in
 Inside's unit order), its ten probabilities and the grid's verdicts, all from one snapshot of the run
-(`hrnn.runs.store.snapshots`): the latest while the run trains (the live panel redraws it every second), any of them
-once it has ended (a slider, and Play, an animation in the browser). The app never runs the model for this: it reads
-what the run's worker wrote.
+(`hrnn.runs.store.snapshots`): the latest while the run trains (the live panel redraws it every second, less often
+for a crowd: `crowd`), any of them once it has ended (a slider, and Play, an animation in the browser). The app never
+runs the model for this: it reads what the run's worker wrote.
 
 The watched digit and the moment are in the address (`&grid=3&moment=57`, `hrnn.ui.train.link`), so "Share this view"
 opens the replay where it was.
