@@ -15,16 +15,19 @@ speedup (TensorFlow's median over the op's).
 import argparse
 import json
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from hrnn.data.mnist import load_mnist
-from hrnn.nn import recurrence
-from hrnn.nn.model_files import load_pretrained
-from hrnn.nn.native import build
-from hrnn.nn.native import op as native_op
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for `hrnn`
+from hrnn.data.mnist import load_mnist  # noqa: E402
+from hrnn.nn import recurrence  # noqa: E402
+from hrnn.nn.model_files import load_pretrained  # noqa: E402
+from hrnn.nn.native import build  # noqa: E402
+from hrnn.nn.native import op as native_op  # noqa: E402
 
 
 def _step(function, weights, upstream):

@@ -8,11 +8,10 @@
 //
 // The forward op also returns what the gradient needs (the sort, the states before each step, the activated gates,
 // tanh of the cells), one block of rows per step; the gradient op runs backpropagation through time over them and
-// forms the weights' gradients at the end as two products over all steps. Products are Eigen's, run on
-// TensorFlow's intra-op thread pool; the element-wise gate passes are sharded over rows on the same pool. No
-// OpenMP: its barriers stall when the machine is loaded.
-
-#define EIGEN_USE_THREADS
+// forms the weights' gradients at the end as two products over all steps. Products are Eigen's (single-threaded,
+// the Eigen that TensorFlow's headers carry); each step's rows are cut into one block per thread of TensorFlow's
+// intra-op pool, and a block's product and its fused gate pass run together, so a step waits once. No OpenMP: its
+// barriers stall when the machine is loaded.
 
 #include <algorithm>
 #include <cstring>
@@ -22,7 +21,7 @@
 #include "tensorflow/core/framework/op_kernel.h"
 #include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/platform/threadpool.h"
-#include "unsupported/Eigen/CXX11/Tensor"
+#include "Eigen/Core"
 
 namespace {
 
@@ -32,7 +31,6 @@ using tensorflow::OpKernelContext;
 using tensorflow::Tensor;
 using tensorflow::TensorShape;
 using Index = Eigen::Index;
-using Device = Eigen::ThreadPoolDevice;
 
 template <class T>
 using Rows = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
@@ -40,27 +38,28 @@ template <class T>
 using ConstRows =
     Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
 
-// c (m x n) = op(a) op(b), where op(a) is (m x k) and op(b) is (k x n), on the thread pool.
+constexpr Index kLeastRows = 32;  // fewer rows than this a step runs on one thread
+
 template <class T>
-void product(const Device& device, const T* a, bool trans_a, const T* b, bool trans_b, Index m, Index n, Index k,
-             T* c) {
-  if (m == 0 || n == 0) return;
-  using In = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor>>;
-  using Out = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor>>;
-  if (k == 0) {
-    std::fill(c, c + m * n, T(0));
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatrixMap = Eigen::Map<Matrix<T>, 0, Eigen::OuterStride<>>;
+template <class T>
+using ConstMatrixMap = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>;
+
+// Run body(begin, end) over [0, total) in about one block per thread of TensorFlow's intra-op pool (blocks of at
+// least `least`): one product and one fused element-wise pass per block, so one wait per step, not one per op.
+template <class Body>
+void in_blocks(OpKernelContext* context, Index total, Index least, Body body) {
+  auto* workers = context->device()->tensorflow_cpu_worker_threads()->workers;
+  const Index threads = std::max(1, workers->NumThreads());
+  const Index block = std::max(least, (total + threads - 1) / threads);
+  if (block >= total) {
+    body(Index(0), total);
     return;
   }
-  In am(a, trans_a ? k : m, trans_a ? m : k), bm(b, trans_b ? n : k, trans_b ? k : n);
-  Eigen::array<Eigen::IndexPair<int>, 1> dims = {Eigen::IndexPair<int>(trans_a ? 0 : 1, trans_b ? 1 : 0)};
-  Out(c, m, n).device(device) = am.contract(bm, dims);
-}
-
-// Run body(begin, end) over rows [0, rows) in shards on TensorFlow's intra-op pool.
-template <class Body>
-void for_rows(OpKernelContext* context, Index rows, Index cost_per_row, Body body) {
-  auto* workers = context->device()->tensorflow_cpu_worker_threads()->workers;
-  workers->ParallelFor(rows, cost_per_row, [&](int64_t begin, int64_t end) { body(Index(begin), Index(end)); });
+  workers->ParallelFor(total, tensorflow::thread::ThreadPool::SchedulingParams::Fixed(block),
+                       [&](int64_t begin, int64_t end) { body(Index(begin), Index(end)); });
 }
 
 template <class T>
@@ -126,7 +125,7 @@ class ForwardOp : public OpKernel {
     T* gates = gates_out->flat<T>().data();
     T* c_tanh = c_tanh_out->flat<T>().data();
     std::vector<T> h_end(N1 * H), c_end(N1 * H);  // the states after the last step
-    const Device& device = context->eigen_device<Device>();
+    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
 
     // Before step 0 every active row (the trajectory and the rows that start with ink) is in the zero state.
     std::fill(h_prev, h_prev + counts[1] * H, T(0));
@@ -134,12 +133,13 @@ class ForwardOp : public OpKernel {
     for (Index t = 0; t < steps; ++t) {
       const Index active = counts[t + 1], row0 = offset[t];
       T* z = gates + row0 * G;
-      product(device, h_prev + row0 * H, false, recurrent, false, active, G, H, z);
       const bool last = t + 1 == steps;
       T* h_next = last ? h_end.data() : h_prev + offset[t + 1] * H;
       T* c_next = last ? c_end.data() : c_prev + offset[t + 1] * H;
-      for_rows(context, active, 40 * G, [&](Index begin, Index end) {
+      in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
         const Index m = end - begin;
+        MatrixMap<T>(z + begin * G, m, G, Eigen::OuterStride<>(G)).noalias() =
+            ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
         for (Index r = begin; r < end; ++r) {  // this step's input with a one for the bias; the trajectory reads zeros
           T* xr = x_ones + (row0 + r) * (F + 1);
           if (order[r] < n) std::memcpy(xr, x + (Index(order[r]) * steps + t) * F, sizeof(T) * F);
@@ -218,7 +218,7 @@ class GradOp : public OpKernel {
     std::vector<Index> offset(steps + 1, 0);
     for (Index t = 0; t < steps; ++t) offset[t + 1] = offset[t] + counts[t + 1];
     std::vector<T> dz_all(R * G), dh(N1 * H, T(0)), dc(N1 * H, T(0)), dh_prev(N1 * H);
-    const Device& device = context->eigen_device<Device>();
+    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
 
     // Each sequence's gradient goes to its sorted row; rows that never joined give theirs to the trajectory.
     const Index last_active = steps > 0 ? counts[steps] : 0;
@@ -231,7 +231,7 @@ class GradOp : public OpKernel {
     for (Index t = steps - 1; t >= 0; --t) {
       const Index before = counts[t], active = counts[t + 1], row0 = offset[t];
       T* dz = dz_all.data() + row0 * G;
-      for_rows(context, active, 30 * G + 2 * G * F, [&](Index begin, Index end) {
+      in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
         const Index m = end - begin;
         ConstRows<T> g4(gates + (row0 + begin) * G, m, G, Eigen::OuterStride<>(G));
         auto i = g4.leftCols(H), f = g4.middleCols(H, H), g = g4.middleCols(2 * H, H), o = g4.rightCols(H);
@@ -257,17 +257,25 @@ class GradOp : public OpKernel {
             dxr[ff] = acc;
           }
         }
+        MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
+            ConstMatrixMap<T>(dz + begin * G, m, G, Eigen::OuterStride<>(G)) * recurrent_m.transpose();
       });
-      product(device, dz, false, recurrent, true, active, H, G, dh_prev.data());
       // Rows that joined at this step hand their gradients back to the trajectory (row 0).
       std::memcpy(dh.data(), dh_prev.data(), sizeof(T) * before * H);
       for (Index r = before; r < active; ++r)
         for (Index j = 0; j < H; ++j) dh[j] += dh_prev[r * H + j], dc[j] += dc[r * H + j];
     }
-    // The weights' gradients over all steps at once; the column of ones gives the bias's.
-    product(device, h_prev, true, dz_all.data(), false, H, G, R, du_out->flat<T>().data());
+    // The weights' gradients over all steps at once, a block of gate columns per thread; the column of ones gives
+    // the bias's.
     std::vector<T> d_kernel_bias((F + 1) * G);
-    product(device, x_ones, true, dz_all.data(), false, F + 1, G, R, d_kernel_bias.data());
+    in_blocks(context, G, 64, [&](Index begin, Index end) {
+      const Index cols = end - begin;
+      ConstMatrixMap<T> dz_cols(dz_all.data() + begin, R, cols, Eigen::OuterStride<>(G));
+      MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
+          ConstMatrixMap<T>(h_prev, R, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
+      MatrixMap<T>(d_kernel_bias.data() + begin, F + 1, cols, Eigen::OuterStride<>(G)).noalias() =
+          ConstMatrixMap<T>(x_ones, R, F + 1, Eigen::OuterStride<>(F + 1)).transpose() * dz_cols;
+    });
     std::memcpy(dk_out->flat<T>().data(), d_kernel_bias.data(), sizeof(T) * F * G);
     std::memcpy(db_out->flat<T>().data(), d_kernel_bias.data() + F * G, sizeof(T) * G);
   }
