@@ -68,11 +68,15 @@ def main():
         "tensorflow": _step(recurrence._lstm_last_shared, weights, upstream),
         "native": _step(lambda *a: native_op.lstm_last_state_native(library, *a), weights, upstream),
     }
-    worst = 0.0
+    names = ("h", "d_kernel", "d_recurrent", "d_bias")
+    worst = {name: [0.0, 0.0] for name in names}  # max abs difference, max abs of TensorFlow's value
     for x in batches:
         a, b = (side(x) for side in sides.values())
-        worst = max(worst, *(float(np.abs(p.numpy() - q.numpy()).max()) for p, q in zip(a, b)))
-    print(f"max abs difference, op vs TensorFlow, h and weight gradients over 8 batches: {worst:.2e}")
+        for name, p, q in zip(names, a, b):
+            worst[name][0] = max(worst[name][0], float(np.abs(p.numpy() - q.numpy()).max()))
+            worst[name][1] = max(worst[name][1], float(np.abs(q.numpy()).max()))
+    said = ", ".join(f"{name} {d:.1e} (of values up to {v:.2g})" for name, (d, v) in worst.items())
+    print(f"max abs difference, op vs TensorFlow, over 8 batches: {said}")
     for side in sides.values():
         for x in batches[:4]:
             side(x)

@@ -284,18 +284,9 @@ class GradOp : public OpKernel {
 }  // namespace
 
 REGISTER_OP("HrnnLstmLastShared")
-    .Input("inputs: T")
-    .Input("kernel: T")
-    .Input("recurrent_kernel: T")
-    .Input("bias: T")
-    .Output("h_last: T")
-    .Output("order: int32")
-    .Output("counts: int32")
-    .Output("x_ones: T")
-    .Output("h_prev: T")
-    .Output("c_prev: T")
-    .Output("gates: T")
-    .Output("c_tanh: T")
+    .Input("inputs: T").Input("kernel: T").Input("recurrent_kernel: T").Input("bias: T")
+    .Output("h_last: T").Output("order: int32").Output("counts: int32")
+    .Output("x_ones: T").Output("h_prev: T").Output("c_prev: T").Output("gates: T").Output("c_tanh: T")
     .Attr("T: {float, double}")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       auto units = c->Dim(c->input(2), 0);
@@ -306,20 +297,9 @@ REGISTER_OP("HrnnLstmLastShared")
     });
 
 REGISTER_OP("HrnnLstmLastSharedGrad")
-    .Input("dh_last: T")
-    .Input("kernel: T")
-    .Input("recurrent_kernel: T")
-    .Input("order: int32")
-    .Input("counts: int32")
-    .Input("x_ones: T")
-    .Input("h_prev: T")
-    .Input("c_prev: T")
-    .Input("gates: T")
-    .Input("c_tanh: T")
-    .Output("d_inputs: T")
-    .Output("d_kernel: T")
-    .Output("d_recurrent_kernel: T")
-    .Output("d_bias: T")
+    .Input("dh_last: T").Input("kernel: T").Input("recurrent_kernel: T").Input("order: int32").Input("counts: int32")
+    .Input("x_ones: T").Input("h_prev: T").Input("c_prev: T").Input("gates: T").Input("c_tanh: T")
+    .Output("d_inputs: T").Output("d_kernel: T").Output("d_recurrent_kernel: T").Output("d_bias: T")
     .Attr("T: {float, double}")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       c->set_output(0, c->UnknownShapeOfRank(3));
