@@ -20,6 +20,8 @@ nothing until it is fixed.
 | `HRNN_LAUNCHER`     | `local`                      | `ray`: the app's runs are Ray tasks (`hrnn.runs.launch`) |
 | `HRNN_RAY_ADDRESS`  | `auto`                       | the Ray cluster; `auto`: a running one, else a local one |
 | `HRNN_MAX_RUNS_PER_SESSION` | 1                    | queued or training runs one browser session may hold (<= 1,000) |
+| `HRNN_KERNEL`       | `1`                          | `0`: training never builds nor uses the native LSTM op |
+| `HRNN_KERNEL_CACHE` | `~/.cache/hrnn/kernels`      | where the native LSTM op is built and kept |
 """
 
 import os
@@ -131,6 +133,20 @@ def launcher():
     if text not in LAUNCHERS:
         raise ValueError(not_one_of("HRNN_LAUNCHER", _text("HRNN_LAUNCHER"), LAUNCHERS))
     return text
+
+
+def native_kernel():
+    """False when `HRNN_KERNEL` is 0 (or false, no, off): training then uses the TensorFlow path only."""
+    return _text("HRNN_KERNEL").lower() not in ("0", "false", "no", "off")
+
+
+def kernel_cache():
+    """`HRNN_KERNEL_CACHE`, else `$XDG_CACHE_HOME/hrnn/kernels`, else `~/.cache/hrnn/kernels`: where the native
+    LSTM op is compiled and kept."""
+    if _text("HRNN_KERNEL_CACHE"):
+        return Path(_text("HRNN_KERNEL_CACHE")).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "hrnn" / "kernels"
 
 
 def ray_address():

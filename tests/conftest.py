@@ -4,6 +4,7 @@ import builtins
 import errno
 import io
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,12 @@ def _isolated(monkeypatch, tmp_path):
     monkeypatch.setenv("HRNN_OFFLINE", "1")  # never try a Keras download
     monkeypatch.setenv("HRNN_RUNS_DIR", str(tmp_path / "runs"))
     monkeypatch.setenv("HRNN_NO_WARMUP", "1")
+    # Training builds no native op unless a test asks for it (tests/nn/conftest.py builds it once per session).
+    monkeypatch.setenv("HRNN_KERNEL", "0")
+    monkeypatch.setenv("HRNN_KERNEL_CACHE", str(tmp_path / "kernels"))
+    native = sys.modules.get("hrnn.nn.native.op")
+    if native is not None:  # no test inherits the op turned on by an earlier test's training
+        monkeypatch.setitem(native._use, "library", None)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -104,6 +104,7 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     from hrnn.data.splits import to_model_input
     from hrnn.nn.builders import build_hrnn
     from hrnn.nn.model_files import PRETRAINED_PATH, load_pretrained
+    from hrnn.nn.native.op import prepare_for_training
     from hrnn.nn.probe import probe
     from hrnn.train.pool import ModelPool
 
@@ -118,6 +119,8 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     report(f"machine: {describe(cpu)}")
     report(f"data: {data.source}")
     report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
+    kernel = prepare_for_training()  # before timing: the first use on a machine builds the native op
+    report(f"hrnn's row reader: the {kernel} path (HRNN_KERNEL=0 turns the native op off)")
 
     keras.utils.set_random_seed(0)
     baseline = original_model()
@@ -169,6 +172,7 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
             "baseline_samples_per_second": base["median"],
             "project_samples_per_second": proj["median"],
             "ratio": main["ratio"],
+            "kernel": kernel,  # hrnn's row reader: "native" (the op) or "tensorflow"
             "baseline": base,
             "project": proj,
             "baseline_first_batch_seconds": main["first_batch_seconds"]["baseline"][0],

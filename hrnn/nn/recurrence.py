@@ -16,6 +16,8 @@ these functions, and decide when they apply, are in `hrnn.nn.layers`.
 
 import tensorflow as tf
 
+from hrnn.nn.native import op as native_op
+
 
 def lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias):
     """Run an LSTM over a whole sequence.
@@ -123,11 +125,17 @@ def lstm_last_state_shared_prefix(inputs, kernel, recurrent_kernel, bias):
 
     Returns:
         `(n, units)`: each sequence's hidden state after its last step.
+
+    Where training has turned on the native op (`hrnn.nn.native.op.prepare_for_training`), it computes this.
     """
     if inputs.shape[1] is None:
         raise ValueError("lstm_last_state_shared_prefix needs a static number of steps")
+    inputs = tf.convert_to_tensor(inputs)
     weights = [tf.convert_to_tensor(w) for w in (kernel, recurrent_kernel, bias)]  # variables are read here
-    return _lstm_last_shared(tf.convert_to_tensor(inputs), *weights)
+    library = native_op.active_library()
+    if library is not None and inputs.dtype in native_op.DTYPES and all(w.dtype == inputs.dtype for w in weights):
+        return native_op.lstm_last_state_native(library, inputs, *weights)
+    return _lstm_last_shared(inputs, *weights)
 
 
 def _joining_order(inputs):

@@ -67,6 +67,7 @@ class TrainReport:
     history: History = field(default_factory=History)
     steps_per_epoch: int | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    kernel: str | None = None  # the row reader's path, "native" or "tensorflow"; baselines and older records: None
     wall_seconds: float | None = None
     first_batch_seconds: float | None = None  # from the start of training to the end of the first batch
     samples_seen: int | None = None

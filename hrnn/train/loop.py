@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from hrnn import __version__
 from hrnn.data.splits import prepare_data
+from hrnn.nn.native import op as native_op
 from hrnn.train import limits
 from hrnn.train.history import BatchHistory, History, TrainReport, utc_now
 from hrnn.train.pool import DEFAULT_POOL
@@ -122,6 +123,7 @@ def train(
     model = None
     try:
         progress.update(status="running", phase="starting", epochs=config.epochs)
+        record.kernel = row_reader_kernel(config)
         prepared = prepare_data(config, data)
         record.data, record.data_kind = prepared.description, str(data.kind)
         record.train_images = int(len(prepared.y_train))
@@ -187,6 +189,13 @@ def train(
     finally:
         if model is not None:
             pool.release(model, config)
+
+
+def row_reader_kernel(config):
+    """Which path an HRNN's row reader trains on in this process, `"native"` or `"tensorflow"`
+    (`hrnn.nn.native.op.prepare_for_training`: the first call on a machine builds the op); None for the baselines,
+    which have no row reader."""
+    return native_op.prepare_for_training() if config.arch == "hrnn" else None
 
 
 def partial_epoch_batches(snap):

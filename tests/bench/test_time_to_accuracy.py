@@ -132,11 +132,12 @@ def test_the_demo_benchmark_reports_what_each_run_reached(tiny_data, monkeypatch
                 break
         monitor.on_train_end()
         trained.append(config)
-        return SimpleNamespace(record=SimpleNamespace(test_accuracy=0.5, test_images=len(data.y_test)))
+        return SimpleNamespace(record=SimpleNamespace(test_accuracy=0.5, test_images=len(data.y_test), kernel="native"))
 
     monkeypatch.setattr("hrnn.train.loop.train", train)
     results = run_demo_benchmark(tiny_data, report=lambda line: None, settings=["batch_size=20"])
     demo, original = results["demo"], results["original"]
+    assert demo["kernel"] == original["kernel"] == "native"  # which LSTM path trained, from the run's record
     assert [p[0] for p in demo["curve"]] == [1000, 2000, 3000, 3600]  # every 1,000 images seen, and at the end
     assert [p[2] for p in demo["curve"]] == [0.25, 0.5, 0.75, 0.9]
     assert demo["samples_to_accuracy"] == {"0.8": 3600, "0.9": 3600, "0.95": None, "0.98": None}

@@ -536,7 +536,7 @@ def _run_folder(run_id, status="finished", token="", **fields):
 
 
 def test_runs_lists_the_runs_folder_with_unreadable_runs_marked(capsys):
-    _run_folder("20260101-000000-aaaa", test_accuracy=0.9312)
+    _run_folder("20260101-000000-aaaa", test_accuracy=0.9312, kernel="native")
     bad = settings.runs_dir() / "20260102-000000-bbbb"
     bad.mkdir()
     (bad / runs.RECORD_NAME).write_text('{"status": ["running"]}')
@@ -548,9 +548,9 @@ def test_runs_lists_the_runs_folder_with_unreadable_runs_marked(capsys):
     assert lines[2].endswith("  custom HRNN, 0 of 3 epochs, 93.1% test")
     assert main(["runs", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [(r["run_id"], r["status"][:10], r["test_accuracy"], r["model"]) for r in listed] == [
-        ("20260102-000000-bbbb", "unreadable", None, False),
-        ("20260101-000000-aaaa", "finished", 0.9312, False),
+    assert [(r["run_id"], r["status"][:10], r["test_accuracy"], r["model"], r["kernel"]) for r in listed] == [
+        ("20260102-000000-bbbb", "unreadable", None, False, None),
+        ("20260101-000000-aaaa", "finished", 0.9312, False, "native"),  # which LSTM path trained it
     ]
 
 

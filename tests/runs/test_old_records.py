@@ -92,3 +92,21 @@ def test_the_image_readers_old_name_col_units_reads_as_image_units(tmp_path):
     shipped = PRETRAINED_PATH.with_suffix(".json")
     assert '"col_units"' in shipped.read_text()  # the shipped record is of the old form too, and still reads
     assert compare.read_shipped_record(PRETRAINED_PATH).config.image_units == 128
+
+
+def test_an_old_run_does_not_say_which_lstm_path_trained_it(tmp_path):
+    """Records and summaries from before `kernel` (the row reader's path: "native" or "tensorflow") read it as
+    unknown."""
+    shutil.copytree(OLD, tmp_path / OLD.name)
+    (entry,) = runs.list_runs(tmp_path)
+    assert entry.read_record().kernel is None and entry.summary.kernel is None
+
+
+def test_a_summary_keeps_which_lstm_path_trained_the_run(tmp_path):
+    shutil.copytree(OLD, tmp_path / OLD.name)
+    folder = runs.RunFolder(tmp_path / OLD.name)
+    record = folder.read_record()
+    record.kernel = "native"
+    folder.write_record(record)
+    (entry,) = runs.list_runs(tmp_path)
+    assert entry.summary.kernel == "native" and entry.read_record().kernel == "native"

@@ -22,17 +22,20 @@ SPARE_DELAY_SECONDS = 5.0  # a new spare waits this long before it warms up
 
 def warm_up(data, config=None):
     """Build `config`'s model (the demo preset's) into the default model pool, so that the next run with the same
-    model sizes and optimizer starts from it.
+    model sizes and optimizer starts from it; and load the native LSTM op, building it the first time on this machine
+    (about a minute, spent here rather than in a run's start: `hrnn.nn.native`).
 
     It traces nothing. A warm-up that also traced the training graph (a short `fit`) saved the run's first batch
     about 7 s, but every such run then stalled 15-19 s after an epoch's model save, in the middle of the demo, and
     took 6-12 s longer in all (the full-MNIST demo through a spare, one run each: 87 s with the tracing warm-up, 81 s
     without, 75 s with no warm-up at all; docs/performance.md). `data` is unused: the signature is the spare's."""
     from hrnn.train.config import DEMO
+    from hrnn.train.loop import row_reader_kernel
     from hrnn.train.pool import DEFAULT_POOL
 
     del data
     config = config or DEMO
+    row_reader_kernel(config)
     DEFAULT_POOL.release(DEFAULT_POOL.acquire(config), config)
 
 

@@ -171,6 +171,7 @@ class RunSummary:
     samples_seen: int = 0
     finished: str | None = None
     error: str | None = None
+    kernel: str | None = None  # the row reader's path, "native" or "tensorflow"; baselines, older summaries: None
     schema: int = SCHEMA
 
     @classmethod
@@ -196,6 +197,7 @@ class RunSummary:
             samples_seen=record.samples_seen or 0,
             finished=record.finished,
             error=record.error,
+            kernel=record.kernel,
         )
 
     @classmethod

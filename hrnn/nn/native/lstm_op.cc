@@ -1,0 +1,318 @@
+// hrnn's row-reader LSTM as two TensorFlow ops: HrnnLstmLastShared (forward) and HrnnLstmLastSharedGrad.
+//
+// They compute what hrnn.nn.recurrence.lstm_last_state_shared_prefix computes: the last hidden state of an LSTM run
+// from a zero state over each of n sequences, where one all-zero "trajectory" row runs alongside and every
+// sequence joins at its first non-zero step, starting from the trajectory's state. Sorted by that step (a stable
+// sort, the trajectory first), the rows active at step t are a prefix of the batch: counts[t + 1] rows. Gates are
+// laid out as Keras does (i, f, c, o); every matrix is row-major.
+//
+// The forward op also returns what the gradient needs (the sort, the states before each step, the activated gates,
+// tanh of the cells), one block of rows per step; the gradient op runs backpropagation through time over them and
+// forms the weights' gradients at the end as two products over all steps. Products are Eigen's (single-threaded,
+// the Eigen that TensorFlow's headers carry); each step's rows are cut into one block per thread of TensorFlow's
+// intra-op pool, and a block's product and its fused gate pass run together, so a step waits once. No OpenMP: its
+// barriers stall when the machine is loaded.
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "tensorflow/core/framework/op.h"
+#include "tensorflow/core/framework/op_kernel.h"
+#include "tensorflow/core/framework/shape_inference.h"
+#include "tensorflow/core/platform/threadpool.h"
+#include "Eigen/Core"
+
+namespace {
+
+using tensorflow::OpKernel;
+using tensorflow::OpKernelConstruction;
+using tensorflow::OpKernelContext;
+using tensorflow::Tensor;
+using tensorflow::TensorShape;
+using Index = Eigen::Index;
+
+template <class T>
+using Rows = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
+template <class T>
+using ConstRows =
+    Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
+
+constexpr Index kLeastRows = 32;  // fewer rows than this a step runs on one thread
+
+template <class T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatrixMap = Eigen::Map<Matrix<T>, 0, Eigen::OuterStride<>>;
+template <class T>
+using ConstMatrixMap = Eigen::Map<const Matrix<T>, 0, Eigen::OuterStride<>>;
+
+// Run body(begin, end) over [0, total) in about one block per thread of TensorFlow's intra-op pool (blocks of at
+// least `least`): one product and one fused element-wise pass per block, so one wait per step, not one per op.
+template <class Body>
+void in_blocks(OpKernelContext* context, Index total, Index least, Body body) {
+  auto* workers = context->device()->tensorflow_cpu_worker_threads()->workers;
+  const Index threads = std::max(1, workers->NumThreads());
+  const Index block = std::max(least, (total + threads - 1) / threads);
+  if (block >= total) {
+    body(Index(0), total);
+    return;
+  }
+  workers->ParallelFor(total, tensorflow::thread::ThreadPool::SchedulingParams::Fixed(block),
+                       [&](int64_t begin, int64_t end) { body(Index(begin), Index(end)); });
+}
+
+template <class T>
+class ForwardOp : public OpKernel {
+ public:
+  explicit ForwardOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& x_in = context->input(0);
+    const Tensor& kernel_in = context->input(1);
+    const Tensor& recurrent_in = context->input(2);
+    const Tensor& bias_in = context->input(3);
+    OP_REQUIRES(context, x_in.dims() == 3, tensorflow::errors::InvalidArgument("inputs must be (n, steps, features)"));
+    const Index n = x_in.dim_size(0), steps = x_in.dim_size(1), F = x_in.dim_size(2);
+    const Index H = recurrent_in.dim_size(0), G = 4 * H, N1 = n + 1;
+    OP_REQUIRES(context, kernel_in.dims() == 2 && kernel_in.dim_size(0) == F && kernel_in.dim_size(1) == G,
+                tensorflow::errors::InvalidArgument("kernel must be (features, 4 units)"));
+    OP_REQUIRES(context, recurrent_in.dims() == 2 && recurrent_in.dim_size(1) == G,
+                tensorflow::errors::InvalidArgument("recurrent kernel must be (units, 4 units)"));
+    OP_REQUIRES(context, bias_in.NumElements() == G, tensorflow::errors::InvalidArgument("bias must be (4 units,)"));
+    const T* x = x_in.flat<T>().data();
+    const T* kernel = kernel_in.flat<T>().data();
+    const T* recurrent = recurrent_in.flat<T>().data();
+    const T* bias = bias_in.flat<T>().data();
+
+    // Each sequence's first non-zero step (steps if none); the trajectory (row n) is active from the start.
+    std::vector<int> first(N1, int(steps));
+    first[n] = -1;
+    for (Index s = 0; s < n; ++s) {
+      const T* xs = x + s * steps * F;
+      for (Index i = 0; i < steps * F; ++i)
+        if (xs[i] != T(0)) {
+          first[s] = int(i / F);
+          break;
+        }
+    }
+    // A stable counting sort by first step; counts[t + 1]: rows active at step t, counts[0] = 1.
+    Tensor *order_out, *counts_out;
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({N1}), &order_out));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({steps + 2}), &counts_out));
+    int* order = order_out->flat<int>().data();
+    int* counts = counts_out->flat<int>().data();
+    std::fill(counts, counts + steps + 2, 0);
+    for (Index s = 0; s < N1; ++s) counts[first[s] + 1]++;
+    std::vector<int> start(steps + 2);
+    for (Index t = 0, acc = 0; t < steps + 2; ++t) start[t] = int(acc), acc += counts[t];
+    for (Index s = 0; s < N1; ++s) order[start[first[s] + 1]++] = int(s);
+    for (Index t = 1; t < steps + 2; ++t) counts[t] += counts[t - 1];
+    std::vector<Index> offset(steps + 1, 0);  // the first saved row of each step's block
+    for (Index t = 0; t < steps; ++t) offset[t + 1] = offset[t] + counts[t + 1];
+    const Index R = offset[steps];
+
+    Tensor *h_out, *x_ones_out, *h_prev_out, *c_prev_out, *gates_out, *c_tanh_out;
+    OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({n, H}), &h_out));
+    OP_REQUIRES_OK(context, context->allocate_output(3, TensorShape({R, F + 1}), &x_ones_out));
+    OP_REQUIRES_OK(context, context->allocate_output(4, TensorShape({R, H}), &h_prev_out));
+    OP_REQUIRES_OK(context, context->allocate_output(5, TensorShape({R, H}), &c_prev_out));
+    OP_REQUIRES_OK(context, context->allocate_output(6, TensorShape({R, G}), &gates_out));
+    OP_REQUIRES_OK(context, context->allocate_output(7, TensorShape({R, H}), &c_tanh_out));
+    T* x_ones = x_ones_out->flat<T>().data();
+    T* h_prev = h_prev_out->flat<T>().data();
+    T* c_prev = c_prev_out->flat<T>().data();
+    T* gates = gates_out->flat<T>().data();
+    T* c_tanh = c_tanh_out->flat<T>().data();
+    std::vector<T> h_end(N1 * H), c_end(N1 * H);  // the states after the last step
+    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
+
+    // Before step 0 every active row (the trajectory and the rows that start with ink) is in the zero state.
+    std::fill(h_prev, h_prev + counts[1] * H, T(0));
+    std::fill(c_prev, c_prev + counts[1] * H, T(0));
+    for (Index t = 0; t < steps; ++t) {
+      const Index active = counts[t + 1], row0 = offset[t];
+      T* z = gates + row0 * G;
+      const bool last = t + 1 == steps;
+      T* h_next = last ? h_end.data() : h_prev + offset[t + 1] * H;
+      T* c_next = last ? c_end.data() : c_prev + offset[t + 1] * H;
+      in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
+        const Index m = end - begin;
+        MatrixMap<T>(z + begin * G, m, G, Eigen::OuterStride<>(G)).noalias() =
+            ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
+        for (Index r = begin; r < end; ++r) {  // this step's input with a one for the bias; the trajectory reads zeros
+          T* xr = x_ones + (row0 + r) * (F + 1);
+          if (order[r] < n) std::memcpy(xr, x + (Index(order[r]) * steps + t) * F, sizeof(T) * F);
+          else std::fill(xr, xr + F, T(0));
+          xr[F] = T(1);
+        }
+        Rows<T> zr(z + begin * G, m, G, Eigen::OuterStride<>(G));
+        ConstRows<T> xo(x_ones + (row0 + begin) * (F + 1), m, F + 1, Eigen::OuterStride<>(F + 1));
+        zr.rowwise() += Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(bias, G);
+        for (Index f = 0; f < F; ++f)
+          zr.matrix().noalias() += xo.matrix().col(f) * Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(
+                                                            kernel + f * G, G);
+        auto zi = zr.leftCols(H), zf = zr.middleCols(H, H), zg = zr.middleCols(2 * H, H), zo = zr.rightCols(H);
+        zi = zi.logistic();
+        zf = zf.logistic();
+        zg = zg.tanh();
+        zo = zo.logistic();
+        ConstRows<T> cp(c_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> cn(c_next + begin * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> tc(c_tanh + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> hn(h_next + begin * H, m, H, Eigen::OuterStride<>(H));
+        cn = zf * cp + zi * zg;
+        tc = cn.tanh();
+        hn = zo * tc;
+      });
+      if (!last)  // rows joining at the next step start from the trajectory's state (row 0)
+        for (Index r = active; r < counts[t + 2]; ++r) {
+          std::memcpy(h_next + r * H, h_next, sizeof(T) * H);
+          std::memcpy(c_next + r * H, c_next, sizeof(T) * H);
+        }
+    }
+    // Each sequence's last state; rows that never joined end in the trajectory's.
+    T* h_last = h_out->flat<T>().data();
+    const Index last_active = steps > 0 ? counts[steps] : 0;
+    for (Index k = 0; k < N1; ++k)
+      if (order[k] < n) {
+        T* dst = h_last + Index(order[k]) * H;
+        if (k < last_active) std::memcpy(dst, h_end.data() + k * H, sizeof(T) * H);
+        else if (steps > 0) std::memcpy(dst, h_end.data(), sizeof(T) * H);
+        else std::fill(dst, dst + H, T(0));
+      }
+  }
+};
+
+template <class T>
+class GradOp : public OpKernel {
+ public:
+  explicit GradOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& dh_in = context->input(0);
+    const Index n = dh_in.dim_size(0), H = dh_in.dim_size(1), G = 4 * H, N1 = n + 1;
+    const T* dh_last = dh_in.flat<T>().data();
+    const T* kernel = context->input(1).flat<T>().data();
+    const T* recurrent = context->input(2).flat<T>().data();
+    const int* order = context->input(3).flat<int>().data();
+    const int* counts = context->input(4).flat<int>().data();
+    const Tensor& x_ones_in = context->input(5);
+    const Index steps = context->input(4).NumElements() - 2, F = x_ones_in.dim_size(1) - 1;
+    const Index R = x_ones_in.dim_size(0);
+    const T* x_ones = x_ones_in.flat<T>().data();
+    const T* h_prev = context->input(6).flat<T>().data();
+    const T* c_prev = context->input(7).flat<T>().data();
+    const T* gates = context->input(8).flat<T>().data();
+    const T* c_tanh = context->input(9).flat<T>().data();
+    OP_REQUIRES(context, context->input(1).dim_size(0) == F,
+                tensorflow::errors::InvalidArgument("kernel and saved inputs disagree"));
+
+    Tensor *dx_out, *dk_out, *du_out, *db_out;
+    OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({n, steps, F}), &dx_out));
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({F, G}), &dk_out));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({H, G}), &du_out));
+    OP_REQUIRES_OK(context, context->allocate_output(3, TensorShape({G}), &db_out));
+    T* d_x = dx_out->flat<T>().data();
+    std::fill(d_x, d_x + n * steps * F, T(0));  // zero where the computation is shared
+    std::vector<Index> offset(steps + 1, 0);
+    for (Index t = 0; t < steps; ++t) offset[t + 1] = offset[t] + counts[t + 1];
+    std::vector<T> dz_all(R * G), dh(N1 * H, T(0)), dc(N1 * H, T(0)), dh_prev(N1 * H);
+    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
+
+    // Each sequence's gradient goes to its sorted row; rows that never joined give theirs to the trajectory.
+    const Index last_active = steps > 0 ? counts[steps] : 0;
+    for (Index k = 0; k < N1 && steps > 0; ++k) {
+      if (order[k] == n) continue;
+      const T* src = dh_last + Index(order[k]) * H;
+      T* dst = dh.data() + (k < last_active ? k : 0) * H;
+      for (Index j = 0; j < H; ++j) dst[j] += src[j];
+    }
+    for (Index t = steps - 1; t >= 0; --t) {
+      const Index before = counts[t], active = counts[t + 1], row0 = offset[t];
+      T* dz = dz_all.data() + row0 * G;
+      in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
+        const Index m = end - begin;
+        ConstRows<T> g4(gates + (row0 + begin) * G, m, G, Eigen::OuterStride<>(G));
+        auto i = g4.leftCols(H), f = g4.middleCols(H, H), g = g4.middleCols(2 * H, H), o = g4.rightCols(H);
+        ConstRows<T> cp(c_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
+        ConstRows<T> tc(c_tanh + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> dhr(dh.data() + begin * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> dcr(dc.data() + begin * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> dzr(dz + begin * G, m, G, Eigen::OuterStride<>(G));
+        dcr += dhr * o * (T(1) - tc.square());
+        dzr.leftCols(H) = dcr * g * i * (T(1) - i);
+        dzr.middleCols(H, H) = dcr * cp * f * (T(1) - f);
+        dzr.middleCols(2 * H, H) = dcr * i * (T(1) - g.square());
+        dzr.rightCols(H) = dhr * tc * o * (T(1) - o);
+        dcr *= f;  // now the gradient with respect to the cell state before this step
+        for (Index r = begin; r < end; ++r) {  // the input's gradient, dz . kernel^T, in the sequence's own row
+          if (order[r] == n) continue;
+          T* dxr = d_x + (Index(order[r]) * steps + t) * F;
+          const T* dzrow = dz + r * G;
+          for (Index ff = 0; ff < F; ++ff) {
+            const T* kf = kernel + ff * G;
+            T acc = T(0);
+            for (Index j = 0; j < G; ++j) acc += dzrow[j] * kf[j];
+            dxr[ff] = acc;
+          }
+        }
+        MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
+            ConstMatrixMap<T>(dz + begin * G, m, G, Eigen::OuterStride<>(G)) * recurrent_m.transpose();
+      });
+      // Rows that joined at this step hand their gradients back to the trajectory (row 0).
+      std::memcpy(dh.data(), dh_prev.data(), sizeof(T) * before * H);
+      for (Index r = before; r < active; ++r)
+        for (Index j = 0; j < H; ++j) dh[j] += dh_prev[r * H + j], dc[j] += dc[r * H + j];
+    }
+    // The weights' gradients over all steps at once, a block of gate columns per thread; the column of ones gives
+    // the bias's.
+    std::vector<T> d_kernel_bias((F + 1) * G);
+    in_blocks(context, G, 64, [&](Index begin, Index end) {
+      const Index cols = end - begin;
+      ConstMatrixMap<T> dz_cols(dz_all.data() + begin, R, cols, Eigen::OuterStride<>(G));
+      MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
+          ConstMatrixMap<T>(h_prev, R, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
+      MatrixMap<T>(d_kernel_bias.data() + begin, F + 1, cols, Eigen::OuterStride<>(G)).noalias() =
+          ConstMatrixMap<T>(x_ones, R, F + 1, Eigen::OuterStride<>(F + 1)).transpose() * dz_cols;
+    });
+    std::memcpy(dk_out->flat<T>().data(), d_kernel_bias.data(), sizeof(T) * F * G);
+    std::memcpy(db_out->flat<T>().data(), d_kernel_bias.data() + F * G, sizeof(T) * G);
+  }
+};
+
+}  // namespace
+
+REGISTER_OP("HrnnLstmLastShared")
+    .Input("inputs: T").Input("kernel: T").Input("recurrent_kernel: T").Input("bias: T")
+    .Output("h_last: T").Output("order: int32").Output("counts: int32")
+    .Output("x_ones: T").Output("h_prev: T").Output("c_prev: T").Output("gates: T").Output("c_tanh: T")
+    .Attr("T: {float, double}")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      auto units = c->Dim(c->input(2), 0);
+      c->set_output(0, c->Matrix(c->Dim(c->input(0), 0), units));
+      for (int i = 1; i < 3; ++i) c->set_output(i, c->Vector(c->UnknownDim()));
+      for (int i = 3; i < 8; ++i) c->set_output(i, c->Matrix(c->UnknownDim(), c->UnknownDim()));
+      return absl::OkStatus();
+    });
+
+REGISTER_OP("HrnnLstmLastSharedGrad")
+    .Input("dh_last: T").Input("kernel: T").Input("recurrent_kernel: T").Input("order: int32").Input("counts: int32")
+    .Input("x_ones: T").Input("h_prev: T").Input("c_prev: T").Input("gates: T").Input("c_tanh: T")
+    .Output("d_inputs: T").Output("d_kernel: T").Output("d_recurrent_kernel: T").Output("d_bias: T")
+    .Attr("T: {float, double}")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      c->set_output(0, c->UnknownShapeOfRank(3));
+      c->set_output(1, c->input(1));
+      c->set_output(2, c->input(2));
+      c->set_output(3, c->Vector(c->Dim(c->input(1), 1)));
+      return absl::OkStatus();
+    });
+
+#define HRNN_REGISTER(T)                                                                                \
+  REGISTER_KERNEL_BUILDER(Name("HrnnLstmLastShared").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"), \
+                          ForwardOp<T>);                                                                \
+  REGISTER_KERNEL_BUILDER(Name("HrnnLstmLastSharedGrad").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"), \
+                          GradOp<T>);
+HRNN_REGISTER(float)
+HRNN_REGISTER(double)

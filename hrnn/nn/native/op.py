@@ -1,0 +1,68 @@
+"""The native LSTM op in Python: whether this process uses it, and the differentiable call.
+
+The op is for training. `prepare_for_training` (called by `hrnn.train.loop.train`, so by the worker, `python -m hrnn
+train` and `bench`) builds it if needed and turns it on for the process; a process that never trains (the app
+serving predictions, the probe) never compiles anything nor loads the library, so its first prediction never waits
+for a build. `HRNN_KERNEL=0` turns it off. When the op is off, or could not be built, the row reader runs
+`hrnn.nn.recurrence`'s TensorFlow path: the same function, the same results to float rounding.
+"""
+
+import logging
+
+import tensorflow as tf
+
+from hrnn import settings
+from hrnn.nn.native import build
+
+NATIVE = "native"
+TENSORFLOW = "tensorflow"
+DTYPES = (tf.float32, tf.float64)
+
+log = logging.getLogger(__name__)
+
+_use = {"library": None, "off_said": False}  # the library the row reader calls, once training has asked for it
+
+
+def prepare_for_training():
+    """Build (first time on this machine) and load the op, and use it from now on in this process. Returns which path
+    the row reader trains on: `NATIVE` or `TENSORFLOW` (the op is turned off, or could not be built: logged once)."""
+    library = None
+    if settings.native_kernel():
+        library = build.load_library(build=True)
+    elif not _use["off_said"]:
+        _use["off_said"] = True
+        log.info("native LSTM op turned off (HRNN_KERNEL=0): the TensorFlow path is used")
+    _use["library"] = library
+    return NATIVE if library is not None else TENSORFLOW
+
+
+def active_library():
+    """The op library the row reader should call now, or None for the TensorFlow path."""
+    return _use["library"]
+
+
+def lstm_last_state_native(library, inputs, kernel, recurrent_kernel, bias):
+    """`hrnn.nn.recurrence.lstm_last_state_shared_prefix` computed by the native op of `library`, with its gradient.
+
+    Args:
+        library: the loaded op library (`active_library()`).
+        inputs: `(n, steps, features)` float32 or float64; kernel `(features, 4 * units)`, recurrent_kernel
+            `(units, 4 * units)`, bias `(4 * units,)`, of the same dtype (gates i, f, c, o).
+
+    Returns:
+        `(n, units)`: each sequence's last hidden state. The input's gradient is zero on the shared zero prefix.
+    """
+
+    @tf.custom_gradient
+    def run(inputs, kernel, recurrent_kernel, bias):
+        h_last, *saved = library.hrnn_lstm_last_shared(inputs, kernel, recurrent_kernel, bias)
+
+        def grad(dh_last):
+            d_inputs, d_kernel, d_recurrent, d_bias = library.hrnn_lstm_last_shared_grad(
+                dh_last, kernel, recurrent_kernel, *saved
+            )
+            return tf.ensure_shape(d_inputs, inputs.shape), d_kernel, d_recurrent, d_bias
+
+        return h_last, grad
+
+    return run(inputs, kernel, recurrent_kernel, bias)

@@ -1,0 +1,31 @@
+"""The native LSTM op, built once per test session into a temporary cache folder (about a minute of compiling)."""
+
+import logging
+import shutil
+import time
+
+import pytest
+
+from hrnn.nn.native import build
+
+
+@pytest.fixture(scope="session")
+def native_library(tmp_path_factory):
+    """The loaded native op library, built for this session. Skips where there is no C++ compiler; fails if the
+    build fails (CI has g++: the op must build there)."""
+    if shutil.which(build.compiler()) is None:
+        pytest.skip(f"no C++ compiler ({build.compiler()}): the native op cannot be built here")
+    # One folder for all of pytest-xdist's workers (their base folders share a parent): the first builds, under the
+    # build's file lock, and the others wait and load what it built.
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HRNN_KERNEL_CACHE", str(tmp_path_factory.getbasetemp().parent / "hrnn-kernels"))
+    started = time.perf_counter()
+    try:
+        library = build.load_library(build=True)
+        path = build.library_path()
+    finally:
+        patch.undo()
+    if library is None:
+        pytest.fail(f"the native LSTM op did not build: {build.failure()}")
+    logging.getLogger(__name__).warning("native op built for the tests in %.1f s", time.perf_counter() - started)
+    return library, path
