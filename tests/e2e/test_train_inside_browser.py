@@ -79,7 +79,7 @@ def test_the_inside_changes_while_a_run_trains_ends_as_its_last_snapshot_and_rep
         last = reader.read(len(times) - 1)
         assert times[-1].memory and len(times) >= 50
         expect(page.get_by_test_id("stSliderThumbValue")).to_have_text(
-            re.compile(rf"^{len(times)} of {len(times)}: after")
+            re.compile(rf"^{len(times)} of {len(times)}: after"), timeout=PAGE_LOAD_MS
         )
         units, values = heatmap(page)
         np.testing.assert_allclose(values, last.hidden[3][:, units], **FLOAT16)
@@ -93,7 +93,10 @@ def test_the_inside_changes_while_a_run_trains_ends_as_its_last_snapshot_and_rep
             timeout=PAGE_LOAD_MS
         )
         thumb = other.get_by_test_id("stSliderThumbValue")
-        expect(thumb).to_have_text(re.compile(rf"^10 of {len(times)}: after {times[9].samples_seen:,} images"))
+        # The slider comes after the heatmap in the page's first run: under load, seconds after the heading above.
+        expect(thumb).to_have_text(
+            re.compile(rf"^10 of {len(times)}: after {times[9].samples_seen:,} images"), timeout=PAGE_LOAD_MS
+        )
         other.locator(SHOWN_HEATMAP).first.wait_for()
         units, values = heatmap(other)
         np.testing.assert_allclose(values, reader.read(9).hidden[1][:, units], **EIGHT_BITS)
