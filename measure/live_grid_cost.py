@@ -21,6 +21,7 @@ from streamlit.elements.lib.layout_utils import LayoutConfig  # noqa: E402
 
 from hrnn.bench.machine import cpu_facts, describe  # noqa: E402
 from hrnn.ui.common.digit_grid import render_grid  # noqa: E402
+from measure.cpu_rounds import print_cpu_rounds  # noqa: E402
 
 
 def main():
@@ -40,15 +41,8 @@ def main():
         ),
         "PNG bytes made once": lambda: image_to_url(png, layout, False, "RGB", "PNG", "grid"),
     }
-    for way in ways.values():
-        way()
     print(f"{describe(cpu_facts())}; {time.strftime('%Y-%m-%d %H:%M %Z')}")
-    for round_ in range(args.rounds):
-        for name, way in ways.items():
-            start = time.process_time()
-            for _ in range(args.calls):
-                way()
-            print(f"round {round_ + 1}: {name}: {(time.process_time() - start) / args.calls * 1000:.2f} ms CPU a call")
+    print_cpu_rounds(ways, args.rounds, args.calls)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from hrnn.ui.train import inside_view  # noqa: E402
 from hrnn.ui.train.figures import training_figure  # noqa: E402
 from hrnn.ui.train.inside_figures import MEANING, probability_figure  # noqa: E402
 from hrnn.ui.train.live_figure import live_figure  # noqa: E402
+from measure.cpu_rounds import print_cpu_rounds  # noqa: E402
 
 
 def handed_to_streamlit(figure):
@@ -68,16 +69,9 @@ def main():
         "probabilities, built": lambda: probability_figure(shot.probs[0], 0),
         "probabilities, shared": lambda: inside_view._probability_figure(path, last, 0, 0, shot.probs),
     }
-    for way in ways.values():
-        way()
     print(f"{describe(cpu_facts())}; {time.strftime('%Y-%m-%d %H:%M %Z')}; {len(snap.batch_steps)} batches")
     print(f"live figure: {handed_to_streamlit(live_figure('run', snap, 420)) / 1000:.0f} kB of JSON a refresh")
-    for round_ in range(args.rounds):
-        for name, way in ways.items():
-            start = time.process_time()
-            for _ in range(args.calls):
-                way()
-            print(f"round {round_ + 1}: {name}: {(time.process_time() - start) / args.calls * 1000:.2f} ms CPU a call")
+    print_cpu_rounds(ways, args.rounds, args.calls)
 
 
 if __name__ == "__main__":
