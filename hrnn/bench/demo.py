@@ -101,7 +101,7 @@ def _run(config, data, x, y, cap):
         **monitor.summary(monitor.trained_seconds),
         "test_accuracy": record.test_accuracy,
         "test_images": record.test_images,
-        "kernel": record.kernel,  # the row reader's path: "native" or "tensorflow"
+        "kernel": record.kernel,  # the LSTMs' path: "native" or "tensorflow"
         "preset": asdict(config),
     }
 

@@ -120,7 +120,7 @@ def run_benchmark(quick=False, steps=None, json_out="bench-results.json", report
     report(f"data: {data.source}")
     report(f"training: {rounds} round(s) of {steps} batches of {BATCH_SIZE} per side, alternating")
     kernel = prepare_for_training()  # before timing: the first use on a machine builds the native op
-    report(f"hrnn's row reader: the {kernel} path (HRNN_KERNEL=0 turns the native op off)")
+    report(f"hrnn's LSTMs: the {kernel} path (HRNN_KERNEL=0 turns the native op off)")
 
     keras.utils.set_random_seed(0)
     baseline = original_model()

@@ -204,7 +204,7 @@ def _run_json(entry, name):
         "epochs": s.epochs if s else None,
         "val_accuracy": s.val_accuracy if s else None,
         "test_accuracy": s.test_accuracy if s else None,
-        "kernel": s.kernel if s else None,  # the row reader's path: "native", "tensorflow", None (unknown)
+        "kernel": s.kernel if s else None,  # the LSTMs' path: "native", "tensorflow", None (no LSTM, or unknown)
         "model": entry.has_model,
         "path": str(entry.path),
     }

@@ -31,11 +31,21 @@ def lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias):
     Returns:
         `(h_seq, c_last)`: every hidden state `(batch, steps, units)` and the last cell state
         `(batch, units)`. Differentiable with respect to every argument.
+
+    Where training has turned on the native op (`hrnn.nn.native.op.prepare_for_training`), it computes this.
     """
     steps = inputs.shape[1]
     if steps is None:
         raise ValueError("lstm_sequence needs a static number of steps")
-    return _lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias)
+    tensors = [tf.convert_to_tensor(v) for v in (inputs, h0, c0, kernel, recurrent_kernel, bias)]
+    library = native_op.active_library()
+    if (
+        library is not None
+        and tensors[0].dtype in native_op.DTYPES
+        and all(v.dtype == tensors[0].dtype for v in tensors)
+    ):
+        return native_op.lstm_sequence_native(library, *tensors)
+    return _lstm_sequence(*tensors)
 
 
 @tf.custom_gradient

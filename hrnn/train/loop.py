@@ -123,7 +123,7 @@ def train(
     model = None
     try:
         progress.update(status="running", phase="starting", epochs=config.epochs)
-        record.kernel = row_reader_kernel(config)
+        record.kernel = lstm_kernel(config)
         prepared = prepare_data(config, data)
         record.data, record.data_kind = prepared.description, str(data.kind)
         record.train_images = int(len(prepared.y_train))
@@ -191,11 +191,14 @@ def train(
             pool.release(model, config)
 
 
-def row_reader_kernel(config):
-    """Which path an HRNN's row reader trains on in this process, `"native"` or `"tensorflow"`
-    (`hrnn.nn.native.op.prepare_for_training`: the first call on a machine builds the op); None for the baselines,
-    which have no row reader."""
-    return native_op.prepare_for_training() if config.arch == "hrnn" else None
+LSTM_ARCHS = ("hrnn", "flat-lstm")  # the architectures whose LSTMs the native op computes (hrnn.nn.layers.FusedLSTM)
+
+
+def lstm_kernel(config):
+    """Which path a run's LSTMs train on in this process, `"native"` or `"tensorflow"`
+    (`hrnn.nn.native.op.prepare_for_training`: the first call on a machine builds the op); None for the CNN
+    baseline, which has no LSTM."""
+    return native_op.prepare_for_training() if config.arch in LSTM_ARCHS else None
 
 
 def partial_epoch_batches(snap):

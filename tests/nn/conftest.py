@@ -1,12 +1,17 @@
 """The native LSTM op, built once per test session into a temporary cache folder (about a minute of compiling)."""
 
 import logging
+import os
 import shutil
 import time
 
 import pytest
 
 from hrnn.nn.native import build
+
+# A cache folder given from outside (`.ci/run` gives one, so that `bench --quick` after the tests loads their build
+# instead of compiling again). Read when this file is imported: tests/conftest.py gives every test a folder of its own.
+OUTSIDE_CACHE = os.environ.get("HRNN_KERNEL_CACHE", "").strip()
 
 
 @pytest.fixture(scope="session")
@@ -18,7 +23,7 @@ def native_library(tmp_path_factory):
     # One folder for all of pytest-xdist's workers (their base folders share a parent): the first builds, under the
     # build's file lock, and the others wait and load what it built.
     patch = pytest.MonkeyPatch()
-    patch.setenv("HRNN_KERNEL_CACHE", str(tmp_path_factory.getbasetemp().parent / "hrnn-kernels"))
+    patch.setenv("HRNN_KERNEL_CACHE", OUTSIDE_CACHE or str(tmp_path_factory.getbasetemp().parent / "hrnn-kernels"))
     started = time.perf_counter()
     try:
         library = build.load_library(build=True)

@@ -1,5 +1,6 @@
-"""The native LSTM op computes what the row reader's TensorFlow path computes (outputs and every gradient), training
-runs it where it could be built, and every way it can fail leaves the TensorFlow path, in one log line."""
+"""The native LSTM ops compute what the readers' TensorFlow paths compute (outputs and every gradient): the row
+reader's (`lstm_last_state_shared_prefix`) and the image reader's (`lstm_sequence`); training runs them where they could
+be built, and every way the build can fail leaves the TensorFlow path, in one log line."""
 
 import logging
 import subprocess
@@ -16,6 +17,9 @@ from hrnn.nn.native import op as native_op
 from hrnn.train.config import TrainConfig
 from hrnn.train.loop import train
 from tests.support.data import REPO
+
+# One worker runs this file: it alone builds the op (about a minute), and the other worker never waits on the build.
+pytestmark = pytest.mark.xdist_group("native_op")
 
 TOLERANCE = dict(rtol=1e-4, atol=1e-5)  # as the fused layers' equivalence tests (tests/nn/test_layers.py)
 
@@ -103,17 +107,84 @@ def test_native_gradient_matches_numerical_estimate(native_library):
         np.testing.assert_allclose(t, n, rtol=1e-5, atol=1e-7)
 
 
+def _sequence_outputs_and_gradients(function, values, upstream_h, upstream_c):
+    """h_seq, c_last, and the gradients of `sum(h_seq * upstream_h) + sum(c_last * upstream_c)` w.r.t. inputs, h0,
+    c0, kernel, recurrent kernel and bias."""
+    tensors = [tf.constant(v) for v in values]
+    with tf.GradientTape() as tape:
+        tape.watch(tensors)
+        h_seq, c_last = function(*tensors)
+        loss = tf.reduce_sum(h_seq * upstream_h) + tf.reduce_sum(c_last * upstream_c)
+    return [h_seq.numpy(), c_last.numpy()] + [g.numpy() for g in tape.gradient(loss, tensors)]
+
+
+def _sequence_values(rng, batch, steps, features, units, dtype=np.float32, scale=0.5):
+    shapes = [(batch, steps, features), (batch, units), (batch, units)]
+    return [rng.normal(size=s).astype(dtype) for s in shapes] + _weights(rng, features, units, dtype, scale)
+
+
+@pytest.mark.parametrize("batch, steps, features, units", [(1, 1, 3, 2), (5, 7, 4, 3), (17, 9, 5, 8), (32, 28, 16, 32)])
+def test_native_sequence_op_equals_tensorflow_path(native_library, batch, steps, features, units):
+    library, _ = native_library
+    rng = np.random.default_rng(batch)
+    values = _sequence_values(rng, batch, steps, features, units)
+    upstream = [rng.normal(size=s).astype(np.float32) for s in ((batch, steps, units), (batch, units))]
+    native = _sequence_outputs_and_gradients(lambda *a: native_op.lstm_sequence_native(library, *a), values, *upstream)
+    reference = _sequence_outputs_and_gradients(recurrence._lstm_sequence, values, *upstream)
+    names = ("h_seq", "c_last", "d_inputs", "d_h0", "d_c0", "d_kernel", "d_recurrent", "d_bias")
+    for name, a, b in zip(names, native, reference):
+        assert a.shape == b.shape, name
+        _close(a, b)
+
+
+def test_native_sequence_op_on_the_image_readers_inputs(native_library):
+    """The image reader's shape (32 images, 28 rows of 128 row vectors), from a zero state, with the last state only
+    asked for, as the model trains it (no gradient reaches c_last)."""
+    library, _ = native_library
+    rng = np.random.default_rng(4)
+    values = _sequence_values(rng, 32, 28, 128, 128, scale=0.1)
+    values[0], values[1], values[2] = np.tanh(values[0]), np.zeros_like(values[1]), np.zeros_like(values[2])
+    tensors = [tf.constant(v) for v in values]
+    results = []
+    for function in (lambda *a: native_op.lstm_sequence_native(library, *a), recurrence._lstm_sequence):
+        with tf.GradientTape() as tape:
+            tape.watch(tensors)
+            h_seq, _ = function(*tensors)
+            loss = tf.reduce_sum(h_seq[:, -1] ** 2)
+        results.append([h_seq.numpy()] + [g.numpy() for g in tape.gradient(loss, tensors)])
+    for a, b in zip(*results):
+        _close(a, b)
+
+
+def test_native_sequence_gradient_matches_numerical_estimate(native_library):
+    library, _ = native_library
+    values = [tf.constant(v) for v in _sequence_values(np.random.default_rng(5), 3, 4, 2, 3, np.float64)]
+
+    def loss(*tensors):
+        h_seq, c_last = native_op.lstm_sequence_native(library, *tensors)
+        return tf.reduce_sum(h_seq**2) + tf.reduce_sum(c_last)
+
+    theoretical, numerical = tf.test.compute_gradient(loss, values)
+    for t, n in zip(theoretical, numerical):  # central differences: their own error is about 1e-5 of a value here
+        np.testing.assert_allclose(t, n, rtol=1e-4, atol=1e-6)
+
+
 @pytest.fixture
 def native_calls(monkeypatch):
-    """Counts the row reader's calls into the native op (at trace time: one per traced graph)."""
-    calls = []
-    wrapped = native_op.lstm_last_state_native
+    """Counts the readers' calls into the native ops (at trace time: one per traced graph), by op."""
+    calls = {"row": [], "sequence": []}
+    wrapped = native_op.lstm_last_state_native, native_op.lstm_sequence_native
 
-    def spy(library, inputs, *weights):
-        calls.append(int(inputs.shape[0]) if inputs.shape[0] is not None else None)
-        return wrapped(library, inputs, *weights)
+    def row_spy(library, inputs, *weights):
+        calls["row"].append(int(inputs.shape[0]) if inputs.shape[0] is not None else None)
+        return wrapped[0](library, inputs, *weights)
 
-    monkeypatch.setattr(native_op, "lstm_last_state_native", spy)
+    def sequence_spy(library, inputs, *rest):
+        calls["sequence"].append(inputs.shape[1])
+        return wrapped[1](library, inputs, *rest)
+
+    monkeypatch.setattr(native_op, "lstm_last_state_native", row_spy)
+    monkeypatch.setattr(native_op, "lstm_sequence_native", sequence_spy)
     return calls
 
 
@@ -124,7 +195,8 @@ def test_training_runs_the_native_op_and_records_it(native_library, native_calls
     monkeypatch.setenv("HRNN_KERNEL", "1")
     record = train(TINY, tiny_data).record
     assert record.status == "finished"
-    assert native_calls, "training never called the native op"
+    assert native_calls["row"], "training never called the row reader's native op"
+    assert native_calls["sequence"] and set(native_calls["sequence"]) == {28}, "nor the image reader's"
     assert record.kernel == "native"
 
 
@@ -135,7 +207,7 @@ def test_with_hrnn_kernel_0_training_uses_the_tensorflow_path(
     with caplog.at_level(logging.INFO, logger="hrnn"):
         record = train(TINY, tiny_data).record
         train(TINY, tiny_data)
-    assert record.kernel == "tensorflow" and not native_calls
+    assert record.kernel == "tensorflow" and not any(native_calls.values())
     lines = [r for r in caplog.records if "native LSTM op" in r.getMessage()]
     assert len(lines) == 1 and "HRNN_KERNEL=0" in lines[0].getMessage()
 
@@ -164,7 +236,7 @@ def test_without_a_compiler_training_uses_the_tensorflow_path_with_one_line(
         assert native_op.prepare_for_training() == "tensorflow"
         assert native_op.prepare_for_training() == "tensorflow"  # remembered: no second try, no second line
         record = train(TINY, tiny_data).record
-    assert record.kernel == "tensorflow" and not native_calls
+    assert record.kernel == "tensorflow" and not any(native_calls.values())
     (line,) = _native_warnings(caplog)
     assert "no C++ compiler" in line.getMessage() and "TensorFlow path" in line.getMessage()
     same = recurrence.lstm_last_state_shared_prefix(rows, *weights).numpy()

@@ -1,6 +1,7 @@
-// hrnn's row-reader LSTM as two TensorFlow ops: HrnnLstmLastShared (forward) and HrnnLstmLastSharedGrad.
+// hrnn's LSTMs as TensorFlow ops. The row reader: HrnnLstmLastShared (forward) and HrnnLstmLastSharedGrad; the
+// image reader (any LSTM over whole sequences): HrnnLstmSequence and HrnnLstmSequenceGrad, further down.
 //
-// They compute what hrnn.nn.recurrence.lstm_last_state_shared_prefix computes: the last hidden state of an LSTM run
+// The row reader's compute what hrnn.nn.recurrence.lstm_last_state_shared_prefix computes: the last hidden state of an LSTM run
 // from a zero state over each of n sequences, where one all-zero "trajectory" row runs alongside and every
 // sequence joins at its first non-zero step, starting from the trajectory's state. Sorted by that step (a stable
 // sort, the trajectory first), the rows active at step t are a prefix of the batch: counts[t + 1] rows. Gates are
@@ -39,6 +40,7 @@ using ConstRows =
     Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
 
 constexpr Index kLeastRows = 32;  // fewer rows than this a step runs on one thread
+constexpr Index kLeastSequenceRows = 16;  // the image reader's steps: a batch of 32 is two blocks
 
 template <class T>
 using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -62,6 +64,18 @@ void in_blocks(OpKernelContext* context, Index total, Index least, Body body) {
                        [&](int64_t begin, int64_t end) { body(Index(begin), Index(end)); });
 }
 
+// The weights' shapes for inputs of F features, as Keras lays them out: kernel (F, 4 units), recurrent kernel
+// (units, 4 units), bias (4 units).
+absl::Status check_weights(const Tensor& kernel, const Tensor& recurrent, const Tensor& bias, Index F) {
+  const Index G = 4 * (recurrent.dims() > 0 ? recurrent.dim_size(0) : 0);
+  if (recurrent.dims() != 2 || recurrent.dim_size(1) != G)
+    return tensorflow::errors::InvalidArgument("recurrent kernel must be (units, 4 units)");
+  if (kernel.dims() != 2 || kernel.dim_size(0) != F || kernel.dim_size(1) != G)
+    return tensorflow::errors::InvalidArgument("kernel must be (features, 4 units)");
+  if (bias.NumElements() != G) return tensorflow::errors::InvalidArgument("bias must be (4 units,)");
+  return absl::OkStatus();
+}
+
 template <class T>
 class ForwardOp : public OpKernel {
  public:
@@ -75,11 +89,7 @@ class ForwardOp : public OpKernel {
     OP_REQUIRES(context, x_in.dims() == 3, tensorflow::errors::InvalidArgument("inputs must be (n, steps, features)"));
     const Index n = x_in.dim_size(0), steps = x_in.dim_size(1), F = x_in.dim_size(2);
     const Index H = recurrent_in.dim_size(0), G = 4 * H, N1 = n + 1;
-    OP_REQUIRES(context, kernel_in.dims() == 2 && kernel_in.dim_size(0) == F && kernel_in.dim_size(1) == G,
-                tensorflow::errors::InvalidArgument("kernel must be (features, 4 units)"));
-    OP_REQUIRES(context, recurrent_in.dims() == 2 && recurrent_in.dim_size(1) == G,
-                tensorflow::errors::InvalidArgument("recurrent kernel must be (units, 4 units)"));
-    OP_REQUIRES(context, bias_in.NumElements() == G, tensorflow::errors::InvalidArgument("bias must be (4 units,)"));
+    OP_REQUIRES_OK(context, check_weights(kernel_in, recurrent_in, bias_in, F));
     const T* x = x_in.flat<T>().data();
     const T* kernel = kernel_in.flat<T>().data();
     const T* recurrent = recurrent_in.flat<T>().data();
@@ -219,6 +229,7 @@ class GradOp : public OpKernel {
     for (Index t = 0; t < steps; ++t) offset[t + 1] = offset[t] + counts[t + 1];
     std::vector<T> dz_all(R * G), dh(N1 * H, T(0)), dc(N1 * H, T(0)), dh_prev(N1 * H);
     ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
+    ConstMatrixMap<T> kernel_m(kernel, F, G, Eigen::OuterStride<>(G));
 
     // Each sequence's gradient goes to its sorted row; rows that never joined give theirs to the trajectory.
     const Index last_active = steps > 0 ? counts[steps] : 0;
@@ -246,17 +257,11 @@ class GradOp : public OpKernel {
         dzr.middleCols(2 * H, H) = dcr * i * (T(1) - g.square());
         dzr.rightCols(H) = dhr * tc * o * (T(1) - o);
         dcr *= f;  // now the gradient with respect to the cell state before this step
-        for (Index r = begin; r < end; ++r) {  // the input's gradient, dz . kernel^T, in the sequence's own row
-          if (order[r] == n) continue;
-          T* dxr = d_x + (Index(order[r]) * steps + t) * F;
-          const T* dzrow = dz + r * G;
-          for (Index ff = 0; ff < F; ++ff) {
-            const T* kf = kernel + ff * G;
-            T acc = T(0);
-            for (Index j = 0; j < G; ++j) acc += dzrow[j] * kf[j];
-            dxr[ff] = acc;
-          }
-        }
+        // The input's gradient, dz . kernel^T (one product, not a scalar loop), put in each sequence's own row.
+        const Matrix<T> dx_block = dzr.matrix() * kernel_m.transpose();  // (m, F)
+        for (Index r = begin; r < end; ++r)
+          if (order[r] != n)
+            std::memcpy(d_x + (Index(order[r]) * steps + t) * F, dx_block.data() + (r - begin) * F, sizeof(T) * F);
         MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
             ConstMatrixMap<T>(dz + begin * G, m, G, Eigen::OuterStride<>(G)) * recurrent_m.transpose();
       });
@@ -278,6 +283,176 @@ class GradOp : public OpKernel {
     });
     std::memcpy(dk_out->flat<T>().data(), d_kernel_bias.data(), sizeof(T) * F * G);
     std::memcpy(db_out->flat<T>().data(), d_kernel_bias.data() + F * G, sizeof(T) * G);
+  }
+};
+
+
+// HrnnLstmSequence: an LSTM over whole sequences from a given state (the image reader), what
+// hrnn.nn.recurrence.lstm_sequence computes. Inputs x (batch, steps, features), h0 and c0 (batch, units), the
+// weights as above. Outputs every hidden state h_seq (batch, steps, units) and the last cell c_last (batch, units),
+// and for the gradient, time-major (row t * batch + b): the hidden and cell states before each step, the activated
+// gates and tanh of each new cell. The input's share of the gates for every step is one product before the loop.
+template <class T>
+class SequenceOp : public OpKernel {
+ public:
+  explicit SequenceOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& x_in = context->input(0);
+    const Tensor& h0_in = context->input(1);
+    const Tensor& c0_in = context->input(2);
+    const Tensor& kernel_in = context->input(3);
+    const Tensor& recurrent_in = context->input(4);
+    const Tensor& bias_in = context->input(5);
+    OP_REQUIRES(context, x_in.dims() == 3, tensorflow::errors::InvalidArgument("inputs must be (batch, steps, features)"));
+    const Index B = x_in.dim_size(0), S = x_in.dim_size(1), F = x_in.dim_size(2);
+    const Index H = recurrent_in.dim_size(0), G = 4 * H;
+    OP_REQUIRES(context, S > 0, tensorflow::errors::InvalidArgument("a sequence needs at least one step"));
+    OP_REQUIRES_OK(context, check_weights(kernel_in, recurrent_in, bias_in, F));
+    OP_REQUIRES(context, h0_in.NumElements() == B * H && c0_in.NumElements() == B * H,
+                tensorflow::errors::InvalidArgument("initial states must be (batch, units)"));
+    const T* x = x_in.flat<T>().data();
+    const T* kernel = kernel_in.flat<T>().data();
+    const T* bias = bias_in.flat<T>().data();
+
+    Tensor *h_seq_out, *c_last_out, *h_prev_out, *c_prev_out, *gates_out, *c_tanh_out;
+    OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({B, S, H}), &h_seq_out));
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({B, H}), &c_last_out));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({S * B, H}), &h_prev_out));
+    OP_REQUIRES_OK(context, context->allocate_output(3, TensorShape({S * B, H}), &c_prev_out));
+    OP_REQUIRES_OK(context, context->allocate_output(4, TensorShape({S * B, G}), &gates_out));
+    OP_REQUIRES_OK(context, context->allocate_output(5, TensorShape({S * B, H}), &c_tanh_out));
+    T* h_seq = h_seq_out->flat<T>().data();
+    T* h_prev = h_prev_out->flat<T>().data();
+    T* c_prev = c_prev_out->flat<T>().data();
+    T* gates = gates_out->flat<T>().data();
+    T* c_tanh = c_tanh_out->flat<T>().data();
+    ConstMatrixMap<T> kernel_m(kernel, F, G, Eigen::OuterStride<>(G));
+    ConstMatrixMap<T> recurrent_m(recurrent_in.flat<T>().data(), H, G, Eigen::OuterStride<>(G));
+    const auto bias_row = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(bias, G);
+
+    // The inputs' share of every gate at every step, one block of time-major rows per thread.
+    in_blocks(context, S * B, kLeastRows, [&](Index begin, Index end) {
+      for (Index r = begin; r < end;) {  // a block may span steps: one product per step's run of rows
+        const Index t = r / B, b = r % B, m = std::min(end, (t + 1) * B) - r;
+        MatrixMap<T>(gates + r * G, m, G, Eigen::OuterStride<>(G)).noalias() =
+            ConstMatrixMap<T>(x + (b * S + t) * F, m, F, Eigen::OuterStride<>(S * F)) * kernel_m;
+        Rows<T>(gates + r * G, m, G, Eigen::OuterStride<>(G)).rowwise() += bias_row;
+        r += m;
+      }
+    });
+    std::memcpy(h_prev, h0_in.flat<T>().data(), sizeof(T) * B * H);
+    std::memcpy(c_prev, c0_in.flat<T>().data(), sizeof(T) * B * H);
+    for (Index t = 0; t < S; ++t) {
+      const bool last = t + 1 == S;
+      in_blocks(context, B, kLeastSequenceRows, [&](Index begin, Index end) {
+        const Index m = end - begin, row = t * B + begin;
+        MatrixMap<T>(gates + row * G, m, G, Eigen::OuterStride<>(G)).noalias() +=
+            ConstMatrixMap<T>(h_prev + row * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
+        Rows<T> zr(gates + row * G, m, G, Eigen::OuterStride<>(G));
+        auto zi = zr.leftCols(H), zf = zr.middleCols(H, H), zg = zr.middleCols(2 * H, H), zo = zr.rightCols(H);
+        zi = zi.logistic();
+        zf = zf.logistic();
+        zg = zg.tanh();
+        zo = zo.logistic();
+        ConstRows<T> cp(c_prev + row * H, m, H, Eigen::OuterStride<>(H));
+        T* c_next = last ? c_last_out->flat<T>().data() + begin * H : c_prev + (row + B) * H;
+        Rows<T> cn(c_next, m, H, Eigen::OuterStride<>(H));
+        Rows<T> tc(c_tanh + row * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> hn(h_seq + (begin * S + t) * H, m, H, Eigen::OuterStride<>(S * H));
+        cn = zf * cp + zi * zg;
+        tc = cn.tanh();
+        hn = zo * tc;
+        if (!last) Rows<T>(h_prev + (row + B) * H, m, H, Eigen::OuterStride<>(H)) = hn;
+      });
+    }
+  }
+};
+
+// HrnnLstmSequenceGrad: backpropagation through time for HrnnLstmSequence. Inputs the gradients of h_seq and c_last,
+// x, the kernels and what the forward op saved; outputs the gradients of x, h0, c0, kernel, recurrent kernel, bias.
+template <class T>
+class SequenceGradOp : public OpKernel {
+ public:
+  explicit SequenceGradOp(OpKernelConstruction* context) : OpKernel(context) {}
+
+  void Compute(OpKernelContext* context) override {
+    const Tensor& dh_seq_in = context->input(0);
+    const Tensor& x_in = context->input(2);
+    const Index B = x_in.dim_size(0), S = x_in.dim_size(1), F = x_in.dim_size(2);
+    const Index H = context->input(4).dim_size(0), G = 4 * H;
+    OP_REQUIRES(context, dh_seq_in.NumElements() == B * S * H && context->input(1).NumElements() == B * H &&
+                             context->input(7).NumElements() == S * B * G,
+                tensorflow::errors::InvalidArgument("gradients and saved states disagree with the inputs"));
+    const T* dh_seq = dh_seq_in.flat<T>().data();
+    const T* x = x_in.flat<T>().data();
+    const T* kernel = context->input(3).flat<T>().data();
+    const T* recurrent = context->input(4).flat<T>().data();
+    const T* h_prev = context->input(5).flat<T>().data();
+    const T* c_prev = context->input(6).flat<T>().data();
+    const T* gates = context->input(7).flat<T>().data();
+    const T* c_tanh = context->input(8).flat<T>().data();
+
+    Tensor *dx_out, *dh0_out, *dc0_out, *dk_out, *du_out, *db_out;
+    OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({B, S, F}), &dx_out));
+    OP_REQUIRES_OK(context, context->allocate_output(1, TensorShape({B, H}), &dh0_out));
+    OP_REQUIRES_OK(context, context->allocate_output(2, TensorShape({B, H}), &dc0_out));
+    OP_REQUIRES_OK(context, context->allocate_output(3, TensorShape({F, G}), &dk_out));
+    OP_REQUIRES_OK(context, context->allocate_output(4, TensorShape({H, G}), &du_out));
+    OP_REQUIRES_OK(context, context->allocate_output(5, TensorShape({G}), &db_out));
+    T* dh = dh0_out->flat<T>().data();  // the gradient of the hidden state after the step at hand; h0's at the end
+    T* dc = dc0_out->flat<T>().data();  // and of the cell state
+    std::fill(dh, dh + B * H, T(0));
+    std::memcpy(dc, context->input(1).flat<T>().data(), sizeof(T) * B * H);
+    std::vector<T> dz_all(S * B * G), dh_next(B * H), x_tm(S * B * F);
+    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
+
+    for (Index t = S - 1; t >= 0; --t) {
+      in_blocks(context, B, kLeastSequenceRows, [&](Index begin, Index end) {
+        const Index m = end - begin, row = t * B + begin;
+        ConstRows<T> g4(gates + row * G, m, G, Eigen::OuterStride<>(G));
+        auto i = g4.leftCols(H), f = g4.middleCols(H, H), g = g4.middleCols(2 * H, H), o = g4.rightCols(H);
+        ConstRows<T> cp(c_prev + row * H, m, H, Eigen::OuterStride<>(H));
+        ConstRows<T> tc(c_tanh + row * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> dhr(dh + begin * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> dcr(dc + begin * H, m, H, Eigen::OuterStride<>(H));
+        Rows<T> dzr(dz_all.data() + row * G, m, G, Eigen::OuterStride<>(G));
+        dhr += ConstRows<T>(dh_seq + (begin * S + t) * H, m, H, Eigen::OuterStride<>(S * H));
+        dcr += dhr * o * (T(1) - tc.square());
+        dzr.leftCols(H) = dcr * g * i * (T(1) - i);
+        dzr.middleCols(H, H) = dcr * cp * f * (T(1) - f);
+        dzr.middleCols(2 * H, H) = dcr * i * (T(1) - g.square());
+        dzr.rightCols(H) = dhr * tc * o * (T(1) - o);
+        dcr *= f;
+        MatrixMap<T>(dh_next.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
+            dzr.matrix() * recurrent_m.transpose();
+      });
+      std::memcpy(dh, dh_next.data(), sizeof(T) * B * H);
+    }
+    // The input's gradient, dz . kernel^T, written into each sequence's own rows; x time-major for the kernel's.
+    ConstMatrixMap<T> kernel_m(kernel, F, G, Eigen::OuterStride<>(G));
+    T* d_x = dx_out->flat<T>().data();
+    in_blocks(context, S * B, kLeastRows, [&](Index begin, Index end) {
+      for (Index r = begin; r < end;) {
+        const Index t = r / B, b = r % B, m = std::min(end, (t + 1) * B) - r;
+        MatrixMap<T>(d_x + (b * S + t) * F, m, F, Eigen::OuterStride<>(S * F)).noalias() =
+            ConstMatrixMap<T>(dz_all.data() + r * G, m, G, Eigen::OuterStride<>(G)) * kernel_m.transpose();
+        MatrixMap<T>(x_tm.data() + r * F, m, F, Eigen::OuterStride<>(F)) =
+            ConstMatrixMap<T>(x + (b * S + t) * F, m, F, Eigen::OuterStride<>(S * F));
+        r += m;
+      }
+    });
+    // The weights' gradients over all steps at once, a block of gate columns per thread.
+    T* d_bias = db_out->flat<T>().data();
+    in_blocks(context, G, 64, [&](Index begin, Index end) {
+      const Index cols = end - begin;
+      ConstMatrixMap<T> dz_cols(dz_all.data() + begin, S * B, cols, Eigen::OuterStride<>(G));
+      MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
+          ConstMatrixMap<T>(h_prev, S * B, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
+      MatrixMap<T>(dk_out->flat<T>().data() + begin, F, cols, Eigen::OuterStride<>(G)).noalias() =
+          ConstMatrixMap<T>(x_tm.data(), S * B, F, Eigen::OuterStride<>(F)).transpose() * dz_cols;
+      Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(d_bias + begin, cols) = dz_cols.colwise().sum();
+    });
   }
 };
 
@@ -309,10 +484,44 @@ REGISTER_OP("HrnnLstmLastSharedGrad")
       return absl::OkStatus();
     });
 
+REGISTER_OP("HrnnLstmSequence")
+    .Input("inputs: T").Input("h0: T").Input("c0: T").Input("kernel: T").Input("recurrent_kernel: T").Input("bias: T")
+    .Output("h_seq: T").Output("c_last: T")
+    .Output("h_prev: T").Output("c_prev: T").Output("gates: T").Output("c_tanh: T")
+    .Attr("T: {float, double}")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      auto batch = c->Dim(c->input(0), 0), units = c->Dim(c->input(4), 0);
+      c->set_output(0, c->MakeShape({batch, c->Dim(c->input(0), 1), units}));
+      c->set_output(1, c->Matrix(batch, units));
+      for (int i = 2; i < 6; ++i) c->set_output(i, c->Matrix(c->UnknownDim(), c->UnknownDim()));
+      return absl::OkStatus();
+    });
+
+REGISTER_OP("HrnnLstmSequenceGrad")
+    .Input("dh_seq: T").Input("dc_last: T").Input("inputs: T").Input("kernel: T").Input("recurrent_kernel: T")
+    .Input("h_prev: T").Input("c_prev: T").Input("gates: T").Input("c_tanh: T")
+    .Output("d_inputs: T").Output("d_h0: T").Output("d_c0: T")
+    .Output("d_kernel: T").Output("d_recurrent_kernel: T").Output("d_bias: T")
+    .Attr("T: {float, double}")
+    .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+      auto batch = c->Dim(c->input(2), 0), units = c->Dim(c->input(4), 0);
+      c->set_output(0, c->input(2));
+      c->set_output(1, c->Matrix(batch, units));
+      c->set_output(2, c->Matrix(batch, units));
+      c->set_output(3, c->input(3));
+      c->set_output(4, c->input(4));
+      c->set_output(5, c->Vector(c->Dim(c->input(3), 1)));
+      return absl::OkStatus();
+    });
+
 #define HRNN_REGISTER(T)                                                                                \
   REGISTER_KERNEL_BUILDER(Name("HrnnLstmLastShared").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"), \
                           ForwardOp<T>);                                                                \
   REGISTER_KERNEL_BUILDER(Name("HrnnLstmLastSharedGrad").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"), \
-                          GradOp<T>);
+                          GradOp<T>);                                                                   \
+  REGISTER_KERNEL_BUILDER(Name("HrnnLstmSequence").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"),       \
+                          SequenceOp<T>);                                                               \
+  REGISTER_KERNEL_BUILDER(Name("HrnnLstmSequenceGrad").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"),   \
+                          SequenceGradOp<T>);
 HRNN_REGISTER(float)
 HRNN_REGISTER(double)

@@ -37,7 +37,7 @@ def prepare_for_training():
 
 
 def active_library():
-    """The op library the row reader should call now, or None for the TensorFlow path."""
+    """The op library the LSTMs should call now, or None for the TensorFlow path."""
     return _use["library"]
 
 
@@ -66,3 +66,32 @@ def lstm_last_state_native(library, inputs, kernel, recurrent_kernel, bias):
         return h_last, grad
 
     return run(inputs, kernel, recurrent_kernel, bias)
+
+
+def lstm_sequence_native(library, inputs, h0, c0, kernel, recurrent_kernel, bias):
+    """`hrnn.nn.recurrence.lstm_sequence` computed by the native op of `library`, with its gradient.
+
+    Args:
+        library: the loaded op library (`active_library()`).
+        inputs: `(batch, steps, features)`; h0, c0 `(batch, units)`; kernel `(features, 4 * units)`,
+            recurrent_kernel `(units, 4 * units)`, bias `(4 * units,)`; one float dtype (gates i, f, c, o).
+
+    Returns:
+        `(h_seq, c_last)`: every hidden state `(batch, steps, units)` and the last cell state `(batch, units)`.
+    """
+
+    @tf.custom_gradient
+    def run(inputs, h0, c0, kernel, recurrent_kernel, bias):
+        h_seq, c_last, *saved = library.hrnn_lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias)
+
+        def grad(dh_seq, dc_last):
+            dh_seq = tf.zeros_like(h_seq) if dh_seq is None else dh_seq
+            dc_last = tf.zeros_like(c_last) if dc_last is None else dc_last
+            d_inputs, d_h0, d_c0, d_kernel, d_recurrent, d_bias = library.hrnn_lstm_sequence_grad(
+                dh_seq, dc_last, inputs, kernel, recurrent_kernel, *saved
+            )
+            return tf.ensure_shape(d_inputs, inputs.shape), d_h0, d_c0, d_kernel, d_recurrent, d_bias
+
+        return (h_seq, c_last), grad
+
+    return run(inputs, h0, c0, kernel, recurrent_kernel, bias)

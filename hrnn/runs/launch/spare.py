@@ -30,12 +30,12 @@ def warm_up(data, config=None):
     took 6-12 s longer in all (the full-MNIST demo through a spare, one run each: 87 s with the tracing warm-up, 81 s
     without, 75 s with no warm-up at all; docs/performance.md). `data` is unused: the signature is the spare's."""
     from hrnn.train.config import DEMO
-    from hrnn.train.loop import row_reader_kernel
+    from hrnn.train.loop import lstm_kernel
     from hrnn.train.pool import DEFAULT_POOL
 
     del data
     config = config or DEMO
-    row_reader_kernel(config)
+    lstm_kernel(config)
     DEFAULT_POOL.release(DEFAULT_POOL.acquire(config), config)
 
 

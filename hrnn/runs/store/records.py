@@ -171,7 +171,7 @@ class RunSummary:
     samples_seen: int = 0
     finished: str | None = None
     error: str | None = None
-    kernel: str | None = None  # the row reader's path, "native" or "tensorflow"; baselines, older summaries: None
+    kernel: str | None = None  # the LSTMs' path, "native" or "tensorflow"; the CNN, older summaries: None
     schema: int = SCHEMA
 
     @classmethod
