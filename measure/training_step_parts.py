@@ -29,15 +29,15 @@ from hrnn.nn.native import op as native_op  # noqa: E402
 PARTS = ("whole step", "row reader", "image reader")
 
 
-def _parts(images, labels, batch):
+def _parts(images, labels, batch, row_units):
     """The three timed calls for the path this process uses now (`native_op._use`), each a function of a call index."""
-    model = build_hrnn()
+    model = build_hrnn(row_units=row_units)
     model.compile(optimizer=keras.optimizers.RMSprop(), loss="sparse_categorical_crossentropy")
     row_cell, image_cell = model.get_layer("row_encoder").layer.cell, model.get_layer("column_encoder").cell
     row_weights = [row_cell.kernel, row_cell.recurrent_kernel, row_cell.bias]
     image_weights = [image_cell.kernel, image_cell.recurrent_kernel, image_cell.bias]
-    units = image_weights[1].shape[0]
-    sequence = tf.constant(np.tanh(np.random.default_rng(0).normal(size=(batch, 28, units))).astype(np.float32))
+    features, units = image_weights[0].shape[0], image_weights[1].shape[0]
+    sequence = tf.constant(np.tanh(np.random.default_rng(0).normal(size=(batch, 28, features))).astype(np.float32))
     zeros = tf.zeros([batch, units])
 
     @tf.function
@@ -70,6 +70,7 @@ def _parts(images, labels, batch):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--row-units", type=int, default=128, help="the row reader's size (the fast preset's: 64)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=20)
     args = parser.parse_args()
@@ -82,7 +83,7 @@ def main():
         native_op._use["library"] = None
         if name == native_op.NATIVE and native_op.prepare_for_training() != native_op.NATIVE:
             raise SystemExit("the native op is not available here (see the log line above)")
-        paths[name] = (native_op._use["library"], _parts(images, labels, args.batch))
+        paths[name] = (native_op._use["library"], _parts(images, labels, args.batch, args.row_units))
         for call in paths[name][1].values():  # trace every function while its path is the process's
             for i in range(3):
                 call(i)
@@ -99,7 +100,8 @@ def main():
                     taken.append((time.perf_counter() - start) * 1e3)
                 times[(path, part)] += taken
                 round_medians[(path, part)].append(statistics.median(taken))
-    print(f"{lscpu_model()}; batch {args.batch}; {args.rounds} rounds of {args.calls} calls a part, paths alternating")
+    print(f"{lscpu_model()}; batch {args.batch}, row reader {args.row_units} units; {args.rounds} rounds of ", end="")
+    print(f"{args.calls} calls a part, paths alternating")
     for path in paths:
         medians = {part: statistics.median(times[(path, part)]) for part in PARTS}
         for part in PARTS:

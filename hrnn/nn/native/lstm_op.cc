@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "tensorflow/core/framework/op.h"
@@ -148,20 +149,22 @@ class ForwardOp : public OpKernel {
       T* c_next = last ? c_end.data() : c_prev + offset[t + 1] * H;
       in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
         const Index m = end - begin;
-        MatrixMap<T>(z + begin * G, m, G, Eigen::OuterStride<>(G)).noalias() =
-            ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
         for (Index r = begin; r < end; ++r) {  // this step's input with a one for the bias; the trajectory reads zeros
           T* xr = x_ones + (row0 + r) * (F + 1);
           if (order[r] < n) std::memcpy(xr, x + (Index(order[r]) * steps + t) * F, sizeof(T) * F);
           else std::fill(xr, xr + F, T(0));
           xr[F] = T(1);
         }
+        // The bias and the input's share first, then the recurrent product added in place: a product assigned with
+        // `=` would first clear its rows, one more pass over the largest array of the step.
         Rows<T> zr(z + begin * G, m, G, Eigen::OuterStride<>(G));
         ConstRows<T> xo(x_ones + (row0 + begin) * (F + 1), m, F + 1, Eigen::OuterStride<>(F + 1));
-        zr.rowwise() += Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(bias, G);
+        zr.rowwise() = Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>>(bias, G);
         for (Index f = 0; f < F; ++f)
           zr.matrix().noalias() += xo.matrix().col(f) * Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(
                                                             kernel + f * G, G);
+        zr.matrix().noalias() +=
+            ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
         auto zi = zr.leftCols(H), zf = zr.middleCols(H, H), zg = zr.middleCols(2 * H, H), zo = zr.rightCols(H);
         zi = zi.logistic();
         zf = zf.logistic();
@@ -227,7 +230,8 @@ class GradOp : public OpKernel {
     std::fill(d_x, d_x + n * steps * F, T(0));  // zero where the computation is shared
     std::vector<Index> offset(steps + 1, 0);
     for (Index t = 0; t < steps; ++t) offset[t + 1] = offset[t] + counts[t + 1];
-    std::vector<T> dz_all(R * G), dh(N1 * H, T(0)), dc(N1 * H, T(0)), dh_prev(N1 * H);
+    std::vector<T> dh(N1 * H, T(0)), dc(N1 * H, T(0)), dh_prev(N1 * H);
+    std::unique_ptr<T[]> dz_all(new T[R * G]);  // every row is written, step by step: not cleared first
     ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
     ConstMatrixMap<T> kernel_m(kernel, F, G, Eigen::OuterStride<>(G));
 
@@ -241,7 +245,7 @@ class GradOp : public OpKernel {
     }
     for (Index t = steps - 1; t >= 0; --t) {
       const Index before = counts[t], active = counts[t + 1], row0 = offset[t];
-      T* dz = dz_all.data() + row0 * G;
+      T* dz = dz_all.get() + row0 * G;
       in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
         const Index m = end - begin;
         ConstRows<T> g4(gates + (row0 + begin) * G, m, G, Eigen::OuterStride<>(G));
@@ -275,7 +279,7 @@ class GradOp : public OpKernel {
     std::vector<T> d_kernel_bias((F + 1) * G);
     in_blocks(context, G, 64, [&](Index begin, Index end) {
       const Index cols = end - begin;
-      ConstMatrixMap<T> dz_cols(dz_all.data() + begin, R, cols, Eigen::OuterStride<>(G));
+      ConstMatrixMap<T> dz_cols(dz_all.get() + begin, R, cols, Eigen::OuterStride<>(G));
       MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
           ConstMatrixMap<T>(h_prev, R, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
       MatrixMap<T>(d_kernel_bias.data() + begin, F + 1, cols, Eigen::OuterStride<>(G)).noalias() =
@@ -335,9 +339,9 @@ class SequenceOp : public OpKernel {
     in_blocks(context, S * B, kLeastRows, [&](Index begin, Index end) {
       for (Index r = begin; r < end;) {  // a block may span steps: one product per step's run of rows
         const Index t = r / B, b = r % B, m = std::min(end, (t + 1) * B) - r;
-        MatrixMap<T>(gates + r * G, m, G, Eigen::OuterStride<>(G)).noalias() =
+        Rows<T>(gates + r * G, m, G, Eigen::OuterStride<>(G)).rowwise() = bias_row;  // then the product added
+        MatrixMap<T>(gates + r * G, m, G, Eigen::OuterStride<>(G)).noalias() +=
             ConstMatrixMap<T>(x + (b * S + t) * F, m, F, Eigen::OuterStride<>(S * F)) * kernel_m;
-        Rows<T>(gates + r * G, m, G, Eigen::OuterStride<>(G)).rowwise() += bias_row;
         r += m;
       }
     });
@@ -404,7 +408,8 @@ class SequenceGradOp : public OpKernel {
     T* dc = dc0_out->flat<T>().data();  // and of the cell state
     std::fill(dh, dh + B * H, T(0));
     std::memcpy(dc, context->input(1).flat<T>().data(), sizeof(T) * B * H);
-    std::vector<T> dz_all(S * B * G), dh_next(B * H), x_tm(S * B * F);
+    std::vector<T> dh_next(B * H), x_tm(S * B * F);
+    std::unique_ptr<T[]> dz_all(new T[S * B * G]);  // every row is written, step by step: not cleared first
     ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
 
     for (Index t = S - 1; t >= 0; --t) {
@@ -416,7 +421,7 @@ class SequenceGradOp : public OpKernel {
         ConstRows<T> tc(c_tanh + row * H, m, H, Eigen::OuterStride<>(H));
         Rows<T> dhr(dh + begin * H, m, H, Eigen::OuterStride<>(H));
         Rows<T> dcr(dc + begin * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> dzr(dz_all.data() + row * G, m, G, Eigen::OuterStride<>(G));
+        Rows<T> dzr(dz_all.get() + row * G, m, G, Eigen::OuterStride<>(G));
         dhr += ConstRows<T>(dh_seq + (begin * S + t) * H, m, H, Eigen::OuterStride<>(S * H));
         dcr += dhr * o * (T(1) - tc.square());
         dzr.leftCols(H) = dcr * g * i * (T(1) - i);
@@ -436,7 +441,7 @@ class SequenceGradOp : public OpKernel {
       for (Index r = begin; r < end;) {
         const Index t = r / B, b = r % B, m = std::min(end, (t + 1) * B) - r;
         MatrixMap<T>(d_x + (b * S + t) * F, m, F, Eigen::OuterStride<>(S * F)).noalias() =
-            ConstMatrixMap<T>(dz_all.data() + r * G, m, G, Eigen::OuterStride<>(G)) * kernel_m.transpose();
+            ConstMatrixMap<T>(dz_all.get() + r * G, m, G, Eigen::OuterStride<>(G)) * kernel_m.transpose();
         MatrixMap<T>(x_tm.data() + r * F, m, F, Eigen::OuterStride<>(F)) =
             ConstMatrixMap<T>(x + (b * S + t) * F, m, F, Eigen::OuterStride<>(S * F));
         r += m;
@@ -446,7 +451,7 @@ class SequenceGradOp : public OpKernel {
     T* d_bias = db_out->flat<T>().data();
     in_blocks(context, G, 64, [&](Index begin, Index end) {
       const Index cols = end - begin;
-      ConstMatrixMap<T> dz_cols(dz_all.data() + begin, S * B, cols, Eigen::OuterStride<>(G));
+      ConstMatrixMap<T> dz_cols(dz_all.get() + begin, S * B, cols, Eigen::OuterStride<>(G));
       MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
           ConstMatrixMap<T>(h_prev, S * B, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
       MatrixMap<T>(dk_out->flat<T>().data() + begin, F, cols, Eigen::OuterStride<>(G)).noalias() =
