@@ -9,9 +9,9 @@ import pytest
 
 from hrnn.nn.native import build
 
-# A cache folder given from outside (`.ci/run` gives one, so that `bench --quick` after the tests loads their build
-# instead of compiling again). Read when this file is imported: tests/conftest.py gives every test a folder of its own.
-OUTSIDE_CACHE = os.environ.get("HRNN_KERNEL_CACHE", "").strip()
+# `HRNN_TEST_KERNEL_CACHE`: a folder for the session's build given from outside (`.ci/run` gives one, and hands it to
+# `bench --quick` after the tests, which loads their build instead of compiling again).
+OUTSIDE_CACHE = os.environ.get("HRNN_TEST_KERNEL_CACHE", "").strip()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ reader's (`lstm_last_state_shared_prefix`) and the image reader's (`lstm_sequenc
 be built, and every way the build can fail leaves the TensorFlow path, in one log line."""
 
 import logging
+import re
 import subprocess
 import sys
 
@@ -15,7 +16,7 @@ from hrnn.nn import recurrence
 from hrnn.nn.native import build
 from hrnn.nn.native import op as native_op
 from hrnn.train.config import TrainConfig
-from hrnn.train.loop import train
+from hrnn.train.loop import lstm_kernel, train
 from tests.support.data import REPO
 
 # One worker runs this file: it alone builds the op (about a minute), and the other worker never waits on the build.
@@ -123,12 +124,16 @@ def _sequence_values(rng, batch, steps, features, units, dtype=np.float32, scale
     return [rng.normal(size=s).astype(dtype) for s in shapes] + _weights(rng, features, units, dtype, scale)
 
 
-@pytest.mark.parametrize("batch, steps, features, units", [(1, 1, 3, 2), (5, 7, 4, 3), (17, 9, 5, 8), (32, 28, 16, 32)])
-def test_native_sequence_op_equals_tensorflow_path(native_library, batch, steps, features, units):
+@pytest.mark.parametrize(
+    "batch, steps, features, units, dtype",
+    [(1, 1, 3, 2, np.float32), (5, 7, 4, 3, np.float32), (17, 9, 5, 8, np.float32), (32, 28, 16, 32, np.float32)]
+    + [(6, 5, 3, 4, np.float64)],
+)
+def test_native_sequence_op_equals_tensorflow_path(native_library, batch, steps, features, units, dtype):
     library, _ = native_library
     rng = np.random.default_rng(batch)
-    values = _sequence_values(rng, batch, steps, features, units)
-    upstream = [rng.normal(size=s).astype(np.float32) for s in ((batch, steps, units), (batch, units))]
+    values = _sequence_values(rng, batch, steps, features, units, dtype)
+    upstream = [rng.normal(size=s).astype(dtype) for s in ((batch, steps, units), (batch, units))]
     native = _sequence_outputs_and_gradients(lambda *a: native_op.lstm_sequence_native(library, *a), values, *upstream)
     reference = _sequence_outputs_and_gradients(recurrence._lstm_sequence, values, *upstream)
     names = ("h_seq", "c_last", "d_inputs", "d_h0", "d_c0", "d_kernel", "d_recurrent", "d_bias")
@@ -167,6 +172,24 @@ def test_native_sequence_gradient_matches_numerical_estimate(native_library):
     theoretical, numerical = tf.test.compute_gradient(loss, values)
     for t, n in zip(theoretical, numerical):  # central differences: their own error is about 1e-5 of a value here
         np.testing.assert_allclose(t, n, rtol=1e-4, atol=1e-6)
+
+
+def test_native_sequence_op_refuses_inputs_of_the_wrong_shape(native_library):
+    library, _ = native_library
+    x, h0, c0, kernel, recurrent, bias = _sequence_values(np.random.default_rng(6), 4, 3, 2, 5)
+    wrong = {
+        "initial hidden state must be (batch, units)": (x, h0[:3], c0, kernel, recurrent, bias),
+        "initial cell state must be (batch, units)": (x, h0, c0.T, kernel, recurrent, bias),
+        "kernel must be (features, 4 units)": (x[:, :, :1], h0, c0, kernel, recurrent, bias),
+        "recurrent kernel must be (units, 4 units)": (x, h0, c0, kernel, recurrent[:, :-1], bias),
+        "a sequence needs at least one step": (x[:, :0], h0, c0, kernel, recurrent, bias),
+    }
+    for message, values in wrong.items():
+        with pytest.raises((tf.errors.InvalidArgumentError, ValueError), match=re.escape(message)):
+            library.hrnn_lstm_sequence(*values)
+    h_seq, c_last, *saved = library.hrnn_lstm_sequence(x, h0, c0, kernel, recurrent, bias)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="saved states disagree"):
+        library.hrnn_lstm_sequence_grad(h_seq, c_last, x, kernel, recurrent, saved[0][:-1], *saved[1:])
 
 
 @pytest.fixture
@@ -210,6 +233,31 @@ def test_with_hrnn_kernel_0_training_uses_the_tensorflow_path(
     assert record.kernel == "tensorflow" and not any(native_calls.values())
     lines = [r for r in caplog.records if "native LSTM op" in r.getMessage()]
     assert len(lines) == 1 and "HRNN_KERNEL=0" in lines[0].getMessage()
+
+
+def test_which_runs_use_the_native_ops():
+    """The CNN has no LSTM; an HRNN and the flat LSTM train their LSTMs on a path (here HRNN_KERNEL=0's)."""
+    assert lstm_kernel(TrainConfig(arch="cnn")) is None
+    assert lstm_kernel(TrainConfig(arch="flat-lstm")) == lstm_kernel(TrainConfig()) == "tensorflow"
+
+
+def test_with_a_gpu_nothing_is_built_and_keras_layers_train(fresh_build_state, monkeypatch, caplog):
+    monkeypatch.setitem(native_op._use, "off_said", False)
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else [])
+    monkeypatch.setattr(build, "load_library", lambda build: pytest.fail("the op was built beside a GPU"))
+    with caplog.at_level(logging.INFO, logger="hrnn"):
+        assert native_op.prepare_for_training() == "tensorflow"
+    assert native_op.active_library() is None
+    assert any("a GPU" in r.getMessage() for r in caplog.records)
+
+
+def test_the_tensorflow_path_for_a_while(native_library, monkeypatch):
+    """`tensorflow_path()`: what the app's process runs (bench's probe timing), then the op again."""
+    library, _ = native_library
+    monkeypatch.setitem(native_op._use, "library", library)
+    with native_op.tensorflow_path():
+        assert native_op.active_library() is None
+    assert native_op.active_library() is library
 
 
 @pytest.fixture

@@ -86,6 +86,9 @@ class Server:
             HRNN_OFFLINE="1",
             HRNN_MNIST=str(_mnist_for_server(e2e_dir)),
             TF_CPP_MIN_LOG_LEVEL="2",
+            # Its runs train on the TensorFlow path, as every test but the native op's (no minute of compiling
+            # beside the browsers, nothing built into the user's cache); `HRNN_KERNEL="1"` as an argument turns it on.
+            HRNN_KERNEL="0",
         )
         self.env.update(env)
         self.process = None

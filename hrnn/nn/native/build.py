@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("lstm_op.cc")
 LIBRARY_NAME = "hrnn_lstm_op.so"
+OPS = ("hrnn_lstm_last_shared", "hrnn_lstm_sequence")  # the row reader's and the image reader's, each with a _grad
 BUILD_TIMEOUT_S = 900  # a loaded 2-core machine compiles it in 1-3 minutes
 
 _state = {"library": None, "failure": None}  # what this process loaded, or why it could not
@@ -97,7 +98,7 @@ def library_path():
 
 
 def load_library(build):
-    """The loaded op library (a module with `hrnn_lstm_last_shared` and `hrnn_lstm_last_shared_grad`), or None.
+    """The loaded op library (a module with the `OPS` and their `_grad` ops), or None.
 
     `build`: compile it if it is not in the cache (or the cached file does not load); else only a library built
     before is loaded, and None (not a failure) if there is none yet. A failure is logged once, in one warning line,
@@ -128,8 +129,9 @@ def _load(target):
         library = tf.load_op_library(str(target))
     except (tf.errors.OpError, OSError) as exc:
         raise BuildError(f"{target} does not load: {str(exc).splitlines()[0]}") from exc
-    if not hasattr(library, "hrnn_lstm_last_shared"):
-        raise BuildError(f"{target} holds no hrnn_lstm_last_shared op (another copy is loaded in this process)")
+    missing = [name for name in OPS if not hasattr(library, name)]
+    if missing:
+        raise BuildError(f"{target} holds no {missing[0]} op (another copy is loaded in this process)")
     return library
 
 

@@ -77,6 +77,13 @@ absl::Status check_weights(const Tensor& kernel, const Tensor& recurrent, const 
   return absl::OkStatus();
 }
 
+// `what` unless `tensor` is a (rows, cols) matrix.
+absl::Status check_matrix(const Tensor& tensor, Index rows, Index cols, const char* what) {
+  if (tensor.dims() != 2 || tensor.dim_size(0) != rows || tensor.dim_size(1) != cols)
+    return tensorflow::errors::InvalidArgument(what);
+  return absl::OkStatus();
+}
+
 template <class T>
 class ForwardOp : public OpKernel {
  public:
@@ -89,8 +96,8 @@ class ForwardOp : public OpKernel {
     const Tensor& bias_in = context->input(3);
     OP_REQUIRES(context, x_in.dims() == 3, tensorflow::errors::InvalidArgument("inputs must be (n, steps, features)"));
     const Index n = x_in.dim_size(0), steps = x_in.dim_size(1), F = x_in.dim_size(2);
-    const Index H = recurrent_in.dim_size(0), G = 4 * H, N1 = n + 1;
     OP_REQUIRES_OK(context, check_weights(kernel_in, recurrent_in, bias_in, F));
+    const Index H = recurrent_in.dim_size(0), G = 4 * H, N1 = n + 1;
     const T* x = x_in.flat<T>().data();
     const T* kernel = kernel_in.flat<T>().data();
     const T* recurrent = recurrent_in.flat<T>().data();
@@ -310,11 +317,11 @@ class SequenceOp : public OpKernel {
     const Tensor& bias_in = context->input(5);
     OP_REQUIRES(context, x_in.dims() == 3, tensorflow::errors::InvalidArgument("inputs must be (batch, steps, features)"));
     const Index B = x_in.dim_size(0), S = x_in.dim_size(1), F = x_in.dim_size(2);
-    const Index H = recurrent_in.dim_size(0), G = 4 * H;
     OP_REQUIRES(context, S > 0, tensorflow::errors::InvalidArgument("a sequence needs at least one step"));
     OP_REQUIRES_OK(context, check_weights(kernel_in, recurrent_in, bias_in, F));
-    OP_REQUIRES(context, h0_in.NumElements() == B * H && c0_in.NumElements() == B * H,
-                tensorflow::errors::InvalidArgument("initial states must be (batch, units)"));
+    const Index H = recurrent_in.dim_size(0), G = 4 * H;
+    OP_REQUIRES_OK(context, check_matrix(h0_in, B, H, "initial hidden state must be (batch, units)"));
+    OP_REQUIRES_OK(context, check_matrix(c0_in, B, H, "initial cell state must be (batch, units)"));
     const T* x = x_in.flat<T>().data();
     const T* kernel = kernel_in.flat<T>().data();
     const T* bias = bias_in.flat<T>().data();
@@ -383,11 +390,18 @@ class SequenceGradOp : public OpKernel {
   void Compute(OpKernelContext* context) override {
     const Tensor& dh_seq_in = context->input(0);
     const Tensor& x_in = context->input(2);
+    OP_REQUIRES(context, x_in.dims() == 3, tensorflow::errors::InvalidArgument("inputs must be (batch, steps, features)"));
     const Index B = x_in.dim_size(0), S = x_in.dim_size(1), F = x_in.dim_size(2);
-    const Index H = context->input(4).dim_size(0), G = 4 * H;
-    OP_REQUIRES(context, dh_seq_in.NumElements() == B * S * H && context->input(1).NumElements() == B * H &&
-                             context->input(7).NumElements() == S * B * G,
-                tensorflow::errors::InvalidArgument("gradients and saved states disagree with the inputs"));
+    const Tensor& recurrent_in = context->input(4);
+    OP_REQUIRES(context, recurrent_in.dims() == 2 && recurrent_in.dim_size(1) == 4 * recurrent_in.dim_size(0),
+                tensorflow::errors::InvalidArgument("recurrent kernel must be (units, 4 units)"));
+    const Index H = recurrent_in.dim_size(0), G = 4 * H;
+    OP_REQUIRES_OK(context, check_matrix(context->input(3), F, G, "kernel must be (features, 4 units)"));
+    const char* saved = "gradients and saved states disagree with the inputs";
+    OP_REQUIRES(context, dh_seq_in.NumElements() == B * S * H, tensorflow::errors::InvalidArgument(saved));
+    OP_REQUIRES_OK(context, check_matrix(context->input(1), B, H, saved));
+    for (int i : {5, 6, 8}) OP_REQUIRES_OK(context, check_matrix(context->input(i), S * B, H, saved));
+    OP_REQUIRES_OK(context, check_matrix(context->input(7), S * B, G, saved));
     const T* dh_seq = dh_seq_in.flat<T>().data();
     const T* x = x_in.flat<T>().data();
     const T* kernel = context->input(3).flat<T>().data();
@@ -495,8 +509,13 @@ REGISTER_OP("HrnnLstmSequence")
     .Output("h_prev: T").Output("c_prev: T").Output("gates: T").Output("c_tanh: T")
     .Attr("T: {float, double}")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
-      auto batch = c->Dim(c->input(0), 0), units = c->Dim(c->input(4), 0);
-      c->set_output(0, c->MakeShape({batch, c->Dim(c->input(0), 1), units}));
+      tensorflow::shape_inference::ShapeHandle x, state, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(0), 3, &x));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(1), 2, &state));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(4), 2, &recurrent));
+      tensorflow::shape_inference::DimensionHandle batch, units = c->Dim(recurrent, 0);
+      TF_RETURN_IF_ERROR(c->Merge(c->Dim(x, 0), c->Dim(state, 0), &batch));
+      c->set_output(0, c->MakeShape({batch, c->Dim(x, 1), units}));
       c->set_output(1, c->Matrix(batch, units));
       for (int i = 2; i < 6; ++i) c->set_output(i, c->Matrix(c->UnknownDim(), c->UnknownDim()));
       return absl::OkStatus();
@@ -509,7 +528,11 @@ REGISTER_OP("HrnnLstmSequenceGrad")
     .Output("d_kernel: T").Output("d_recurrent_kernel: T").Output("d_bias: T")
     .Attr("T: {float, double}")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
-      auto batch = c->Dim(c->input(2), 0), units = c->Dim(c->input(4), 0);
+      tensorflow::shape_inference::ShapeHandle x, kernel, recurrent;
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(2), 3, &x));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(3), 2, &kernel));
+      TF_RETURN_IF_ERROR(c->WithRank(c->input(4), 2, &recurrent));
+      auto batch = c->Dim(x, 0), units = c->Dim(recurrent, 0);
       c->set_output(0, c->input(2));
       c->set_output(1, c->Matrix(batch, units));
       c->set_output(2, c->Matrix(batch, units));

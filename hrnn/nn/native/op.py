@@ -1,12 +1,14 @@
-"""The native LSTM op in Python: whether this process uses it, and the differentiable call.
+"""The native LSTM ops in Python: whether this process uses them, and the differentiable calls.
 
-The op is for training. `prepare_for_training` (called by `hrnn.train.loop.train`, so by the worker, `python -m hrnn
-train` and `bench`) builds it if needed and turns it on for the process; a process that never trains (the app
+The ops are for training. `prepare_for_training` (called by `hrnn.train.loop.train`, so by the worker, `python -m hrnn
+train` and `bench`) builds them if needed and turns them on for the process; a process that never trains (the app
 serving predictions, the probe) never compiles anything nor loads the library, so its first prediction never waits
-for a build. `HRNN_KERNEL=0` turns it off. When the op is off, or could not be built, the row reader runs
-`hrnn.nn.recurrence`'s TensorFlow path: the same function, the same results to float rounding.
+for a build. `HRNN_KERNEL=0` turns them off, and so does a GPU (where `FusedLSTM` defers to Keras's cuDNN layers).
+When the ops are off, or could not be built, the LSTMs run `hrnn.nn.recurrence`'s TensorFlow path: the same
+functions, the same results to float rounding.
 """
 
+import contextlib
 import logging
 
 import tensorflow as tf
@@ -20,20 +22,35 @@ DTYPES = (tf.float32, tf.float64)
 
 log = logging.getLogger(__name__)
 
-_use = {"library": None, "off_said": False}  # the library the row reader calls, once training has asked for it
+_use = {"library": None, "off_said": False}  # the library the LSTMs call, once training has asked for it
 
 
 def prepare_for_training():
-    """Build (first time on this machine) and load the op, and use it from now on in this process. Returns which path
-    the row reader trains on: `NATIVE` or `TENSORFLOW` (the op is turned off, or could not be built: logged once)."""
+    """Build (first time on this machine) and load the ops, and use them from now on in this process. Returns which
+    path the LSTMs train on: `NATIVE` or `TENSORFLOW` (the ops are turned off, there is a GPU, or they could not be
+    built: logged once)."""
     library = None
-    if settings.native_kernel():
+    off = None if settings.native_kernel() else "HRNN_KERNEL=0"
+    if off is None and tf.config.list_logical_devices("GPU"):
+        off = "a GPU: Keras's cuDNN layers"
+    if off is None:
         library = build.load_library(build=True)
     elif not _use["off_said"]:
         _use["off_said"] = True
-        log.info("native LSTM op turned off (HRNN_KERNEL=0): the TensorFlow path is used")
+        log.info("native LSTM op not used (%s): the TensorFlow path is used", off)
     _use["library"] = library
     return NATIVE if library is not None else TENSORFLOW
+
+
+@contextlib.contextmanager
+def tensorflow_path():
+    """Within it the LSTMs take the TensorFlow path, as in a process that never trains (the app); a function traced
+    within it keeps that path."""
+    saved, _use["library"] = _use["library"], None
+    try:
+        yield
+    finally:
+        _use["library"] = saved
 
 
 def active_library():
