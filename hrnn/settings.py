@@ -22,6 +22,7 @@ nothing until it is fixed.
 | `HRNN_MAX_RUNS_PER_SESSION` | 1                    | queued or training runs one browser session may hold (<= 1,000) |
 | `HRNN_KERNEL`       | `1`                          | `0`: training never builds nor uses the native LSTM op |
 | `HRNN_KERNEL_CACHE` | `~/.cache/hrnn/kernels`      | where the native LSTM op is built and kept |
+| `HRNN_KERNEL_BF16`  | `1`                          | `0`: the native op keeps float32 products on a CPU with AMX |
 """
 
 import os
@@ -138,6 +139,12 @@ def launcher():
 def native_kernel():
     """False when `HRNN_KERNEL` is 0 (or false, no, off): training then uses the TensorFlow path only."""
     return _text("HRNN_KERNEL").lower() not in ("0", "false", "no", "off")
+
+
+def kernel_bf16():
+    """False when `HRNN_KERNEL_BF16` is 0 (or false, no, off): the native op then keeps its products in float32 even
+    where the CPU has AMX."""
+    return _text("HRNN_KERNEL_BF16").lower() not in ("0", "false", "no", "off")
 
 
 def kernel_cache():

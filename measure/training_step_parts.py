@@ -8,6 +8,7 @@ difference. Rounds alternate the paths; each figure is the median wall ms over a
 round median.
 
     HRNN_MNIST=/path/to/mnist.npz flock -x /tmp/quiet.lock python measure/training_step_parts.py
+    HRNN_KERNEL_BF16=0 ... (the row reader's products in float32 on a CPU with AMX)
 """
 
 import argparse
@@ -79,10 +80,14 @@ def main():
     images = (data.x_train[: args.batch * 8] / 255.0).astype(np.float32).reshape(-1, 28, 28, 1)
     labels = data.y_train[: args.batch * 8]
     paths = {}
-    for name in (native_op.NATIVE, native_op.TENSORFLOW):
+    for name in ("native", native_op.TENSORFLOW):
         native_op._use["library"] = None
-        if name == native_op.NATIVE and native_op.prepare_for_training() != native_op.NATIVE:
-            raise SystemExit("the native op is not available here (see the log line above)")
+        if name == "native":
+            name = native_op.prepare_for_training()  # native-bf16 on AMX unless HRNN_KERNEL_BF16=0
+            if name == native_op.TENSORFLOW:
+                raise SystemExit("the native op is not available here (see the log line above)")
+            if name == native_op.NATIVE_BF16 and not native_op.bf16_fits(args.row_units):
+                name = native_op.NATIVE
         paths[name] = (native_op._use["library"], _parts(images, labels, args.batch, args.row_units))
         for call in paths[name][1].values():  # trace every function while its path is the process's
             for i in range(3):
@@ -106,9 +111,9 @@ def main():
         medians = {part: statistics.median(times[(path, part)]) for part in PARTS}
         for part in PARTS:
             low, high = min(round_medians[(path, part)]), max(round_medians[(path, part)])
-            print(f"{path:>10}: {part:<12} {medians[part]:6.1f} ms (round medians {low:.1f}-{high:.1f})")
+            print(f"{path:>11}: {part:<12} {medians[part]:6.1f} ms (round medians {low:.1f}-{high:.1f})")
         rest = medians["whole step"] - medians["row reader"] - medians["image reader"]
-        print(f"{path:>10}: {'the rest':<12} {rest:6.1f} ms (the whole step less the two readers)")
+        print(f"{path:>11}: {'the rest':<12} {rest:6.1f} ms (the whole step less the two readers)")
 
 
 def lscpu_model():

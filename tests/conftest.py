@@ -26,6 +26,7 @@ def _isolated(monkeypatch, tmp_path):
     native = sys.modules.get("hrnn.nn.native.op")
     if native is not None:  # no test inherits the op turned on by an earlier test's training
         monkeypatch.setitem(native._use, "library", None)
+        monkeypatch.setitem(native._use, "bf16", False)
 
 
 @pytest.fixture(scope="session", autouse=True)

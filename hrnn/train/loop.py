@@ -195,10 +195,15 @@ LSTM_ARCHS = ("hrnn", "flat-lstm")  # the architectures whose LSTMs the native o
 
 
 def lstm_kernel(config):
-    """Which path a run's LSTMs train on in this process, `"native"` or `"tensorflow"`
-    (`hrnn.nn.native.op.prepare_for_training`: the first call on a machine builds the op); None for the CNN
-    baseline, which has no LSTM."""
-    return native_op.prepare_for_training() if config.arch in LSTM_ARCHS else None
+    """Which path a run's LSTMs train on in this process (`hrnn.nn.native.op.prepare_for_training`: the first call on
+    a machine builds the op): `"native"`, `"native-bf16"` (the row reader's products in bfloat16 on AMX) or
+    `"tensorflow"`; None for the CNN baseline, which has no LSTM."""
+    if config.arch not in LSTM_ARCHS:
+        return None
+    kernel = native_op.prepare_for_training()
+    if kernel == native_op.NATIVE_BF16 and not (config.arch == "hrnn" and native_op.bf16_fits(config.row_units)):
+        return native_op.NATIVE  # no row reader, or one whose products stay float32
+    return kernel
 
 
 def partial_epoch_batches(snap):

@@ -6,6 +6,7 @@ import logging
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ import tensorflow as tf
 
 from hrnn.data.offline import SAMPLE_PATH
 from hrnn.nn import recurrence
+from hrnn.nn.model_files import load_pretrained
 from hrnn.nn.native import build
 from hrnn.nn.native import op as native_op
 from hrnn.train.config import TrainConfig
@@ -190,6 +192,50 @@ def test_native_sequence_op_refuses_inputs_of_the_wrong_shape(native_library):
     h_seq, c_last, *saved = library.hrnn_lstm_sequence(x, h0, c0, kernel, recurrent, bias)
     with pytest.raises(tf.errors.InvalidArgumentError, match="saved states disagree"):
         library.hrnn_lstm_sequence_grad(h_seq, c_last, x, kernel, recurrent, saved[0][:-1], *saved[1:])
+
+
+def _relative_error(a, b):
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-30))
+
+
+@pytest.fixture
+def amx_library(native_library):
+    """The session's library where it takes bfloat16 products on AMX (this CPU has AMX and Linux grants the tiles)."""
+    library, _ = native_library
+    if not bool(library.hrnn_amx_ready()):
+        pytest.skip("no AMX here (or Linux refused the tiles): the op's products stay float32")
+    return library
+
+
+def test_bfloat16_products_on_amx_stay_close_to_the_tensorflow_path(amx_library, monkeypatch):
+    """The shipped row reader (128 units, trained weights) on 32 MNIST images: with `bf16` the op's results move off
+    float32's (so bfloat16 products ran), and stay within 1% (relative 2-norm) of the TensorFlow path's, outputs and
+    every gradient (measured: 1-3e-3; float32's 1-5e-7). Random weights as large as the other tests' make the
+    28 steps chaotic enough to amplify bfloat16's rounding past that, so trained weights are used here."""
+    cell = load_pretrained().get_layer("row_encoder").layer.cell
+    weights = [np.asarray(w) for w in (cell.kernel, cell.recurrent_kernel, cell.bias)]
+    x = _mnist_rows(32)
+    upstream = np.random.default_rng(8).normal(size=(x.shape[0], weights[1].shape[0])).astype(np.float32)
+    results = {}
+    for bf16 in (False, True):
+        monkeypatch.setitem(native_op._use, "bf16", bf16)
+        function = lambda *a: native_op.lstm_last_state_native(amx_library, *a)  # noqa: E731
+        results[bf16] = _outputs_and_gradients(function, x, weights, upstream)
+    reference = _outputs_and_gradients(recurrence._lstm_last_shared, x, weights, upstream)
+    names = ("h", "d_inputs", "d_kernel", "d_recurrent", "d_bias")
+    for name, f32, b16, ref in zip(names, results[False], results[True], reference):
+        assert _relative_error(f32, ref) < 1e-5, name
+        assert _relative_error(b16, ref) < 1e-2, name
+    assert np.abs(results[True][0] - results[False][0]).max() > 1e-5  # the bfloat16 products ran
+
+
+def test_training_on_amx_records_bfloat16_products_unless_turned_off(amx_library, tiny_data, monkeypatch):
+    monkeypatch.setenv("HRNN_KERNEL", "1")
+    config = replace(TINY, row_units=32)
+    assert train(config, tiny_data).record.kernel == "native-bf16"
+    assert train(TINY, tiny_data).record.kernel == "native"  # 8 units: its products stay float32
+    monkeypatch.setenv("HRNN_KERNEL_BF16", "0")
+    assert train(config, tiny_data).record.kernel == "native"
 
 
 @pytest.fixture

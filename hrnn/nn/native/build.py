@@ -27,6 +27,7 @@ from hrnn import settings
 log = logging.getLogger(__name__)
 
 SOURCE = Path(__file__).with_name("lstm_op.cc")
+HEADERS = (Path(__file__).with_name("amx_products.h"),)  # included by SOURCE
 LIBRARY_NAME = "hrnn_lstm_op.so"
 OPS = ("hrnn_lstm_last_shared", "hrnn_lstm_sequence")  # the row reader's and the image reader's, each with a _grad
 BUILD_TIMEOUT_S = 900  # a loaded 2-core machine compiles it in 1-3 minutes
@@ -84,7 +85,7 @@ def cache_key():
     flags = cpu_flags()
     facts = {
         "tensorflow": tf.__version__,
-        "source": hashlib.sha256(SOURCE.read_bytes()).hexdigest(),
+        "source": hashlib.sha256(b"".join(path.read_bytes() for path in (SOURCE, *HEADERS))).hexdigest(),
         "compiler": compiler(),
         "flags": compile_flags(flags),
         "cpu": flags,

@@ -24,6 +24,7 @@
 #include "tensorflow/core/framework/shape_inference.h"
 #include "tensorflow/core/platform/threadpool.h"
 #include "Eigen/Core"
+#include "amx_products.h"
 
 namespace {
 
@@ -87,7 +88,9 @@ absl::Status check_matrix(const Tensor& tensor, Index rows, Index cols, const ch
 template <class T>
 class ForwardOp : public OpKernel {
  public:
-  explicit ForwardOp(OpKernelConstruction* context) : OpKernel(context) {}
+  explicit ForwardOp(OpKernelConstruction* context) : OpKernel(context) {
+    OP_REQUIRES_OK(context, context->GetAttr("bf16", &bf16_));
+  }
 
   void Compute(OpKernelContext* context) override {
     const Tensor& x_in = context->input(0);
@@ -144,6 +147,7 @@ class ForwardOp : public OpKernel {
     T* c_tanh = c_tanh_out->flat<T>().data();
     std::vector<T> h_end(N1 * H), c_end(N1 * H);  // the states after the last step
     ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
+    const hrnn_amx::PackedRecurrent<T> amx_u(recurrent, H, G, bf16_);  // off unless bfloat16 products on AMX
 
     // Before step 0 every active row (the trajectory and the rows that start with ink) is in the zero state.
     std::fill(h_prev, h_prev + counts[1] * H, T(0));
@@ -170,8 +174,9 @@ class ForwardOp : public OpKernel {
         for (Index f = 0; f < F; ++f)
           zr.matrix().noalias() += xo.matrix().col(f) * Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(
                                                             kernel + f * G, G);
-        zr.matrix().noalias() +=
-            ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
+        if (!amx_u.forward_add(h_prev + (row0 + begin) * H, m, z + begin * G))
+          zr.matrix().noalias() +=
+              ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
         auto zi = zr.leftCols(H), zf = zr.middleCols(H, H), zg = zr.middleCols(2 * H, H), zo = zr.rightCols(H);
         zi = zi.logistic();
         zf = zf.logistic();
@@ -202,12 +207,17 @@ class ForwardOp : public OpKernel {
         else std::fill(dst, dst + H, T(0));
       }
   }
+
+ private:
+  bool bf16_ = false;  // the `bf16` attribute: bfloat16 products on AMX where the build and Linux allow
 };
 
 template <class T>
 class GradOp : public OpKernel {
  public:
-  explicit GradOp(OpKernelConstruction* context) : OpKernel(context) {}
+  explicit GradOp(OpKernelConstruction* context) : OpKernel(context) {
+    OP_REQUIRES_OK(context, context->GetAttr("bf16", &bf16_));
+  }
 
   void Compute(OpKernelContext* context) override {
     const Tensor& dh_in = context->input(0);
@@ -240,6 +250,7 @@ class GradOp : public OpKernel {
     std::vector<T> dh(N1 * H, T(0)), dc(N1 * H, T(0)), dh_prev(N1 * H);
     std::unique_ptr<T[]> dz_all(new T[R * G]);  // every row is written, step by step: not cleared first
     ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));
+    const hrnn_amx::PackedRecurrent<T> amx_u(recurrent, H, G, bf16_);  // off unless bfloat16 products on AMX
     ConstMatrixMap<T> kernel_m(kernel, F, G, Eigen::OuterStride<>(G));
 
     // Each sequence's gradient goes to its sorted row; rows that never joined give theirs to the trajectory.
@@ -273,8 +284,9 @@ class GradOp : public OpKernel {
         for (Index r = begin; r < end; ++r)
           if (order[r] != n)
             std::memcpy(d_x + (Index(order[r]) * steps + t) * F, dx_block.data() + (r - begin) * F, sizeof(T) * F);
-        MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
-            ConstMatrixMap<T>(dz + begin * G, m, G, Eigen::OuterStride<>(G)) * recurrent_m.transpose();
+        if (!amx_u.backward(dz + begin * G, m, dh_prev.data() + begin * H))
+          MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
+              ConstMatrixMap<T>(dz + begin * G, m, G, Eigen::OuterStride<>(G)) * recurrent_m.transpose();
       });
       // Rows that joined at this step hand their gradients back to the trajectory (row 0).
       std::memcpy(dh.data(), dh_prev.data(), sizeof(T) * before * H);
@@ -287,14 +299,19 @@ class GradOp : public OpKernel {
     in_blocks(context, G, 64, [&](Index begin, Index end) {
       const Index cols = end - begin;
       ConstMatrixMap<T> dz_cols(dz_all.get() + begin, R, cols, Eigen::OuterStride<>(G));
-      MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
-          ConstMatrixMap<T>(h_prev, R, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
+      if (!hrnn_amx::weights<T>(bf16_, h_prev, R, H, dz_all.get() + begin, cols, G, du_out->flat<T>().data() + begin,
+                                G))
+        MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =
+            ConstMatrixMap<T>(h_prev, R, H, Eigen::OuterStride<>(H)).transpose() * dz_cols;
       MatrixMap<T>(d_kernel_bias.data() + begin, F + 1, cols, Eigen::OuterStride<>(G)).noalias() =
           ConstMatrixMap<T>(x_ones, R, F + 1, Eigen::OuterStride<>(F + 1)).transpose() * dz_cols;
     });
     std::memcpy(dk_out->flat<T>().data(), d_kernel_bias.data(), sizeof(T) * F * G);
     std::memcpy(db_out->flat<T>().data(), d_kernel_bias.data() + F * G, sizeof(T) * G);
   }
+
+ private:
+  bool bf16_ = false;  // the `bf16` attribute: bfloat16 products on AMX where the build and Linux allow
 };
 
 
@@ -475,6 +492,18 @@ class SequenceGradOp : public OpKernel {
   }
 };
 
+// HrnnAmxReady: whether this library can take the row reader's products in bfloat16 on AMX (built for a CPU with
+// AMX, and Linux granted this process the tiles).
+class AmxReadyOp : public OpKernel {
+ public:
+  explicit AmxReadyOp(OpKernelConstruction* context) : OpKernel(context) {}
+  void Compute(OpKernelContext* context) override {
+    Tensor* ready;
+    OP_REQUIRES_OK(context, context->allocate_output(0, TensorShape({}), &ready));
+    ready->scalar<bool>()() = hrnn_amx::amx_ready();
+  }
+};
+
 }  // namespace
 
 REGISTER_OP("HrnnLstmLastShared")
@@ -482,6 +511,7 @@ REGISTER_OP("HrnnLstmLastShared")
     .Output("h_last: T").Output("order: int32").Output("counts: int32")
     .Output("x_ones: T").Output("h_prev: T").Output("c_prev: T").Output("gates: T").Output("c_tanh: T")
     .Attr("T: {float, double}")
+    .Attr("bf16: bool = false")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       auto units = c->Dim(c->input(2), 0);
       c->set_output(0, c->Matrix(c->Dim(c->input(0), 0), units));
@@ -495,6 +525,7 @@ REGISTER_OP("HrnnLstmLastSharedGrad")
     .Input("x_ones: T").Input("h_prev: T").Input("c_prev: T").Input("gates: T").Input("c_tanh: T")
     .Output("d_inputs: T").Output("d_kernel: T").Output("d_recurrent_kernel: T").Output("d_bias: T")
     .Attr("T: {float, double}")
+    .Attr("bf16: bool = false")
     .SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
       c->set_output(0, c->UnknownShapeOfRank(3));
       c->set_output(1, c->input(1));
@@ -541,6 +572,12 @@ REGISTER_OP("HrnnLstmSequenceGrad")
       c->set_output(5, c->Vector(c->Dim(c->input(3), 1)));
       return absl::OkStatus();
     });
+
+REGISTER_OP("HrnnAmxReady").Output("ready: bool").SetShapeFn([](tensorflow::shape_inference::InferenceContext* c) {
+  c->set_output(0, c->Scalar());
+  return absl::OkStatus();
+});
+REGISTER_KERNEL_BUILDER(Name("HrnnAmxReady").Device(tensorflow::DEVICE_CPU), AmxReadyOp);
 
 #define HRNN_REGISTER(T)                                                                                \
   REGISTER_KERNEL_BUILDER(Name("HrnnLstmLastShared").Device(tensorflow::DEVICE_CPU).TypeConstraint<T>("T"), \

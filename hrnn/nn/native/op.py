@@ -17,12 +17,14 @@ from hrnn import settings
 from hrnn.nn.native import build
 
 NATIVE = "native"
+NATIVE_BF16 = "native-bf16"  # the row reader's products in bfloat16 on AMX
 TENSORFLOW = "tensorflow"
 DTYPES = (tf.float32, tf.float64)
 
 log = logging.getLogger(__name__)
 
-_use = {"library": None, "off_said": False}  # the library the LSTMs call, once training has asked for it
+# The library the LSTMs call once training has asked for it, and whether the row reader's products are bfloat16.
+_use = {"library": None, "bf16": False, "off_said": False}
 
 
 def prepare_for_training():
@@ -39,7 +41,10 @@ def prepare_for_training():
         _use["off_said"] = True
         log.info("native LSTM op not used (%s): the TensorFlow path is used", off)
     _use["library"] = library
-    return NATIVE if library is not None else TENSORFLOW
+    _use["bf16"] = library is not None and settings.kernel_bf16() and bool(library.hrnn_amx_ready())
+    if library is None:
+        return TENSORFLOW
+    return NATIVE_BF16 if _use["bf16"] else NATIVE
 
 
 @contextlib.contextmanager
@@ -51,6 +56,12 @@ def tensorflow_path():
         yield
     finally:
         _use["library"] = saved
+
+
+def bf16_fits(units):
+    """Whether a row reader of `units` takes its products in bfloat16 where they are on (`lstm_op.cc`'s AMX products
+    need a multiple of 32 units; others stay float32)."""
+    return units % 32 == 0
 
 
 def active_library():
@@ -70,13 +81,15 @@ def lstm_last_state_native(library, inputs, kernel, recurrent_kernel, bias):
         `(n, units)`: each sequence's last hidden state. The input's gradient is zero on the shared zero prefix.
     """
 
+    bf16 = _use["bf16"] and inputs.dtype == tf.float32  # bfloat16 products on AMX (prepare_for_training decides)
+
     @tf.custom_gradient
     def run(inputs, kernel, recurrent_kernel, bias):
-        h_last, *saved = library.hrnn_lstm_last_shared(inputs, kernel, recurrent_kernel, bias)
+        h_last, *saved = library.hrnn_lstm_last_shared(inputs, kernel, recurrent_kernel, bias, bf16=bf16)
 
         def grad(dh_last):
             d_inputs, d_kernel, d_recurrent, d_bias = library.hrnn_lstm_last_shared_grad(
-                dh_last, kernel, recurrent_kernel, *saved
+                dh_last, kernel, recurrent_kernel, *saved, bf16=bf16
             )
             return tf.ensure_shape(d_inputs, inputs.shape), d_kernel, d_recurrent, d_bias
 
