@@ -11,12 +11,10 @@ training images (`HRNN_MNIST` names full MNIST) and the shipped model's recurren
 `measure` runs the program (no TensorFlow in that process) and writes its JSON, with the CPU, the date and the load
 average, to `measure/amx_spike/results/`, and prints a table.
 
-`op` builds a variant of hrnn's LSTM op with its three float32 products on AMX (`amx_op_hooks.h`): it copies
-hrnn/nn/native/lstm_op.cc into the build folder, puts a hook in front of each Eigen product there, and compiles it
-with the op's own flags plus the AMX ones (hrnn's op is untouched). Then time it against the TensorFlow path:
-
-    flock -s /tmp/quiet.lock python measure/amx_spike/run.py op
-    flock -x /tmp/quiet.lock python measure/native_lstm_step.py --library ~/.cache/hrnn-amx-spike/hrnn_lstm_op_amx.so
+The `op` action (a variant of hrnn's op with these products, patched into a copy of lstm_op.cc) was removed once
+the products went into hrnn's op itself (`hrnn/nn/native/amx_products.h`); its figures (README.md) were taken at commit
+4379425: `git checkout 4379425 && python measure/amx_spike/run.py op`. hrnn's op is timed with and without them by
+`python measure/native_lstm_step.py`.
 """
 
 import argparse
@@ -77,68 +75,6 @@ def build(images, batch):
     }
     (BUILD / "build.json").write_text(json.dumps(facts, indent=1))
     return facts
-
-
-# The op as the variant was measured (the row reader's op only; later versions add the recurrent product in place,
-# which these edits do not expect): run.py op patches this commit's lstm_op.cc, read with git.
-OP_COMMIT = "4a0bc7a"
-# Each edit: (text of lstm_op.cc, what replaces it, how many times it occurs).
-OP_EDITS = [
-    ('#include "Eigen/Core"\n', '#include "Eigen/Core"\n#include "amx_op_hooks.h"\n', 1),
-    (
-        "    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));\n",
-        "    ConstMatrixMap<T> recurrent_m(recurrent, H, G, Eigen::OuterStride<>(G));\n"
-        "    const amx_spike::PackedRecurrent<T> amx_u(recurrent, H, G);\n",
-        2,
-    ),
-    (
-        "        MatrixMap<T>(z + begin * G, m, G, Eigen::OuterStride<>(G)).noalias() =\n",
-        "        if (!amx_u.forward(h_prev + (row0 + begin) * H, m, z + begin * G))\n"
-        "        MatrixMap<T>(z + begin * G, m, G, Eigen::OuterStride<>(G)).noalias() =\n",
-        1,
-    ),
-    (
-        "        MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =\n",
-        "        if (!amx_u.backward(dz + begin * G, m, dh_prev.data() + begin * H))\n"
-        "        MatrixMap<T>(dh_prev.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =\n",
-        1,
-    ),
-    (
-        "      MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =\n",
-        "      if (!amx_spike::weights<T>(h_prev, R, H, dz_all.data() + begin, cols, G,\n"
-        "                                 du_out->flat<T>().data() + begin, G))\n"
-        "      MatrixMap<T>(du_out->flat<T>().data() + begin, H, cols, Eigen::OuterStride<>(G)).noalias() =\n",
-        1,
-    ),
-]
-
-
-def build_op():
-    """Build the AMX variant of hrnn's op into the build folder; returns its path."""
-    sys.path.insert(0, str(HERE.parents[1]))  # the repository, for hrnn
-    from hrnn.nn.native import build as native_build
-
-    source = subprocess.run(
-        ["git", "show", f"{OP_COMMIT}:hrnn/nn/native/lstm_op.cc"],
-        cwd=HERE.parents[1],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for old, new, times in OP_EDITS:
-        if source.count(old) != times:
-            raise SystemExit(f"lstm_op.cc changed: expected {times} of {old.strip()!r}, found {source.count(old)}")
-        source = source.replace(old, new)
-    BUILD.mkdir(parents=True, exist_ok=True)
-    variant = BUILD / "lstm_op_amx.cc"
-    variant.write_text(source)
-    target = BUILD / "hrnn_lstm_op_amx.so"
-    partial = target.with_suffix(".partial")
-    flags = native_build.compile_flags()
-    command = [native_build.compiler(), str(variant), "-o", str(partial), f"-I{HERE}", *flags, *FLAGS[3:]]
-    subprocess.run(command, check=True)
-    os.replace(partial, target)
-    return target
 
 
 def cpu_name():
@@ -204,7 +140,7 @@ def print_table(result):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=("build", "measure", "op"))
+    parser.add_argument("action", choices=("build", "measure"))
     parser.add_argument("--images", type=int, default=32, help="images in the batch (build)")
     parser.add_argument("--batch", type=int, default=0, help="which of the first 8 training batches (build)")
     parser.add_argument("--rounds", type=int, default=7)
@@ -213,8 +149,6 @@ def main():
     args = parser.parse_args()
     if args.action == "build":
         print(json.dumps(build(args.images, args.batch), indent=1))
-    elif args.action == "op":
-        print(build_op())
     else:
         print_table(measure(args.rounds, args.min_ms, args.out))
 
