@@ -26,6 +26,8 @@ from hrnn.data.mnist import load_mnist  # noqa: E402
 from hrnn.nn import recurrence  # noqa: E402
 from hrnn.nn.builders import build_hrnn  # noqa: E402
 from hrnn.nn.native import op as native_op  # noqa: E402
+from hrnn.train.config import TrainConfig  # noqa: E402
+from hrnn.train.loop import lstm_kernel  # noqa: E402
 
 PARTS = ("whole step", "row reader", "image reader")
 
@@ -82,12 +84,10 @@ def main():
     paths = {}
     for name in ("native", native_op.TENSORFLOW):
         native_op._use["library"] = None
-        if name == "native":
-            name = native_op.prepare_for_training()  # native-bf16 on AMX unless HRNN_KERNEL_BF16=0
+        if name == "native":  # native-bf16 on AMX unless HRNN_KERNEL_BF16=0 (or the row reader's size rules it out)
+            name = lstm_kernel(TrainConfig(row_units=args.row_units))
             if name == native_op.TENSORFLOW:
                 raise SystemExit("the native op is not available here (see the log line above)")
-            if name == native_op.NATIVE_BF16 and not native_op.bf16_fits(args.row_units):
-                name = native_op.NATIVE
         paths[name] = (native_op._use["library"], _parts(images, labels, args.batch, args.row_units))
         for call in paths[name][1].values():  # trace every function while its path is the process's
             for i in range(3):

@@ -38,12 +38,8 @@ def lstm_sequence(inputs, h0, c0, kernel, recurrent_kernel, bias):
     if steps is None:
         raise ValueError("lstm_sequence needs a static number of steps")
     tensors = [tf.convert_to_tensor(v) for v in (inputs, h0, c0, kernel, recurrent_kernel, bias)]
-    library = native_op.active_library()
-    if (
-        library is not None
-        and tensors[0].dtype in native_op.DTYPES
-        and all(v.dtype == tensors[0].dtype for v in tensors)
-    ):
+    library = native_op.library_for(tensors)
+    if library is not None:
         return native_op.lstm_sequence_native(library, *tensors)
     return _lstm_sequence(*tensors)
 
@@ -142,8 +138,8 @@ def lstm_last_state_shared_prefix(inputs, kernel, recurrent_kernel, bias):
         raise ValueError("lstm_last_state_shared_prefix needs a static number of steps")
     inputs = tf.convert_to_tensor(inputs)
     weights = [tf.convert_to_tensor(w) for w in (kernel, recurrent_kernel, bias)]  # variables are read here
-    library = native_op.active_library()
-    if library is not None and inputs.dtype in native_op.DTYPES and all(w.dtype == inputs.dtype for w in weights):
+    library = native_op.library_for([inputs, *weights])
+    if library is not None:
         return native_op.lstm_last_state_native(library, inputs, *weights)
     return _lstm_last_shared(inputs, *weights)
 

@@ -85,6 +85,34 @@ absl::Status check_matrix(const Tensor& tensor, Index rows, Index cols, const ch
   return absl::OkStatus();
 }
 
+// One step's gate pass over m rows (all four ops): z holds the gates' pre-activations and is overwritten with the
+// activated gates (i, f, g, o); then c_next = f * c_prev + i * g, c_tanh = tanh(c_next), h_next = o * c_tanh.
+template <class T>
+void gate_pass(Rows<T> z, ConstRows<T> c_prev, Rows<T> c_next, Rows<T> c_tanh, Rows<T> h_next, Index H) {
+  auto i = z.leftCols(H), f = z.middleCols(H, H), g = z.middleCols(2 * H, H), o = z.rightCols(H);
+  i = i.logistic();
+  f = f.logistic();
+  g = g.tanh();
+  o = o.logistic();
+  c_next = f * c_prev + i * g;
+  c_tanh = c_next.tanh();
+  h_next = o * c_tanh;
+}
+
+// The same step backwards: from dh (the hidden state's gradient after the step) and dc (the cell's, turned in place
+// into the gradient of the cell state before the step), dz gets the gradients of the gates' pre-activations.
+template <class T>
+void gate_grad(ConstRows<T> gates, ConstRows<T> c_prev, ConstRows<T> c_tanh, Rows<T> dh, Rows<T> dc, Rows<T> dz,
+               Index H) {
+  auto i = gates.leftCols(H), f = gates.middleCols(H, H), g = gates.middleCols(2 * H, H), o = gates.rightCols(H);
+  dc += dh * o * (T(1) - c_tanh.square());
+  dz.leftCols(H) = dc * g * i * (T(1) - i);
+  dz.middleCols(H, H) = dc * c_prev * f * (T(1) - f);
+  dz.middleCols(2 * H, H) = dc * i * (T(1) - g.square());
+  dz.rightCols(H) = dh * c_tanh * o * (T(1) - o);
+  dc *= f;
+}
+
 template <class T>
 class ForwardOp : public OpKernel {
  public:
@@ -177,18 +205,10 @@ class ForwardOp : public OpKernel {
         if (!amx_u.forward_add(h_prev + (row0 + begin) * H, m, z + begin * G))
           zr.matrix().noalias() +=
               ConstMatrixMap<T>(h_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
-        auto zi = zr.leftCols(H), zf = zr.middleCols(H, H), zg = zr.middleCols(2 * H, H), zo = zr.rightCols(H);
-        zi = zi.logistic();
-        zf = zf.logistic();
-        zg = zg.tanh();
-        zo = zo.logistic();
-        ConstRows<T> cp(c_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> cn(c_next + begin * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> tc(c_tanh + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> hn(h_next + begin * H, m, H, Eigen::OuterStride<>(H));
-        cn = zf * cp + zi * zg;
-        tc = cn.tanh();
-        hn = zo * tc;
+        gate_pass<T>(zr, ConstRows<T>(c_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(c_next + begin * H, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(c_tanh + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(h_next + begin * H, m, H, Eigen::OuterStride<>(H)), H);
       });
       if (!last)  // rows joining at the next step start from the trajectory's state (row 0)
         for (Index r = active; r < counts[t + 2]; ++r) {
@@ -266,19 +286,12 @@ class GradOp : public OpKernel {
       T* dz = dz_all.get() + row0 * G;
       in_blocks(context, active, kLeastRows, [&](Index begin, Index end) {
         const Index m = end - begin;
-        ConstRows<T> g4(gates + (row0 + begin) * G, m, G, Eigen::OuterStride<>(G));
-        auto i = g4.leftCols(H), f = g4.middleCols(H, H), g = g4.middleCols(2 * H, H), o = g4.rightCols(H);
-        ConstRows<T> cp(c_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
-        ConstRows<T> tc(c_tanh + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> dhr(dh.data() + begin * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> dcr(dc.data() + begin * H, m, H, Eigen::OuterStride<>(H));
         Rows<T> dzr(dz + begin * G, m, G, Eigen::OuterStride<>(G));
-        dcr += dhr * o * (T(1) - tc.square());
-        dzr.leftCols(H) = dcr * g * i * (T(1) - i);
-        dzr.middleCols(H, H) = dcr * cp * f * (T(1) - f);
-        dzr.middleCols(2 * H, H) = dcr * i * (T(1) - g.square());
-        dzr.rightCols(H) = dhr * tc * o * (T(1) - o);
-        dcr *= f;  // now the gradient with respect to the cell state before this step
+        gate_grad<T>(ConstRows<T>(gates + (row0 + begin) * G, m, G, Eigen::OuterStride<>(G)),
+                     ConstRows<T>(c_prev + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)),
+                     ConstRows<T>(c_tanh + (row0 + begin) * H, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(dh.data() + begin * H, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(dc.data() + begin * H, m, H, Eigen::OuterStride<>(H)), dzr, H);
         // The input's gradient, dz . kernel^T (one product, not a scalar loop), put in each sequence's own row.
         const Matrix<T> dx_block = dzr.matrix() * kernel_m.transpose();  // (m, F)
         for (Index r = begin; r < end; ++r)
@@ -377,20 +390,12 @@ class SequenceOp : public OpKernel {
         const Index m = end - begin, row = t * B + begin;
         MatrixMap<T>(gates + row * G, m, G, Eigen::OuterStride<>(G)).noalias() +=
             ConstMatrixMap<T>(h_prev + row * H, m, H, Eigen::OuterStride<>(H)) * recurrent_m;
-        Rows<T> zr(gates + row * G, m, G, Eigen::OuterStride<>(G));
-        auto zi = zr.leftCols(H), zf = zr.middleCols(H, H), zg = zr.middleCols(2 * H, H), zo = zr.rightCols(H);
-        zi = zi.logistic();
-        zf = zf.logistic();
-        zg = zg.tanh();
-        zo = zo.logistic();
-        ConstRows<T> cp(c_prev + row * H, m, H, Eigen::OuterStride<>(H));
         T* c_next = last ? c_last_out->flat<T>().data() + begin * H : c_prev + (row + B) * H;
-        Rows<T> cn(c_next, m, H, Eigen::OuterStride<>(H));
-        Rows<T> tc(c_tanh + row * H, m, H, Eigen::OuterStride<>(H));
         Rows<T> hn(h_seq + (begin * S + t) * H, m, H, Eigen::OuterStride<>(S * H));
-        cn = zf * cp + zi * zg;
-        tc = cn.tanh();
-        hn = zo * tc;
+        gate_pass<T>(Rows<T>(gates + row * G, m, G, Eigen::OuterStride<>(G)),
+                     ConstRows<T>(c_prev + row * H, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(c_next, m, H, Eigen::OuterStride<>(H)),
+                     Rows<T>(c_tanh + row * H, m, H, Eigen::OuterStride<>(H)), hn, H);
         if (!last) Rows<T>(h_prev + (row + B) * H, m, H, Eigen::OuterStride<>(H)) = hn;
       });
     }
@@ -446,20 +451,13 @@ class SequenceGradOp : public OpKernel {
     for (Index t = S - 1; t >= 0; --t) {
       in_blocks(context, B, kLeastSequenceRows, [&](Index begin, Index end) {
         const Index m = end - begin, row = t * B + begin;
-        ConstRows<T> g4(gates + row * G, m, G, Eigen::OuterStride<>(G));
-        auto i = g4.leftCols(H), f = g4.middleCols(H, H), g = g4.middleCols(2 * H, H), o = g4.rightCols(H);
-        ConstRows<T> cp(c_prev + row * H, m, H, Eigen::OuterStride<>(H));
-        ConstRows<T> tc(c_tanh + row * H, m, H, Eigen::OuterStride<>(H));
         Rows<T> dhr(dh + begin * H, m, H, Eigen::OuterStride<>(H));
-        Rows<T> dcr(dc + begin * H, m, H, Eigen::OuterStride<>(H));
         Rows<T> dzr(dz_all.get() + row * G, m, G, Eigen::OuterStride<>(G));
         dhr += ConstRows<T>(dh_seq + (begin * S + t) * H, m, H, Eigen::OuterStride<>(S * H));
-        dcr += dhr * o * (T(1) - tc.square());
-        dzr.leftCols(H) = dcr * g * i * (T(1) - i);
-        dzr.middleCols(H, H) = dcr * cp * f * (T(1) - f);
-        dzr.middleCols(2 * H, H) = dcr * i * (T(1) - g.square());
-        dzr.rightCols(H) = dhr * tc * o * (T(1) - o);
-        dcr *= f;
+        gate_grad<T>(ConstRows<T>(gates + row * G, m, G, Eigen::OuterStride<>(G)),
+                     ConstRows<T>(c_prev + row * H, m, H, Eigen::OuterStride<>(H)),
+                     ConstRows<T>(c_tanh + row * H, m, H, Eigen::OuterStride<>(H)), dhr,
+                     Rows<T>(dc + begin * H, m, H, Eigen::OuterStride<>(H)), dzr, H);
         MatrixMap<T>(dh_next.data() + begin * H, m, H, Eigen::OuterStride<>(H)).noalias() =
             dzr.matrix() * recurrent_m.transpose();
       });

@@ -69,6 +69,16 @@ def active_library():
     return _use["library"]
 
 
+def library_for(tensors):
+    """The op library to compute an LSTM on `tensors` (its inputs and weights), or None for the TensorFlow path: None
+    where the op is off, or the tensors are not all of one dtype the op has (`DTYPES`)."""
+    library = _use["library"]
+    dtype = tensors[0].dtype
+    if library is None or dtype not in DTYPES or any(t.dtype != dtype for t in tensors):
+        return None
+    return library
+
+
 def lstm_last_state_native(library, inputs, kernel, recurrent_kernel, bias):
     """`hrnn.nn.recurrence.lstm_last_state_shared_prefix` computed by the native op of `library`, with its gradient.
 
